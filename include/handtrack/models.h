@@ -1,0 +1,96 @@
+// Models, backends and single-model inference.
+//
+// handtrack runs MediaPipe's four hand models (.tflite files fetched at
+// set-up, see scripts/fetch_models.sh). A model is read by handtrack's own
+// verifying .tflite reader, then each node is planned onto the first backend
+// that supports it (dtype, shape, attributes), the reference backend last.
+//
+// Ownership: a ModelRunner owns its model and backend state; the spans it
+// returns point into that state and live as long as the runner.
+// Threading: one ModelRunner serves one thread at a time. ListBackends and
+// the path helpers are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "handtrack/status.h"
+
+namespace handtrack {
+
+enum class ModelVariant { kFull, kLite };
+
+// Which backend runs the models. kAuto: the fastest available backend for
+// each node, falling back (visibly) to the next one; a named backend that is
+// unavailable is an error.
+enum class Delegate { kAuto, kCuda, kXnnpack, kReference };
+
+// "auto", "cuda", "xnnpack", "reference".
+const char* DelegateName(Delegate delegate);
+// Parses a delegate name; InvalidArgument for anything else.
+Result<Delegate> ParseDelegate(const std::string& name);
+
+struct ModelOptions {
+  ModelVariant variant = ModelVariant::kFull;
+  // Folder holding the .tflite files. Empty: $HANDTRACK_MODELS, else
+  // $XDG_CACHE_HOME/handtrack/models, else ~/.cache/handtrack/models.
+  std::string model_dir;
+  Delegate delegate = Delegate::kAuto;
+  int num_threads = 1;  // CPU threads for inference (>= 1)
+};
+
+// The folder the options point at, after the fallbacks above.
+std::string ResolveModelDir(const std::string& model_dir);
+
+// "palm_detection_full", "hand_landmark_lite", ...
+std::string PalmModelName(ModelVariant variant);
+std::string LandmarkModelName(ModelVariant variant);
+
+// A backend compiled into this build, and whether it can be used here.
+struct BackendInfo {
+  std::string name;      // "cuda", "xnnpack", "reference"
+  bool available = false;
+  std::string detail;    // why it is unavailable, or what it runs on
+};
+
+// Every backend this build knows, in the order kAuto tries them.
+std::vector<BackendInfo> ListBackends();
+
+// Runs one model on float32 inputs; used by benchmarks and tests.
+class ModelRunner {
+ public:
+  // Loads and verifies `path`, plans it with `delegate` and `num_threads`.
+  static Result<std::unique_ptr<ModelRunner>> Create(const std::string& path, Delegate delegate,
+                                                     int num_threads);
+  ~ModelRunner();
+  ModelRunner(const ModelRunner&) = delete;
+  ModelRunner& operator=(const ModelRunner&) = delete;
+
+  int num_inputs() const;
+  int num_outputs() const;
+  std::vector<int> input_shape(int index) const;
+  std::vector<int> output_shape(int index) const;
+  std::string input_name(int index) const;
+  std::string output_name(int index) const;
+
+  // Writable input buffer `index`, valid until the runner is destroyed.
+  std::span<float> input(int index);
+  // Output buffer `index`, filled by Run().
+  std::span<const float> output(int index) const;
+
+  Status Run();
+
+  // The execution plan: node groups per backend and every fallback reason.
+  std::string DescribePlan() const;
+
+  struct Impl;
+
+ private:
+  explicit ModelRunner(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace handtrack

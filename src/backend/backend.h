@@ -1,0 +1,68 @@
+// The interface every backend implements (reference, xnnpack, later cuda and a
+// browser backend), and what the runtime hands them.
+//
+// The runtime (src/runtime) asks each backend, in priority order, whether it
+// supports a node; consecutive nodes given to the same backend form a
+// segment, which the backend compiles once and then runs many times.
+// Tensors that cross a segment boundary, and the graph's own inputs and
+// outputs, live in host memory owned by the runtime (HostTensors); a backend
+// keeps every tensor internal to a segment in memory of its own choosing.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "handtrack/status.h"
+#include "model/graph.h"
+
+namespace handtrack::backend {
+
+// Host float32 buffers indexed by tensor index; nullptr for tensors that are
+// not host-visible. Constant tensors are read from the graph, not from here.
+struct HostTensors {
+  std::vector<float*> data;
+};
+
+struct SegmentSpec {
+  std::vector<int> nodes;    // node indices, in execution order
+  std::vector<int> inputs;   // non-constant tensors the segment reads but does not produce
+  std::vector<int> outputs;  // tensors the segment produces that are read after it (or graph outputs)
+};
+
+struct BackendOptions {
+  int num_threads = 1;
+};
+
+class CompiledSegment {
+ public:
+  virtual ~CompiledSegment() = default;
+  // Reads spec.inputs from `tensors` and writes spec.outputs there.
+  // Not thread-safe: one Run at a time per segment.
+  virtual Status Run(const HostTensors& tensors) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // OK when the backend can be used on this machine; otherwise Unavailable
+  // with the reason (e.g. "no CUDA device").
+  virtual Status Availability() const = 0;
+
+  // OK when this backend can run the node as given (dtype, shapes,
+  // attributes); otherwise Unsupported with a reason naming what is missing.
+  virtual Status Supports(const model::Graph& graph, int node_index) const = 0;
+
+  // Prepares a segment of supported nodes. The graph outlives the segment.
+  virtual Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph,
+                                                           const SegmentSpec& spec,
+                                                           const BackendOptions& options) = 0;
+};
+
+// Backends compiled into this build, highest priority first, reference last.
+// Created on each call; cheap.
+std::vector<std::unique_ptr<Backend>> CreateAllBackends();
+
+}  // namespace handtrack::backend
