@@ -1,0 +1,64 @@
+// Reference kernels: one per op, one file per op. Each reads its inputs and
+// writes its outputs as dense NHWC float32 arrays whose shapes the model
+// reader has already verified (model/shape_check.cc), so kernels index
+// without further checks. Readable first; fast enough to be the fallback.
+#pragma once
+
+#include <algorithm>
+#include <span>
+
+#include "handtrack/status.h"
+#include "model/graph.h"
+
+namespace handtrack::backend::reference {
+
+struct KernelArgs {
+  const model::Graph& graph;
+  const model::Node& node;
+  std::span<const float* const> inputs;  // one per node input; nullptr for an absent optional input
+  std::span<float* const> outputs;       // one per node output
+
+  const model::Tensor& input_tensor(size_t i) const { return graph.tensors[node.inputs[i]]; }
+  const model::Tensor& output_tensor(size_t i = 0) const { return graph.tensors[node.outputs[i]]; }
+};
+
+using KernelFn = void (*)(const KernelArgs& args);
+
+// Returns the kernel of an op; every OpType has one.
+KernelFn FindKernel(model::OpType op);
+
+inline float ApplyActivation(float v, model::Activation activation) {
+  switch (activation) {
+    case model::Activation::kNone: return v;
+    case model::Activation::kRelu: return std::max(v, 0.0f);
+    case model::Activation::kReluN1To1: return std::clamp(v, -1.0f, 1.0f);
+    case model::Activation::kRelu6: return std::clamp(v, 0.0f, 6.0f);
+  }
+  return v;
+}
+
+// Padding before the first element along one axis, TFLite's rule: SAME puts
+// the odd extra pixel after (bottom/right).
+inline int PaddingBefore(int in, int out, int filter, int stride, int dilation, model::Padding padding) {
+  if (padding == model::Padding::kValid) return 0;
+  const int effective = (filter - 1) * dilation + 1;
+  return std::max((out - 1) * stride + effective - in, 0) / 2;
+}
+
+void Add(const KernelArgs& args);
+void AveragePool2D(const KernelArgs& args);
+void Concatenation(const KernelArgs& args);
+void Conv2D(const KernelArgs& args);
+void DepthwiseConv2D(const KernelArgs& args);
+void FullyConnected(const KernelArgs& args);
+void Logistic(const KernelArgs& args);
+void MaxPool2D(const KernelArgs& args);
+void Mean(const KernelArgs& args);
+void Pad(const KernelArgs& args);
+void PRelu(const KernelArgs& args);
+void Relu(const KernelArgs& args);
+void Relu6(const KernelArgs& args);
+void Reshape(const KernelArgs& args);
+void ResizeBilinear(const KernelArgs& args);
+
+}  // namespace handtrack::backend::reference

@@ -1,0 +1,59 @@
+// Every backend reproduces TFLite's own outputs (../shared/golden/tensors) for
+// every model within 1e-4 of each output's largest magnitude.
+#include <gtest/gtest.h>
+
+#include "handtrack/models.h"
+#include "test_support.h"
+
+namespace handtrack {
+namespace {
+
+struct Case {
+  std::string model;
+  Delegate delegate;
+};
+
+class GoldenTensorsTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(GoldenTensorsTest, MatchesTflite) {
+  const Case& c = GetParam();
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models (run scripts/fetch_models.sh)");
+  HT_REQUIRE_FIXTURE(!testing::SharedDir().empty(), "../shared");
+  for (const BackendInfo& info : ListBackends()) {
+    if (info.name == DelegateName(c.delegate) && !info.available) GTEST_SKIP() << info.name << ": " << info.detail;
+  }
+  auto dump = testing::ReadTensorDump(testing::SharedDir() + "/golden/tensors/" + c.model + "_s1.tdmp");
+  ASSERT_TRUE(dump.ok()) << dump.status().message();
+  auto runner = ModelRunner::Create(testing::ModelPath(c.model), c.delegate, 1);
+  ASSERT_TRUE(runner.ok()) << runner.status().message();
+  ASSERT_EQ(dump->inputs.size(), 1u);
+  auto input = (*runner)->input(0);
+  ASSERT_EQ(input.size(), dump->inputs[0].data.size());
+  std::copy(dump->inputs[0].data.begin(), dump->inputs[0].data.end(), input.begin());
+  ASSERT_TRUE((*runner)->Run().ok());
+  ASSERT_EQ(static_cast<size_t>((*runner)->num_outputs()), dump->outputs.size());
+  for (int i = 0; i < (*runner)->num_outputs(); ++i) {
+    // TDMP outputs are in the model's output order.
+    auto out = (*runner)->output(i);
+    std::vector<float> got(out.begin(), out.end());
+    const double err = testing::RelativeError(got, dump->outputs[i].data);
+    EXPECT_LE(err, 1e-4) << c.model << " output " << i << " (" << (*runner)->output_name(i) << ") on "
+                         << DelegateName(c.delegate);
+  }
+}
+
+std::vector<Case> AllCases() {
+  std::vector<Case> cases;
+  for (const char* model : {"palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"}) {
+    for (Delegate d : {Delegate::kReference, Delegate::kXnnpack, Delegate::kCuda}) cases.push_back({model, d});
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModelsAllBackends, GoldenTensorsTest, ::testing::ValuesIn(AllCases()),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return info.param.model + "_" + DelegateName(info.param.delegate);
+                         });
+
+}  // namespace
+}  // namespace handtrack
