@@ -1,0 +1,61 @@
+// Helpers shared by the op files: support checks whose messages name the op
+// and the attribute, and TFLite's shape rules.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "handtrack/status.h"
+#include "model/graph.h"
+
+namespace handtrack::backend::xnnpack {
+
+// TFLite's name of the op ("CONV_2D"), and "CONV_2D #12" for a node.
+const char* OpName(model::OpType op);
+std::string NodeLabel(const model::Node& node);
+
+// UnsupportedError("<OP> <reason>").
+Status Unsupported(const model::Node& node, const std::string& reason);
+
+// "[1,48,48,32]"
+std::string ShapeString(std::span<const int> shape);
+
+// The node has min_inputs..max_inputs inputs and exactly num_outputs outputs.
+Status CheckArity(const model::Node& node, int min_inputs, int max_inputs, int num_outputs);
+
+// The tensor the node uses as `role` exists and is float32 of rank 1..6
+// (XNN_MAX_TENSOR_DIMS), and of `rank` when that is not -1.
+Status CheckFloat(const model::Graph& graph, const model::Node& node, int tensor, const char* role, int rank = -1);
+
+// As CheckFloat, and the tensor is a constant (XNNPACK 2022-02 packs weights
+// at runtime creation, so they cannot be computed by the graph).
+Status CheckFloatConstant(const model::Graph& graph, const model::Node& node, int tensor, const char* role,
+                          int rank);
+
+// The tensor has exactly the `expected` shape.
+Status CheckShape(const model::Graph& graph, const model::Node& node, int tensor, const char* role,
+                  const std::vector<int>& expected);
+
+// The int32 constant operand `role` at the node's input `slot`.
+Result<std::span<const int32_t>> Int32Operand(const model::Graph& graph, const model::Node& node, int slot,
+                                              const char* role);
+
+// output_min / output_max of a fused activation.
+struct OutputRange {
+  float min;
+  float max;
+};
+OutputRange ActivationRange(model::Activation activation);
+
+// TFLite's output size and zero padding along one spatial axis; SAME puts the
+// odd extra pixel after (bottom/right). output < 1 when the filter does not fit.
+struct AxisWindow {
+  int output;
+  uint32_t pad_before;
+  uint32_t pad_after;
+};
+AxisWindow TfliteWindow(model::Padding padding, int input, int filter, int stride, int dilation);
+
+}  // namespace handtrack::backend::xnnpack

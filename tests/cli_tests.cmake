@@ -1,0 +1,10 @@
+# The `handtrack` command's bad-input tour (tests/cli_bad_input_test.sh).
+# Included from tests/CMakeLists.txt; paths are relative to this file.
+if(TARGET handtrack_cli)
+  add_test(NAME cli_bad_input
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli_bad_input_test.sh $<TARGET_FILE:handtrack_cli>)
+  # Exit 77: skipped for want of ../shared or the models (never in CI, where it fails instead).
+  # Label "sanitize": scripts/test.sh reruns it under ASan+UBSan.
+  set_tests_properties(cli_bad_input PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77
+                       TIMEOUT 600 LABELS "cli;sanitize")
+endif()

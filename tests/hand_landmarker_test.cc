@@ -1,0 +1,136 @@
+// HandLandmarker API behaviour on real photos and bad arguments.
+#include "handtrack/hand_landmarker.h"
+
+#include <gtest/gtest.h>
+
+#include "handtrack/image_io.h"
+#include "test_support.h"
+
+namespace handtrack {
+namespace {
+
+HandLandmarkerOptions Options(Delegate delegate = Delegate::kAuto) {
+  HandLandmarkerOptions options;
+  options.num_hands = 2;
+  options.model.delegate = delegate;
+  return options;
+}
+
+Image LoadPhoto(const std::string& name) {
+  auto image = ReadImageFile(testing::SharedDir() + "/data/hands/images/" + name);
+  EXPECT_TRUE(image.ok()) << image.status().message();
+  return image.ok() ? std::move(image).value() : Image();
+}
+
+TEST(HandLandmarkerTest, RejectsBadOptions) {
+  HandLandmarkerOptions options = Options();
+  options.num_hands = 0;
+  EXPECT_EQ(HandLandmarker::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options = Options();
+  options.min_hand_detection_confidence = 1.5f;
+  EXPECT_EQ(HandLandmarker::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options = Options();
+  options.model.num_threads = 0;
+  EXPECT_EQ(HandLandmarker::Create(options).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(HandLandmarkerTest, MissingModelsSayWhatToDo) {
+  HandLandmarkerOptions options = Options();
+  options.model.model_dir = "/nonexistent/models";
+  auto landmarker = HandLandmarker::Create(options);
+  ASSERT_EQ(landmarker.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(landmarker.status().message().find("/nonexistent/models/palm_detection_full.tflite"), std::string::npos);
+  EXPECT_NE(landmarker.status().message().find("fetch_models"), std::string::npos);
+}
+
+TEST(HandLandmarkerTest, WrongModeIsFailedPrecondition) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  HandLandmarkerOptions options = Options();
+  options.running_mode = RunningMode::kVideo;
+  auto landmarker = HandLandmarker::Create(options);
+  ASSERT_TRUE(landmarker.ok()) << landmarker.status().message();
+  Image black(64, 48, PixelFormat::kRGB);
+  EXPECT_EQ((*landmarker)->Detect(black.view()).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(HandLandmarkerTest, RejectsInvalidImageView) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  auto landmarker = HandLandmarker::Create(Options());
+  ASSERT_TRUE(landmarker.ok()) << landmarker.status().message();
+  ImageView empty;
+  EXPECT_EQ((*landmarker)->Detect(empty).status().code(), StatusCode::kInvalidArgument);
+  uint8_t pixels[12] = {};
+  ImageView short_stride{pixels, 2, 2, 3, PixelFormat::kRGB};
+  EXPECT_EQ((*landmarker)->Detect(short_stride).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(HandLandmarkerTest, BlackImageHasNoHands) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  auto landmarker = HandLandmarker::Create(Options());
+  ASSERT_TRUE(landmarker.ok()) << landmarker.status().message();
+  Image black(640, 480, PixelFormat::kRGB);
+  auto result = (*landmarker)->Detect(black.view());
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_TRUE(result->hands.empty());
+}
+
+TEST(HandLandmarkerTest, FindsOneHandAndMirroredSwapsTheLabel) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  HT_REQUIRE_FIXTURE(!testing::SharedDir().empty(), "../shared");
+  const Image photo = LoadPhoto("thumbs_up_white_background_01.jpg");
+  auto landmarker = HandLandmarker::Create(Options());
+  ASSERT_TRUE(landmarker.ok()) << landmarker.status().message();
+  auto result = (*landmarker)->Detect(photo.view());
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  ASSERT_EQ(result->hands.size(), 1u);
+  const HandResult& hand = result->hands[0];
+  EXPECT_GT(hand.presence, 0.5f);
+  for (const auto& p : hand.landmarks) {
+    EXPECT_GT(p.x, -0.1f);
+    EXPECT_LT(p.x, 1.1f);
+  }
+  HandLandmarkerOptions mirrored = Options();
+  mirrored.mirrored = true;
+  auto mirrored_landmarker = HandLandmarker::Create(mirrored);
+  ASSERT_TRUE(mirrored_landmarker.ok());
+  auto mirrored_result = (*mirrored_landmarker)->Detect(photo.view());
+  ASSERT_TRUE(mirrored_result.ok());
+  ASSERT_EQ(mirrored_result->hands.size(), 1u);
+  EXPECT_NE(mirrored_result->hands[0].handedness.label, hand.handedness.label);
+  EXPECT_FLOAT_EQ(mirrored_result->hands[0].handedness.model_output, hand.handedness.model_output);
+}
+
+// BGRA with padded rows must give the same answer as packed RGB.
+TEST(HandLandmarkerTest, PixelFormatsAndStridesAgree) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  HT_REQUIRE_FIXTURE(!testing::SharedDir().empty(), "../shared");
+  const Image photo = LoadPhoto("victory_palm_facing_01.jpg");
+  const int stride = photo.width() * 4 + 32;
+  std::vector<uint8_t> bgra(static_cast<size_t>(stride) * photo.height());
+  for (int y = 0; y < photo.height(); ++y) {
+    for (int x = 0; x < photo.width(); ++x) {
+      const uint8_t* src = photo.data() + (static_cast<size_t>(y) * photo.width() + x) * 3;
+      uint8_t* dst = bgra.data() + static_cast<size_t>(y) * stride + x * 4;
+      dst[0] = src[2];
+      dst[1] = src[1];
+      dst[2] = src[0];
+      dst[3] = 255;
+    }
+  }
+  auto landmarker = HandLandmarker::Create(Options());
+  ASSERT_TRUE(landmarker.ok());
+  auto rgb = (*landmarker)->Detect(photo.view());
+  auto other = (*landmarker)->Detect(ImageView{bgra.data(), photo.width(), photo.height(), stride, PixelFormat::kBGRA});
+  ASSERT_TRUE(rgb.ok() && other.ok());
+  ASSERT_EQ(rgb->hands.size(), other->hands.size());
+  ASSERT_FALSE(rgb->hands.empty());
+  for (size_t h = 0; h < rgb->hands.size(); ++h) {
+    for (int i = 0; i < kNumHandLandmarks; ++i) {
+      EXPECT_NEAR(rgb->hands[h].landmarks[i].x, other->hands[h].landmarks[i].x, 1e-5);
+      EXPECT_NEAR(rgb->hands[h].landmarks[i].y, other->hands[h].landmarks[i].y, 1e-5);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace handtrack

@@ -1,0 +1,17 @@
+# HandLandmarker: API behaviour, and agreement with MediaPipe's golden outputs.
+handtrack_add_gtest(hand_landmarker_test hand_landmarker_test.cc)
+target_link_libraries(hand_landmarker_test PRIVATE handtrack_io)
+
+if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
+  foreach(model full lite)
+    foreach(delegate xnnpack reference)
+      if(delegate STREQUAL "xnnpack" AND NOT HANDTRACK_HAVE_XNNPACK)
+        continue()
+      endif()
+      add_test(NAME golden_images_${model}_${delegate}
+               COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/golden_images_test.sh $<TARGET_FILE:handtrack_cli> ${model} ${delegate})
+      set_tests_properties(golden_images_${model}_${delegate} PROPERTIES
+                           ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+    endforeach()
+  endforeach()
+endif()

@@ -1,0 +1,372 @@
+#include "op_graph_builders.h"
+
+#include <utility>
+
+namespace handtrack::testing {
+namespace {
+
+using model::Activation;
+using model::NodeParams;
+using model::OpType;
+using model::Padding;
+
+const char* ActivationSuffix(Activation activation) {
+  switch (activation) {
+    case Activation::kNone: return "";
+    case Activation::kRelu: return "_relu";
+    case Activation::kReluN1To1: return "_relu_n1_to_1";
+    case Activation::kRelu6: return "_relu6";
+  }
+  return "";
+}
+
+std::string WindowName(int kh, int kw, int stride, Padding padding) {
+  return std::to_string(kh) + "x" + std::to_string(kw) + "_s" + std::to_string(stride) +
+         (padding == Padding::kSame ? "_same" : "_valid");
+}
+
+std::string ShapeName(const std::vector<int>& shape) {
+  std::string name;
+  for (int d : shape) name += (name.empty() ? "" : "x") + std::to_string(d);
+  return name;
+}
+
+OpCase Conv2D(std::vector<int> in, int out_c, int kh, int kw, int stride, Padding padding, Activation act,
+              bool bias = true, int dilation = 1) {
+  const std::string name = "conv2d_" + WindowName(kh, kw, stride, padding) + "_in" + ShapeName(in) + "_out" +
+                           std::to_string(out_c) + (bias ? "" : "_nobias") +
+                           (dilation > 1 ? "_dil" + std::to_string(dilation) : "") + ActivationSuffix(act);
+  GraphBuilder b(name);
+  NodeParams p;
+  p.padding = padding;
+  p.stride_h = p.stride_w = stride;
+  p.dilation_h = p.dilation_w = dilation;
+  p.activation = act;
+  const int x = b.Input(in);
+  const int w = b.Constant({out_c, kh, kw, in[3]}, 0.5f);
+  const int bias_tensor = bias ? b.Constant({out_c}) : -1;
+  const int y = b.Output({in[0], WindowOutputSize(padding, in[1], kh, stride, dilation),
+                          WindowOutputSize(padding, in[2], kw, stride, dilation), out_c});
+  b.AddNode(OpType::kConv2D, {x, w, bias_tensor}, {y}, p);
+  return {name, b.Build()};
+}
+
+OpCase DepthwiseConv2D(std::vector<int> in, int multiplier, int k, int stride, Padding padding, Activation act,
+                       bool bias = true, int dilation = 1) {
+  const std::string name = "depthwise_conv2d_" + WindowName(k, k, stride, padding) + "_in" + ShapeName(in) +
+                           (multiplier > 1 ? "_m" + std::to_string(multiplier) : "") + (bias ? "" : "_nobias") +
+                           (dilation > 1 ? "_dil" + std::to_string(dilation) : "") + ActivationSuffix(act);
+  GraphBuilder b(name);
+  NodeParams p;
+  p.padding = padding;
+  p.stride_h = p.stride_w = stride;
+  p.dilation_h = p.dilation_w = dilation;
+  p.depth_multiplier = multiplier;
+  p.activation = act;
+  const int channels = in[3] * multiplier;
+  const int x = b.Input(in);
+  const int w = b.Constant({1, k, k, channels});
+  const int bias_tensor = bias ? b.Constant({channels}) : -1;
+  const int y = b.Output({in[0], WindowOutputSize(padding, in[1], k, stride, dilation),
+                          WindowOutputSize(padding, in[2], k, stride, dilation), channels});
+  b.AddNode(OpType::kDepthwiseConv2D, {x, w, bias_tensor}, {y}, p);
+  return {name, b.Build()};
+}
+
+OpCase Add(std::vector<int> a, std::vector<int> b_shape, std::vector<int> out, Activation act,
+           bool b_constant = false) {
+  const std::string name = "add_" + ShapeName(a) + "_" + ShapeName(b_shape) + (b_constant ? "_const" : "") +
+                           ActivationSuffix(act);
+  GraphBuilder b(name);
+  NodeParams p;
+  p.activation = act;
+  const int x = b.Input(a);
+  const int y = b_constant ? b.Constant(b_shape, 4.0f) : b.Input(b_shape);
+  const int z = b.Output(out);
+  b.AddNode(OpType::kAdd, {x, y}, {z}, p);
+  return {name, b.Build()};
+}
+
+OpCase PRelu(std::vector<int> in, std::vector<int> alpha) {
+  const std::string name = "prelu_" + ShapeName(in) + "_alpha" + ShapeName(alpha);
+  GraphBuilder b(name);
+  const int x = b.Input(in);
+  const int a = b.Constant(alpha);
+  const int y = b.Output(in);
+  b.AddNode(OpType::kPRelu, {x, a}, {y});
+  return {name, b.Build()};
+}
+
+OpCase Pool(OpType op, std::vector<int> in, int k, int stride, Padding padding, Activation act) {
+  const std::string name = std::string(op == OpType::kMaxPool2D ? "max_pool2d_" : "average_pool2d_") +
+                           WindowName(k, k, stride, padding) + "_in" + ShapeName(in) + ActivationSuffix(act);
+  GraphBuilder b(name);
+  NodeParams p;
+  p.padding = padding;
+  p.stride_h = p.stride_w = stride;
+  p.filter_h = p.filter_w = k;
+  p.activation = act;
+  const int x = b.Input(in);
+  const int y = b.Output({in[0], WindowOutputSize(padding, in[1], k, stride),
+                          WindowOutputSize(padding, in[2], k, stride), in[3]});
+  b.AddNode(op, {x}, {y}, p);
+  return {name, b.Build()};
+}
+
+OpCase Pad(std::vector<int> in, std::vector<int32_t> paddings) {
+  std::vector<int> out = in;
+  for (size_t axis = 0; axis < in.size(); ++axis) out[axis] += paddings[2 * axis] + paddings[2 * axis + 1];
+  const std::string name = "pad_" + ShapeName(in) + "_to_" + ShapeName(out);
+  GraphBuilder b(name);
+  const int x = b.Input(in);
+  const int pads = b.Int32Constant({static_cast<int>(in.size()), 2}, std::move(paddings));
+  const int y = b.Output(out);
+  b.AddNode(OpType::kPad, {x, pads}, {y});
+  return {name, b.Build()};
+}
+
+OpCase ResizeBilinear(std::vector<int> in, int out_h, int out_w, bool align_corners, bool half_pixel_centers) {
+  const std::string mode = align_corners ? "_align_corners" : half_pixel_centers ? "_half_pixel" : "_legacy";
+  const std::string name = "resize_bilinear_" + ShapeName(in) + "_to_" + std::to_string(out_h) + "x" +
+                           std::to_string(out_w) + mode;
+  GraphBuilder b(name);
+  NodeParams p;
+  p.align_corners = align_corners;
+  p.half_pixel_centers = half_pixel_centers;
+  const int x = b.Input(in);
+  const int size = b.Int32Constant({2}, {out_h, out_w});
+  const int y = b.Output({in[0], out_h, out_w, in[3]});
+  b.AddNode(OpType::kResizeBilinear, {x, size}, {y}, p);
+  return {name, b.Build()};
+}
+
+OpCase Reshape(std::vector<int> in, std::vector<int> out) {
+  const std::string name = "reshape_" + ShapeName(in) + "_to_" + ShapeName(out);
+  GraphBuilder b(name);
+  const int x = b.Input(in);
+  const int shape = b.Int32Constant({static_cast<int>(out.size())}, std::vector<int32_t>(out.begin(), out.end()));
+  const int y = b.Output(out);
+  b.AddNode(OpType::kReshape, {x, shape}, {y});
+  return {name, b.Build()};
+}
+
+OpCase Concatenation(std::vector<std::vector<int>> ins, int axis, Activation act) {
+  std::string name = "concatenation_axis" + std::to_string(axis);
+  for (const auto& in : ins) name += "_" + ShapeName(in);
+  name += ActivationSuffix(act);
+  GraphBuilder b(name);
+  NodeParams p;
+  p.axis = axis;
+  p.activation = act;
+  std::vector<int> inputs;
+  std::vector<int> out = ins[0];
+  out[axis] = 0;
+  for (const auto& in : ins) {
+    inputs.push_back(b.Input(in));
+    out[axis] += in[axis];
+  }
+  const int y = b.Output(out);
+  b.AddNode(OpType::kConcatenation, inputs, {y}, p);
+  return {name, b.Build()};
+}
+
+OpCase Mean(std::vector<int> in, std::vector<int32_t> axes, bool keep_dims) {
+  std::string name = "mean_" + ShapeName(in) + "_axes";
+  for (int32_t a : axes) name += (a < 0 ? "m" : "") + std::to_string(a < 0 ? -a : a);
+  name += keep_dims ? "_keep_dims" : "";
+  GraphBuilder b(name);
+  NodeParams p;
+  p.keep_dims = keep_dims;
+  const int x = b.Input(in);
+  const int axes_tensor = b.Int32Constant({static_cast<int>(axes.size())}, axes);
+  const int y = b.Output(keep_dims ? std::vector<int>{in[0], 1, 1, in[3]} : std::vector<int>{in[0], in[3]});
+  b.AddNode(OpType::kMean, {x, axes_tensor}, {y}, p);
+  return {name, b.Build()};
+}
+
+OpCase FullyConnected(std::vector<int> in, int out_c, bool keep_num_dims, Activation act, bool bias = true) {
+  const std::string name = "fully_connected_" + ShapeName(in) + "_out" + std::to_string(out_c) +
+                           (keep_num_dims ? "_keep_num_dims" : "") + (bias ? "" : "_nobias") + ActivationSuffix(act);
+  GraphBuilder b(name);
+  NodeParams p;
+  p.keep_num_dims = keep_num_dims;
+  p.activation = act;
+  const int in_c = in.back();
+  int64_t numel = 1;
+  for (int d : in) numel *= d;
+  std::vector<int> out = in;
+  out.back() = out_c;
+  if (!keep_num_dims) out = {static_cast<int>(numel / in_c), out_c};
+  const int x = b.Input(in);
+  const int w = b.Constant({out_c, in_c}, 0.25f);
+  const int bias_tensor = bias ? b.Constant({out_c}) : -1;
+  const int y = b.Output(out);
+  b.AddNode(OpType::kFullyConnected, {x, w, bias_tensor}, {y}, p);
+  return {name, b.Build()};
+}
+
+OpCase Unary(OpType op, const char* op_name, std::vector<int> shape, float input_range) {
+  const std::string name = std::string(op_name) + "_" + ShapeName(shape);
+  GraphBuilder b(name);
+  const int x = b.Input(shape);
+  const int y = b.Output(shape);
+  b.AddNode(op, {x}, {y});
+  return {name, b.Build(), input_range};
+}
+
+}  // namespace
+
+GraphBuilder::GraphBuilder(std::string name, uint32_t seed) : rng_(seed) { graph_.name = std::move(name); }
+
+int GraphBuilder::AddTensor(std::vector<int> shape, bool constant) {
+  model::Tensor tensor;
+  tensor.name = "t" + std::to_string(graph_.tensors.size());
+  tensor.shape = std::move(shape);
+  tensor.is_constant = constant;
+  graph_.tensors.push_back(std::move(tensor));
+  return static_cast<int>(graph_.tensors.size()) - 1;
+}
+
+int GraphBuilder::Input(std::vector<int> shape) {
+  const int index = AddTensor(std::move(shape), false);
+  graph_.inputs.push_back(index);
+  return index;
+}
+
+int GraphBuilder::Output(std::vector<int> shape) {
+  const int index = AddTensor(std::move(shape), false);
+  graph_.outputs.push_back(index);
+  return index;
+}
+
+int GraphBuilder::Intermediate(std::vector<int> shape) { return AddTensor(std::move(shape), false); }
+
+int GraphBuilder::Constant(std::vector<int> shape, float range) {
+  const int index = AddTensor(std::move(shape), true);
+  model::Tensor& tensor = graph_.tensors[index];
+  std::uniform_real_distribution<float> uniform(-range, range);
+  tensor.f32.resize(tensor.num_elements());
+  for (float& v : tensor.f32) v = uniform(rng_);
+  return index;
+}
+
+int GraphBuilder::Int32Constant(std::vector<int> shape, std::vector<int32_t> values) {
+  const int index = AddTensor(std::move(shape), true);
+  graph_.tensors[index].type = model::DataType::kInt32;
+  graph_.tensors[index].i32 = std::move(values);
+  return index;
+}
+
+void GraphBuilder::AddNode(model::OpType op, std::vector<int> inputs, std::vector<int> outputs,
+                           model::NodeParams params) {
+  model::Node node;
+  node.op = op;
+  node.inputs = std::move(inputs);
+  node.outputs = std::move(outputs);
+  node.params = params;
+  node.tflite_index = static_cast<int>(graph_.nodes.size());
+  graph_.nodes.push_back(std::move(node));
+}
+
+int WindowOutputSize(model::Padding padding, int input, int filter, int stride, int dilation) {
+  const int effective = (filter - 1) * dilation + 1;
+  if (padding == model::Padding::kSame) return (input + stride - 1) / stride;
+  return (input - effective) / stride + 1;
+}
+
+std::vector<std::vector<float>> RandomInputs(const model::Graph& graph, uint32_t seed, float range) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-range, range);
+  std::vector<std::vector<float>> inputs;
+  for (int index : graph.inputs) {
+    std::vector<float> values(graph.tensors[index].num_elements());
+    for (float& v : values) v = uniform(rng);
+    inputs.push_back(std::move(values));
+  }
+  return inputs;
+}
+
+std::vector<OpCase> AllOpCases() {
+  const Padding kSame = Padding::kSame;
+  const Padding kValid = Padding::kValid;
+  const Activation kNone = Activation::kNone;
+  const Activation kRelu = Activation::kRelu;
+  const Activation kRelu6 = Activation::kRelu6;
+  const Activation kReluN1 = Activation::kReluN1To1;
+  return {
+      // CONV_2D: the palm models' 5x5 stride-2 SAME convolutions need the extra pixel bottom/right.
+      Conv2D({1, 5, 7, 3}, 13, 1, 1, 1, kValid, kNone),
+      Conv2D({1, 9, 11, 6}, 10, 3, 3, 1, kSame, kRelu),
+      Conv2D({1, 12, 14, 3}, 16, 5, 5, 2, kSame, kRelu6),
+      Conv2D({1, 13, 11, 5}, 7, 5, 5, 2, kSame, kNone),
+      Conv2D({1, 10, 9, 4}, 9, 3, 3, 2, kValid, kReluN1),
+      Conv2D({1, 8, 8, 12}, 17, 2, 2, 2, kSame, kNone, /*bias=*/false),
+      Conv2D({2, 11, 10, 3}, 5, 3, 3, 1, kSame, kNone, true, /*dilation=*/2),
+      Conv2D({1, 3, 3, 37}, 11, 3, 3, 1, kSame, kRelu),
+      Conv2D({1, 64, 64, 3}, 32, 5, 5, 2, kSame, kNone),
+      // DEPTHWISE_CONV_2D
+      DepthwiseConv2D({1, 9, 7, 13}, 1, 3, 1, kSame, kNone),
+      DepthwiseConv2D({1, 12, 12, 10}, 1, 5, 2, kSame, kRelu6),
+      DepthwiseConv2D({1, 11, 13, 9}, 1, 5, 2, kSame, kRelu),
+      DepthwiseConv2D({1, 10, 9, 17}, 1, 3, 1, kValid, kReluN1),
+      DepthwiseConv2D({1, 8, 8, 3}, 2, 3, 1, kSame, kNone),
+      DepthwiseConv2D({1, 7, 8, 5}, 1, 3, 2, kSame, kNone, /*bias=*/false),
+      DepthwiseConv2D({2, 10, 11, 6}, 1, 3, 1, kSame, kNone, true, /*dilation=*/2),
+      // ADD
+      Add({1, 7, 9, 13}, {1, 7, 9, 13}, {1, 7, 9, 13}, kNone),
+      Add({1, 5, 6, 11}, {1, 5, 6, 11}, {1, 5, 6, 11}, kRelu),
+      Add({1, 5, 6, 11}, {1, 5, 6, 11}, {1, 5, 6, 11}, kRelu6),
+      Add({1, 5, 6, 11}, {1, 5, 6, 11}, {1, 5, 6, 11}, kReluN1),
+      Add({1, 5, 5, 11}, {11}, {1, 5, 5, 11}, kNone, /*b_constant=*/true),
+      Add({1, 4, 3, 5}, {1, 1, 1, 1}, {1, 4, 3, 5}, kNone),
+      Add({1, 4, 1, 5}, {1, 1, 3, 1}, {1, 4, 3, 5}, kNone),
+      // PRELU
+      PRelu({1, 9, 7, 13}, {1, 1, 13}),
+      PRelu({1, 6, 6, 32}, {32}),
+      // MAX_POOL_2D and AVERAGE_POOL_2D
+      Pool(OpType::kMaxPool2D, {1, 8, 10, 7}, 2, 2, kValid, kNone),
+      Pool(OpType::kMaxPool2D, {1, 9, 11, 5}, 2, 2, kSame, kNone),
+      Pool(OpType::kMaxPool2D, {1, 9, 7, 3}, 2, 2, kValid, kNone),
+      Pool(OpType::kMaxPool2D, {1, 10, 10, 4}, 3, 2, kSame, kRelu),
+      Pool(OpType::kMaxPool2D, {2, 7, 6, 9}, 3, 1, kSame, kRelu6),
+      Pool(OpType::kAveragePool2D, {1, 8, 6, 7}, 2, 2, kValid, kNone),
+      Pool(OpType::kAveragePool2D, {1, 7, 9, 5}, 3, 1, kSame, kNone),
+      Pool(OpType::kAveragePool2D, {1, 11, 9, 3}, 3, 2, kSame, kReluN1),
+      Pool(OpType::kAveragePool2D, {1, 9, 9, 6}, 2, 2, kSame, kRelu6),
+      // PAD
+      Pad({1, 6, 6, 5}, {0, 0, 0, 0, 0, 0, 0, 4}),
+      Pad({1, 12, 12, 32}, {0, 0, 0, 0, 0, 0, 0, 32}),
+      Pad({1, 5, 4, 3}, {0, 0, 1, 2, 2, 1, 0, 0}),
+      Pad({2, 7, 3}, {1, 0, 0, 3, 2, 2}),
+      // RESIZE_BILINEAR
+      ResizeBilinear({1, 6, 6, 7}, 12, 12, false, true),
+      ResizeBilinear({1, 5, 7, 3}, 9, 4, false, true),
+      ResizeBilinear({1, 5, 5, 3}, 9, 8, true, false),
+      ResizeBilinear({1, 4, 5, 2}, 7, 10, false, false),
+      // RESHAPE
+      Reshape({1, 4, 4, 6}, {1, 32, 3}),
+      Reshape({1, 2, 3, 4}, {24}),
+      Reshape({1, 63}, {1, 21, 3}),
+      // CONCATENATION
+      Concatenation({{1, 32, 3}, {1, 20, 3}}, 1, kNone),
+      Concatenation({{1, 3, 4, 5}, {1, 3, 4, 2}, {1, 3, 4, 7}}, 3, kNone),
+      Concatenation({{2, 3}, {1, 3}}, 0, kNone),
+      Concatenation({{1, 5, 2}, {1, 7, 2}}, 1, kRelu6),
+      // MEAN
+      Mean({1, 7, 7, 23}, {1, 2}, false),
+      Mean({2, 5, 3, 6}, {2, 1}, true),
+      Mean({1, 4, 6, 9}, {-3, -2}, false),
+      // FULLY_CONNECTED
+      FullyConnected({1, 37}, 13, false, kNone),
+      FullyConnected({3, 10}, 7, false, kRelu, /*bias=*/false),
+      FullyConnected({1, 2, 3, 8}, 5, false, kRelu6),
+      FullyConnected({1, 2, 3, 8}, 5, true, kNone),
+      // LOGISTIC, RELU, RELU6
+      Unary(OpType::kLogistic, "logistic", {1, 63}, 12),
+      Unary(OpType::kLogistic, "logistic", {2, 3, 5, 7}, 4),
+      Unary(OpType::kRelu, "relu", {1, 5, 7, 11}, 4),
+      Unary(OpType::kRelu6, "relu6", {3, 17}, 9),
+  };
+}
+
+}  // namespace handtrack::testing

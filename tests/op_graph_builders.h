@@ -1,0 +1,52 @@
+// Hand-built single-node graphs covering every op type, with awkward shapes
+// (odd sizes, stride 2 with SAME on even and odd inputs, channels that are not
+// a multiple of 8, every fused activation). Any backend test can run the whole
+// table against the reference backend; the graphs do not depend on a backend.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "model/graph.h"
+
+namespace handtrack::testing {
+
+// Builds a graph tensor by tensor, with seeded random constants.
+class GraphBuilder {
+ public:
+  explicit GraphBuilder(std::string name, uint32_t seed = 1);
+
+  int Input(std::vector<int> shape);                      // a graph input
+  int Output(std::vector<int> shape);                     // a graph output
+  int Intermediate(std::vector<int> shape);               // neither
+  int Constant(std::vector<int> shape, float range = 1);  // uniform in [-range, range)
+  int Int32Constant(std::vector<int> shape, std::vector<int32_t> values);
+  void AddNode(model::OpType op, std::vector<int> inputs, std::vector<int> outputs, model::NodeParams params = {});
+
+  model::Graph Build() { return graph_; }
+
+ private:
+  int AddTensor(std::vector<int> shape, bool constant);
+
+  model::Graph graph_;
+  std::mt19937 rng_;
+};
+
+struct OpCase {
+  std::string name;   // unique, usable as a gtest name: "conv2d_5x5_s2_same_even_relu6"
+  model::Graph graph;  // one node (a few for the lowering-stress cases), inputs filled by RandomInputs
+  float input_range = 4;
+};
+
+// The table: every op type, several shapes and attributes each.
+std::vector<OpCase> AllOpCases();
+
+// Seeded uniform values in [-range, range) for each of graph.inputs, in order.
+std::vector<std::vector<float>> RandomInputs(const model::Graph& graph, uint32_t seed, float range);
+
+// TFLite's output size of a window along one axis.
+int WindowOutputSize(model::Padding padding, int input, int filter, int stride, int dilation = 1);
+
+}  // namespace handtrack::testing

@@ -1,0 +1,228 @@
+// handtrack bench: median and minimum time of each model's inference and of a
+// whole IMAGE-mode detection, per backend.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "frame_json.h"
+#include "handtrack/hand_landmarker.h"
+#include "handtrack/image_io.h"
+#include "handtrack/models.h"
+
+namespace handtrack::cli {
+namespace {
+
+constexpr char kHelp[] = R"(usage: handtrack bench [options] [IMAGE]
+
+Times, for each available backend (or only --delegate's), the inference of each of
+the four models on a seeded random input in [0, 1), and a whole detection
+(IMAGE mode, full models, up to 2 hands) on IMAGE. Without IMAGE, a built-in
+synthetic 640x480 picture is used: it holds no hand, so that detection runs palm
+detection only. Prints the median and the minimum in milliseconds.
+
+options:
+  --delegate auto|cuda|xnnpack|reference   only this backend (default: every available one)
+  --threads N                              CPU threads, 1 to 64 (default 1)
+  --iters N                                timed runs per row, 1 to 100000 (default 30)
+  --warmup N                               untimed runs first, 0 to 10000 (default 5)
+  --models DIR                             folder of the .tflite models
+  --json                                   print one JSON array of rows {"what", "backend",
+                                           "threads", "median_ms", "min_ms"}
+  -h, --help                               this help
+)";
+
+constexpr OptionSpec kOptions[] = {
+    {"--delegate", true}, {"--threads", true}, {"--iters", true}, {"--warmup", true},
+    {"--models", true},   {"--json", false},   {"--help", false}, {"-h", false},
+};
+
+struct BenchSettings {
+  std::vector<Delegate> delegates;
+  int threads = 1;
+  int iters = 30;
+  int warmup = 5;
+  std::string model_dir;
+  bool json = false;
+  std::string image_path;  // empty: synthetic
+};
+
+struct Row {
+  std::string what;
+  std::string backend;
+  int threads = 1;
+  double median_ms = 0;
+  double min_ms = 0;
+};
+
+// Runs `step` warmup + iters times; the median and minimum of the timed runs.
+Result<Row> Time(const BenchSettings& settings, const std::function<Status()>& step) {
+  for (int i = 0; i < settings.warmup; ++i) HT_RETURN_IF_ERROR(step());
+  std::vector<double> ms;
+  for (int i = 0; i < settings.iters; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    HT_RETURN_IF_ERROR(step());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const size_t n = ms.size();
+  Row row;
+  row.median_ms = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+  row.min_ms = ms.front();
+  return row;
+}
+
+Result<Row> BenchModel(const BenchSettings& settings, Delegate delegate, const std::string& model_name) {
+  const std::string path = ResolveModelDir(settings.model_dir) + "/" + model_name + ".tflite";
+  HT_ASSIGN_OR_RETURN(std::unique_ptr<ModelRunner> runner,
+                      ModelRunner::Create(path, delegate, settings.threads));
+  std::mt19937 random(1);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  for (int i = 0; i < runner->num_inputs(); ++i) {
+    for (float& value : runner->input(i)) value = unit(random);
+  }
+  return Time(settings, [&] { return runner->Run(); });
+}
+
+Result<Row> BenchDetect(const BenchSettings& settings, Delegate delegate, const Image& image) {
+  HandLandmarkerOptions options;
+  options.num_hands = 2;
+  options.model.model_dir = settings.model_dir;
+  options.model.delegate = delegate;
+  options.model.num_threads = settings.threads;
+  HT_ASSIGN_OR_RETURN(std::unique_ptr<HandLandmarker> landmarker, HandLandmarker::Create(options));
+  return Time(settings, [&]() -> Status { return landmarker->Detect(image.view()).status(); });
+}
+
+// A deterministic 640x480 picture with some structure (gradients and bands), no hands.
+Image SyntheticImage() {
+  Image image(640, 480, PixelFormat::kRGB);
+  for (int y = 0; y < 480; ++y) {
+    for (int x = 0; x < 640; ++x) {
+      uint8_t* p = image.data() + (static_cast<size_t>(y) * 640 + x) * 3;
+      p[0] = static_cast<uint8_t>(x * 255 / 639);
+      p[1] = static_cast<uint8_t>(y * 255 / 479);
+      p[2] = static_cast<uint8_t>(((x / 40 + y / 40) % 2) * 160 + 40);
+    }
+  }
+  return image;
+}
+
+Result<BenchSettings> ParseSettings(const ParsedArgs& args) {
+  BenchSettings settings;
+  auto int_option = [](std::string_view name, int min, int max) {
+    return [=](const std::string& text) { return ParseIntOption(name, text, min, max); };
+  };
+  HT_RETURN_IF_ERROR(ReadOption(args, "--threads", int_option("--threads", 1, 64), &settings.threads));
+  HT_RETURN_IF_ERROR(ReadOption(args, "--iters", int_option("--iters", 1, 100000), &settings.iters));
+  HT_RETURN_IF_ERROR(ReadOption(args, "--warmup", int_option("--warmup", 0, 10000), &settings.warmup));
+  settings.model_dir = args.Value("--models").value_or("");
+  settings.json = args.Has("--json");
+  if (args.positional().size() > 1) return InvalidArgumentError("bench takes at most one IMAGE");
+  if (!args.positional().empty()) settings.image_path = args.positional()[0];
+  if (auto name = args.Value("--delegate")) {
+    HT_ASSIGN_OR_RETURN(Delegate delegate, ParseDelegateOption(*name));
+    settings.delegates.push_back(delegate);
+  }
+  return settings;
+}
+
+void PrintTable(const std::vector<Row>& rows) {
+  std::printf("%-22s %-10s %7s %10s %10s\n", "what", "backend", "threads", "median_ms", "min_ms");
+  for (const Row& row : rows) {
+    std::printf("%-22s %-10s %7d %10.3f %10.3f\n", row.what.c_str(), row.backend.c_str(), row.threads,
+                row.median_ms, row.min_ms);
+  }
+}
+
+void PrintJson(const std::vector<Row>& rows) {
+  Json out = Json::array();
+  for (const Row& row : rows) {
+    out.push_back({{"what", row.what},
+                   {"backend", row.backend},
+                   {"threads", row.threads},
+                   {"median_ms", std::round(row.median_ms * 1000) / 1000},
+                   {"min_ms", std::round(row.min_ms * 1000) / 1000}});
+  }
+  std::cout << out.dump(1) << "\n";
+}
+
+}  // namespace
+
+int RunBench(std::span<const std::string> arguments) {
+  auto args = ParseArgs(arguments, kOptions, "bench");
+  if (!args.ok()) return Fail(args.status().message(), kExitUsage);
+  if (args->Has("--help") || args->Has("-h")) {
+    std::cout << kHelp;
+    return kExitOk;
+  }
+  auto settings = ParseSettings(*args);
+  if (!settings.ok()) return Fail(settings.status().message(), kExitUsage);
+
+  // Every available backend by default; one named with --delegate must be available.
+  if (settings->delegates.empty()) {
+    for (const BackendInfo& backend : ListBackends()) {
+      if (!backend.available) {
+        std::cerr << "handtrack: skipping backend " << backend.name << ": " << backend.detail << "\n";
+        continue;
+      }
+      if (auto delegate = ParseDelegate(backend.name); delegate.ok())
+        settings->delegates.push_back(*delegate);
+    }
+  }
+  if (settings->delegates.empty())
+    return Fail("failed to find an available backend (see 'handtrack devices')", 1);
+
+  Image image;
+  if (settings->image_path.empty()) {
+    std::cerr
+        << "handtrack: no IMAGE given: timing detect on a built-in synthetic 640x480 picture with no hands "
+           "(palm detection only)\n";
+    image = SyntheticImage();
+  } else {
+    auto read = ReadImageFile(settings->image_path);
+    if (!read.ok()) return Fail(read.status().message(), kExitFailed);
+    image = std::move(*read);
+  }
+
+  std::vector<Row> rows;
+  bool any_failed = false;
+  auto add = [&](Result<Row> row, const std::string& what, Delegate delegate) {
+    if (!row.ok()) {
+      any_failed = true;
+      Fail(row.status().message(), kExitFailed);
+      return;
+    }
+    row->what = what;
+    row->backend = DelegateName(delegate);
+    row->threads = settings->threads;
+    if (!settings->json)
+      std::fprintf(stderr, "handtrack: %s on %s: %.3f ms\n", what.c_str(), row->backend.c_str(),
+                   row->median_ms);
+    rows.push_back(*row);
+  };
+  for (Delegate delegate : settings->delegates) {
+    for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
+      add(BenchModel(*settings, delegate, PalmModelName(variant)), PalmModelName(variant), delegate);
+    }
+    for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
+      add(BenchModel(*settings, delegate, LandmarkModelName(variant)), LandmarkModelName(variant), delegate);
+    }
+    add(BenchDetect(*settings, delegate, image), "detect", delegate);
+  }
+  if (settings->json) {
+    PrintJson(rows);
+  } else {
+    PrintTable(rows);
+  }
+  return any_failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace handtrack::cli

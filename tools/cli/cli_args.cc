@@ -1,0 +1,87 @@
+#include "cli_args.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace handtrack::cli {
+
+bool ParsedArgs::Has(std::string_view option) const {
+  return std::any_of(options_.begin(), options_.end(),
+                     [&](const auto& entry) { return entry.first == option; });
+}
+
+std::optional<std::string> ParsedArgs::Value(std::string_view option) const {
+  for (auto it = options_.rbegin(); it != options_.rend(); ++it) {
+    if (it->first == option) return it->second;
+  }
+  return std::nullopt;
+}
+
+Result<ParsedArgs> ParseArgs(std::span<const std::string> args, std::span<const OptionSpec> specs,
+                             std::string_view command) {
+  ParsedArgs parsed;
+  const std::string see_help = " (see 'handtrack " + std::string(command) + " --help')";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      parsed.positional_.insert(parsed.positional_.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                args.end());
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      parsed.positional_.push_back(arg);
+      continue;
+    }
+    const size_t equals = arg.find('=');
+    const std::string name = arg.substr(0, equals);
+    const auto spec =
+        std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
+    if (spec == specs.end()) return InvalidArgumentError("unknown option '" + name + "'" + see_help);
+    if (!spec->takes_value) {
+      if (equals != std::string::npos) return InvalidArgumentError(name + " takes no value" + see_help);
+      parsed.options_.emplace_back(name, "");
+      continue;
+    }
+    if (equals != std::string::npos) {
+      parsed.options_.emplace_back(name, arg.substr(equals + 1));
+    } else if (i + 1 < args.size()) {
+      parsed.options_.emplace_back(name, args[++i]);
+    } else {
+      return InvalidArgumentError(name + " needs a value" + see_help);
+    }
+  }
+  return parsed;
+}
+
+Result<int> ParseIntOption(std::string_view option, const std::string& text, int min, int max) {
+  errno = 0;
+  char* end = nullptr;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || value < min || value > max) {
+    return InvalidArgumentError(std::string(option) + " must be an integer from " + std::to_string(min) +
+                                " to " + std::to_string(max) + ", got '" + text + "'");
+  }
+  return static_cast<int>(value);
+}
+
+Result<float> ParseUnitOption(std::string_view option, const std::string& text) {
+  char* end = nullptr;
+  const float value = std::strtof(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0.0f || value > 1.0f) {
+    return InvalidArgumentError(std::string(option) + " must be a number from 0 to 1, got '" + text + "'");
+  }
+  return value;
+}
+
+Result<Delegate> ParseDelegateOption(const std::string& text) {
+  auto delegate = ParseDelegate(text);
+  if (!delegate.ok()) {
+    return InvalidArgumentError("--delegate must be one of auto, cuda, xnnpack, reference, got '" + text +
+                                "'");
+  }
+  return delegate;
+}
+
+}  // namespace handtrack::cli

@@ -1,0 +1,61 @@
+// Command-line parsing for the `handtrack` subcommands: options, their values and
+// the checks that turn bad values into clear one-line usage errors.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "handtrack/models.h"
+#include "handtrack/status.h"
+
+namespace handtrack::cli {
+
+// Exit statuses of the command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // some input or step failed
+inline constexpr int kExitUsage = 2;   // bad options or arguments
+
+struct OptionSpec {
+  std::string_view name;  // "--num-hands"
+  bool takes_value;
+};
+
+class ParsedArgs {
+ public:
+  bool Has(std::string_view option) const;
+  // The option's value (the last one when given twice), or nullopt when absent.
+  std::optional<std::string> Value(std::string_view option) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+
+ private:
+  friend Result<ParsedArgs> ParseArgs(std::span<const std::string>, std::span<const OptionSpec>,
+                                      std::string_view);
+  std::vector<std::pair<std::string, std::string>> options_;
+  std::vector<std::string> positional_;
+};
+
+// Parses the arguments after the subcommand: "--name value", "--name=value" and
+// flags; "--" ends the options. InvalidArgument names the bad option.
+Result<ParsedArgs> ParseArgs(std::span<const std::string> args, std::span<const OptionSpec> specs,
+                             std::string_view command);
+
+// "--threads must be an integer from 1 to 64, got 'x'" and friends.
+Result<int> ParseIntOption(std::string_view option, const std::string& text, int min, int max);
+Result<float> ParseUnitOption(std::string_view option, const std::string& text);  // a number in [0, 1]
+Result<Delegate> ParseDelegateOption(const std::string& text);
+
+// Reads an optional option with a parser; keeps `value` when the option is absent.
+template <typename T, typename Parse>
+Status ReadOption(const ParsedArgs& args, std::string_view option, Parse parse, T* value) {
+  const std::optional<std::string> text = args.Value(option);
+  if (!text) return Status::Ok();
+  auto parsed = parse(*text);
+  if (!parsed.ok()) return parsed.status();
+  *value = *parsed;
+  return Status::Ok();
+}
+
+}  // namespace handtrack::cli
