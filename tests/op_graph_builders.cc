@@ -12,10 +12,14 @@ using model::Padding;
 
 const char* ActivationSuffix(Activation activation) {
   switch (activation) {
-    case Activation::kNone: return "";
-    case Activation::kRelu: return "_relu";
-    case Activation::kReluN1To1: return "_relu_n1_to_1";
-    case Activation::kRelu6: return "_relu6";
+    case Activation::kNone:
+      return "";
+    case Activation::kRelu:
+      return "_relu";
+    case Activation::kReluN1To1:
+      return "_relu_n1_to_1";
+    case Activation::kRelu6:
+      return "_relu6";
   }
   return "";
 }
@@ -31,8 +35,8 @@ std::string ShapeName(const std::vector<int>& shape) {
   return name;
 }
 
-OpCase Conv2D(std::vector<int> in, int out_c, int kh, int kw, int stride, Padding padding, Activation act,
-              bool bias = true, int dilation = 1) {
+OpCase Conv2D(const std::vector<int>& in, int out_c, int kh, int kw, int stride, Padding padding,
+              Activation act, bool bias = true, int dilation = 1) {
   const std::string name = "conv2d_" + WindowName(kh, kw, stride, padding) + "_in" + ShapeName(in) + "_out" +
                            std::to_string(out_c) + (bias ? "" : "_nobias") +
                            (dilation > 1 ? "_dil" + std::to_string(dilation) : "") + ActivationSuffix(act);
@@ -51,11 +55,12 @@ OpCase Conv2D(std::vector<int> in, int out_c, int kh, int kw, int stride, Paddin
   return {name, b.Build()};
 }
 
-OpCase DepthwiseConv2D(std::vector<int> in, int multiplier, int k, int stride, Padding padding, Activation act,
-                       bool bias = true, int dilation = 1) {
+OpCase DepthwiseConv2D(const std::vector<int>& in, int multiplier, int k, int stride, Padding padding,
+                       Activation act, bool bias = true, int dilation = 1) {
   const std::string name = "depthwise_conv2d_" + WindowName(k, k, stride, padding) + "_in" + ShapeName(in) +
-                           (multiplier > 1 ? "_m" + std::to_string(multiplier) : "") + (bias ? "" : "_nobias") +
-                           (dilation > 1 ? "_dil" + std::to_string(dilation) : "") + ActivationSuffix(act);
+                           (multiplier > 1 ? "_m" + std::to_string(multiplier) : "") +
+                           (bias ? "" : "_nobias") + (dilation > 1 ? "_dil" + std::to_string(dilation) : "") +
+                           ActivationSuffix(act);
   GraphBuilder b(name);
   NodeParams p;
   p.padding = padding;
@@ -73,21 +78,24 @@ OpCase DepthwiseConv2D(std::vector<int> in, int multiplier, int k, int stride, P
   return {name, b.Build()};
 }
 
-OpCase Add(std::vector<int> a, std::vector<int> b_shape, std::vector<int> out, Activation act,
-           bool b_constant = false) {
-  const std::string name = "add_" + ShapeName(a) + "_" + ShapeName(b_shape) + (b_constant ? "_const" : "") +
-                           ActivationSuffix(act);
+enum class ConstantOperand { kNone, kFirst, kSecond };
+
+OpCase Add(const std::vector<int>& a, const std::vector<int>& b_shape, const std::vector<int>& out,
+           Activation act, ConstantOperand constant = ConstantOperand::kNone) {
+  const char* constant_suffix[] = {"", "_const_first", "_const_second"};
+  const std::string name = "add_" + ShapeName(a) + "_" + ShapeName(b_shape) +
+                           constant_suffix[static_cast<int>(constant)] + ActivationSuffix(act);
   GraphBuilder b(name);
   NodeParams p;
   p.activation = act;
-  const int x = b.Input(a);
-  const int y = b_constant ? b.Constant(b_shape, 4.0f) : b.Input(b_shape);
+  const int x = constant == ConstantOperand::kFirst ? b.Constant(a, 4.0f) : b.Input(a);
+  const int y = constant == ConstantOperand::kSecond ? b.Constant(b_shape, 4.0f) : b.Input(b_shape);
   const int z = b.Output(out);
   b.AddNode(OpType::kAdd, {x, y}, {z}, p);
   return {name, b.Build()};
 }
 
-OpCase PRelu(std::vector<int> in, std::vector<int> alpha) {
+OpCase PRelu(const std::vector<int>& in, const std::vector<int>& alpha) {
   const std::string name = "prelu_" + ShapeName(in) + "_alpha" + ShapeName(alpha);
   GraphBuilder b(name);
   const int x = b.Input(in);
@@ -97,7 +105,7 @@ OpCase PRelu(std::vector<int> in, std::vector<int> alpha) {
   return {name, b.Build()};
 }
 
-OpCase Pool(OpType op, std::vector<int> in, int k, int stride, Padding padding, Activation act) {
+OpCase Pool(OpType op, const std::vector<int>& in, int k, int stride, Padding padding, Activation act) {
   const std::string name = std::string(op == OpType::kMaxPool2D ? "max_pool2d_" : "average_pool2d_") +
                            WindowName(k, k, stride, padding) + "_in" + ShapeName(in) + ActivationSuffix(act);
   GraphBuilder b(name);
@@ -113,7 +121,7 @@ OpCase Pool(OpType op, std::vector<int> in, int k, int stride, Padding padding, 
   return {name, b.Build()};
 }
 
-OpCase Pad(std::vector<int> in, std::vector<int32_t> paddings) {
+OpCase Pad(const std::vector<int>& in, std::vector<int32_t> paddings) {
   std::vector<int> out = in;
   for (size_t axis = 0; axis < in.size(); ++axis) out[axis] += paddings[2 * axis] + paddings[2 * axis + 1];
   const std::string name = "pad_" + ShapeName(in) + "_to_" + ShapeName(out);
@@ -125,7 +133,8 @@ OpCase Pad(std::vector<int> in, std::vector<int32_t> paddings) {
   return {name, b.Build()};
 }
 
-OpCase ResizeBilinear(std::vector<int> in, int out_h, int out_w, bool align_corners, bool half_pixel_centers) {
+OpCase ResizeBilinear(const std::vector<int>& in, int out_h, int out_w, bool align_corners,
+                      bool half_pixel_centers) {
   const std::string mode = align_corners ? "_align_corners" : half_pixel_centers ? "_half_pixel" : "_legacy";
   const std::string name = "resize_bilinear_" + ShapeName(in) + "_to_" + std::to_string(out_h) + "x" +
                            std::to_string(out_w) + mode;
@@ -140,17 +149,18 @@ OpCase ResizeBilinear(std::vector<int> in, int out_h, int out_w, bool align_corn
   return {name, b.Build()};
 }
 
-OpCase Reshape(std::vector<int> in, std::vector<int> out) {
+OpCase Reshape(const std::vector<int>& in, const std::vector<int>& out) {
   const std::string name = "reshape_" + ShapeName(in) + "_to_" + ShapeName(out);
   GraphBuilder b(name);
   const int x = b.Input(in);
-  const int shape = b.Int32Constant({static_cast<int>(out.size())}, std::vector<int32_t>(out.begin(), out.end()));
+  const int shape =
+      b.Int32Constant({static_cast<int>(out.size())}, std::vector<int32_t>(out.begin(), out.end()));
   const int y = b.Output(out);
   b.AddNode(OpType::kReshape, {x, shape}, {y});
   return {name, b.Build()};
 }
 
-OpCase Concatenation(std::vector<std::vector<int>> ins, int axis, Activation act) {
+OpCase Concatenation(const std::vector<std::vector<int>>& ins, int axis, Activation act) {
   std::string name = "concatenation_axis" + std::to_string(axis);
   for (const auto& in : ins) name += "_" + ShapeName(in);
   name += ActivationSuffix(act);
@@ -170,7 +180,7 @@ OpCase Concatenation(std::vector<std::vector<int>> ins, int axis, Activation act
   return {name, b.Build()};
 }
 
-OpCase Mean(std::vector<int> in, std::vector<int32_t> axes, bool keep_dims) {
+OpCase Mean(const std::vector<int>& in, const std::vector<int32_t>& axes, bool keep_dims) {
   std::string name = "mean_" + ShapeName(in) + "_axes";
   for (int32_t a : axes) name += (a < 0 ? "m" : "") + std::to_string(a < 0 ? -a : a);
   name += keep_dims ? "_keep_dims" : "";
@@ -184,9 +194,11 @@ OpCase Mean(std::vector<int> in, std::vector<int32_t> axes, bool keep_dims) {
   return {name, b.Build()};
 }
 
-OpCase FullyConnected(std::vector<int> in, int out_c, bool keep_num_dims, Activation act, bool bias = true) {
+OpCase FullyConnected(const std::vector<int>& in, int out_c, bool keep_num_dims, Activation act,
+                      bool bias = true) {
   const std::string name = "fully_connected_" + ShapeName(in) + "_out" + std::to_string(out_c) +
-                           (keep_num_dims ? "_keep_num_dims" : "") + (bias ? "" : "_nobias") + ActivationSuffix(act);
+                           (keep_num_dims ? "_keep_num_dims" : "") + (bias ? "" : "_nobias") +
+                           ActivationSuffix(act);
   GraphBuilder b(name);
   NodeParams p;
   p.keep_num_dims = keep_num_dims;
@@ -205,7 +217,7 @@ OpCase FullyConnected(std::vector<int> in, int out_c, bool keep_num_dims, Activa
   return {name, b.Build()};
 }
 
-OpCase Unary(OpType op, const char* op_name, std::vector<int> shape, float input_range) {
+OpCase Unary(OpType op, const char* op_name, const std::vector<int>& shape, float input_range) {
   const std::string name = std::string(op_name) + "_" + ShapeName(shape);
   GraphBuilder b(name);
   const int x = b.Input(shape);
@@ -287,12 +299,12 @@ std::vector<std::vector<float>> RandomInputs(const model::Graph& graph, uint32_t
 }
 
 std::vector<OpCase> AllOpCases() {
-  const Padding kSame = Padding::kSame;
-  const Padding kValid = Padding::kValid;
-  const Activation kNone = Activation::kNone;
-  const Activation kRelu = Activation::kRelu;
-  const Activation kRelu6 = Activation::kRelu6;
-  const Activation kReluN1 = Activation::kReluN1To1;
+  constexpr Padding kSame = Padding::kSame;
+  constexpr Padding kValid = Padding::kValid;
+  constexpr Activation kNone = Activation::kNone;
+  constexpr Activation kRelu = Activation::kRelu;
+  constexpr Activation kRelu6 = Activation::kRelu6;
+  constexpr Activation kReluN1 = Activation::kReluN1To1;
   return {
       // CONV_2D: the palm models' 5x5 stride-2 SAME convolutions need the extra pixel bottom/right.
       Conv2D({1, 5, 7, 3}, 13, 1, 1, 1, kValid, kNone),
@@ -304,6 +316,7 @@ std::vector<OpCase> AllOpCases() {
       Conv2D({2, 11, 10, 3}, 5, 3, 3, 1, kSame, kNone, true, /*dilation=*/2),
       Conv2D({1, 3, 3, 37}, 11, 3, 3, 1, kSame, kRelu),
       Conv2D({1, 64, 64, 3}, 32, 5, 5, 2, kSame, kNone),
+      Conv2D({1, 1, 1, 3}, 2, 3, 3, 1, kSame, kNone),
       // DEPTHWISE_CONV_2D
       DepthwiseConv2D({1, 9, 7, 13}, 1, 3, 1, kSame, kNone),
       DepthwiseConv2D({1, 12, 12, 10}, 1, 5, 2, kSame, kRelu6),
@@ -317,9 +330,9 @@ std::vector<OpCase> AllOpCases() {
       Add({1, 5, 6, 11}, {1, 5, 6, 11}, {1, 5, 6, 11}, kRelu),
       Add({1, 5, 6, 11}, {1, 5, 6, 11}, {1, 5, 6, 11}, kRelu6),
       Add({1, 5, 6, 11}, {1, 5, 6, 11}, {1, 5, 6, 11}, kReluN1),
-      Add({1, 5, 5, 11}, {11}, {1, 5, 5, 11}, kNone, /*b_constant=*/true),
-      Add({1, 4, 3, 5}, {1, 1, 1, 1}, {1, 4, 3, 5}, kNone),
-      Add({1, 4, 1, 5}, {1, 1, 3, 1}, {1, 4, 3, 5}, kNone),
+      Add({1, 5, 5, 11}, {1, 5, 5, 11}, {1, 5, 5, 11}, kNone, ConstantOperand::kSecond),
+      Add({2, 3}, {2, 3}, {2, 3}, kRelu6, ConstantOperand::kFirst),
+      Add({3, 1, 4, 2, 5}, {3, 1, 4, 2, 5}, {3, 1, 4, 2, 5}, kRelu),
       // PRELU
       PRelu({1, 9, 7, 13}, {1, 1, 13}),
       PRelu({1, 6, 6, 32}, {32}),
@@ -329,10 +342,12 @@ std::vector<OpCase> AllOpCases() {
       Pool(OpType::kMaxPool2D, {1, 9, 7, 3}, 2, 2, kValid, kNone),
       Pool(OpType::kMaxPool2D, {1, 10, 10, 4}, 3, 2, kSame, kRelu),
       Pool(OpType::kMaxPool2D, {2, 7, 6, 9}, 3, 1, kSame, kRelu6),
+      Pool(OpType::kMaxPool2D, {1, 8, 8, 3}, 2, 3, kValid, kNone),
       Pool(OpType::kAveragePool2D, {1, 8, 6, 7}, 2, 2, kValid, kNone),
       Pool(OpType::kAveragePool2D, {1, 7, 9, 5}, 3, 1, kSame, kNone),
       Pool(OpType::kAveragePool2D, {1, 11, 9, 3}, 3, 2, kSame, kReluN1),
       Pool(OpType::kAveragePool2D, {1, 9, 9, 6}, 2, 2, kSame, kRelu6),
+      Pool(OpType::kAveragePool2D, {1, 8, 7, 3}, 2, 3, kSame, kNone),
       // PAD
       Pad({1, 6, 6, 5}, {0, 0, 0, 0, 0, 0, 0, 4}),
       Pad({1, 12, 12, 32}, {0, 0, 0, 0, 0, 0, 0, 32}),
@@ -343,6 +358,9 @@ std::vector<OpCase> AllOpCases() {
       ResizeBilinear({1, 5, 7, 3}, 9, 4, false, true),
       ResizeBilinear({1, 5, 5, 3}, 9, 8, true, false),
       ResizeBilinear({1, 4, 5, 2}, 7, 10, false, false),
+      ResizeBilinear({1, 1, 1, 3}, 4, 4, true, false),
+      ResizeBilinear({1, 4, 4, 3}, 1, 1, true, false),
+      ResizeBilinear({1, 7, 5, 9}, 3, 2, false, true),
       // RESHAPE
       Reshape({1, 4, 4, 6}, {1, 32, 3}),
       Reshape({1, 2, 3, 4}, {24}),
@@ -355,7 +373,6 @@ std::vector<OpCase> AllOpCases() {
       // MEAN
       Mean({1, 7, 7, 23}, {1, 2}, false),
       Mean({2, 5, 3, 6}, {2, 1}, true),
-      Mean({1, 4, 6, 9}, {-3, -2}, false),
       // FULLY_CONNECTED
       FullyConnected({1, 37}, 13, false, kNone),
       FullyConnected({3, 10}, 7, false, kRelu, /*bias=*/false),
@@ -364,8 +381,20 @@ std::vector<OpCase> AllOpCases() {
       // LOGISTIC, RELU, RELU6
       Unary(OpType::kLogistic, "logistic", {1, 63}, 12),
       Unary(OpType::kLogistic, "logistic", {2, 3, 5, 7}, 4),
+      Unary(OpType::kLogistic, "logistic", {1, 2, 2, 2, 3}, 4),
       Unary(OpType::kRelu, "relu", {1, 5, 7, 11}, 4),
       Unary(OpType::kRelu6, "relu6", {3, 17}, 9),
+  };
+}
+
+std::vector<OpCase> BeyondReaderOpCases() {
+  return {
+      Add({1, 5, 5, 11}, {11}, {1, 5, 5, 11}, Activation::kNone, ConstantOperand::kSecond),
+      Add({1, 3}, {2, 3}, {2, 3}, Activation::kRelu6, ConstantOperand::kFirst),
+      Add({1, 4, 3, 5}, {1, 1, 1, 1}, {1, 4, 3, 5}, Activation::kNone),
+      Add({1, 4, 1, 5}, {1, 1, 3, 1}, {1, 4, 3, 5}, Activation::kNone),
+      PRelu({1, 4, 5, 7}, {1}),
+      Mean({1, 4, 6, 9}, {-3, -2}, false),
   };
 }
 

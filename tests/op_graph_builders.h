@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -23,7 +24,8 @@ class GraphBuilder {
   int Intermediate(std::vector<int> shape);               // neither
   int Constant(std::vector<int> shape, float range = 1);  // uniform in [-range, range)
   int Int32Constant(std::vector<int> shape, std::vector<int32_t> values);
-  void AddNode(model::OpType op, std::vector<int> inputs, std::vector<int> outputs, model::NodeParams params = {});
+  void AddNode(model::OpType op, std::vector<int> inputs, std::vector<int> outputs,
+               model::NodeParams params = {});
 
   model::Graph Build() { return graph_; }
 
@@ -35,13 +37,23 @@ class GraphBuilder {
 };
 
 struct OpCase {
-  std::string name;   // unique, usable as a gtest name: "conv2d_5x5_s2_same_even_relu6"
+  std::string name;    // unique, usable as a gtest name: "conv2d_5x5_s2_same_even_relu6"
   model::Graph graph;  // one node (a few for the lowering-stress cases), inputs filled by RandomInputs
   float input_range = 4;
 };
 
-// The table: every op type, several shapes and attributes each.
+// gtest prints a case by its name.
+inline void PrintTo(const OpCase& op_case, std::ostream* os) { *os << op_case.name; }
+
+// The table: every op type, several shapes and attributes each. Every graph
+// is one the model reader could produce (model::ValidateNode accepts it), so
+// the reference backend is their oracle.
 std::vector<OpCase> AllOpCases();
+
+// Cases beyond what the reader accepts (ADD broadcasting, a scalar PRELU
+// alpha, negative MEAN axes), for backends that support more than the models
+// need; the reference backend does not run these.
+std::vector<OpCase> BeyondReaderOpCases();
 
 // Seeded uniform values in [-range, range) for each of graph.inputs, in order.
 std::vector<std::vector<float>> RandomInputs(const model::Graph& graph, uint32_t seed, float range);

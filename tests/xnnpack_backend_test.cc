@@ -1,7 +1,9 @@
 // The XNNPACK backend against the reference: every case of the shared op
 // table (op_graph_builders.h) at 1 and 2 threads, support decisions and their
 // reasons, error paths, multi-node segments, concurrent segments, and the four
-// hand models against TFLite's own outputs.
+// hand models against TFLite's own outputs. Graphs the model reader would
+// reject (and builds without the reference backend) are judged by naive loops
+// that follow TFLite's reference kernels.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -56,7 +58,8 @@ struct HostBuffers {
       storage[t].assign(graph.tensors[t].num_elements() + kSlackFloats, NAN);
       tensors.data[t] = storage[t].data();
     }
-    for (size_t i = 0; i < inputs.size(); ++i) std::copy(inputs[i].begin(), inputs[i].end(), tensors.data[graph.inputs[i]]);
+    for (size_t i = 0; i < inputs.size(); ++i)
+      std::copy(inputs[i].begin(), inputs[i].end(), tensors.data[graph.inputs[i]]);
   }
 
   Tensors Outputs(const model::Graph& graph) const {
@@ -68,10 +71,12 @@ struct HostBuffers {
   }
 };
 
-Result<Tensors> RunOnBackend(Backend& backend, const model::Graph& graph, const Tensors& inputs, int num_threads) {
+Result<Tensors> RunOnBackend(Backend& backend, const model::Graph& graph, const Tensors& inputs,
+                             int num_threads) {
   BackendOptions options;
   options.num_threads = num_threads;
-  HT_ASSIGN_OR_RETURN(std::unique_ptr<CompiledSegment> segment, backend.Compile(graph, WholeGraph(graph), options));
+  HT_ASSIGN_OR_RETURN(std::unique_ptr<CompiledSegment> segment,
+                      backend.Compile(graph, WholeGraph(graph), options));
   HostBuffers buffers(graph, inputs);
   HT_RETURN_IF_ERROR(segment->Run(buffers.tensors));
   return buffers.Outputs(graph);
@@ -83,10 +88,14 @@ Result<Tensors> RunOnBackend(Backend& backend, const model::Graph& graph, const 
 
 float Activate(float x, model::Activation activation) {
   switch (activation) {
-    case model::Activation::kNone: return x;
-    case model::Activation::kRelu: return std::max(x, 0.0f);
-    case model::Activation::kReluN1To1: return std::clamp(x, -1.0f, 1.0f);
-    case model::Activation::kRelu6: return std::clamp(x, 0.0f, 6.0f);
+    case model::Activation::kNone:
+      return x;
+    case model::Activation::kRelu:
+      return std::max(x, 0.0f);
+    case model::Activation::kReluN1To1:
+      return std::clamp(x, -1.0f, 1.0f);
+    case model::Activation::kRelu6:
+      return std::clamp(x, 0.0f, 6.0f);
   }
   return x;
 }
@@ -111,7 +120,8 @@ std::vector<int64_t> BroadcastStrides(const std::vector<int>& shape, size_t rank
 
 class NaiveInterpreter {
  public:
-  NaiveInterpreter(const model::Graph& graph, const Tensors& inputs) : g_(graph), values_(graph.tensors.size()) {
+  NaiveInterpreter(const model::Graph& graph, const Tensors& inputs)
+      : g_(graph), values_(graph.tensors.size()) {
     for (size_t t = 0; t < graph.tensors.size(); ++t) {
       if (graph.tensors[t].is_constant) values_[t] = graph.tensors[t].f32;
     }
@@ -161,7 +171,8 @@ class NaiveInterpreter {
                     if (depthwise) {
                       acc += double(pixel[o / (oc / ic)]) * w[(ky * kw + kx) * oc + o];
                     } else {
-                      for (int c = 0; c < ic; ++c) acc += double(pixel[c]) * w[((o * kh + ky) * kw + kx) * ic + c];
+                      for (int c = 0; c < ic; ++c)
+                        acc += double(pixel[c]) * w[((o * kh + ky) * kw + kx) * ic + c];
                     }
                   }
                 out[((int64_t(b) * os[1] + oy) * os[2] + ox) * oc + o] = Activate(float(acc), p.activation);
@@ -188,14 +199,16 @@ class NaiveInterpreter {
                     ++count;
                   }
                 if (!max) acc /= count;
-                out[((int64_t(b) * os[1] + oy) * os[2] + ox) * os[3] + c] = Activate(float(acc), p.activation);
+                out[((int64_t(b) * os[1] + oy) * os[2] + ox) * os[3] + c] =
+                    Activate(float(acc), p.activation);
               }
         break;
       }
       case model::OpType::kAdd: {
         const std::vector<float>& in2 = values_[n.inputs[1]];
         const size_t rank = os.size();
-        const std::vector<int64_t> sa = BroadcastStrides(is, rank), sb = BroadcastStrides(Shape(n.inputs[1]), rank);
+        const std::vector<int64_t> sa = BroadcastStrides(is, rank),
+                                   sb = BroadcastStrides(Shape(n.inputs[1]), rank);
         for (int64_t i = 0; i < int64_t(out.size()); ++i) {
           int64_t rest = i, ia = 0, ib = 0;
           for (size_t d = rank; d-- > 0;) {
@@ -231,7 +244,8 @@ class NaiveInterpreter {
       }
       case model::OpType::kResizeBilinear: {
         auto scale = [&](int in_size, int out_size) {
-          return p.align_corners && out_size > 1 ? float(in_size - 1) / (out_size - 1) : float(in_size) / out_size;
+          return p.align_corners && out_size > 1 ? float(in_size - 1) / (out_size - 1)
+                                                 : float(in_size) / out_size;
         };
         const float sy = scale(is[1], os[1]), sx = scale(is[2], os[2]);
         for (int b = 0; b < os[0]; ++b)
@@ -242,16 +256,20 @@ class NaiveInterpreter {
               const int y0 = std::max(int(std::floor(fy)), 0), y1 = std::min(int(std::ceil(fy)), is[1] - 1);
               const int x0 = std::max(int(std::floor(fx)), 0), x1 = std::min(int(std::ceil(fx)), is[2] - 1);
               for (int c = 0; c < os[3]; ++c) {
-                auto at = [&](int yy, int xx) { return in[((int64_t(b) * is[1] + yy) * is[2] + xx) * is[3] + c]; };
+                auto at = [&](int yy, int xx) {
+                  return in[((int64_t(b) * is[1] + yy) * is[2] + xx) * is[3] + c];
+                };
                 const float dy = fy - y0, dx = fx - x0;
                 out[((int64_t(b) * os[1] + y) * os[2] + x) * os[3] + c] =
-                    at(y0, x0) * (1 - dy) * (1 - dx) + at(y1, x0) * dy * (1 - dx) + at(y0, x1) * (1 - dy) * dx +
-                    at(y1, x1) * dy * dx;
+                    at(y0, x0) * (1 - dy) * (1 - dx) + at(y1, x0) * dy * (1 - dx) +
+                    at(y0, x1) * (1 - dy) * dx + at(y1, x1) * dy * dx;
               }
             }
         break;
       }
-      case model::OpType::kReshape: out = in; break;
+      case model::OpType::kReshape:
+        out = in;
+        break;
       case model::OpType::kConcatenation: {
         int64_t outer = 1, inner = 1;
         for (int d = 0; d < p.axis; ++d) outer *= os[d];
@@ -261,7 +279,8 @@ class NaiveInterpreter {
           const int size = Shape(t)[p.axis];
           for (int64_t o = 0; o < outer; ++o)
             for (int64_t k = 0; k < size * inner; ++k)
-              out[(o * os[p.axis] + offset) * inner + k] = Activate(values_[t][o * size * inner + k], p.activation);
+              out[(o * os[p.axis] + offset) * inner + k] =
+                  Activate(values_[t][o * size * inner + k], p.activation);
           offset += size;
         }
         break;
@@ -303,12 +322,25 @@ class NaiveInterpreter {
   Tensors values_;
 };
 
+#if defined(HANDTRACK_TEST_WITH_REFERENCE) && defined(HANDTRACK_TEST_WITH_MODEL_READER)
+// Whether the model reader could have produced the graph (the reference
+// backend's contract).
+bool ReaderAccepts(const model::Graph& graph) {
+  for (int node = 0; node < static_cast<int>(graph.nodes.size()); ++node) {
+    if (!model::ValidateNode(graph, node).ok()) return false;
+  }
+  return true;
+}
+#endif
+
 Tensors RunOracle(const model::Graph& graph, const Tensors& inputs) {
-#ifdef HANDTRACK_TEST_WITH_REFERENCE
-  std::unique_ptr<Backend> reference = backend::CreateReferenceBackend();
-  Result<Tensors> outputs = RunOnBackend(*reference, graph, inputs, 1);
-  EXPECT_TRUE(outputs.ok()) << "reference backend: " << outputs.status().message();
-  if (outputs.ok()) return *outputs;
+#if defined(HANDTRACK_TEST_WITH_REFERENCE) && defined(HANDTRACK_TEST_WITH_MODEL_READER)
+  if (ReaderAccepts(graph)) {
+    std::unique_ptr<Backend> reference = backend::CreateReferenceBackend();
+    Result<Tensors> outputs = RunOnBackend(*reference, graph, inputs, 1);
+    EXPECT_TRUE(outputs.ok()) << "reference backend: " << outputs.status().message();
+    if (outputs.ok()) return *outputs;
+  }
 #endif
   return NaiveInterpreter(graph, inputs).Run();
 }
@@ -327,8 +359,8 @@ void ExpectClose(const Tensors& got, const Tensors& expected, const std::string&
       max_ref = std::max(max_ref, std::fabs(double(expected[i][k])));
     }
     EXPECT_LE(max_diff, 1e-4 * max_ref + 1e-6)
-        << what << " output " << i << ": worst at element " << worst << ", got " << got[i][worst] << ", expected "
-        << expected[i][worst] << " (max |expected| " << max_ref << ")";
+        << what << " output " << i << ": worst at element " << worst << ", got " << got[i][worst]
+        << ", expected " << expected[i][worst] << " (max |expected| " << max_ref << ")";
   }
 }
 
@@ -359,8 +391,31 @@ TEST_P(XnnpackOpTest, MatchesOracle) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllOps, XnnpackOpTest, ::testing::ValuesIn(AllOpCases()),
-                         [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
+std::string CaseName(const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; }
+INSTANTIATE_TEST_SUITE_P(AllOps, XnnpackOpTest, ::testing::ValuesIn(AllOpCases()), CaseName);
+INSTANTIATE_TEST_SUITE_P(BeyondReader, XnnpackOpTest, ::testing::ValuesIn(BeyondReaderOpCases()), CaseName);
+
+#ifdef HANDTRACK_TEST_WITH_MODEL_READER
+TEST(OpCasesTest, TheReaderAcceptsEveryCaseOfTheTable) {
+  for (const OpCase& c : AllOpCases()) {
+    for (int node = 0; node < static_cast<int>(c.graph.nodes.size()); ++node) {
+      const Status valid = model::ValidateNode(c.graph, node);
+      EXPECT_TRUE(valid.ok()) << c.name << ": " << valid.message();
+    }
+  }
+}
+#endif
+
+#if defined(HANDTRACK_TEST_WITH_REFERENCE) && defined(HANDTRACK_TEST_WITH_MODEL_READER)
+// The naive loops that judge BeyondReaderOpCases agree with the reference
+// backend on the whole table.
+TEST(OpCasesTest, NaiveOracleAgreesWithTheReferenceBackend) {
+  for (const OpCase& c : AllOpCases()) {
+    const Tensors inputs = RandomInputs(c.graph, /*seed=*/7, c.input_range);
+    ExpectClose(NaiveInterpreter(c.graph, inputs).Run(), RunOracle(c.graph, inputs), c.name + " (naive)");
+  }
+}
+#endif
 
 TEST(XnnpackBackendTest, OpTableCoversEveryOpType) {
   std::vector<bool> covered(model::kNumOpTypes, false);
@@ -423,6 +478,14 @@ TEST(XnnpackBackendTest, RefusesWhatXnnpackCannotDoExactly) {
     b.AddNode(model::OpType::kConv2D, {x, w, -1}, {y}, p);
     ExpectUnsupported(b.Build(), "CONV_2D with output shape [1,8,8,5] where [1,4,4,5]");
   }
+  {  // a 1x1 pool, which XNNPACK rejects
+    GraphBuilder b("max_pool_1x1");
+    const int x = b.Input({1, 4, 4, 3}), y = b.Output({1, 2, 2, 3});
+    model::NodeParams p;
+    p.stride_h = p.stride_w = 2;
+    b.AddNode(model::OpType::kMaxPool2D, {x}, {y}, p);
+    ExpectUnsupported(b.Build(), "MAX_POOL_2D with a 1x1 window");
+  }
   {  // int32 data
     model::Graph graph = CaseGraph("relu_1x5x7x11");
     graph.tensors[graph.inputs[0]].type = model::DataType::kInt32;
@@ -441,6 +504,18 @@ TEST(XnnpackBackendTest, CompileAndRunErrorsNameTheProblem) {
   SegmentSpec missing_output = WholeGraph(graph);
   missing_output.outputs = {graph.inputs[0]};
   bad = xnnpack->Compile(graph, missing_output, {});
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().message();
+
+  SegmentSpec missing_input = WholeGraph(graph);
+  missing_input.inputs.clear();
+  bad = xnnpack->Compile(graph, missing_input, {});
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("neither a segment input nor produced before it"), std::string::npos)
+      << bad.status().message();
+
+  SegmentSpec listed_twice = WholeGraph(graph);
+  listed_twice.outputs.push_back(listed_twice.outputs[0]);
+  bad = xnnpack->Compile(graph, listed_twice, {});
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().message();
 
   Result<std::unique_ptr<CompiledSegment>> segment = xnnpack->Compile(graph, WholeGraph(graph), {});
@@ -488,6 +563,25 @@ TEST(XnnpackBackendTest, RunsMultiNodeSegmentsAndFollowsMovedBuffers) {
   }
 }
 
+// XNNPACK fuses a clamp into the op before it; that must not clamp a tensor
+// the host reads too.
+TEST(XnnpackBackendTest, KeepsASegmentOutputThatARelu6Follows) {
+  GraphBuilder b("conv_then_relu6");
+  const int x = b.Input({1, 6, 6, 4});
+  const int w = b.Constant({5, 3, 3, 4}, 2.0f);
+  const int conv = b.Output({1, 6, 6, 5});
+  b.AddNode(model::OpType::kConv2D, {x, w, -1}, {conv});
+  const int relu6 = b.Output({1, 6, 6, 5});
+  b.AddNode(model::OpType::kRelu6, {conv}, {relu6});
+  const model::Graph graph = b.Build();
+  const Tensors inputs = RandomInputs(graph, 5, 4);
+  Result<Tensors> got = RunOnBackend(*Xnnpack(), graph, inputs, 1);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  const Tensors expected = RunOracle(graph, inputs);
+  ASSERT_GT(*std::max_element(expected[0].begin(), expected[0].end()), 6.0f);  // the clamp matters
+  ExpectClose(*got, expected, "conv then relu6");
+}
+
 TEST(XnnpackBackendTest, SegmentsRunConcurrentlyOnTheirOwnThreads) {
   std::unique_ptr<Backend> xnnpack = Xnnpack();
   const model::Graph graph = ChainGraph();
@@ -495,6 +589,7 @@ TEST(XnnpackBackendTest, SegmentsRunConcurrentlyOnTheirOwnThreads) {
   const Tensors expected = RunOracle(graph, inputs);
   std::vector<std::thread> threads;
   std::vector<Tensors> results(4);
+  threads.reserve(results.size());
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
       BackendOptions options;

@@ -20,6 +20,10 @@ namespace handtrack::backend {
 
 // Host float32 buffers indexed by tensor index; nullptr for tensors that are
 // not host-visible. Constant tensors are read from the graph, not from here.
+// Every host buffer has kHostBufferSlackFloats readable floats after its
+// data, because vectorised kernels (XNNPACK) may over-read their inputs.
+inline constexpr size_t kHostBufferSlackFloats = 16;
+
 struct HostTensors {
   std::vector<float*> data;
 };

@@ -82,7 +82,8 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::shared_ptr<const m
 
 float* Interpreter::HostBuffer(int tensor) {
   if (host_storage_[tensor].empty()) {
-    host_storage_[tensor].resize(graph_->tensors[tensor].num_elements());
+    // Slack after the data: XNNPACK kernels may read (never write) up to 16 bytes past an input.
+    host_storage_[tensor].resize(graph_->tensors[tensor].num_elements() + backend::kHostBufferSlackFloats);
     host_.data[tensor] = host_storage_[tensor].data();
   }
   return host_.data[tensor];
@@ -90,12 +91,12 @@ float* Interpreter::HostBuffer(int tensor) {
 
 std::span<float> Interpreter::input(int index) {
   const int t = graph_->inputs.at(index);
-  return {host_.data[t], host_storage_[t].size()};
+  return {host_.data[t], static_cast<size_t>(graph_->tensors[t].num_elements())};
 }
 
 std::span<const float> Interpreter::output(int index) const {
   const int t = graph_->outputs.at(index);
-  return {host_.data[t], host_storage_[t].size()};
+  return {host_.data[t], static_cast<size_t>(graph_->tensors[t].num_elements())};
 }
 
 Status Interpreter::Plan() {

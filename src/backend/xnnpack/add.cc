@@ -32,8 +32,10 @@ Status SupportsAdd(const model::Graph& graph, const model::Node& node) {
   const std::vector<int>& a = graph.tensors[node.inputs[0]].shape;
   const std::vector<int>& b = graph.tensors[node.inputs[1]].shape;
   const std::vector<int> expected = BroadcastShape(a, b);
-  if (expected.empty()) return Unsupported(node, "of shapes " + ShapeString(a) + " and " + ShapeString(b) +
-                                                     " that do not broadcast");
+  if (expected.empty()) {
+    return Unsupported(node,
+                       "of shapes " + ShapeString(a) + " and " + ShapeString(b) + " that do not broadcast");
+  }
   return CheckShape(graph, node, node.outputs[0], "output", expected);
 }
 
@@ -42,7 +44,8 @@ Status DefineAdd(BuildContext& context, const model::Graph& graph, const model::
   HT_ASSIGN_OR_RETURN(const uint32_t b_id, context.Value(node.inputs[1]));
   HT_ASSIGN_OR_RETURN(const uint32_t output_id, context.Value(node.outputs[0]));
   const OutputRange range = ActivationRange(node.params.activation);
-  return XnnStatus(xnn_define_add2(context.subgraph(), range.min, range.max, a_id, b_id, output_id, /*flags=*/0));
+  return XnnStatus(
+      xnn_define_add2(context.subgraph(), range.min, range.max, a_id, b_id, output_id, /*flags=*/0));
 }
 
 }  // namespace handtrack::backend::xnnpack

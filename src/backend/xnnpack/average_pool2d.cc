@@ -8,7 +8,9 @@
 
 namespace handtrack::backend::xnnpack {
 
-Status SupportsAveragePool2D(const model::Graph& graph, const model::Node& node) { return CheckPool(graph, node); }
+Status SupportsAveragePool2D(const model::Graph& graph, const model::Node& node) {
+  return CheckPool(graph, node);
+}
 
 Status DefineAveragePool2D(BuildContext& context, const model::Graph& graph, const model::Node& node) {
   HT_ASSIGN_OR_RETURN(const Window2D window, PoolWindow(node, graph.tensors[node.inputs[0]].shape));

@@ -9,13 +9,20 @@ namespace {
 
 const char* XnnStatusName(xnn_status status) {
   switch (status) {
-    case xnn_status_success: return "success";
-    case xnn_status_uninitialized: return "uninitialized";
-    case xnn_status_invalid_parameter: return "invalid parameter";
-    case xnn_status_invalid_state: return "invalid state";
-    case xnn_status_unsupported_parameter: return "unsupported parameter";
-    case xnn_status_unsupported_hardware: return "unsupported hardware";
-    case xnn_status_out_of_memory: return "out of memory";
+    case xnn_status_success:
+      return "success";
+    case xnn_status_uninitialized:
+      return "uninitialized";
+    case xnn_status_invalid_parameter:
+      return "invalid parameter";
+    case xnn_status_invalid_state:
+      return "invalid state";
+    case xnn_status_unsupported_parameter:
+      return "unsupported parameter";
+    case xnn_status_unsupported_hardware:
+      return "unsupported hardware";
+    case xnn_status_out_of_memory:
+      return "out of memory";
   }
   return "unknown";
 }
@@ -31,15 +38,21 @@ Status XnnStatus(xnn_status status) {
   std::string message =
       "xnn_status " + std::to_string(static_cast<int>(status)) + " (" + XnnStatusName(status) + ")";
   switch (status) {
-    case xnn_status_unsupported_parameter: return UnsupportedError(std::move(message));
+    case xnn_status_unsupported_parameter:
+      return UnsupportedError(std::move(message));
     case xnn_status_uninitialized:
-    case xnn_status_unsupported_hardware: return UnavailableError(std::move(message));
-    case xnn_status_out_of_memory: return ResourceExhaustedError(std::move(message));
-    default: return InternalError(std::move(message));  // Supports() let through a node XNNPACK rejects
+    case xnn_status_unsupported_hardware:
+      return UnavailableError(std::move(message));
+    case xnn_status_out_of_memory:
+      return ResourceExhaustedError(std::move(message));
+    default:
+      return InternalError(std::move(message));  // Supports() let through a node XNNPACK rejects
   }
 }
 
-std::vector<size_t> Dims(const std::vector<int>& shape) { return std::vector<size_t>(shape.begin(), shape.end()); }
+std::vector<size_t> Dims(const std::vector<int>& shape) {
+  return std::vector<size_t>(shape.begin(), shape.end());
+}
 
 BuildContext::BuildContext(xnn_subgraph_t subgraph, const model::Graph& graph)
     : subgraph_(subgraph),
@@ -49,7 +62,8 @@ BuildContext::BuildContext(xnn_subgraph_t subgraph, const model::Graph& graph)
 
 Status BuildContext::DefineExternal(int tensor, uint32_t external_id, uint32_t flags) {
   if (graph_.tensors[tensor].is_constant) {
-    return InternalError(TensorLabel(graph_, tensor) + " is constant and cannot be a segment input or output");
+    return InternalError(TensorLabel(graph_, tensor) +
+                         " is constant and cannot be a segment input or output");
   }
   HT_ASSIGN_OR_RETURN(value_ids_[tensor], DefineValue(tensor, nullptr, external_id, flags));
   return Status::Ok();
@@ -72,12 +86,16 @@ Result<uint32_t> BuildContext::Value(int tensor) {
 Result<uint32_t> BuildContext::WeightValue(int tensor) {
   if (weight_ids_[tensor] != XNN_INVALID_VALUE_ID) return weight_ids_[tensor];
   const model::Tensor& t = graph_.tensors[tensor];
-  if (!t.is_constant) return InternalError(TensorLabel(graph_, tensor) + " is used as weights but is not constant");
-  HT_ASSIGN_OR_RETURN(weight_ids_[tensor], DefineValue(tensor, t.f32.data(), XNN_INVALID_VALUE_ID, /*flags=*/0));
+  if (!t.is_constant) {
+    return InternalError(TensorLabel(graph_, tensor) + " is used as weights but is not constant");
+  }
+  HT_ASSIGN_OR_RETURN(weight_ids_[tensor],
+                      DefineValue(tensor, t.f32.data(), XNN_INVALID_VALUE_ID, /*flags=*/0));
   return weight_ids_[tensor];
 }
 
-Result<uint32_t> BuildContext::DefineValue(int tensor, const float* data, uint32_t external_id, uint32_t flags) {
+Result<uint32_t> BuildContext::DefineValue(int tensor, const float* data, uint32_t external_id,
+                                           uint32_t flags) {
   const model::Tensor& t = graph_.tensors[tensor];
   if (t.type != model::DataType::kFloat32) {
     return InternalError(TensorLabel(graph_, tensor) + " is int32; XNNPACK values are float32 here");
@@ -88,8 +106,8 @@ Result<uint32_t> BuildContext::DefineValue(int tensor, const float* data, uint32
   }
   const std::vector<size_t> dims = Dims(t.shape);
   uint32_t id = XNN_INVALID_VALUE_ID;
-  const Status status = XnnStatus(
-      xnn_define_tensor_value(subgraph_, xnn_datatype_fp32, dims.size(), dims.data(), data, external_id, flags, &id));
+  const Status status = XnnStatus(xnn_define_tensor_value(subgraph_, xnn_datatype_fp32, dims.size(),
+                                                          dims.data(), data, external_id, flags, &id));
   if (!status.ok()) return status.WithPrefix(TensorLabel(graph_, tensor));
   return id;
 }
@@ -106,8 +124,9 @@ Result<uint32_t> BuildContext::StaticValue(std::vector<float> data, std::span<co
 
 Result<uint32_t> BuildContext::InternalValue(std::span<const size_t> dims) {
   uint32_t id = XNN_INVALID_VALUE_ID;
-  HT_RETURN_IF_ERROR(XnnStatus(xnn_define_tensor_value(subgraph_, xnn_datatype_fp32, dims.size(), dims.data(),
-                                                       /*data=*/nullptr, XNN_INVALID_VALUE_ID, /*flags=*/0, &id)));
+  HT_RETURN_IF_ERROR(
+      XnnStatus(xnn_define_tensor_value(subgraph_, xnn_datatype_fp32, dims.size(), dims.data(),
+                                        /*data=*/nullptr, XNN_INVALID_VALUE_ID, /*flags=*/0, &id)));
   return id;
 }
 

@@ -19,8 +19,8 @@ Status SupportsConcatenation(const model::Graph& graph, const model::Node& node)
   std::vector<int> expected = graph.tensors[node.inputs[0]].shape;
   const int axis = node.params.axis;
   if (axis < 0 || axis >= static_cast<int>(expected.size())) {
-    return Unsupported(node, "with axis " + std::to_string(axis) + " of rank-" + std::to_string(expected.size()) +
-                                 " inputs");
+    return Unsupported(node, "with axis " + std::to_string(axis) + " of rank-" +
+                                 std::to_string(expected.size()) + " inputs");
   }
   for (size_t i = 1; i < node.inputs.size(); ++i) {
     HT_RETURN_IF_ERROR(CheckFloat(graph, node, node.inputs[i], "input"));
@@ -45,7 +45,8 @@ Status DefineConcatenation(BuildContext& context, const model::Graph& graph, con
   HT_ASSIGN_OR_RETURN(const uint32_t output_id, context.Value(node.outputs[0]));
   if (node.inputs.size() == 1) {  // a copy, clamped by the activation
     HT_ASSIGN_OR_RETURN(const uint32_t input_id, context.Value(node.inputs[0]));
-    return XnnStatus(xnn_define_clamp(context.subgraph(), range.min, range.max, input_id, output_id, /*flags=*/0));
+    return XnnStatus(
+        xnn_define_clamp(context.subgraph(), range.min, range.max, input_id, output_id, /*flags=*/0));
   }
 
   const int axis = node.params.axis;
@@ -61,8 +62,8 @@ Status DefineConcatenation(BuildContext& context, const model::Graph& graph, con
     offset += size;
     HT_ASSIGN_OR_RETURN(const uint32_t input_id, context.Value(node.inputs[i]));
     HT_ASSIGN_OR_RETURN(const uint32_t placed_id, context.InternalValue(output_dims));
-    HT_RETURN_IF_ERROR(XnnStatus(
-        xnn_define_static_constant_pad(context.subgraph(), before, after, 0.0f, input_id, placed_id, /*flags=*/0)));
+    HT_RETURN_IF_ERROR(XnnStatus(xnn_define_static_constant_pad(context.subgraph(), before, after, 0.0f,
+                                                                input_id, placed_id, /*flags=*/0)));
     if (i == 0) {
       sum_id = placed_id;
       continue;

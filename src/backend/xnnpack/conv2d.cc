@@ -21,8 +21,8 @@ Status SupportsConv2D(const model::Graph& graph, const model::Node& node) {
   HT_RETURN_IF_ERROR(CheckBias(graph, node, filter[0]));
   HT_ASSIGN_OR_RETURN(const Window2D window, ConvWindow(node, input, filter[1], filter[2]));
   HT_RETURN_IF_ERROR(CheckFloat(graph, node, node.outputs[0], "output", 4));
-  return CheckShape(graph, node, node.outputs[0], "output", {input[0], window.height.output, window.width.output,
-                                                             filter[0]});
+  return CheckShape(graph, node, node.outputs[0], "output",
+                    {input[0], window.height.output, window.width.output, filter[0]});
 }
 
 Status DefineConv2D(BuildContext& context, const model::Graph& graph, const model::Node& node) {
@@ -38,8 +38,8 @@ Status DefineConv2D(BuildContext& context, const model::Graph& graph, const mode
   return XnnStatus(xnn_define_convolution_2d(
       context.subgraph(), window.height.pad_before, window.width.pad_after, window.height.pad_after,
       window.width.pad_before, filter[1], filter[2], p.stride_h, p.stride_w, p.dilation_h, p.dilation_w,
-      /*groups=*/1, /*group_input_channels=*/input[3], /*group_output_channels=*/filter[0], range.min, range.max,
-      input_id, filter_id, bias_id, output_id, /*flags=*/0));
+      /*groups=*/1, /*group_input_channels=*/input[3], /*group_output_channels=*/filter[0], range.min,
+      range.max, input_id, filter_id, bias_id, output_id, /*flags=*/0));
 }
 
 }  // namespace handtrack::backend::xnnpack

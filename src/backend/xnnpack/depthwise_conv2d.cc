@@ -22,8 +22,8 @@ Status SupportsDepthwiseConv2D(const model::Graph& graph, const model::Node& nod
   HT_RETURN_IF_ERROR(CheckBias(graph, node, filter[3]));
   HT_ASSIGN_OR_RETURN(const Window2D window, ConvWindow(node, input, filter[1], filter[2]));
   HT_RETURN_IF_ERROR(CheckFloat(graph, node, node.outputs[0], "output", 4));
-  return CheckShape(graph, node, node.outputs[0], "output", {input[0], window.height.output, window.width.output,
-                                                             filter[3]});
+  return CheckShape(graph, node, node.outputs[0], "output",
+                    {input[0], window.height.output, window.width.output, filter[3]});
 }
 
 Status DefineDepthwiseConv2D(BuildContext& context, const model::Graph& graph, const model::Node& node) {

@@ -8,7 +8,9 @@
 
 namespace handtrack::backend::xnnpack {
 
-Status SupportsMaxPool2D(const model::Graph& graph, const model::Node& node) { return CheckPool(graph, node); }
+Status SupportsMaxPool2D(const model::Graph& graph, const model::Node& node) {
+  return CheckPool(graph, node);
+}
 
 Status DefineMaxPool2D(BuildContext& context, const model::Graph& graph, const model::Node& node) {
   HT_ASSIGN_OR_RETURN(const Window2D window, PoolWindow(node, graph.tensors[node.inputs[0]].shape));
@@ -16,11 +18,11 @@ Status DefineMaxPool2D(BuildContext& context, const model::Graph& graph, const m
   HT_ASSIGN_OR_RETURN(const uint32_t output_id, context.Value(node.outputs[0]));
   const OutputRange range = ActivationRange(node.params.activation);
   const model::NodeParams& p = node.params;
-  return XnnStatus(xnn_define_max_pooling_2d(context.subgraph(), window.height.pad_before, window.width.pad_after,
-                                             window.height.pad_after, window.width.pad_before, p.filter_h,
-                                             p.filter_w, p.stride_h, p.stride_w, /*dilation_height=*/1,
-                                             /*dilation_width=*/1, range.min, range.max, input_id, output_id,
-                                             /*flags=*/0));
+  return XnnStatus(xnn_define_max_pooling_2d(
+      context.subgraph(), window.height.pad_before, window.width.pad_after, window.height.pad_after,
+      window.width.pad_before, p.filter_h, p.filter_w, p.stride_h, p.stride_w, /*dilation_height=*/1,
+      /*dilation_width=*/1, range.min, range.max, input_id, output_id,
+      /*flags=*/0));
 }
 
 }  // namespace handtrack::backend::xnnpack

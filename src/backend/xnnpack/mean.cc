@@ -25,7 +25,8 @@ Status SupportsMean(const model::Graph& graph, const model::Node& node) {
   }
   const std::vector<int>& input = graph.tensors[node.inputs[0]].shape;
   HT_RETURN_IF_ERROR(CheckFloat(graph, node, node.outputs[0], "output"));
-  if (node.params.keep_dims) return CheckShape(graph, node, node.outputs[0], "output", {input[0], 1, 1, input[3]});
+  if (node.params.keep_dims)
+    return CheckShape(graph, node, node.outputs[0], "output", {input[0], 1, 1, input[3]});
   return CheckShape(graph, node, node.outputs[0], "output", {input[0], input[3]});
 }
 
@@ -39,8 +40,8 @@ Status DefineMean(BuildContext& context, const model::Graph& graph, const model:
     HT_ASSIGN_OR_RETURN(pooled_id, context.InternalValue(pooled_dims));
   }
   constexpr float kInf = std::numeric_limits<float>::infinity();
-  HT_RETURN_IF_ERROR(XnnStatus(
-      xnn_define_global_average_pooling_2d(context.subgraph(), -kInf, kInf, input_id, pooled_id, /*flags=*/0)));
+  HT_RETURN_IF_ERROR(XnnStatus(xnn_define_global_average_pooling_2d(context.subgraph(), -kInf, kInf, input_id,
+                                                                    pooled_id, /*flags=*/0)));
   if (node.params.keep_dims) return Status::Ok();
   const size_t output_dims[2] = {static_cast<size_t>(input[0]), static_cast<size_t>(input[3])};
   return XnnStatus(

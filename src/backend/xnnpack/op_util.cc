@@ -42,7 +42,8 @@ Status CheckArity(const model::Node& node, int min_inputs, int max_inputs, int n
   return Status::Ok();
 }
 
-Status CheckFloat(const model::Graph& graph, const model::Node& node, int tensor, const char* role, int rank) {
+Status CheckFloat(const model::Graph& graph, const model::Node& node, int tensor, const char* role,
+                  int rank) {
   if (tensor < 0 || tensor >= static_cast<int>(graph.tensors.size())) {
     return Unsupported(node, std::string("without its ") + role);
   }
@@ -101,10 +102,14 @@ Result<std::span<const int32_t>> Int32Operand(const model::Graph& graph, const m
 OutputRange ActivationRange(model::Activation activation) {
   constexpr float kInf = std::numeric_limits<float>::infinity();
   switch (activation) {
-    case model::Activation::kNone: return {-kInf, kInf};
-    case model::Activation::kRelu: return {0.0f, kInf};
-    case model::Activation::kReluN1To1: return {-1.0f, 1.0f};
-    case model::Activation::kRelu6: return {0.0f, 6.0f};
+    case model::Activation::kNone:
+      return {-kInf, kInf};
+    case model::Activation::kRelu:
+      return {0.0f, kInf};
+    case model::Activation::kReluN1To1:
+      return {-1.0f, 1.0f};
+    case model::Activation::kRelu6:
+      return {0.0f, 6.0f};
   }
   return {-kInf, kInf};
 }

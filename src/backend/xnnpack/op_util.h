@@ -27,7 +27,8 @@ Status CheckArity(const model::Node& node, int min_inputs, int max_inputs, int n
 
 // The tensor the node uses as `role` exists and is float32 of rank 1..6
 // (XNN_MAX_TENSOR_DIMS), and of `rank` when that is not -1.
-Status CheckFloat(const model::Graph& graph, const model::Node& node, int tensor, const char* role, int rank = -1);
+Status CheckFloat(const model::Graph& graph, const model::Node& node, int tensor, const char* role,
+                  int rank = -1);
 
 // As CheckFloat, and the tensor is a constant (XNNPACK 2022-02 packs weights
 // at runtime creation, so they cannot be computed by the graph).

@@ -10,21 +10,21 @@
 #include "model/graph.h"
 
 // X(OpType enumerator, TFLite name, function suffix)
-#define HANDTRACK_XNNPACK_OPS(X)                               \
-  X(kAdd, "ADD", Add)                                          \
-  X(kAveragePool2D, "AVERAGE_POOL_2D", AveragePool2D)          \
-  X(kConcatenation, "CONCATENATION", Concatenation)            \
-  X(kConv2D, "CONV_2D", Conv2D)                                \
-  X(kDepthwiseConv2D, "DEPTHWISE_CONV_2D", DepthwiseConv2D)    \
-  X(kFullyConnected, "FULLY_CONNECTED", FullyConnected)        \
-  X(kLogistic, "LOGISTIC", Logistic)                           \
-  X(kMaxPool2D, "MAX_POOL_2D", MaxPool2D)                      \
-  X(kMean, "MEAN", Mean)                                       \
-  X(kPad, "PAD", Pad)                                          \
-  X(kPRelu, "PRELU", PRelu)                                    \
-  X(kRelu, "RELU", Relu)                                       \
-  X(kRelu6, "RELU6", Relu6)                                    \
-  X(kReshape, "RESHAPE", Reshape)                              \
+#define HANDTRACK_XNNPACK_OPS(X)                            \
+  X(kAdd, "ADD", Add)                                       \
+  X(kAveragePool2D, "AVERAGE_POOL_2D", AveragePool2D)       \
+  X(kConcatenation, "CONCATENATION", Concatenation)         \
+  X(kConv2D, "CONV_2D", Conv2D)                             \
+  X(kDepthwiseConv2D, "DEPTHWISE_CONV_2D", DepthwiseConv2D) \
+  X(kFullyConnected, "FULLY_CONNECTED", FullyConnected)     \
+  X(kLogistic, "LOGISTIC", Logistic)                        \
+  X(kMaxPool2D, "MAX_POOL_2D", MaxPool2D)                   \
+  X(kMean, "MEAN", Mean)                                    \
+  X(kPad, "PAD", Pad)                                       \
+  X(kPRelu, "PRELU", PRelu)                                 \
+  X(kRelu, "RELU", Relu)                                    \
+  X(kRelu6, "RELU6", Relu6)                                 \
+  X(kReshape, "RESHAPE", Reshape)                           \
   X(kResizeBilinear, "RESIZE_BILINEAR", ResizeBilinear)
 
 namespace handtrack::backend::xnnpack {
@@ -32,7 +32,7 @@ namespace handtrack::backend::xnnpack {
 using SupportsFn = Status (*)(const model::Graph&, const model::Node&);
 using DefineFn = Status (*)(BuildContext&, const model::Graph&, const model::Node&);
 
-#define HANDTRACK_XNNPACK_DECLARE_OP(op, name, fn)                   \
+#define HANDTRACK_XNNPACK_DECLARE_OP(op, name, fn)                         \
   Status Supports##fn(const model::Graph& graph, const model::Node& node); \
   Status Define##fn(BuildContext& context, const model::Graph& graph, const model::Node& node);
 HANDTRACK_XNNPACK_OPS(HANDTRACK_XNNPACK_DECLARE_OP)

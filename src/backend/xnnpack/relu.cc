@@ -19,7 +19,8 @@ Status DefineClamp(BuildContext& context, const model::Node& node, model::Activa
   HT_ASSIGN_OR_RETURN(const uint32_t input_id, context.Value(node.inputs[0]));
   HT_ASSIGN_OR_RETURN(const uint32_t output_id, context.Value(node.outputs[0]));
   const OutputRange range = ActivationRange(activation);
-  return XnnStatus(xnn_define_clamp(context.subgraph(), range.min, range.max, input_id, output_id, /*flags=*/0));
+  return XnnStatus(
+      xnn_define_clamp(context.subgraph(), range.min, range.max, input_id, output_id, /*flags=*/0));
 }
 
 }  // namespace
@@ -30,7 +31,9 @@ Status DefineRelu(BuildContext& context, const model::Graph& graph, const model:
   return DefineClamp(context, node, model::Activation::kRelu);
 }
 
-Status SupportsRelu6(const model::Graph& graph, const model::Node& node) { return SupportsClamp(graph, node); }
+Status SupportsRelu6(const model::Graph& graph, const model::Node& node) {
+  return SupportsClamp(graph, node);
+}
 
 Status DefineRelu6(BuildContext& context, const model::Graph& graph, const model::Node& node) {
   return DefineClamp(context, node, model::Activation::kRelu6);

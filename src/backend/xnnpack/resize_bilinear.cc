@@ -37,8 +37,8 @@ Status DefineResizeBilinear(BuildContext& context, const model::Graph& graph, co
   }
   HT_ASSIGN_OR_RETURN(const uint32_t input_id, context.Value(node.inputs[0]));
   HT_ASSIGN_OR_RETURN(const uint32_t output_id, context.Value(node.outputs[0]));
-  return XnnStatus(
-      xnn_define_static_resize_bilinear_2d(context.subgraph(), output[1], output[2], input_id, output_id, flags));
+  return XnnStatus(xnn_define_static_resize_bilinear_2d(context.subgraph(), output[1], output[2], input_id,
+                                                        output_id, flags));
 }
 
 }  // namespace handtrack::backend::xnnpack

@@ -19,7 +19,8 @@ struct Window2D {
 // The window of a node's params (stride, dilation, padding) with a
 // filter_h x filter_w filter over an NHWC `input`; Unsupported when the
 // attributes are out of range or the filter does not fit.
-Result<Window2D> ConvWindow(const model::Node& node, const std::vector<int>& input, int filter_h, int filter_w);
+Result<Window2D> ConvWindow(const model::Node& node, const std::vector<int>& input, int filter_h,
+                            int filter_w);
 
 // The same for pools, whose window size is in the params and never dilated.
 Result<Window2D> PoolWindow(const model::Node& node, const std::vector<int>& input);

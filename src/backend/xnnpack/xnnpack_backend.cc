@@ -34,8 +34,8 @@ using ThreadPoolPtr = std::unique_ptr<pthreadpool, ThreadPoolDeleter>;
 // xnn_initialize once per process (a thread-safe static); never deinitialized,
 // as segments may live until exit.
 Status InitializeXnnpack() {
-  static const xnn_status status = xnn_initialize(/*allocator=*/nullptr);
-  return XnnStatus(status);
+  static const xnn_status kInitStatus = xnn_initialize(/*allocator=*/nullptr);
+  return XnnStatus(kInitStatus);
 }
 
 std::string TensorLabel(const model::Graph& graph, int tensor) {
@@ -100,7 +100,7 @@ class XnnpackBackend final : public Backend {
   const char* name() const override { return "xnnpack"; }
 
   Status Availability() const override {
-    const Status status = InitializeXnnpack();
+    Status status = InitializeXnnpack();
     if (status.ok()) return status;
     return UnavailableError("failed to initialize XNNPACK: " + status.message());
   }
@@ -111,15 +111,20 @@ class XnnpackBackend final : public Backend {
     }
     const model::Node& node = graph.nodes[node_index];
     const xnnpack::OpEntry* entry = xnnpack::FindOp(node.op);
-    if (entry == nullptr) return UnsupportedError("op type " + std::to_string(int(node.op)) + " has no XNNPACK lowering");
+    if (entry == nullptr) {
+      return UnsupportedError("op type " + std::to_string(static_cast<int>(node.op)) +
+                              " has no XNNPACK lowering");
+    }
     for (int tensor : node.inputs) {
       if (tensor >= static_cast<int>(graph.tensors.size())) {
-        return InvalidArgumentError("failed to check " + xnnpack::NodeLabel(node) + ": input tensor out of range");
+        return InvalidArgumentError("failed to check " + xnnpack::NodeLabel(node) +
+                                    ": input tensor out of range");
       }
     }
     for (int tensor : node.outputs) {
       if (tensor >= static_cast<int>(graph.tensors.size())) {
-        return InvalidArgumentError("failed to check " + xnnpack::NodeLabel(node) + ": output tensor out of range");
+        return InvalidArgumentError("failed to check " + xnnpack::NodeLabel(node) +
+                                    ": output tensor out of range");
       }
     }
     return entry->supports(graph, node);
@@ -145,9 +150,10 @@ class XnnpackBackend final : public Backend {
 
     BuildContext context(subgraph.get(), graph);
     for (size_t id = 0; id < external_tensors.size(); ++id) {
-      const uint32_t flags = id < spec.inputs.size() ? XNN_VALUE_FLAG_EXTERNAL_INPUT : XNN_VALUE_FLAG_EXTERNAL_OUTPUT;
+      const uint32_t flags =
+          id < spec.inputs.size() ? XNN_VALUE_FLAG_EXTERNAL_INPUT : XNN_VALUE_FLAG_EXTERNAL_OUTPUT;
       status = context.DefineExternal(external_tensors[id], id, flags);
-      if (!status.ok()) return status.WithPrefix("failed to define " + label + " in XNNPACK");
+      if (!status.ok()) return status.WithPrefix("failed to define the inputs and outputs of " + label);
     }
     for (int node_index : spec.nodes) {
       status = Supports(graph, node_index);
@@ -156,7 +162,8 @@ class XnnpackBackend final : public Backend {
         status = xnnpack::FindOp(node.op)->define(context, graph, node);
       }
       if (!status.ok()) {
-        return status.WithPrefix("failed to define " + xnnpack::NodeLabel(graph.nodes[node_index]) + " in XNNPACK");
+        return status.WithPrefix("failed to define " + xnnpack::NodeLabel(graph.nodes[node_index]) +
+                                 " in XNNPACK");
       }
     }
 
@@ -172,16 +179,17 @@ class XnnpackBackend final : public Backend {
     status = XnnStatus(xnn_create_runtime_v2(subgraph.get(), threadpool.get(), /*flags=*/0, &raw_runtime));
     if (!status.ok()) return status.WithPrefix("failed to create XNNPACK runtime for " + label);
     RuntimePtr runtime(raw_runtime);
-    return std::unique_ptr<CompiledSegment>(std::make_unique<XnnpackSegment>(
-        graph, label, std::move(external_tensors), context.TakeStaticData(), std::move(threadpool),
-        std::move(runtime)));
+    return std::unique_ptr<CompiledSegment>(
+        std::make_unique<XnnpackSegment>(graph, label, std::move(external_tensors), context.TakeStaticData(),
+                                         std::move(threadpool), std::move(runtime)));
   }
 
  private:
   static std::string SegmentLabel(const model::Graph& graph, const SegmentSpec& spec) {
     auto node_label = [&](int index) {
-      return index >= 0 && index < static_cast<int>(graph.nodes.size()) ? xnnpack::NodeLabel(graph.nodes[index])
-                                                                         : "node #" + std::to_string(index);
+      return index >= 0 && index < static_cast<int>(graph.nodes.size())
+                 ? xnnpack::NodeLabel(graph.nodes[index])
+                 : "node #" + std::to_string(index);
     };
     std::string label = "XNNPACK segment " + node_label(spec.nodes.front());
     if (spec.nodes.size() > 1) label += " .. " + node_label(spec.nodes.back());
@@ -189,31 +197,51 @@ class XnnpackBackend final : public Backend {
   }
 
   // The spec comes from the runtime, not the verified model: check its
-  // indices and that every output is produced inside the segment.
-  static Status CheckSpecTensors(const model::Graph& graph, const SegmentSpec& spec, const std::string& label) {
+  // indices, that each input or output is listed once, that outputs are
+  // produced inside the segment, and that every tensor a node reads is a
+  // constant, a segment input or produced by an earlier node of the segment.
+  static Status CheckSpecTensors(const model::Graph& graph, const SegmentSpec& spec,
+                                 const std::string& label) {
     const int num_tensors = static_cast<int>(graph.tensors.size());
-    std::vector<bool> produced(num_tensors, false);
-    for (int node_index : spec.nodes) {
-      if (node_index < 0 || node_index >= static_cast<int>(graph.nodes.size())) {
-        return InvalidArgumentError("failed to compile " + label + ": node #" + std::to_string(node_index) +
-                                    " is out of range");
-      }
-      for (int tensor : graph.nodes[node_index].outputs) {
-        if (tensor >= 0 && tensor < num_tensors) produced[tensor] = true;
-      }
-    }
+    auto fail = [&](const std::string& reason) {
+      return InvalidArgumentError("failed to compile " + label + ": " + reason);
+    };
+    enum class Role { kNone, kInput, kOutput };
+    std::vector<Role> roles(num_tensors, Role::kNone);
     for (const std::vector<int>* list : {&spec.inputs, &spec.outputs}) {
       for (int tensor : *list) {
         if (tensor < 0 || tensor >= num_tensors) {
-          return InvalidArgumentError("failed to compile " + label + ": tensor #" + std::to_string(tensor) +
-                                      " is out of range");
+          return fail("tensor #" + std::to_string(tensor) + " is out of range");
         }
-        const bool is_output = list == &spec.outputs;
-        if (produced[tensor] != is_output) {
-          return InvalidArgumentError("failed to compile " + label + ": " + TensorLabel(graph, tensor) +
-                                      (is_output ? " is a segment output that no node of it produces"
-                                                 : " is a segment input that one of its nodes produces"));
+        if (roles[tensor] != Role::kNone) return fail(TensorLabel(graph, tensor) + " is listed twice");
+        roles[tensor] = list == &spec.inputs ? Role::kInput : Role::kOutput;
+      }
+    }
+    std::vector<bool> available(num_tensors, false);
+    for (int tensor : spec.inputs) available[tensor] = true;
+    for (int node_index : spec.nodes) {
+      if (node_index < 0 || node_index >= static_cast<int>(graph.nodes.size())) {
+        return fail("node #" + std::to_string(node_index) + " is out of range");
+      }
+      const model::Node& node = graph.nodes[node_index];
+      for (int tensor : node.inputs) {
+        if (tensor < 0 || tensor >= num_tensors || graph.tensors[tensor].is_constant) continue;
+        if (!available[tensor]) {
+          return fail(xnnpack::NodeLabel(node) + " reads " + TensorLabel(graph, tensor) +
+                      ", which is neither a segment input nor produced before it");
         }
+      }
+      for (int tensor : node.outputs) {
+        if (tensor < 0 || tensor >= num_tensors) continue;  // Supports() reports it
+        if (roles[tensor] == Role::kInput) {
+          return fail(TensorLabel(graph, tensor) + " is a segment input that one of its nodes produces");
+        }
+        available[tensor] = true;
+      }
+    }
+    for (int tensor : spec.outputs) {
+      if (!available[tensor]) {
+        return fail(TensorLabel(graph, tensor) + " is a segment output that no node of it produces");
       }
     }
     return Status::Ok();
