@@ -7,14 +7,29 @@
 //   if (!landmarker.ok()) { /* landmarker.status().message() says why */ }
 //   auto result = (*landmarker)->Detect(image_view);
 //
+// Running modes, as in MediaPipe Tasks:
+//   IMAGE        Detect(image): every call is independent (palm detection each time).
+//   VIDEO        DetectForVideo(image, timestamp_ms): frames of one video in order;
+//                hands are tracked from frame to frame (palm detection only while
+//                fewer than num_hands hands are tracked) and keep a stable `id`.
+//   LIVE_STREAM  DetectAsync(image, timestamp_ms): returns at once; results come
+//                through `result_callback` on a worker thread. At most one frame is
+//                processed and one queued; a newer frame replaces the queued one
+//                (counted as dropped). Close() (or the destructor) finishes the frame
+//                in flight and the queued one, delivers their results, then stops.
+//
 // Ownership: Create returns a uniquely owned landmarker; it owns its models and
-// backends. Images are only read during the call that receives them.
-// Threading: one HandLandmarker serves one thread at a time; create one per
-// thread (they are cheap to run side by side) for concurrent use.
+// backends. Images are only read during the call that receives them (DetectAsync
+// copies the pixels it queues).
+// Threading: Detect/DetectForVideo/DetectAsync may not be called concurrently on
+// one landmarker; create one per thread or stream (they share nothing). The
+// LIVE_STREAM callback runs on the landmarker's worker thread, one call at a time.
 // Errors: every call returns Status/Result; nothing throws, prints or aborts.
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,17 +42,14 @@ namespace handtrack {
 
 enum class RunningMode { kImage, kVideo, kLiveStream };
 
-struct HandLandmarkerOptions {
-  ModelOptions model;                      // model variant, directory, delegate, threads
-  RunningMode running_mode = RunningMode::kImage;
-  int num_hands = 1;                       // MediaPipe's default; at most 8
-  float min_hand_detection_confidence = 0.5f;
-  float min_hand_presence_confidence = 0.5f;
-  float min_tracking_confidence = 0.5f;
-  // false (default): handedness labels describe the real hand in a non-mirrored
-  // image, as MediaPipe Tasks does. true: the input is a mirrored selfie view,
-  // labels are swapped (as the legacy MediaPipe Hands solution reported them).
-  bool mirrored = false;
+enum class SmoothingMode { kDefault, kOn, kOff };
+
+// One-Euro filter parameters: cutoff frequency at rest (Hz; lower = smoother),
+// speed coefficient (higher = less lag on fast motion), derivative cutoff (Hz).
+struct OneEuroParams {
+  float min_cutoff = 1.0f;
+  float beta = 0.0f;
+  float derivative_cutoff = 1.0f;
 };
 
 // A landmark in normalised image coordinates: x, y in [0, 1] of the image
@@ -62,6 +74,9 @@ struct Handedness {
 };
 
 struct HandResult {
+  // VIDEO / LIVE_STREAM: stays with a hand while it is tracked; a hand found
+  // again after being lost gets a new id. IMAGE mode: 0, 1, ... per call.
+  int id = 0;
   Handedness handedness;
   float presence = 0;       // hand presence score of the landmark model
   std::array<NormalizedLandmark, kNumHandLandmarks> landmarks{};
@@ -70,6 +85,40 @@ struct HandResult {
 
 struct HandLandmarkerResult {
   std::vector<HandResult> hands;
+  int64_t timestamp_ms = 0;  // as given (0 in IMAGE mode)
+  bool palm_detection_ran = false;  // false when every hand came from tracking
+};
+
+struct HandLandmarkerOptions {
+  ModelOptions model;                      // model variant, directory, delegate, threads
+  RunningMode running_mode = RunningMode::kImage;
+  int num_hands = 1;                       // MediaPipe's default; at most 8
+  float min_hand_detection_confidence = 0.5f;
+  float min_hand_presence_confidence = 0.5f;
+  float min_tracking_confidence = 0.5f;
+  // false (default): handedness labels describe the real hand in a non-mirrored
+  // image, as MediaPipe Tasks does. true: the input is a mirrored selfie view,
+  // labels are swapped (as the legacy MediaPipe Hands solution reported them).
+  bool mirrored = false;
+
+  // One-Euro smoothing of landmarks over time (VIDEO and LIVE_STREAM only).
+  // kDefault: off in VIDEO mode (results match MediaPipe's), on in LIVE_STREAM.
+  SmoothingMode smoothing = SmoothingMode::kDefault;
+  // Image landmarks, in pixels scaled by 1/hand size (MediaPipe's settings for hands).
+  OneEuroParams image_smoothing{0.05f, 80.0f, 1.0f};
+  // World landmarks, in metres.
+  OneEuroParams world_smoothing{0.1f, 40.0f, 1.0f};
+
+  // LIVE_STREAM only (required there): receives each result, or the error of a
+  // frame, with the frame's timestamp and the frame itself (valid during the call).
+  std::function<void(Result<HandLandmarkerResult> result, const ImageView& frame, int64_t timestamp_ms)>
+      result_callback;
+};
+
+struct LiveStreamStats {
+  int64_t frames_received = 0;   // DetectAsync calls accepted
+  int64_t frames_processed = 0;  // results delivered (including errors)
+  int64_t frames_dropped = 0;    // queued frames replaced by newer ones
 };
 
 class HandLandmarker {
@@ -85,6 +134,19 @@ class HandLandmarker {
   // IMAGE mode: detects hands in one image, independently of earlier calls.
   // FailedPrecondition when the landmarker was created for another mode.
   Result<HandLandmarkerResult> Detect(const ImageView& image);
+
+  // VIDEO mode: the next frame of a video. timestamp_ms must increase strictly
+  // from call to call (FailedPrecondition otherwise).
+  Result<HandLandmarkerResult> DetectForVideo(const ImageView& image, int64_t timestamp_ms);
+
+  // LIVE_STREAM mode: queues the frame (copied) and returns at once. Errors
+  // here are about the call (wrong mode, timestamps not increasing, closed).
+  Status DetectAsync(const ImageView& image, int64_t timestamp_ms);
+
+  // LIVE_STREAM mode: processes what is in flight and queued, delivers it, and
+  // stops the worker. Later DetectAsync calls fail. Idempotent.
+  Status Close();
+  LiveStreamStats live_stream_stats() const;
 
   const HandLandmarkerOptions& options() const;
 

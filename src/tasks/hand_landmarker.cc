@@ -4,7 +4,12 @@
 #include "handtrack/hand_landmarker.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "model/tflite_reader.h"
 #include "runtime/interpreter.h"
@@ -12,6 +17,7 @@
 #include "vision/hand_rect.h"
 #include "vision/image_to_tensor.h"
 #include "vision/landmarks.h"
+#include "vision/one_euro.h"
 #include "vision/palm_decoder.h"
 
 namespace handtrack {
@@ -38,7 +44,19 @@ Status ValidateOptions(const HandLandmarkerOptions& o) {
     return InvalidArgumentError("failed to create hand landmarker: num_threads " +
                                 std::to_string(o.model.num_threads) + " is not in [1, 256]");
   }
+  if (o.running_mode == RunningMode::kLiveStream && !o.result_callback) {
+    return InvalidArgumentError("failed to create hand landmarker: LIVE_STREAM mode needs a result_callback");
+  }
+  if (o.running_mode != RunningMode::kLiveStream && o.result_callback) {
+    return InvalidArgumentError("failed to create hand landmarker: result_callback is only for LIVE_STREAM mode");
+  }
   return Status::Ok();
+}
+
+bool SmoothingEnabled(const HandLandmarkerOptions& o) {
+  if (o.running_mode == RunningMode::kImage) return false;
+  if (o.smoothing == SmoothingMode::kDefault) return o.running_mode == RunningMode::kLiveStream;
+  return o.smoothing == SmoothingMode::kOn;
 }
 
 Result<std::unique_ptr<runtime::Interpreter>> LoadModel(const HandLandmarkerOptions& o, const std::string& name) {
@@ -116,10 +134,124 @@ struct HandLandmarker::Impl {
     hand->handedness.model_output = p;
     return true;
   }
+
+  // A hand region carried to the next frame, with the id of its hand.
+  struct TrackedRegion {
+    vision::RotatedRect region;
+    int id = 0;
+  };
+
+  // One frame through the pipeline. With `tracking`, regions come from the
+  // previous frame's landmarks and palm detection runs only while fewer than
+  // num_hands hands are tracked (MediaPipe's HandLandmarkerGraph in stream mode).
+  Result<HandLandmarkerResult> ProcessFrame(const ImageView& image, int64_t timestamp_ms, bool tracking) {
+    HT_RETURN_IF_ERROR(image.Validate());
+    HandLandmarkerResult result;
+    result.timestamp_ms = timestamp_ms;
+    std::vector<TrackedRegion> regions;
+    if (tracking) regions = tracked;
+    if (!tracking || static_cast<int>(regions.size()) < options.num_hands) {
+      HT_ASSIGN_OR_RETURN(std::vector<vision::Detection> palms, DetectPalms(image));
+      result.palm_detection_ran = true;
+      std::vector<vision::RotatedRect> base, detected;
+      for (const TrackedRegion& r : regions) base.push_back(r.region);
+      for (const vision::Detection& palm : palms) {
+        detected.push_back(vision::DetectionToHandRect(palm, image.width, image.height));
+      }
+      // Tracked regions keep their ids; a detected region is new unless it overlaps one kept.
+      const std::vector<vision::RotatedRect> associated =
+          vision::AssociateHandRects(base, detected, options.min_tracking_confidence);
+      for (size_t i = regions.size(); i < associated.size(); ++i) {
+        regions.push_back({associated[i], tracking ? next_id++ : static_cast<int>(i)});
+      }
+    }
+    if (static_cast<int>(regions.size()) > options.num_hands) regions.resize(options.num_hands);
+
+    std::vector<HandResult> hands;
+    std::vector<TrackedRegion> next_regions;
+    for (const TrackedRegion& r : regions) {
+      HandResult hand;
+      HT_ASSIGN_OR_RETURN(bool present, DetectLandmarks(image, r.region, &hand));
+      if (!present) continue;
+      hand.id = r.id;
+      next_regions.push_back({vision::LandmarksToHandRect(hand.landmarks, image.width, image.height), r.id});
+      hands.push_back(std::move(hand));
+    }
+    std::vector<std::array<NormalizedLandmark, kNumHandLandmarks>> all;
+    for (const HandResult& hand : hands) all.push_back(hand.landmarks);
+    std::vector<TrackedRegion> kept_regions;
+    for (int i : vision::DeduplicateHands(all, image.width, image.height)) {
+      result.hands.push_back(std::move(hands[i]));
+      kept_regions.push_back(next_regions[i]);
+    }
+    if (tracking) {
+      tracked = std::move(kept_regions);
+      if (SmoothingEnabled(options)) Smooth(result, image.width, image.height);
+    }
+    return result;
+  }
+
+  // Smoothing state lives with the hand's id and is dropped when the hand is lost.
+  void Smooth(HandLandmarkerResult& result, int width, int height) {
+    std::map<int, vision::HandSmoother> alive;
+    for (HandResult& hand : result.hands) {
+      auto it = smoothers.find(hand.id);
+      if (it == smoothers.end()) {
+        it = smoothers.emplace(hand.id, vision::HandSmoother(options.image_smoothing, options.world_smoothing)).first;
+      }
+      it->second.Apply(hand, width, height, result.timestamp_ms);
+      alive.emplace(hand.id, std::move(it->second));
+    }
+    smoothers = std::move(alive);
+  }
+
+  Status CheckTimestamp(int64_t timestamp_ms) {
+    if (last_timestamp_ms.has_value() && timestamp_ms <= *last_timestamp_ms) {
+      return FailedPreconditionError("failed to process frame: timestamp " + std::to_string(timestamp_ms) +
+                                     " ms is not after the previous one (" + std::to_string(*last_timestamp_ms) +
+                                     " ms); timestamps must increase");
+    }
+    last_timestamp_ms = timestamp_ms;
+    return Status::Ok();
+  }
+
+  // LIVE_STREAM worker: processes the queued frame whenever there is one.
+  void LiveStreamLoop() {
+    std::unique_lock lock(live_mutex);
+    while (true) {
+      live_cv.wait(lock, [&] { return queued.has_value() || closing; });
+      if (!queued.has_value()) return;  // closing and drained
+      QueuedFrame frame = std::move(*queued);
+      queued.reset();
+      lock.unlock();
+      Result<HandLandmarkerResult> result = ProcessFrame(frame.image.view(), frame.timestamp_ms, true);
+      options.result_callback(std::move(result), frame.image.view(), frame.timestamp_ms);
+      lock.lock();
+      ++stats.frames_processed;
+      live_cv.notify_all();
+    }
+  }
+
+  std::vector<TrackedRegion> tracked;
+  int next_id = 0;
+  std::optional<int64_t> last_timestamp_ms;
+  std::map<int, vision::HandSmoother> smoothers;
+
+  struct QueuedFrame {
+    Image image;
+    int64_t timestamp_ms = 0;
+  };
+  mutable std::mutex live_mutex;
+  std::condition_variable live_cv;
+  std::optional<QueuedFrame> queued;
+  bool closing = false;
+  LiveStreamStats stats;
+  std::thread worker;
 };
 
 HandLandmarker::HandLandmarker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-HandLandmarker::~HandLandmarker() = default;
+
+HandLandmarker::~HandLandmarker() { (void)Close(); }
 
 Result<std::unique_ptr<HandLandmarker>> HandLandmarker::Create(const HandLandmarkerOptions& options) {
   HT_RETURN_IF_ERROR(ValidateOptions(options));
@@ -127,6 +259,10 @@ Result<std::unique_ptr<HandLandmarker>> HandLandmarker::Create(const HandLandmar
   HT_ASSIGN_OR_RETURN(impl->palm, LoadModel(options, PalmModelName(options.model.variant)));
   HT_ASSIGN_OR_RETURN(impl->landmarks, LoadModel(options, LandmarkModelName(options.model.variant)));
   HT_RETURN_IF_ERROR(impl->CheckModelShapes());
+  if (options.running_mode == RunningMode::kLiveStream) {
+    Impl* raw = impl.get();
+    impl->worker = std::thread([raw] { raw->LiveStreamLoop(); });
+  }
   return std::unique_ptr<HandLandmarker>(new HandLandmarker(std::move(impl)));
 }
 
@@ -136,29 +272,73 @@ std::string HandLandmarker::DescribePlan() const {
   return impl_->palm->DescribePlan() + impl_->landmarks->DescribePlan();
 }
 
+namespace {
+const char* ModeName(RunningMode mode) {
+  switch (mode) {
+    case RunningMode::kImage: return "IMAGE";
+    case RunningMode::kVideo: return "VIDEO";
+    case RunningMode::kLiveStream: return "LIVE_STREAM";
+  }
+  return "?";
+}
+
+Status WrongMode(const char* call, RunningMode wanted, RunningMode actual) {
+  return FailedPreconditionError(std::string("failed to run ") + call + ": it is for " + ModeName(wanted) +
+                                 " mode, but this landmarker was created for " + ModeName(actual) + " mode");
+}
+}  // namespace
+
 Result<HandLandmarkerResult> HandLandmarker::Detect(const ImageView& image) {
   if (impl_->options.running_mode != RunningMode::kImage) {
-    return FailedPreconditionError("failed to detect: Detect() is for IMAGE mode; this landmarker was created for " +
-                                   std::string(impl_->options.running_mode == RunningMode::kVideo
-                                                   ? "VIDEO mode (use DetectForVideo)"
-                                                   : "LIVE_STREAM mode (use DetectAsync)"));
+    return WrongMode("Detect", RunningMode::kImage, impl_->options.running_mode);
+  }
+  return impl_->ProcessFrame(image, 0, /*tracking=*/false);
+}
+
+Result<HandLandmarkerResult> HandLandmarker::DetectForVideo(const ImageView& image, int64_t timestamp_ms) {
+  if (impl_->options.running_mode != RunningMode::kVideo) {
+    return WrongMode("DetectForVideo", RunningMode::kVideo, impl_->options.running_mode);
   }
   HT_RETURN_IF_ERROR(image.Validate());
-  HT_ASSIGN_OR_RETURN(std::vector<vision::Detection> palms, impl_->DetectPalms(image));
-  HandLandmarkerResult result;
-  std::vector<vision::RotatedRect> regions;
-  for (const vision::Detection& palm : palms) {
-    const vision::RotatedRect region = vision::DetectionToHandRect(palm, image.width, image.height);
-    HandResult hand;
-    HT_ASSIGN_OR_RETURN(bool present, impl_->DetectLandmarks(image, region, &hand));
-    if (!present) continue;
-    result.hands.push_back(std::move(hand));
+  HT_RETURN_IF_ERROR(impl_->CheckTimestamp(timestamp_ms));
+  return impl_->ProcessFrame(image, timestamp_ms, /*tracking=*/true);
+}
+
+Status HandLandmarker::DetectAsync(const ImageView& image, int64_t timestamp_ms) {
+  if (impl_->options.running_mode != RunningMode::kLiveStream) {
+    return WrongMode("DetectAsync", RunningMode::kLiveStream, impl_->options.running_mode);
   }
-  std::vector<std::array<NormalizedLandmark, kNumHandLandmarks>> all;
-  for (const HandResult& hand : result.hands) all.push_back(hand.landmarks);
-  HandLandmarkerResult unique;
-  for (int i : vision::DeduplicateHands(all, image.width, image.height)) unique.hands.push_back(std::move(result.hands[i]));
-  return unique;
+  HT_RETURN_IF_ERROR(image.Validate());
+  // Copy the pixels before taking the lock: the caller's buffer is only ours during this call.
+  Impl::QueuedFrame frame{Image(image.width, image.height, image.format), timestamp_ms};
+  const int row_bytes = image.width * BytesPerPixel(image.format);
+  for (int y = 0; y < image.height; ++y) {
+    std::copy_n(image.data + static_cast<size_t>(y) * image.stride_bytes, row_bytes,
+                frame.image.data() + static_cast<size_t>(y) * row_bytes);
+  }
+  std::lock_guard lock(impl_->live_mutex);
+  if (impl_->closing) return FailedPreconditionError("failed to queue frame: the landmarker is closed");
+  HT_RETURN_IF_ERROR(impl_->CheckTimestamp(timestamp_ms));
+  if (impl_->queued.has_value()) ++impl_->stats.frames_dropped;
+  impl_->queued = std::move(frame);
+  ++impl_->stats.frames_received;
+  impl_->live_cv.notify_all();
+  return Status::Ok();
+}
+
+Status HandLandmarker::Close() {
+  {
+    std::lock_guard lock(impl_->live_mutex);
+    impl_->closing = true;
+    impl_->live_cv.notify_all();
+  }
+  if (impl_->worker.joinable()) impl_->worker.join();
+  return Status::Ok();
+}
+
+LiveStreamStats HandLandmarker::live_stream_stats() const {
+  std::lock_guard lock(impl_->live_mutex);
+  return impl_->stats;
 }
 
 }  // namespace handtrack
