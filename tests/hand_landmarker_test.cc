@@ -3,6 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "handtrack/image_io.h"
 #include "test_support.h"
 
@@ -130,6 +136,98 @@ TEST(HandLandmarkerTest, PixelFormatsAndStridesAgree) {
       EXPECT_NEAR(rgb->hands[h].landmarks[i].y, other->hands[h].landmarks[i].y, 1e-5);
     }
   }
+}
+
+TEST(HandLandmarkerVideoTest, TimestampsMustIncrease) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  HandLandmarkerOptions options = Options();
+  options.running_mode = RunningMode::kVideo;
+  auto landmarker = HandLandmarker::Create(options);
+  ASSERT_TRUE(landmarker.ok()) << landmarker.status().message();
+  Image black(64, 48, PixelFormat::kRGB);
+  ASSERT_TRUE((*landmarker)->DetectForVideo(black.view(), 10).ok());
+  EXPECT_EQ((*landmarker)->DetectForVideo(black.view(), 10).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*landmarker)->DetectForVideo(black.view(), 5).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE((*landmarker)->DetectForVideo(black.view(), 11).ok());
+  EXPECT_EQ((*landmarker)->Detect(black.view()).status().code(), StatusCode::kFailedPrecondition);
+}
+
+// The same still frame again and again: the hand is tracked (no palm detection
+// after the first frame) and keeps its id.
+TEST(HandLandmarkerVideoTest, TrackedHandKeepsItsId) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  HT_REQUIRE_FIXTURE(!testing::SharedDir().empty(), "../shared");
+  const Image photo = LoadPhoto("thumbs_up_white_background_01.jpg");
+  HandLandmarkerOptions options = Options();
+  options.num_hands = 1;
+  options.running_mode = RunningMode::kVideo;
+  auto landmarker = HandLandmarker::Create(options);
+  ASSERT_TRUE(landmarker.ok());
+  std::set<int> ids;
+  for (int frame = 0; frame < 5; ++frame) {
+    auto result = (*landmarker)->DetectForVideo(photo.view(), frame * 33);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    ASSERT_EQ(result->hands.size(), 1u) << "frame " << frame;
+    EXPECT_EQ(result->palm_detection_ran, frame == 0) << "frame " << frame;
+    ids.insert(result->hands[0].id);
+  }
+  EXPECT_EQ(ids.size(), 1u);
+  // Lost (a black frame), then found again: a new id.
+  Image black(photo.width(), photo.height(), PixelFormat::kRGB);
+  auto lost = (*landmarker)->DetectForVideo(black.view(), 1000);
+  ASSERT_TRUE(lost.ok());
+  EXPECT_TRUE(lost->hands.empty());
+  auto again = (*landmarker)->DetectForVideo(photo.view(), 1033);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->hands.size(), 1u);
+  EXPECT_EQ(ids.count(again->hands[0].id), 0u);
+}
+
+TEST(HandLandmarkerLiveStreamTest, NeedsACallback) {
+  HandLandmarkerOptions options = Options();
+  options.running_mode = RunningMode::kLiveStream;
+  EXPECT_EQ(HandLandmarker::Create(options).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Every accepted frame is either delivered exactly once or counted as dropped,
+// in timestamp order, and Close() delivers what was queued.
+TEST(HandLandmarkerLiveStreamTest, DeliversOrDropsEveryFrameOnce) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  HT_REQUIRE_FIXTURE(!testing::SharedDir().empty(), "../shared");
+  const Image photo = LoadPhoto("victory_palm_facing_01.jpg");
+  std::mutex mutex;
+  std::vector<int64_t> delivered;
+  int with_hands = 0;
+  HandLandmarkerOptions options = Options();
+  options.running_mode = RunningMode::kLiveStream;
+  options.result_callback = [&](Result<HandLandmarkerResult> result, const ImageView& frame, int64_t ts) {
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(result.ok());
+    EXPECT_EQ(frame.width, photo.width());
+    if (result.ok()) {
+      EXPECT_EQ(result->timestamp_ms, ts);
+      with_hands += !result->hands.empty();
+    }
+    delivered.push_back(ts);
+  };
+  auto landmarker = HandLandmarker::Create(options);
+  ASSERT_TRUE(landmarker.ok()) << landmarker.status().message();
+  constexpr int kFrames = 30;
+  for (int i = 0; i < kFrames; ++i) ASSERT_TRUE((*landmarker)->DetectAsync(photo.view(), i * 10).ok());
+  EXPECT_EQ((*landmarker)->DetectAsync(photo.view(), 0).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE((*landmarker)->Close().ok());
+  ASSERT_TRUE((*landmarker)->Close().ok());
+  EXPECT_EQ((*landmarker)->DetectAsync(photo.view(), 10000).code(), StatusCode::kFailedPrecondition);
+  const LiveStreamStats stats = (*landmarker)->live_stream_stats();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(stats.frames_received, kFrames);
+  EXPECT_EQ(stats.frames_processed + stats.frames_dropped, kFrames);
+  EXPECT_EQ(static_cast<int64_t>(delivered.size()), stats.frames_processed);
+  EXPECT_TRUE(std::is_sorted(delivered.begin(), delivered.end()));
+  EXPECT_EQ(std::set<int64_t>(delivered.begin(), delivered.end()).size(), delivered.size());
+  ASSERT_FALSE(delivered.empty());
+  EXPECT_EQ(delivered.back(), (kFrames - 1) * 10);  // the last frame is never dropped
+  EXPECT_EQ(with_hands, static_cast<int>(delivered.size()));
 }
 
 }  // namespace
