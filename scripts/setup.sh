@@ -6,11 +6,13 @@
 #   scripts/setup.sh --deps-only   only install the dependencies (scripts/test.sh uses this)
 #
 # Without IMAGE, a photo from ../shared/data/hands/images is used when that folder exists.
-# JOBS (default 2) sets the build parallelism. sudo is used only when not run as root.
+# JOBS (default 2) sets the build parallelism, BUILD (default build) the build folder.
+# sudo is used only when not run as root.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 readonly JOBS=${JOBS:-2}
+readonly BUILD=${BUILD:-build}
 
 # Build, test and fuzz dependencies, and what the video work will need (FFmpeg).
 readonly DEBIAN_PACKAGES=(
@@ -20,7 +22,7 @@ readonly DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   clang libclang-rt-14-dev
-  python3 npm ca-certificates
+  python3 ca-certificates
 )
 
 install_dependencies() {
@@ -28,6 +30,9 @@ install_dependencies() {
   for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
   done
+  # npm fetches the models. Any npm will do (NodeSource's nodejs ships its own, which
+  # conflicts with Debian's npm package), so Debian's is installed only when none is found.
+  command -v npm >/dev/null || missing+=(npm)
   if [ ${#missing[@]} -eq 0 ]; then
     echo "setup: all dependencies are installed"
     return
@@ -55,10 +60,10 @@ image=${1:-}
 install_dependencies
 scripts/fetch_models.sh
 
-echo "setup: building Release into build/ (-j$JOBS)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-cmake --build build --target handtrack_cli -j"$JOBS"
-echo "setup: built build/bin/handtrack"
+echo "setup: building Release into $BUILD/ (-j$JOBS)"
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release
+cmake --build "$BUILD" --target handtrack_cli -j"$JOBS"
+echo "setup: built $BUILD/bin/handtrack"
 
 demo_photo=../shared/data/hands/images/two_hands_heart_torso_01.jpg
 if [ -z "$image" ] && [ -f "$demo_photo" ]; then
@@ -66,19 +71,19 @@ if [ -z "$image" ] && [ -f "$demo_photo" ]; then
   echo "setup: no IMAGE given; using the sample photo $image"
 fi
 if [ -z "$image" ]; then
-  cat <<'HOW'
+  cat <<HOW
 setup: done. To find the hands in a photo of yours:
-  build/bin/handtrack detect --overlay out/ YOUR_PHOTO.jpg
+  $BUILD/bin/handtrack detect --overlay out/ YOUR_PHOTO.jpg
 (prints the landmarks as JSON; out/YOUR_PHOTO.png shows them drawn on the photo).
 HOW
   exit 0
 fi
 
 mkdir -p out
-echo "setup: build/bin/handtrack detect --overlay out/ $image"
+echo "setup: $BUILD/bin/handtrack detect --verbose --overlay out/ $image"
 status=0
-build/bin/handtrack detect --overlay out/ "$image" || status=$?
+"$BUILD"/bin/handtrack detect --verbose --overlay out/ "$image" || status=$?
 if [ "$status" -eq 0 ]; then
-  echo "setup: done; the hands are drawn in out/$(basename "${image%.*}").png"
+  echo "setup: done; the landmarks are above, the hands drawn in out/ (PNG)"
 fi
 exit "$status"

@@ -9,4 +9,4 @@ add_executable(image_io_test ${CMAKE_CURRENT_LIST_DIR}/image_io_test.cc)
 target_include_directories(image_io_test PRIVATE ${TURBOJPEG_INCLUDE_DIR})
 target_link_libraries(image_io_test PRIVATE handtrack_io PNG::PNG ${TURBOJPEG_LIBRARY} GTest::gtest_main)
 # Label "sanitize": scripts/test.sh reruns these under ASan+UBSan.
-gtest_discover_tests(image_io_test DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "io;sanitize")
+gtest_discover_tests(image_io_test DISCOVERY_MODE PRE_TEST PROPERTIES LABELS sanitize)

@@ -142,16 +142,19 @@ void PrintTable(const std::vector<Row>& rows) {
   }
 }
 
+// One row per line: easy to read and to diff, still one JSON array.
 void PrintJson(const std::vector<Row>& rows) {
-  Json out = Json::array();
-  for (const Row& row : rows) {
-    out.push_back({{"what", row.what},
-                   {"backend", row.backend},
-                   {"threads", row.threads},
-                   {"median_ms", std::round(row.median_ms * 1000) / 1000},
-                   {"min_ms", std::round(row.min_ms * 1000) / 1000}});
+  std::cout << "[";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = rows[i];
+    const Json json = {{"what", row.what},
+                       {"backend", row.backend},
+                       {"threads", row.threads},
+                       {"median_ms", std::round(row.median_ms * 1000) / 1000},
+                       {"min_ms", std::round(row.min_ms * 1000) / 1000}};
+    std::cout << (i ? ",\n " : "\n ") << json.dump();
   }
-  std::cout << out.dump(1) << "\n";
+  std::cout << "\n]\n";
 }
 
 }  // namespace
