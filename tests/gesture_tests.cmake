@@ -3,14 +3,9 @@
 # Included from tests/CMakeLists.txt (uses its handtrack_add_gtest and HANDTRACK_TEST_ENV).
 handtrack_add_gtest(gestures_test ${CMAKE_CURRENT_LIST_DIR}/gestures_test.cc)
 
-find_package(nlohmann_json 3 REQUIRED)
-# Writes `handtrack detect`'s JSON plus a "gestures" object per hand.
-add_executable(gesture_eval_main ${CMAKE_CURRENT_LIST_DIR}/gesture_eval_main.cc)
-target_link_libraries(gesture_eval_main PRIVATE handtrack handtrack_io nlohmann_json::nlohmann_json)
-
-if(NOT HANDTRACK_SANITIZE)
+if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
   add_test(NAME gesture_accuracy
-           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/gesture_eval_test.sh $<TARGET_FILE:gesture_eval_main>
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/gesture_eval_test.sh $<TARGET_FILE:handtrack_cli>
                    ${PROJECT_SOURCE_DIR}/tools/gesture_eval.py)
   # Exit 77: skipped for want of ../shared or the models (never in CI, where it fails instead).
   set_tests_properties(gesture_accuracy PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77

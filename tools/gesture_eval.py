@@ -5,7 +5,7 @@
 
 LABELS.json is ../shared/golden/gestures.json: per photo, per visible hand a rough palm
 centre (normalised), "gesture", "fingers", "pinch" and "certain". CANDIDATE.json is the output
-of `handtrack detect` (or tests/gesture_eval_main): {"frames": [{"file", "width", "height",
+of `handtrack detect`: {"frames": [{"file", "width", "height",
 "hands": [{"landmarks": 21 x [x, y, z], "gestures": {"gesture", "finger_count", "pinch", ...}}]}]}.
 
 A labelled hand is matched to the detected hand whose palm centre (mean of landmarks 0, 5, 9,

@@ -25,6 +25,18 @@ Json PointsJson(const Landmarks& points) {
 
 }  // namespace
 
+Json GesturesJson(const HandGestures& g) {
+  Json extended = Json::array();
+  for (bool e : g.extended) extended.push_back(e);
+  return {{"gesture", GestureName(g.gesture)},
+          {"gesture_score", Round7(g.gesture_score)},
+          {"finger_count", g.finger_count},
+          {"extended", std::move(extended)},
+          {"pinch", g.pinch},
+          {"pinch_distance", Round7(g.pinch_distance)},
+          {"palm_facing_camera", g.palm_facing_camera}};
+}
+
 Json FrameJson(int index, const std::string& file, int width, int height, double time_ms,
                const HandLandmarkerResult& result) {
   Json hands = Json::array();
@@ -38,6 +50,7 @@ Json FrameJson(int index, const std::string& file, int width, int height, double
         {"presence", Round7(hand.presence)},
         {"landmarks", PointsJson(hand.landmarks)},
         {"world_landmarks", PointsJson(hand.world_landmarks)},
+        {"gestures", GesturesJson(ComputeGestures(hand, width, height))},
     });
   }
   return {{"index", index},

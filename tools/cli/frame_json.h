@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "handtrack/gestures.h"
 #include "handtrack/hand_landmarker.h"
 #include "handtrack/status.h"
 
@@ -19,6 +20,9 @@ using Json = nlohmann::ordered_json;
 // A float rounded to 7 significant digits (what float32 results carry), so the JSON
 // reads "0.4213787" rather than "0.42137870192527771".
 double Round7(float value);
+
+// Gesture, finger count and pinch of one hand (handtrack's addition to the schema).
+Json GesturesJson(const HandGestures& gestures);
 
 // One frame that was processed.
 Json FrameJson(int index, const std::string& file, int width, int height, double time_ms,
