@@ -325,6 +325,26 @@ std::vector<OpCase> AllOpCases() {
       DepthwiseConv2D({1, 8, 8, 3}, 2, 3, 1, kSame, kNone),
       DepthwiseConv2D({1, 7, 8, 5}, 1, 3, 2, kSame, kNone, /*bias=*/false),
       DepthwiseConv2D({2, 10, 11, 6}, 1, 3, 1, kSame, kNone, true, /*dilation=*/2),
+      // The XNNPACK backend's own depthwise kernel (3x3 and 5x5, stride 1 or 2, 16 channels per vector, up to
+      // 8 output pixels per block): channels below, above and between multiples of 16, rows of several
+      // pixel blocks with a partial last one, inputs smaller than the filter, batches, every activation.
+      DepthwiseConv2D({1, 9, 11, 24}, 1, 3, 1, kSame, kRelu6),
+      DepthwiseConv2D({1, 10, 10, 40}, 1, 5, 2, kSame, kRelu),
+      DepthwiseConv2D({1, 7, 9, 1}, 1, 3, 2, kSame, kNone),
+      DepthwiseConv2D({1, 13, 11, 40}, 1, 5, 1, kSame, kNone),
+      DepthwiseConv2D({1, 11, 9, 24}, 1, 3, 2, kValid, kRelu6),
+      DepthwiseConv2D({1, 8, 12, 24}, 1, 3, 2, kSame, kRelu),
+      DepthwiseConv2D({1, 15, 17, 33}, 1, 5, 2, kSame, kRelu6),
+      DepthwiseConv2D({1, 6, 29, 16}, 1, 3, 1, kSame, kRelu),
+      DepthwiseConv2D({1, 7, 12, 16}, 1, 5, 1, kValid, kReluN1),
+      DepthwiseConv2D({2, 8, 9, 24}, 1, 5, 1, kSame, kNone),
+      DepthwiseConv2D({1, 2, 3, 24}, 1, 5, 2, kSame, kRelu6),
+      DepthwiseConv2D({1, 1, 1, 17}, 1, 3, 1, kSame, kNone),
+      DepthwiseConv2D({1, 9, 9, 40}, 1, 5, 1, kSame, kRelu6, /*bias=*/false),
+      DepthwiseConv2D({1, 6, 7, 144}, 1, 5, 2, kSame, kNone),
+      DepthwiseConv2D({1, 9, 10, 16}, 2, 5, 2, kSame, kRelu),
+      DepthwiseConv2D({1, 10, 9, 16}, 1, 2, 2, kSame, kNone),
+      DepthwiseConv2D({1, 11, 11, 24}, 1, 7, 1, kSame, kRelu6),
       // ADD
       Add({1, 7, 9, 13}, {1, 7, 9, 13}, {1, 7, 9, 13}, kNone),
       Add({1, 5, 6, 11}, {1, 5, 6, 11}, {1, 5, 6, 11}, kRelu),

@@ -1,6 +1,7 @@
 // DEPTHWISE_CONV_2D: input [N,H,W,C], filter [1,KH,KW,C*M] (XNNPACK's own
 // layout), optional bias [C*M]. The depth multiplier M is taken from the
-// filter, as TFLite's kernel does.
+// filter, as TFLite's kernel does. Nodes that CreateDepthwiseKernel accepts
+// run on the backend's own kernel (depthwise_kernel.h) instead.
 #include <xnnpack.h>
 
 #include "backend/xnnpack/op_util.h"
@@ -41,6 +42,40 @@ Status DefineDepthwiseConv2D(BuildContext& context, const model::Graph& graph, c
       window.width.pad_before, filter[1], filter[2], p.stride_h, p.stride_w, p.dilation_h, p.dilation_w,
       /*depth_multiplier=*/filter[3] / input[3], /*input_channels=*/input[3], range.min, range.max, input_id,
       filter_id, bias_id, output_id, /*flags=*/0));
+}
+
+Result<DepthwiseKernel> CreateDepthwiseKernel(const model::Graph& graph, const model::Node& node) {
+  if (node.op != model::OpType::kDepthwiseConv2D) return Unsupported(node, "is not a depthwise convolution");
+  const model::Tensor& input = graph.tensors[node.inputs[0]];
+  const model::Tensor& filter = graph.tensors[node.inputs[1]];
+  const model::NodeParams& p = node.params;
+  if (input.is_constant) return Unsupported(node, "with a constant input stays with XNNPACK");
+  if (filter.shape[3] != input.shape[3]) {
+    return Unsupported(node, "with a depth multiplier stays with XNNPACK");
+  }
+  if (p.dilation_h != 1 || p.dilation_w != 1) return Unsupported(node, "with dilation stays with XNNPACK");
+  HT_ASSIGN_OR_RETURN(const Window2D window, ConvWindow(node, input.shape, filter.shape[1], filter.shape[2]));
+  const OutputRange range = ActivationRange(p.activation);
+  DepthwiseShape shape;
+  shape.batch = input.shape[0];
+  shape.input_height = input.shape[1];
+  shape.input_width = input.shape[2];
+  shape.channels = input.shape[3];
+  shape.filter_height = filter.shape[1];
+  shape.filter_width = filter.shape[2];
+  shape.stride_height = p.stride_h;
+  shape.stride_width = p.stride_w;
+  shape.pad_top = static_cast<int>(window.height.pad_before);
+  shape.pad_left = static_cast<int>(window.width.pad_before);
+  shape.output_height = window.height.output;
+  shape.output_width = window.width.output;
+  shape.output_min = range.min;
+  shape.output_max = range.max;
+  const bool has_bias = node.inputs.size() >= 3 && node.inputs[2] >= 0;
+  Result<DepthwiseKernel> kernel = DepthwiseKernel::Create(
+      shape, filter.f32.data(), has_bias ? graph.tensors[node.inputs[2]].f32.data() : nullptr);
+  if (!kernel.ok()) return kernel.status().WithPrefix(NodeLabel(node) + " stays with XNNPACK");
+  return kernel;
 }
 
 }  // namespace handtrack::backend::xnnpack

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "backend/xnnpack/build_context.h"
+#include "backend/xnnpack/depthwise_kernel.h"
 #include "handtrack/status.h"
 #include "model/graph.h"
 
@@ -47,5 +48,11 @@ struct OpEntry {
 
 // The entry of `op`, or nullptr when this backend has no lowering for it.
 const OpEntry* FindOp(model::OpType op);
+
+// The backend's own kernel (depthwise_kernel.h) for a DEPTHWISE_CONV_2D node
+// that SupportsDepthwiseConv2D accepted, with its weights packed; Unsupported,
+// and the node stays with XNNPACK, for a depth multiplier above 1, dilation,
+// a filter size or stride the kernel lacks, or a CPU without AVX-512F.
+Result<DepthwiseKernel> CreateDepthwiseKernel(const model::Graph& graph, const model::Node& node);
 
 }  // namespace handtrack::backend::xnnpack

@@ -3,12 +3,15 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "backend/xnnpack/build_context.h"
+#include "backend/xnnpack/depthwise_kernel.h"
 #include "backend/xnnpack/op_util.h"
 #include "backend/xnnpack/ops.h"
 
@@ -16,6 +19,7 @@ namespace handtrack::backend {
 namespace {
 
 using xnnpack::BuildContext;
+using xnnpack::DepthwiseKernel;
 using xnnpack::XnnStatus;
 
 struct SubgraphDeleter {
@@ -27,9 +31,17 @@ struct RuntimeDeleter {
 struct ThreadPoolDeleter {
   void operator()(pthreadpool_t pool) const { pthreadpool_destroy(pool); }
 };
+struct FreeDeleter {
+  void operator()(float* data) const { std::free(data); }
+};
 using SubgraphPtr = std::unique_ptr<xnn_subgraph, SubgraphDeleter>;
 using RuntimePtr = std::unique_ptr<xnn_runtime, RuntimeDeleter>;
 using ThreadPoolPtr = std::unique_ptr<pthreadpool, ThreadPoolDeleter>;
+using ArenaPtr = std::unique_ptr<float[], FreeDeleter>;  // from std::aligned_alloc
+
+// The segment's own buffers start on a 64-byte cache line: an AVX-512 vector
+// that straddles two lines made XNNPACK and the depthwise kernel ~20 % slower.
+constexpr size_t kCacheLineFloats = 16;
 
 // xnn_initialize once per process (a thread-safe static); never deinitialized,
 // as segments may live until exit.
@@ -42,57 +54,110 @@ std::string TensorLabel(const model::Graph& graph, int tensor) {
   return "tensor '" + graph.tensors[tensor].name + "' (#" + std::to_string(tensor) + ")";
 }
 
+// One XNNPACK runtime over a run of a segment's nodes, reading and writing the
+// values listed in external_tensors (inputs first) from buffers bound at each
+// run.
+struct XnnpackRun {
+  std::vector<int> external_tensors;  // graph tensor per external value id
+  // Destroyed bottom-up: the runtime before the static data it points to.
+  std::vector<std::vector<float>> static_data;
+  RuntimePtr runtime;
+  std::vector<xnn_external_value> bound;  // what xnn_setup_runtime was last given
+  bool set_up = false;
+};
+
+// A DEPTHWISE_CONV_2D node that the backend's own kernel runs.
+struct DepthwiseRun {
+  DepthwiseKernel kernel;
+  int input_tensor;
+  int output_tensor;
+};
+
+// One step of a segment, in execution order: exactly one of the two is set.
+struct SegmentStep {
+  std::unique_ptr<XnnpackRun> xnnpack;
+  std::unique_ptr<DepthwiseRun> depthwise;
+};
+
+// What the pool's threads share for one depthwise step.
+struct DepthwiseTask {
+  const DepthwiseKernel* kernel;
+  const float* input;
+  float* output;
+};
+
+void RunDepthwiseTask(void* context, size_t row_begin, size_t rows) {
+  const DepthwiseTask& task = *static_cast<const DepthwiseTask*>(context);
+  task.kernel->RunRows(task.input, task.output, row_begin, row_begin + rows);
+}
+
 class XnnpackSegment final : public CompiledSegment {
  public:
-  XnnpackSegment(const model::Graph& graph, std::string label, std::vector<int> external_tensors,
-                 std::vector<std::vector<float>> static_data, ThreadPoolPtr threadpool, RuntimePtr runtime)
+  // `host_tensors`: the segment's inputs and outputs, whose buffers come with
+  // each run; `own_buffers`: per graph tensor, the segment's buffer for it in
+  // `arena` (nullptr for host tensors and for tensors that stay inside one
+  // XNNPACK runtime).
+  XnnpackSegment(const model::Graph& graph, std::string label, std::vector<int> host_tensors, ArenaPtr arena,
+                 std::vector<float*> own_buffers, ThreadPoolPtr threadpool, std::vector<SegmentStep> steps)
       : graph_(graph),
         label_(std::move(label)),
-        external_tensors_(std::move(external_tensors)),
-        static_data_(std::move(static_data)),
+        host_tensors_(std::move(host_tensors)),
+        arena_(std::move(arena)),
+        own_buffers_(std::move(own_buffers)),
         threadpool_(std::move(threadpool)),
-        runtime_(std::move(runtime)) {
-    for (size_t id = 0; id < external_tensors_.size(); ++id) {
-      bound_.push_back({static_cast<uint32_t>(id), nullptr});
-    }
-  }
+        steps_(std::move(steps)) {}
 
   Status Run(const HostTensors& tensors) override {
-    // xnn_setup_runtime rebuilds indirection buffers, so it runs only when the
-    // host buffers moved since the last run.
-    bool moved = !set_up_;
-    for (size_t id = 0; id < external_tensors_.size(); ++id) {
-      const int tensor = external_tensors_[id];
-      float* data = tensor < static_cast<int>(tensors.data.size()) ? tensors.data[tensor] : nullptr;
-      if (data == nullptr) {
+    for (const int tensor : host_tensors_) {
+      if (tensor >= static_cast<int>(tensors.data.size()) || tensors.data[tensor] == nullptr) {
         return InvalidArgumentError("failed to run " + label_ + ": " + TensorLabel(graph_, tensor) +
                                     " has no host buffer");
       }
-      moved = moved || bound_[id].data != data;
-      bound_[id].data = data;
     }
-    if (moved) {
-      set_up_ = false;
-      const Status status = XnnStatus(xnn_setup_runtime(runtime_.get(), bound_.size(), bound_.data()));
-      if (!status.ok()) return status.WithPrefix("failed to set up " + label_);
-      set_up_ = true;
+    auto buffer = [&](int tensor) {
+      return own_buffers_[tensor] != nullptr ? own_buffers_[tensor] : tensors.data[tensor];
+    };
+    for (SegmentStep& step : steps_) {
+      if (step.depthwise != nullptr) {
+        DepthwiseTask task{&step.depthwise->kernel, buffer(step.depthwise->input_tensor),
+                           buffer(step.depthwise->output_tensor)};
+        // Without a pool (1 thread) pthreadpool runs the rows on this thread.
+        pthreadpool_parallelize_1d_tile_1d(threadpool_.get(), RunDepthwiseTask, &task,
+                                           task.kernel->num_rows(), /*tile_range=*/1, /*flags=*/0);
+        continue;
+      }
+      XnnpackRun& run = *step.xnnpack;
+      // xnn_setup_runtime rebuilds indirection buffers, so it runs only when
+      // the buffers moved since the last run.
+      bool moved = !run.set_up;
+      for (size_t id = 0; id < run.external_tensors.size(); ++id) {
+        float* data = buffer(run.external_tensors[id]);
+        moved = moved || run.bound[id].data != data;
+        run.bound[id].data = data;
+      }
+      if (moved) {
+        run.set_up = false;
+        const Status status =
+            XnnStatus(xnn_setup_runtime(run.runtime.get(), run.bound.size(), run.bound.data()));
+        if (!status.ok()) return status.WithPrefix("failed to set up " + label_);
+        run.set_up = true;
+      }
+      const Status status = XnnStatus(xnn_invoke_runtime(run.runtime.get()));
+      if (!status.ok()) return status.WithPrefix("failed to run " + label_);
     }
-    const Status status = XnnStatus(xnn_invoke_runtime(runtime_.get()));
-    if (!status.ok()) return status.WithPrefix("failed to run " + label_);
     return Status::Ok();
   }
 
  private:
   const model::Graph& graph_;
   const std::string label_;
-  const std::vector<int> external_tensors_;  // graph tensor per external value id
-  // Members are destroyed bottom-up: the runtime first, then the pool it
-  // uses, then the static data it points to.
-  const std::vector<std::vector<float>> static_data_;
+  const std::vector<int> host_tensors_;
+  // Destroyed bottom-up: the steps (runtimes) first, then the pool they use,
+  // then the buffers they point to.
+  const ArenaPtr arena_;
+  const std::vector<float*> own_buffers_;
   ThreadPoolPtr threadpool_;
-  RuntimePtr runtime_;
-  std::vector<xnn_external_value> bound_;  // what xnn_setup_runtime was last given
-  bool set_up_ = false;
+  std::vector<SegmentStep> steps_;
 };
 
 class XnnpackBackend final : public Backend {
@@ -141,32 +206,6 @@ class XnnpackBackend final : public Backend {
     const std::string label = SegmentLabel(graph, spec);
     HT_RETURN_IF_ERROR(CheckSpecTensors(graph, spec, label));
 
-    std::vector<int> external_tensors = spec.inputs;
-    external_tensors.insert(external_tensors.end(), spec.outputs.begin(), spec.outputs.end());
-    xnn_subgraph_t raw_subgraph = nullptr;
-    Status status = XnnStatus(xnn_create_subgraph(external_tensors.size(), /*flags=*/0, &raw_subgraph));
-    if (!status.ok()) return status.WithPrefix("failed to create XNNPACK subgraph for " + label);
-    const SubgraphPtr subgraph(raw_subgraph);
-
-    BuildContext context(subgraph.get(), graph);
-    for (size_t id = 0; id < external_tensors.size(); ++id) {
-      const uint32_t flags =
-          id < spec.inputs.size() ? XNN_VALUE_FLAG_EXTERNAL_INPUT : XNN_VALUE_FLAG_EXTERNAL_OUTPUT;
-      status = context.DefineExternal(external_tensors[id], id, flags);
-      if (!status.ok()) return status.WithPrefix("failed to define the inputs and outputs of " + label);
-    }
-    for (int node_index : spec.nodes) {
-      status = Supports(graph, node_index);
-      if (status.ok()) {
-        const model::Node& node = graph.nodes[node_index];
-        status = xnnpack::FindOp(node.op)->define(context, graph, node);
-      }
-      if (!status.ok()) {
-        return status.WithPrefix("failed to define " + xnnpack::NodeLabel(graph.nodes[node_index]) +
-                                 " in XNNPACK");
-      }
-    }
-
     ThreadPoolPtr threadpool;
     if (options.num_threads > 1) {
       threadpool.reset(pthreadpool_create(options.num_threads));
@@ -175,16 +214,204 @@ class XnnpackBackend final : public Backend {
                                       " threads for " + label);
       }
     }
-    xnn_runtime_t raw_runtime = nullptr;
-    status = XnnStatus(xnn_create_runtime_v2(subgraph.get(), threadpool.get(), /*flags=*/0, &raw_runtime));
-    if (!status.ok()) return status.WithPrefix("failed to create XNNPACK runtime for " + label);
-    RuntimePtr runtime(raw_runtime);
+
+    // The segment's nodes as steps: runs of nodes for XNNPACK, broken by each
+    // depthwise node that the backend's own kernel takes.
+    std::vector<std::vector<int>> step_nodes;
+    std::vector<std::unique_ptr<DepthwiseRun>> step_depthwise;  // nullptr: an XNNPACK run
+    for (int node_index : spec.nodes) {
+      const model::Node& node = graph.nodes[node_index];
+      const Status status = Supports(graph, node_index);
+      if (!status.ok()) {
+        return status.WithPrefix("failed to define " + xnnpack::NodeLabel(node) + " in XNNPACK");
+      }
+      std::unique_ptr<DepthwiseRun> depthwise;
+      if (node.op == model::OpType::kDepthwiseConv2D) {
+        // Unsupported only means that the node stays with XNNPACK.
+        Result<DepthwiseKernel> kernel = xnnpack::CreateDepthwiseKernel(graph, node);
+        if (kernel.ok()) {
+          depthwise = std::make_unique<DepthwiseRun>(
+              DepthwiseRun{std::move(kernel).value(), node.inputs[0], node.outputs[0]});
+        }
+      }
+      if (depthwise != nullptr || step_nodes.empty() || step_depthwise.back() != nullptr) {
+        step_nodes.emplace_back();
+        step_depthwise.push_back(std::move(depthwise));
+      }
+      step_nodes.back().push_back(node_index);
+    }
+    const int num_steps = static_cast<int>(step_nodes.size());
+
+    // Per tensor, the step that produces it and the last step that reads it.
+    const int num_tensors = static_cast<int>(graph.tensors.size());
+    std::vector<bool> is_host(num_tensors, false);
+    for (int tensor : spec.inputs) is_host[tensor] = true;
+    for (int tensor : spec.outputs) is_host[tensor] = true;
+    std::vector<int> producer(num_tensors, -1);
+    std::vector<int> last_reader(num_tensors, -1);
+    for (int step = 0; step < num_steps; ++step) {
+      for (int node_index : step_nodes[step]) {
+        const model::Node& node = graph.nodes[node_index];
+        for (int tensor : node.inputs) {
+          if (tensor >= 0 && !graph.tensors[tensor].is_constant) last_reader[tensor] = step;
+        }
+        for (int tensor : node.outputs) producer[tensor] = step;
+      }
+    }
+    // A tensor that leaves the step producing it needs a buffer outside the
+    // step's XNNPACK runtime: the host's or one of the segment's own. So does
+    // every output of a depthwise step, read later or not.
+    auto leaves_step = [&](int tensor) {
+      return is_host[tensor] || (producer[tensor] >= 0 && last_reader[tensor] > producer[tensor]);
+    };
+    auto needs_own_buffer = [&](int tensor) {
+      return !is_host[tensor] && producer[tensor] >= 0 &&
+             (leaves_step(tensor) || step_depthwise[producer[tensor]] != nullptr);
+    };
+    ArenaPtr arena;
+    std::vector<float*> own_buffers(num_tensors, nullptr);
+    if (num_steps > 1 || step_depthwise.front() != nullptr) {
+      HT_ASSIGN_OR_RETURN(
+          arena, AllocateOwnBuffers(graph, step_nodes, last_reader, needs_own_buffer, label, own_buffers));
+    }
+
+    std::vector<SegmentStep> steps;
+    for (int step = 0; step < num_steps; ++step) {
+      if (step_depthwise[step] != nullptr) {
+        steps.push_back(SegmentStep{nullptr, std::move(step_depthwise[step])});
+        continue;
+      }
+      SegmentSpec run_spec;
+      run_spec.nodes = step_nodes[step];
+      if (num_steps == 1) {
+        run_spec.inputs = spec.inputs;
+        run_spec.outputs = spec.outputs;
+      } else {
+        std::vector<bool> listed(num_tensors, false);
+        for (int node_index : run_spec.nodes) {
+          for (int tensor : graph.nodes[node_index].inputs) {
+            if (tensor < 0 || graph.tensors[tensor].is_constant || listed[tensor] ||
+                producer[tensor] == step) {
+              continue;
+            }
+            listed[tensor] = true;
+            run_spec.inputs.push_back(tensor);
+          }
+        }
+        for (int node_index : run_spec.nodes) {
+          for (int tensor : graph.nodes[node_index].outputs) {
+            if (listed[tensor] || !leaves_step(tensor)) continue;
+            listed[tensor] = true;
+            run_spec.outputs.push_back(tensor);
+          }
+        }
+      }
+      HT_ASSIGN_OR_RETURN(std::unique_ptr<XnnpackRun> run,
+                          CreateXnnpackRun(graph, run_spec, threadpool.get(), label));
+      steps.push_back(SegmentStep{std::move(run), nullptr});
+    }
+    std::vector<int> host_tensors = spec.inputs;
+    host_tensors.insert(host_tensors.end(), spec.outputs.begin(), spec.outputs.end());
     return std::unique_ptr<CompiledSegment>(
-        std::make_unique<XnnpackSegment>(graph, label, std::move(external_tensors), context.TakeStaticData(),
-                                         std::move(threadpool), std::move(runtime)));
+        std::make_unique<XnnpackSegment>(graph, label, std::move(host_tensors), std::move(arena),
+                                         std::move(own_buffers), std::move(threadpool), std::move(steps)));
   }
 
  private:
+  // Lays out one arena for the tensors that need_own_buffer, reusing a buffer
+  // once the last step that reads its tensor has run (the smallest free buffer
+  // that fits), each buffer on a cache line and with kHostBufferSlackFloats of
+  // readable slack like host buffers; points own_buffers[tensor] into it.
+  template <typename NeedsOwnBuffer>
+  static Result<ArenaPtr> AllocateOwnBuffers(const model::Graph& graph,
+                                             const std::vector<std::vector<int>>& step_nodes,
+                                             const std::vector<int>& last_reader,
+                                             NeedsOwnBuffer needs_own_buffer, const std::string& label,
+                                             std::vector<float*>& own_buffers) {
+    std::vector<size_t> buffer_floats;   // multiples of kCacheLineFloats
+    std::vector<int> buffer_busy_until;  // per buffer, the last step that reads it
+    std::vector<int> tensor_buffer(graph.tensors.size(), -1);
+    for (int step = 0; step < static_cast<int>(step_nodes.size()); ++step) {
+      for (int node_index : step_nodes[step]) {
+        for (int tensor : graph.nodes[node_index].outputs) {
+          if (!needs_own_buffer(tensor) || tensor_buffer[tensor] >= 0) continue;
+          const size_t floats =
+              static_cast<size_t>(graph.tensors[tensor].num_elements()) + kHostBufferSlackFloats;
+          const size_t size = (floats + kCacheLineFloats - 1) / kCacheLineFloats * kCacheLineFloats;
+          int best = -1;
+          for (int b = 0; b < static_cast<int>(buffer_floats.size()); ++b) {
+            if (buffer_busy_until[b] >= step || buffer_floats[b] < size) continue;
+            if (best < 0 || buffer_floats[b] < buffer_floats[best]) best = b;
+          }
+          if (best < 0) {
+            best = static_cast<int>(buffer_floats.size());
+            buffer_floats.push_back(size);
+            buffer_busy_until.push_back(-1);
+          }
+          buffer_busy_until[best] = std::max(last_reader[tensor], step);
+          tensor_buffer[tensor] = best;
+        }
+      }
+    }
+    std::vector<size_t> offsets;
+    size_t total_floats = 0;
+    for (size_t floats : buffer_floats) {
+      offsets.push_back(total_floats);
+      total_floats += floats;
+    }
+    ArenaPtr arena;
+    if (total_floats == 0) return arena;
+    const size_t bytes = total_floats * sizeof(float);  // a multiple of the alignment, as aligned_alloc needs
+    arena.reset(static_cast<float*>(std::aligned_alloc(kCacheLineFloats * sizeof(float), bytes)));
+    if (arena == nullptr) {
+      return ResourceExhaustedError("failed to allocate " + std::to_string(bytes) + " bytes of buffers for " +
+                                    label);
+    }
+    // Zeros, so that reads of the slack see defined values.
+    std::fill(arena.get(), arena.get() + total_floats, 0.0f);
+    for (size_t tensor = 0; tensor < tensor_buffer.size(); ++tensor) {
+      if (tensor_buffer[tensor] >= 0) own_buffers[tensor] = arena.get() + offsets[tensor_buffer[tensor]];
+    }
+    return arena;
+  }
+
+  // One XNNPACK subgraph and runtime for `spec`, whose inputs and outputs
+  // become its external values.
+  Result<std::unique_ptr<XnnpackRun>> CreateXnnpackRun(const model::Graph& graph, const SegmentSpec& spec,
+                                                       pthreadpool_t threadpool, const std::string& label) {
+    auto run = std::make_unique<XnnpackRun>();
+    run->external_tensors = spec.inputs;
+    run->external_tensors.insert(run->external_tensors.end(), spec.outputs.begin(), spec.outputs.end());
+    xnn_subgraph_t raw_subgraph = nullptr;
+    Status status = XnnStatus(xnn_create_subgraph(run->external_tensors.size(), /*flags=*/0, &raw_subgraph));
+    if (!status.ok()) return status.WithPrefix("failed to create XNNPACK subgraph for " + label);
+    const SubgraphPtr subgraph(raw_subgraph);
+
+    BuildContext context(subgraph.get(), graph);
+    for (size_t id = 0; id < run->external_tensors.size(); ++id) {
+      const uint32_t flags =
+          id < spec.inputs.size() ? XNN_VALUE_FLAG_EXTERNAL_INPUT : XNN_VALUE_FLAG_EXTERNAL_OUTPUT;
+      status = context.DefineExternal(run->external_tensors[id], id, flags);
+      if (!status.ok()) return status.WithPrefix("failed to define the inputs and outputs of " + label);
+    }
+    for (int node_index : spec.nodes) {
+      const model::Node& node = graph.nodes[node_index];
+      status = xnnpack::FindOp(node.op)->define(context, graph, node);
+      if (!status.ok()) {
+        return status.WithPrefix("failed to define " + xnnpack::NodeLabel(node) + " in XNNPACK");
+      }
+    }
+    xnn_runtime_t raw_runtime = nullptr;
+    status = XnnStatus(xnn_create_runtime_v2(subgraph.get(), threadpool, /*flags=*/0, &raw_runtime));
+    if (!status.ok()) return status.WithPrefix("failed to create XNNPACK runtime for " + label);
+    run->runtime.reset(raw_runtime);
+    run->static_data = context.TakeStaticData();
+    for (size_t id = 0; id < run->external_tensors.size(); ++id) {
+      run->bound.push_back({static_cast<uint32_t>(id), nullptr});
+    }
+    return run;
+  }
+
   static std::string SegmentLabel(const model::Graph& graph, const SegmentSpec& spec) {
     auto node_label = [&](int index) {
       return index >= 0 && index < static_cast<int>(graph.nodes.size())
