@@ -1,0 +1,157 @@
+// Reading recorded video (FFmpeg) and folders of frames, and writing overlay videos.
+//
+// VideoReader decodes the video stream of a file (MP4, MOV, MKV, WebM, AVI, ...: whatever
+// containers and codecs the linked FFmpeg handles, e.g. H.264, HEVC, VP8, VP9, AV1, MJPEG)
+// into upright, packed RGB frames, one at a time:
+//
+//   auto reader = handtrack::VideoReader::Open("clip.mp4");
+//   if (!reader.ok()) return reader.status();
+//   handtrack::VideoFrame frame;
+//   for (;;) {
+//     HT_ASSIGN_OR_RETURN(bool got, (*reader)->ReadFrame(&frame));
+//     if (!got) break;  // clean end
+//     ... frame.image, frame.index, frame.timestamp_ms ...
+//   }
+//
+// Frames are those of `ffmpeg -i clip.mp4 -vsync 0 frame%d.png` with the same FFmpeg: the
+// same conversion (the colour matrix and range the stream declares, BT.601 limited range
+// when it declares none) gives the same pixels, and the rotation stored in the file (phone
+// videos) is applied, as the ffmpeg tool does by default. Other FFmpeg versions may
+// differ by +-1.
+//
+// The bytes are untrusted: frame sizes are checked against max_pixels before any frame
+// memory is allocated, corrupt data stops after a bounded number of consecutive errors,
+// and every failure is an error Status "failed to <verb> <file>: <reason>". When a file
+// fails half-way (truncated, corrupt), ReadFrame first returns every frame decoded before
+// the failure, then the error, so callers keep partial results.
+//
+// FFmpeg's own console logging is switched off on first use, unless the application has
+// already changed FFmpeg's log level (av_log_set_level) itself.
+//
+// Threading: a reader or writer serves one thread at a time; distinct objects are
+// independent. The decoder uses `threads` threads of its own (1 by default: callers that
+// run several videos or models at once manage the parallelism).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "handtrack/image.h"
+#include "handtrack/status.h"
+
+namespace handtrack {
+
+struct VideoReaderOptions {
+  // Decoder threads; 0 lets FFmpeg choose (one per core).
+  int threads = 1;
+  // Frames with more pixels than this are refused (ResourceExhausted) before any frame
+  // memory is allocated. 100 megapixels, as for images.
+  int64_t max_pixels = 100'000'000;
+  // Reading stops with ResourceExhausted after this many frames (about 92 hours at
+  // 30 fps), so endless or absurd inputs cannot run forever.
+  int64_t max_frames = 10'000'000;
+  // Reading stops with InvalidImage after this many corrupt packets in a row (isolated
+  // corrupt packets are skipped, as the ffmpeg tool does).
+  int max_consecutive_decode_errors = 50;
+};
+
+struct VideoInfo {
+  // Size of the frames ReadFrame returns, i.e. after rotation.
+  int width = 0;
+  int height = 0;
+  // Frames per second: the stream's average rate, else its base rate; 0 when the file
+  // gives neither.
+  double fps = 0;
+  // Length of the stream; 0 when unknown.
+  int64_t duration_ms = 0;
+  // From the container header (or duration x fps), capped at max_frames: an estimate,
+  // 0 when unknown. Decoding may give fewer or more frames.
+  int64_t frame_count = 0;
+  // FFmpeg's codec name ("h264", "vp9", "mjpeg", ...); for a frame folder, the type of its
+  // first file ("png" or "jpeg").
+  std::string codec;
+  // Clockwise rotation (0, 90, 180 or 270) applied to the stored pictures.
+  int rotation_degrees = 0;
+};
+
+struct VideoFrame {
+  Image image;  // packed RGB, upright
+  // 0-based position in decoding output order (display order).
+  int64_t index = 0;
+  // Presentation time relative to the first frame (which is at 0), from the stream's
+  // timestamps; strictly increasing (a missing or non-increasing timestamp is replaced
+  // by the previous one plus one frame duration).
+  int64_t timestamp_ms = 0;
+};
+
+class VideoReader {
+ public:
+  virtual ~VideoReader() = default;
+
+  // Opens a video file and its best video stream. Reads the header only; errors:
+  // NotFound (no file), InvalidArgument (a directory), InvalidImage (not a video, no
+  // video stream, corrupt header), Unsupported (no decoder for the codec in this FFmpeg
+  // build), ResourceExhausted (frames above max_pixels).
+  static Result<std::unique_ptr<VideoReader>> Open(const std::string& path,
+                                                   const VideoReaderOptions& options = {});
+
+  // Reads the PNG and JPEG files of a folder as a video at `fps` frames per second,
+  // sorted by name with digit runs compared as numbers (frame2.png before frame10.png,
+  // as `ffmpeg ... frame%d.png` numbers them). Each file is decoded by ReadImageFile
+  // (EXIF orientation applied); frames may differ in size.
+  static Result<std::unique_ptr<VideoReader>> OpenFrameDirectory(const std::string& directory,
+                                                                 double fps = 30,
+                                                                 const VideoReaderOptions& options = {});
+
+  virtual const VideoInfo& info() const = 0;
+
+  // Decodes the next frame into *frame (reusing its pixel memory when the size is
+  // unchanged). Returns true with a frame, false at the clean end of the video, or an
+  // error; after false or an error, further calls repeat the same answer.
+  virtual Result<bool> ReadFrame(VideoFrame* frame) = 0;
+};
+
+struct VideoWriterOptions {
+  // FFmpeg encoder name. Empty: H.264 (libx264) when the container takes it, else the
+  // container's default codec (e.g. VP9 for .webm), else MPEG-4 part 2.
+  std::string codec;
+  // Constant quality, x264 CRF scale: 0 (lossless/best) to 51 (worst); ~18 looks
+  // transparent. Encoders without CRF get a comparable fixed quantizer.
+  int quality = 23;
+  // Encoder threads; 0 lets the encoder choose.
+  int threads = 1;
+};
+
+// Encodes frames into a video file; the container comes from the file extension (.mp4,
+// .mov, .mkv, .webm, .avi, ...). Frames are stored as YUV 4:2:0 (yuv420p), which needs
+// even sizes: an odd width or height is padded by one column or row repeating the edge,
+// so the file is width() x height(). MP4 and MOV files get their index at the front
+// ("faststart") so players can start before the download ends.
+class VideoWriter {
+ public:
+  static Result<std::unique_ptr<VideoWriter>> Open(const std::string& path, int width, int height, double fps,
+                                                   const VideoWriterOptions& options = {});
+  // Closes the file if Close() was not called; errors are lost then.
+  ~VideoWriter();
+  VideoWriter(const VideoWriter&) = delete;
+  VideoWriter& operator=(const VideoWriter&) = delete;
+
+  // Appends one frame (RGB, RGBA, BGR or BGRA) of the size given to Open.
+  Status WriteFrame(const ImageView& image);
+  // Flushes the encoder and finishes the file. Further calls return the same status.
+  Status Close();
+
+  // Size stored in the file (the size given to Open, rounded up to even).
+  int width() const;
+  int height() const;
+  // The encoder chosen, e.g. "libx264".
+  const std::string& codec() const;
+
+ private:
+  class Impl;
+  explicit VideoWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace handtrack

@@ -1,0 +1,63 @@
+// Small helpers shared by the FFmpeg-based video reader and writer (internal to handtrack_io):
+// owning pointers for FFmpeg objects, error text, and keeping FFmpeg quiet.
+#pragma once
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/frame.h>
+#include <libswscale/swscale.h>
+}
+
+#include <memory>
+#include <string>
+
+namespace handtrack::ffmpeg {
+
+struct CodecContextDeleter {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct FrameDeleter {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+struct PacketDeleter {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct SwsDeleter {
+  void operator()(SwsContext* s) const { sws_freeContext(s); }
+};
+// For contexts opened with avformat_open_input.
+struct InputFormatDeleter {
+  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
+};
+// For contexts made with avformat_alloc_output_context2: closes the file FFmpeg opened.
+struct OutputFormatDeleter {
+  void operator()(AVFormatContext* f) const {
+    if (f && f->pb && !(f->oformat->flags & AVFMT_NOFILE)) avio_closep(&f->pb);
+    avformat_free_context(f);
+  }
+};
+// Frees a custom AVIOContext and its buffer (which FFmpeg may have replaced).
+struct IoContextDeleter {
+  void operator()(AVIOContext* io) const {
+    if (io) av_freep(&io->buffer);
+    avio_context_free(&io);
+  }
+};
+
+using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
+using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
+using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
+using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
+using InputFormatPtr = std::unique_ptr<AVFormatContext, InputFormatDeleter>;
+using OutputFormatPtr = std::unique_ptr<AVFormatContext, OutputFormatDeleter>;
+using IoContextPtr = std::unique_ptr<AVIOContext, IoContextDeleter>;
+
+// av_strerror's text for an AVERROR code, e.g. "Invalid data found when processing input".
+std::string ErrorText(int av_error);
+
+// Turns FFmpeg's console logging off once per process, unless the application has set a
+// log level of its own (the library never prints).
+void QuietLogging();
+
+}  // namespace handtrack::ffmpeg
