@@ -48,6 +48,7 @@ TEST(RuntimeTest, ReferencePlanIsOneSegment) {
 TEST(RuntimeTest, AutoPrefersXnnpackAndExplainsFallbacks) {
   HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
   if (!Available("xnnpack")) GTEST_SKIP() << "xnnpack not available";
+  if (Available("cuda")) GTEST_SKIP() << "cuda is available: auto prefers it";
   auto runner = ModelRunner::Create(testing::ModelPath("palm_detection_full"), Delegate::kAuto, 1);
   ASSERT_TRUE(runner.ok()) << runner.status().message();
   const std::string plan = (*runner)->DescribePlan();
@@ -71,6 +72,7 @@ TEST(RuntimeTest, NamedUnavailableDelegateIsAnError) {
 TEST(RuntimeTest, InjectedFaultsFallBackWithCorrectResults) {
   HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
   if (!Available("xnnpack")) GTEST_SKIP() << "xnnpack not available";
+  if (Available("cuda")) GTEST_SKIP() << "cuda is available: auto would not use xnnpack (see cuda_backend_test)";
   const std::string path = testing::ModelPath("hand_landmark_lite");
   auto reference = ModelRunner::Create(path, Delegate::kReference, 1);
   ASSERT_TRUE(reference.ok());

@@ -1,0 +1,76 @@
+#include "backend/cuda/cuda_backend.h"
+
+#include <cstdint>
+#include <string>
+
+#include "backend/cuda/cuda_device.h"
+#include "backend/cuda/cuda_segment.h"
+#include "backend/cuda/ops.h"
+#include "backend/cuda/spec_check.h"
+#include "model/tflite_reader.h"
+
+namespace handtrack::backend {
+namespace {
+
+class CudaBackend final : public Backend {
+ public:
+  const char* name() const override { return "cuda"; }
+
+  Status Availability() const override { return cuda::UseCudaDevice(nullptr); }
+
+  // Every node the model reader accepts (whose shapes kernels then index
+  // without checks), minus what an op's own check refuses.
+  Status Supports(const model::Graph& graph, int node_index) const override {
+    if (node_index < 0 || node_index >= static_cast<int>(graph.nodes.size())) {
+      return InvalidArgumentError("failed to check node #" + std::to_string(node_index) + ": out of range");
+    }
+    const model::Node& node = graph.nodes[node_index];
+    const std::string label = model::NodeLabel(graph, node_index);
+    const int num_tensors = static_cast<int>(graph.tensors.size());
+    for (const std::vector<int>* list : {&node.inputs, &node.outputs}) {
+      for (int tensor : *list) {
+        if (tensor < -1 || tensor >= num_tensors || (tensor == -1 && list == &node.outputs)) {
+          return InvalidArgumentError("failed to check " + label + ": tensor #" + std::to_string(tensor) +
+                                      " is out of range");
+        }
+      }
+    }
+    if (const Status valid = model::ValidateNode(graph, node_index); !valid.ok()) {
+      return UnsupportedError(label + " is not a node the model reader accepts (" + valid.message() + ")");
+    }
+    for (const std::vector<int>* list : {&node.inputs, &node.outputs}) {
+      for (int tensor : *list) {
+        if (tensor >= 0 && graph.tensors[tensor].num_elements() > cuda::kMaxTensorElements) {
+          return UnsupportedError(label + " with " + cuda::TensorLabel(graph, tensor) +
+                                  " of more than 2^30 elements");
+        }
+      }
+    }
+    const cuda::OpEntry* entry = cuda::FindOp(node.op);
+    if (entry == nullptr) return UnsupportedError(label + ": no CUDA kernel for this op type");
+    if (entry->supports == nullptr) return Status::Ok();
+    const Status supported = entry->supports(graph, node);
+    return supported.ok() ? supported : UnsupportedError(label + ": " + supported.message());
+  }
+
+  // options.num_threads is for CPU backends; the GPU needs no host threads.
+  Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
+                                                   const BackendOptions&) override {
+    cuda::DeviceInfo device;
+    HT_RETURN_IF_ERROR(cuda::UseCudaDevice(&device));
+    const std::string label = cuda::SegmentLabel(graph, spec);
+    HT_RETURN_IF_ERROR(cuda::CheckSegmentSpec(graph, spec, label));
+    for (int node_index : spec.nodes) {
+      if (const Status supported = Supports(graph, node_index); !supported.ok()) {
+        return supported.WithPrefix("failed to compile " + label);
+      }
+    }
+    return cuda::CompileCudaSegment(graph, spec, device, label);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> CreateCudaBackend() { return std::make_unique<CudaBackend>(); }
+
+}  // namespace handtrack::backend

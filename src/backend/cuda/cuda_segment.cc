@@ -1,0 +1,256 @@
+#include "backend/cuda/cuda_segment.h"
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "backend/cuda/cuda_device.h"
+#include "backend/cuda/cuda_status.h"
+#include "backend/cuda/fault_injection.h"
+#include "backend/cuda/fusion.h"
+#include "backend/cuda/segment_layout.h"
+#include "backend/cuda/spec_check.h"
+
+namespace handtrack::backend::cuda {
+namespace {
+
+// Owners of CUDA objects. Errors on release are ignored: nothing can be done
+// about them, and a lost device releases everything anyway.
+struct DeviceFree {
+  void operator()(void* pointer) const { cudaFree(pointer); }
+};
+struct PinnedFree {
+  void operator()(void* pointer) const { cudaFreeHost(pointer); }
+};
+struct StreamDestroy {
+  void operator()(cudaStream_t stream) const { cudaStreamDestroy(stream); }
+};
+struct GraphDestroy {
+  void operator()(cudaGraph_t graph) const { cudaGraphDestroy(graph); }
+};
+struct GraphExecDestroy {
+  void operator()(cudaGraphExec_t exec) const { cudaGraphExecDestroy(exec); }
+};
+using DeviceMemory = std::unique_ptr<void, DeviceFree>;
+using PinnedMemory = std::unique_ptr<void, PinnedFree>;
+using Stream = std::unique_ptr<std::remove_pointer_t<cudaStream_t>, StreamDestroy>;
+using Graph = std::unique_ptr<std::remove_pointer_t<cudaGraph_t>, GraphDestroy>;
+using GraphExec = std::unique_ptr<std::remove_pointer_t<cudaGraphExec_t>, GraphExecDestroy>;
+
+// HANDTRACK_CUDA_FUSION=0 runs every node as its own kernel, to compare
+// timings or to rule fusion out when hunting a numerical difference.
+bool FusionEnabled() {
+  const char* setting = std::getenv("HANDTRACK_CUDA_FUSION");
+  return setting == nullptr || std::string(setting) != "0";
+}
+
+Result<DeviceMemory> AllocateDevice(int64_t bytes, const std::string& what, bool inject_oom = false) {
+  if (bytes == 0) return DeviceMemory();
+  void* pointer = nullptr;
+  const cudaError_t error = inject_oom ? cudaErrorMemoryAllocation : cudaMalloc(&pointer, bytes);
+  const Status status =
+      CudaStatus(error, "allocate " + std::to_string(bytes) + " bytes of device memory for " + what);
+  if (!status.ok()) {
+    if (inject_oom) {
+      return Status(status.code(), status.message() + " (fault injected by HANDTRACK_INJECT_FAULT)");
+    }
+    return status;
+  }
+  return DeviceMemory(pointer);
+}
+
+class CudaSegment final : public CompiledSegment {
+ public:
+  CudaSegment(const model::Graph& graph, std::string label, std::vector<Step> steps, SegmentLayout layout)
+      : graph_(graph), label_(std::move(label)), steps_(std::move(steps)), layout_(std::move(layout)) {}
+
+  ~CudaSegment() override {
+    if (stream_ != nullptr) cudaStreamSynchronize(stream_.get());  // nothing may still use the memory
+  }
+
+  // Everything Compile does, in order; the segment is usable once it returns OK.
+  Status Build(const DeviceInfo& device) {
+    cudaGetLastError();  // a stale error of this thread must not be blamed on this segment
+    HT_ASSIGN_OR_RETURN(weights_, AllocateDevice(layout_.weight_bytes, "the weights of " + label_));
+    HT_ASSIGN_OR_RETURN(arena_, AllocateDevice(layout_.arena_bytes, "the activations of " + label_,
+                                               CudaFaultInjected("oom")));
+    void* staging = nullptr;
+    HT_RETURN_IF_ERROR(CudaStatus(cudaMallocHost(&staging, std::max<int64_t>(layout_.staging_bytes, 1)),
+                                  "allocate " + std::to_string(layout_.staging_bytes) +
+                                      " bytes of pinned host memory for the inputs and outputs of " +
+                                      label_));
+    staging_.reset(staging);
+    cudaStream_t stream = nullptr;
+    HT_RETURN_IF_ERROR(CudaStatus(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
+                                  "create a stream for " + label_));
+    stream_.reset(stream);
+    HT_RETURN_IF_ERROR(UploadWeights());
+    return Capture(device);
+  }
+
+  Status Run(const HostTensors& tensors) override {
+    for (const StagedTensor& staged : layout_.inputs) {
+      HT_ASSIGN_OR_RETURN(float* source, HostBuffer(tensors, staged.tensor));
+      std::memcpy(Staging(staged), source, staged.bytes);
+    }
+    for (const StagedTensor& staged : layout_.outputs) {
+      HT_RETURN_IF_ERROR(HostBuffer(tensors, staged.tensor).status());
+    }
+    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(kCudaDevice), "select the CUDA device for " + label_));
+    HT_RETURN_IF_ERROR(
+        CudaStatus(cudaGraphLaunch(exec_.get(), stream_.get()), "launch the CUDA graph of " + label_));
+    // Kernel faults surface here, without the node that caused them.
+    HT_RETURN_IF_ERROR(CudaStatus(cudaStreamSynchronize(stream_.get()), "run " + label_));
+    for (const StagedTensor& staged : layout_.outputs) {
+      std::memcpy(tensors.data[staged.tensor], Staging(staged), staged.bytes);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  float* Arena(int64_t offset) const {
+    return reinterpret_cast<float*>(static_cast<char*>(arena_.get()) + offset);
+  }
+  float* Staging(const StagedTensor& staged) const {
+    return reinterpret_cast<float*>(static_cast<char*>(staging_.get()) + staged.staging_offset);
+  }
+
+  Result<float*> HostBuffer(const HostTensors& tensors, int tensor) const {
+    float* data = tensor < static_cast<int>(tensors.data.size()) ? tensors.data[tensor] : nullptr;
+    if (data == nullptr) {
+      return InvalidArgumentError("failed to run " + label_ + ": " + TensorLabel(graph_, tensor) +
+                                  " has no host buffer");
+    }
+    return data;
+  }
+
+  // The device data a node reads for `tensor`: weights, the arena, or none
+  // (int32 operands, absent optional inputs).
+  const float* DeviceData(int tensor) const {
+    if (tensor < 0) return nullptr;
+    if (layout_.weight_offsets[tensor] >= 0) {
+      return reinterpret_cast<const float*>(static_cast<const char*>(weights_.get()) +
+                                            layout_.weight_offsets[tensor]);
+    }
+    if (layout_.arena_offsets[tensor] >= 0) return Arena(layout_.arena_offsets[tensor]);
+    return nullptr;
+  }
+
+  // Weights are packed on the host and sent in one copy on the segment's own
+  // stream (the legacy default stream would synchronize with other threads).
+  Status UploadWeights() {
+    if (layout_.weight_bytes == 0) return Status::Ok();
+    std::vector<char> packed(layout_.weight_bytes);
+    for (size_t tensor = 0; tensor < graph_.tensors.size(); ++tensor) {
+      if (layout_.weight_offsets[tensor] < 0) continue;
+      const std::vector<float>& data = graph_.tensors[tensor].f32;
+      std::memcpy(packed.data() + layout_.weight_offsets[tensor], data.data(), data.size() * sizeof(float));
+    }
+    const std::string action =
+        "upload " + std::to_string(layout_.weight_bytes) + " bytes of weights of " + label_;
+    HT_RETURN_IF_ERROR(CudaStatus(
+        cudaMemcpyAsync(weights_.get(), packed.data(), packed.size(), cudaMemcpyHostToDevice, stream_.get()),
+        action));
+    return CudaStatus(cudaStreamSynchronize(stream_.get()), action);
+  }
+
+  // Records copies in, every step's kernels and copies out. Only this
+  // thread's calls are captured (ThreadLocal), so other threads may use CUDA
+  // meanwhile.
+  Status Capture(const DeviceInfo& device) {
+    HT_RETURN_IF_ERROR(CudaStatus(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeThreadLocal),
+                                  "begin capturing " + label_));
+    const Status enqueued = EnqueueAll(device);
+    cudaGraph_t raw_graph = nullptr;
+    const cudaError_t ended = cudaStreamEndCapture(stream_.get(), &raw_graph);
+    const Graph graph(raw_graph);
+    HT_RETURN_IF_ERROR(enqueued);
+    HT_RETURN_IF_ERROR(CudaStatus(ended, "capture " + label_ + " as a CUDA graph"));
+    cudaGraphExec_t exec = nullptr;
+    HT_RETURN_IF_ERROR(
+        CudaStatus(cudaGraphInstantiate(&exec, graph.get(), 0), "instantiate the CUDA graph of " + label_));
+    exec_.reset(exec);
+    // Uploads the graph's work descriptors now, so the first Run is not slower.
+    return CudaStatus(cudaGraphUpload(exec_.get(), stream_.get()), "upload the CUDA graph of " + label_);
+  }
+
+  Status EnqueueAll(const DeviceInfo& device) {
+    for (const StagedTensor& staged : layout_.inputs) {
+      HT_RETURN_IF_ERROR(
+          CudaStatus(cudaMemcpyAsync(Arena(layout_.arena_offsets[staged.tensor]), Staging(staged),
+                                     staged.bytes, cudaMemcpyHostToDevice, stream_.get()),
+                     "copy " + TensorLabel(graph_, staged.tensor) + " into " + label_));
+    }
+    std::vector<const float*> inputs;
+    for (size_t index = 0; index < steps_.size(); ++index) {
+      const Step& step = steps_[index];
+      const model::Node& node = graph_.nodes[step.node];
+      inputs.clear();
+      for (int tensor : node.inputs) inputs.push_back(DeviceData(tensor));
+      Epilogue epilogue;
+      if (step.add >= 0) {
+        epilogue.residual = DeviceData(step.add_residual);
+        epilogue.residual_activation = graph_.nodes[step.add].params.activation;
+      }
+      if (step.prelu >= 0) epilogue.prelu_alpha = DeviceData(graph_.nodes[step.prelu].inputs[1]);
+      const int64_t scratch = layout_.scratch_offsets[index];
+      const OpLaunch launch{graph_,   node,
+                            inputs,   Arena(layout_.arena_offsets[step.output]),
+                            epilogue, scratch >= 0 ? Arena(scratch) : nullptr,
+                            device,   stream_.get()};
+      HT_RETURN_IF_ERROR(
+          CudaStatus(FindOp(node.op)->enqueue(launch), "enqueue " + StepLabel(step) + " of " + label_));
+    }
+    for (const StagedTensor& staged : layout_.outputs) {
+      HT_RETURN_IF_ERROR(
+          CudaStatus(cudaMemcpyAsync(Staging(staged), Arena(layout_.arena_offsets[staged.tensor]),
+                                     staged.bytes, cudaMemcpyDeviceToHost, stream_.get()),
+                     "copy " + TensorLabel(graph_, staged.tensor) + " out of " + label_));
+    }
+    return Status::Ok();
+  }
+
+  // "CONV_2D #3 + ADD #4 + PRELU #5"
+  std::string StepLabel(const Step& step) const {
+    std::string label;
+    for (int node : StepNodes(step)) label += (label.empty() ? "" : " + ") + model::NodeLabel(graph_, node);
+    return label;
+  }
+
+  const model::Graph& graph_;
+  const std::string label_;
+  const std::vector<Step> steps_;
+  const SegmentLayout layout_;
+  // Released bottom-up: the graph before the stream it runs on, both before
+  // the memory they use.
+  DeviceMemory weights_;
+  DeviceMemory arena_;
+  PinnedMemory staging_;
+  Stream stream_;
+  GraphExec exec_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CompiledSegment>> CompileCudaSegment(const model::Graph& graph,
+                                                            const SegmentSpec& spec, const DeviceInfo& device,
+                                                            const std::string& label) {
+  std::vector<Step> steps = PlanSteps(graph, spec, FusionEnabled(), TakesEpilogue);
+  std::vector<int64_t> scratch_bytes;
+  for (const Step& step : steps) {
+    const model::Node& node = graph.nodes[step.node];
+    const OpEntry* entry = FindOp(node.op);
+    scratch_bytes.push_back(entry->scratch_bytes != nullptr ? entry->scratch_bytes(graph, node, device) : 0);
+  }
+  SegmentLayout layout = PlanSegmentLayout(graph, spec, steps, scratch_bytes);
+  auto segment = std::make_unique<CudaSegment>(graph, label, std::move(steps), std::move(layout));
+  HT_RETURN_IF_ERROR(segment->Build(device));
+  return std::unique_ptr<CompiledSegment>(std::move(segment));
+}
+
+}  // namespace handtrack::backend::cuda

@@ -1,0 +1,41 @@
+// Folding element-wise nodes into the kernel of the node before them.
+//
+// The hand models are small enough that a GPU runs them in a few hundred
+// microseconds, most of it one short kernel after another; every kernel saved
+// is a launch and a round trip of its tensor through memory saved. The palm
+// models' residual blocks end in CONV_2D(1x1) -> ADD -> PRELU, their
+// downsampling blocks in ADD -> PRELU: these run as one kernel each.
+//
+// A step is one kernel launch: a node, plus the ADD and/or PRELU nodes that
+// follow it and are applied to each of its output values ("epilogue"). A node
+// is folded only when the tensor between the two is read by nothing else in
+// the graph and is not a segment output, so it never needs to exist.
+#pragma once
+
+#include <vector>
+
+#include "backend/backend.h"
+#include "model/graph.h"
+
+namespace handtrack::backend::cuda {
+
+struct Step {
+  int node = -1;          // the node whose kernel runs
+  int add = -1;           // a folded ADD node, or -1
+  int add_residual = -1;  // the ADD's other operand (tensor index)
+  int prelu = -1;         // a folded PRELU node, or -1
+  int output = -1;        // the tensor the step writes: the last folded node's output
+};
+
+// Whether an op's kernel applies an epilogue (ops.cc's table says).
+using TakesEpilogueFn = bool (*)(model::OpType op);
+
+// The segment's nodes grouped into steps, in execution order. With `fuse`
+// false, one step per node (HANDTRACK_CUDA_FUSION=0 asks for that).
+std::vector<Step> PlanSteps(const model::Graph& graph, const SegmentSpec& spec, bool fuse,
+                            TakesEpilogueFn takes_epilogue);
+
+// Nodes of a step, in execution order (the node, then folded ones).
+std::vector<int> StepNodes(const Step& step);
+
+}  // namespace handtrack::backend::cuda

@@ -1,0 +1,170 @@
+#include <algorithm>
+
+#include "backend/cuda/gemm.h"
+#include "backend/cuda/op_util.cuh"
+
+namespace handtrack::backend::cuda {
+namespace {
+
+constexpr int kTileM = 64;
+constexpr int kTileN = 64;
+constexpr int kTileK = 16;
+constexpr int kGemmThreads = 256;  // 16 x 16 threads, 4 x 4 outputs each
+// Each split covers at least this many K steps, so that the partial sums are
+// worth their trip through memory.
+constexpr int kMinStepsPerSplit = 4;
+constexpr int kMaxSplits = 32;
+
+struct GemmPlan {
+  int tiles_n = 1;
+  int tiles_m = 1;
+  int splits = 1;
+  int k_per_split = 0;  // a multiple of kTileK
+};
+
+int CeilDiv(int a, int b) { return (a + b - 1) / b; }
+
+// Enough blocks for about two per multiprocessor, when K is long enough.
+GemmPlan PlanGemm(const GemmShape& shape, const DeviceInfo& device) {
+  GemmPlan plan;
+  plan.tiles_n = CeilDiv(shape.n, kTileN);
+  plan.tiles_m = CeilDiv(shape.m, kTileM);
+  const int tiles = plan.tiles_n * plan.tiles_m;
+  const int k_steps = CeilDiv(shape.k, kTileK);
+  const int wanted_blocks = 2 * device.multiprocessors;
+  int splits = 1;
+  if (tiles < wanted_blocks) {
+    splits = std::clamp(std::min(wanted_blocks / tiles, k_steps / kMinStepsPerSplit), 1, kMaxSplits);
+  }
+  plan.k_per_split = CeilDiv(k_steps, splits) * kTileK;
+  plan.splits = CeilDiv(shape.k, plan.k_per_split);
+  return plan;
+}
+
+// Loads 4 consecutive k of one row: one 16-byte load when K is a multiple of
+// 4 (then k_end is too, and so all 4 are in range or none), else one by one.
+template <bool kVectorLoads>
+__device__ __forceinline__ float4 LoadFour(const float* __restrict__ matrix, int row, int rows, int k, int kk,
+                                           int k_end) {
+  float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  if (row >= rows) return v;
+  const float* p = matrix + static_cast<size_t>(row) * k + kk;
+  if (kVectorLoads) {
+    if (kk < k_end) v = *reinterpret_cast<const float4*>(p);
+  } else {
+    if (kk < k_end) v.x = p[0];
+    if (kk + 1 < k_end) v.y = p[1];
+    if (kk + 2 < k_end) v.z = p[2];
+    if (kk + 3 < k_end) v.w = p[3];
+  }
+  return v;
+}
+
+// Block (x, y, z) computes output tile (y, x) over K range z; with
+// `partials` it writes its raw sums to partials[z], else finished outputs.
+template <bool kVectorLoads>
+__global__ void __launch_bounds__(kGemmThreads)
+    GemmKernel(GemmShape shape, int k_per_split, GemmOperands operands, Epilogue epilogue, float* partials) {
+  // Tiles are stored K-major so that the inner loop reads a row of each with
+  // consecutive threads; +4 spreads the transposing stores over the banks.
+  __shared__ float a_tile[kTileK][kTileM + 4];
+  __shared__ float b_tile[kTileK][kTileN + 4];
+  const int m = shape.m, n = shape.n, k = shape.k;
+  const int tid = threadIdx.x;
+  const int tx = tid % 16, ty = tid / 16;
+  const int m0 = blockIdx.y * kTileM, n0 = blockIdx.x * kTileN;
+  const int k_begin = blockIdx.z * k_per_split;
+  const int k_end = min(k, k_begin + k_per_split);
+  // Each thread loads 4 consecutive k of one row of each tile.
+  const int load_row = tid / 4, load_k = (tid % 4) * 4;
+
+  float acc[4][4] = {};
+  for (int k0 = k_begin; k0 < k_end; k0 += kTileK) {
+    const float4 a4 = LoadFour<kVectorLoads>(operands.a, m0 + load_row, m, k, k0 + load_k, k_end);
+    const float4 b4 = LoadFour<kVectorLoads>(operands.b, n0 + load_row, n, k, k0 + load_k, k_end);
+    a_tile[load_k + 0][load_row] = a4.x;
+    a_tile[load_k + 1][load_row] = a4.y;
+    a_tile[load_k + 2][load_row] = a4.z;
+    a_tile[load_k + 3][load_row] = a4.w;
+    b_tile[load_k + 0][load_row] = b4.x;
+    b_tile[load_k + 1][load_row] = b4.y;
+    b_tile[load_k + 2][load_row] = b4.z;
+    b_tile[load_k + 3][load_row] = b4.w;
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < kTileK; ++kk) {
+      float a_values[4], b_values[4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) a_values[i] = a_tile[kk][ty + 16 * i];
+#pragma unroll
+      for (int j = 0; j < 4; ++j) b_values[j] = b_tile[kk][tx + 16 * j];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(a_values[i], b_values[j], acc[i][j]);
+      }
+    }
+    __syncthreads();
+  }
+
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int row = m0 + ty + 16 * i;
+    if (row >= m) continue;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int col = n0 + tx + 16 * j;
+      if (col >= n) continue;
+      const int index = row * n + col;
+      if (partials != nullptr) {
+        partials[blockIdx.z * m * n + index] = acc[i][j];
+      } else {
+        const float v =
+            Activate(acc[i][j] + (operands.bias != nullptr ? operands.bias[col] : 0.0f), operands.activation);
+        operands.out[index] = ApplyEpilogue(epilogue, v, index, col);
+      }
+    }
+  }
+}
+
+// Sums the splits in order, then bias, activation and epilogue.
+__global__ void SplitKReduceKernel(GemmShape shape, int splits, const float* __restrict__ partials,
+                                   GemmOperands operands, Epilogue epilogue) {
+  const int total = shape.m * shape.n;
+  for (int index = blockIdx.x * blockDim.x + threadIdx.x; index < total; index += gridDim.x * blockDim.x) {
+    float sum = 0.0f;
+    for (int split = 0; split < splits; ++split) sum += partials[split * total + index];
+    const int col = index % shape.n;
+    const float v =
+        Activate(sum + (operands.bias != nullptr ? operands.bias[col] : 0.0f), operands.activation);
+    operands.out[index] = ApplyEpilogue(epilogue, v, index, col);
+  }
+}
+
+}  // namespace
+
+int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
+  const GemmPlan plan = PlanGemm(shape, device);
+  if (plan.splits == 1) return 0;
+  return static_cast<int64_t>(plan.splits) * shape.m * shape.n * static_cast<int64_t>(sizeof(float));
+}
+
+cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch) {
+  const GemmPlan plan = PlanGemm(shape, launch.device);
+  const dim3 grid(plan.tiles_n, plan.tiles_m, plan.splits);
+  float* partials = plan.splits > 1 ? launch.scratch : nullptr;
+  // Row starts are 16-byte aligned when K is a multiple of 4: the buffers themselves are 256-byte aligned.
+  if (shape.k % 4 == 0) {
+    GemmKernel<true><<<grid, kGemmThreads, 0, launch.stream>>>(shape, plan.k_per_split, operands,
+                                                               launch.epilogue, partials);
+  } else {
+    GemmKernel<false><<<grid, kGemmThreads, 0, launch.stream>>>(shape, plan.k_per_split, operands,
+                                                                launch.epilogue, partials);
+  }
+  if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess || plan.splits == 1) return error;
+  SplitKReduceKernel<<<BlocksFor(static_cast<int64_t>(shape.m) * shape.n), kThreadsPerBlock, 0,
+                       launch.stream>>>(shape, plan.splits, partials, operands, launch.epilogue);
+  return cudaGetLastError();
+}
+
+}  // namespace handtrack::backend::cuda

@@ -1,0 +1,47 @@
+// The one matrix product of the backend, for 1x1 convolutions and
+// FULLY_CONNECTED: out[m, n] = epilogue(act(bias[n] + sum over k of
+// a[m, k] * b[n, k])), every matrix row-major; b is [n, k] as TFLite stores
+// weights ([out, in]).
+//
+// Tiles of 64x64 outputs per block, loaded 16 bytes at a time when K is a
+// multiple of 4 (every hand model layer). The hand models' late layers have
+// few output tiles (7x7 pixels x 192 channels is 3 tiles) and long K (1152),
+// which would leave most of the GPU idle, so small products are split over K
+// into partial sums in scratch memory, then reduced in a fixed order (results
+// do not depend on timing) by a second kernel that applies bias, activation
+// and epilogue. (Reducing in the last block of each tile instead, which saves
+// that launch, measured no faster: one block then sums up to 18 partials per
+// output serially; see docs/CUDA.md.)
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "backend/cuda/ops.h"
+#include "model/graph.h"
+
+namespace handtrack::backend::cuda {
+
+struct GemmShape {
+  int m = 0;
+  int n = 0;
+  int k = 0;
+};
+
+struct GemmOperands {
+  const float* a = nullptr;
+  const float* b = nullptr;
+  const float* bias = nullptr;  // optional
+  float* out = nullptr;
+  model::Activation activation = model::Activation::kNone;
+};
+
+// Scratch bytes EnqueueGemm needs for this shape on this device (0 when the
+// product is not split).
+int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device);
+
+// `launch` gives the stream, device, epilogue and the scratch GemmScratchBytes asked for.
+cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch);
+
+}  // namespace handtrack::backend::cuda

@@ -1,0 +1,91 @@
+// Helpers shared by the op files: fused activations, TFLite's padding rule,
+// launch sizes and the geometry of windowed ops.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "backend/cuda/ops.h"
+#include "model/graph.h"
+
+namespace handtrack::backend::cuda {
+
+// Threads per block of the element-wise kernels.
+inline constexpr int kThreadsPerBlock = 256;
+
+// Blocks for one thread per element; kernels loop with a grid stride, so the
+// count is capped well below the launch limit.
+inline unsigned BlocksFor(int64_t elements) {
+  return static_cast<unsigned>(
+      std::clamp<int64_t>((elements + kThreadsPerBlock - 1) / kThreadsPerBlock, 1, 65535));
+}
+
+__device__ __forceinline__ float Activate(float v, model::Activation activation) {
+  switch (activation) {
+    case model::Activation::kNone:
+      return v;
+    case model::Activation::kRelu:
+      return fmaxf(v, 0.0f);
+    case model::Activation::kReluN1To1:
+      return fminf(fmaxf(v, -1.0f), 1.0f);
+    case model::Activation::kRelu6:
+      return fminf(fmaxf(v, 0.0f), 6.0f);
+  }
+  return v;
+}
+
+// Folded ADD / PRELU nodes (see Epilogue in ops.h) on the value at `index`,
+// whose position along the last axis is `channel`.
+__device__ __forceinline__ float ApplyEpilogue(const Epilogue& epilogue, float v, int index, int channel) {
+  if (epilogue.residual != nullptr) v = Activate(v + epilogue.residual[index], epilogue.residual_activation);
+  if (epilogue.prelu_alpha != nullptr && v < 0.0f) v *= epilogue.prelu_alpha[channel];
+  return v;
+}
+
+// Padding before the first element along one axis, TFLite's rule: SAME puts
+// the odd extra pixel after (bottom/right).
+inline int PaddingBefore(int in, int out, int filter, int stride, int dilation, model::Padding padding) {
+  if (padding == model::Padding::kValid) return 0;
+  const int effective = (filter - 1) * dilation + 1;
+  return std::max((out - 1) * stride + effective - in, 0) / 2;
+}
+
+// The NHWC geometry of a convolution or pooling node, passed to kernels by value.
+struct WindowGeometry {
+  int batch, in_h, in_w, in_c;
+  int out_h, out_w, out_c;
+  int filter_h, filter_w;
+  int stride_h, stride_w;
+  int dilation_h, dilation_w;
+  int pad_top, pad_left;
+};
+
+// The filter size comes from the filter tensor (convolutions) or the node's
+// attributes (pooling, which has no dilation: pass 1).
+inline WindowGeometry MakeWindowGeometry(const OpLaunch& launch, int filter_h, int filter_w, int dilation_h,
+                                         int dilation_w) {
+  const auto& in = launch.input_tensor(0).shape;
+  const auto& out = launch.output_tensor().shape;
+  const model::NodeParams& p = launch.node.params;
+  WindowGeometry g{};
+  g.batch = in[0];
+  g.in_h = in[1];
+  g.in_w = in[2];
+  g.in_c = in[3];
+  g.out_h = out[1];
+  g.out_w = out[2];
+  g.out_c = out[3];
+  g.filter_h = filter_h;
+  g.filter_w = filter_w;
+  g.stride_h = p.stride_h;
+  g.stride_w = p.stride_w;
+  g.dilation_h = dilation_h;
+  g.dilation_w = dilation_w;
+  g.pad_top = PaddingBefore(g.in_h, g.out_h, filter_h, p.stride_h, dilation_h, p.padding);
+  g.pad_left = PaddingBefore(g.in_w, g.out_w, filter_w, p.stride_w, dilation_w, p.padding);
+  return g;
+}
+
+}  // namespace handtrack::backend::cuda

@@ -1,0 +1,104 @@
+// The ops the CUDA backend runs, listed once (ops.cc), one file per op
+// (<op>.cu). Each op enqueues its kernels for one node on a stream that is
+// being captured into the segment's CUDA graph; it runs once per Compile, so
+// host-side work there (reading int32 operands, planning a GEMM) costs nothing
+// per inference.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <span>
+
+#include "handtrack/status.h"
+#include "model/graph.h"
+
+namespace handtrack::backend::cuda {
+
+// Kernels index elements with 32-bit ints (64-bit division is slow on GPUs):
+// Supports() keeps every tensor under 2^30 elements, so that a grid-stride
+// index plus the largest stride never overflows.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 30;
+
+// What kernels are planned for; read once per segment.
+struct DeviceInfo {
+  int multiprocessors = 1;
+};
+
+// Folded ADD / PRELU nodes (see fusion.h), applied to each output value v of
+// a kernel after its own bias and activation, in this order:
+//   v = residual_activation(v + residual[i]);  v = v >= 0 ? v : v * prelu_alpha[channel]
+// where i is the value's index and channel its index along the last axis.
+struct Epilogue {
+  const float* residual = nullptr;  // none when nullptr
+  model::Activation residual_activation = model::Activation::kNone;
+  const float* prelu_alpha = nullptr;  // none when nullptr
+};
+
+// One node's launch: device pointers of its tensors, and where to enqueue.
+struct OpLaunch {
+  const model::Graph& graph;
+  const model::Node& node;
+  // Per node input: the device data of a float32 tensor; nullptr for an
+  // absent optional input and for int32 operands, which ops read from the
+  // graph on the host.
+  std::span<const float* const> inputs;
+  float* output;             // device data of the step's output (node.outputs[0], or a folded node's)
+  const Epilogue& epilogue;  // all-null unless the op's entry takes epilogues
+  float* scratch;            // the entry's scratch_bytes() for this node alone; nullptr when 0
+  const DeviceInfo& device;
+  cudaStream_t stream;
+
+  const model::Tensor& input_tensor(size_t i) const { return graph.tensors[node.inputs[i]]; }
+  const model::Tensor& output_tensor() const { return graph.tensors[node.outputs[0]]; }
+};
+
+// Unsupported with a reason when the op cannot run a node the model reader
+// accepted; nullptr in the table when it runs them all.
+using SupportsFn = Status (*)(const model::Graph& graph, const model::Node& node);
+// Device scratch a node needs while it runs (shared with other nodes' data
+// otherwise); nullptr in the table for none.
+using ScratchBytesFn = int64_t (*)(const model::Graph& graph, const model::Node& node,
+                                   const DeviceInfo& device);
+// Enqueues the node's kernels; returns the first launch error.
+using EnqueueFn = cudaError_t (*)(const OpLaunch& launch);
+
+struct OpEntry {
+  model::OpType op;
+  SupportsFn supports;
+  ScratchBytesFn scratch_bytes;
+  EnqueueFn enqueue;
+  bool takes_epilogue;  // the kernel applies OpLaunch::epilogue
+};
+
+// The entry of `op`; every model::OpType has one.
+const OpEntry* FindOp(model::OpType op);
+
+// Whether `op`'s kernel applies an epilogue.
+bool TakesEpilogue(model::OpType op);
+
+cudaError_t EnqueueAdd(const OpLaunch& launch);
+cudaError_t EnqueueAveragePool2D(const OpLaunch& launch);
+cudaError_t EnqueueConcatenation(const OpLaunch& launch);
+cudaError_t EnqueueConv2D(const OpLaunch& launch);
+int64_t Conv2DScratchBytes(const model::Graph& graph, const model::Node& node, const DeviceInfo& device);
+cudaError_t EnqueueDepthwiseConv2D(const OpLaunch& launch);
+cudaError_t EnqueueFullyConnected(const OpLaunch& launch);
+int64_t FullyConnectedScratchBytes(const model::Graph& graph, const model::Node& node,
+                                   const DeviceInfo& device);
+cudaError_t EnqueueLogistic(const OpLaunch& launch);
+cudaError_t EnqueueMaxPool2D(const OpLaunch& launch);
+cudaError_t EnqueueMean(const OpLaunch& launch);
+Status SupportsPad(const model::Graph& graph, const model::Node& node);
+cudaError_t EnqueuePad(const OpLaunch& launch);
+cudaError_t EnqueuePRelu(const OpLaunch& launch);
+cudaError_t EnqueueRelu(const OpLaunch& launch);
+cudaError_t EnqueueRelu6(const OpLaunch& launch);
+cudaError_t EnqueueReshape(const OpLaunch& launch);
+cudaError_t EnqueueResizeBilinear(const OpLaunch& launch);
+
+// cudaSuccess when this build holds kernels the current device can run
+// (machine code for it, or PTX it can compile); the error otherwise.
+cudaError_t ProbeKernelImage();
+
+}  // namespace handtrack::backend::cuda

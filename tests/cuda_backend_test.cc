@@ -1,0 +1,537 @@
+// The CUDA backend: every case of the shared op table (op_graph_builders.h)
+// against the reference backend within 1e-4 of the largest reference
+// magnitude, multi-node segments, concurrent segments, error paths, injected
+// faults (fallback under kAuto, errors with Delegate::kCuda), and the four hand
+// models against TFLite's own outputs. Tests that need a GPU skip with "no
+// CUDA device (...)" without one; arena planning, segment layout and support
+// decisions are checked everywhere.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/cuda/arena_plan.h"
+#include "backend/cuda/cuda_backend.h"
+#include "backend/cuda/fusion.h"
+#include "backend/cuda/segment_layout.h"
+#include "backend/reference/reference_backend.h"
+#include "handtrack/models.h"
+#include "model/tflite_reader.h"
+#include "op_graph_builders.h"
+#include "test_support.h"
+
+namespace handtrack::testing {
+namespace {
+
+using backend::Backend;
+using backend::CompiledSegment;
+using backend::HostTensors;
+using backend::SegmentSpec;
+using Tensors = std::vector<std::vector<float>>;
+
+std::unique_ptr<Backend> Cuda() { return backend::CreateCudaBackend(); }
+
+// Availability's message starts with "no CUDA device".
+#define HT_REQUIRE_CUDA_DEVICE()                                        \
+  do {                                                                  \
+    const Status cuda_available = Cuda()->Availability();               \
+    if (!cuda_available.ok()) GTEST_SKIP() << cuda_available.message(); \
+  } while (0)
+
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) { setenv(name, value.c_str(), 1); }
+  ~ScopedEnv() { unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+SegmentSpec WholeGraph(const model::Graph& graph) {
+  SegmentSpec spec;
+  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) spec.nodes.push_back(i);
+  spec.inputs = graph.inputs;
+  spec.outputs = graph.outputs;
+  return spec;
+}
+
+// Host buffers for every non-constant tensor, poisoned with NaN (so an output
+// the backend does not write fails the comparison), with the inputs filled in.
+struct HostBuffers {
+  std::vector<std::vector<float>> storage;
+  HostTensors tensors;
+
+  HostBuffers(const model::Graph& graph, const Tensors& inputs) : storage(graph.tensors.size()) {
+    tensors.data.assign(graph.tensors.size(), nullptr);
+    for (size_t t = 0; t < graph.tensors.size(); ++t) {
+      if (graph.tensors[t].is_constant) continue;
+      storage[t].assign(graph.tensors[t].num_elements() + backend::kHostBufferSlackFloats, NAN);
+      tensors.data[t] = storage[t].data();
+    }
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      std::copy(inputs[i].begin(), inputs[i].end(), tensors.data[graph.inputs[i]]);
+    }
+  }
+
+  Tensors Outputs(const model::Graph& graph) const {
+    Tensors outputs;
+    for (int t : graph.outputs) {
+      outputs.emplace_back(storage[t].begin(), storage[t].begin() + graph.tensors[t].num_elements());
+    }
+    return outputs;
+  }
+};
+
+Result<Tensors> RunSegment(CompiledSegment& segment, const model::Graph& graph, const Tensors& inputs) {
+  HostBuffers buffers(graph, inputs);
+  HT_RETURN_IF_ERROR(segment.Run(buffers.tensors));
+  return buffers.Outputs(graph);
+}
+
+Result<Tensors> RunOnBackend(Backend& backend, const model::Graph& graph, const Tensors& inputs) {
+  HT_ASSIGN_OR_RETURN(std::unique_ptr<CompiledSegment> segment,
+                      backend.Compile(graph, WholeGraph(graph), {}));
+  return RunSegment(*segment, graph, inputs);
+}
+
+Tensors RunReference(const model::Graph& graph, const Tensors& inputs) {
+  std::unique_ptr<Backend> reference = backend::CreateReferenceBackend();
+  Result<Tensors> outputs = RunOnBackend(*reference, graph, inputs);
+  EXPECT_TRUE(outputs.ok()) << "reference backend: " << outputs.status().message();
+  return outputs.ok() ? *outputs : Tensors{};
+}
+
+// Within 1e-4 of the largest reference magnitude, every element (NaN never passes).
+void ExpectClose(const Tensors& got, const Tensors& expected, const std::string& what) {
+  ASSERT_EQ(got.size(), expected.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].size(), expected[i].size()) << what << " output " << i;
+    float scale = 0;
+    for (float v : expected[i]) scale = std::max(scale, std::fabs(v));
+    const float tolerance = 1e-4f * std::max(scale, 1e-6f);
+    size_t bad = 0, first_bad = 0;
+    for (size_t j = 0; j < got[i].size(); ++j) {
+      if (!(std::fabs(got[i][j] - expected[i][j]) <= tolerance)) {
+        if (bad++ == 0) first_bad = j;
+      }
+    }
+    EXPECT_EQ(bad, 0u) << what << " output " << i << ": " << bad << " of " << got[i].size()
+                       << " elements off, first at " << first_bad << ": " << got[i][first_bad] << " vs "
+                       << expected[i][first_bad] << " (tolerance " << tolerance << ")";
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Without a GPU: planning and support decisions.
+
+TEST(CudaArenaPlanTest, BuffersLiveAtTheSameTimeNeverShareBytes) {
+  std::mt19937 rng(3);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<backend::cuda::BufferLifetime> buffers;
+    const int count = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < count; ++i) {
+      const int first = static_cast<int>(rng() % 30) - 1;
+      buffers.push_back({1 + static_cast<int64_t>(rng() % 5000), first, first + static_cast<int>(rng() % 8)});
+    }
+    const backend::cuda::ArenaPlan plan = backend::cuda::PlanArena(buffers, 256);
+    ASSERT_EQ(plan.offsets.size(), buffers.size());
+    for (size_t a = 0; a < buffers.size(); ++a) {
+      EXPECT_EQ(plan.offsets[a] % 256, 0);
+      EXPECT_LE(plan.offsets[a] + buffers[a].bytes, plan.total_bytes);
+      for (size_t b = a + 1; b < buffers.size(); ++b) {
+        const bool live_together =
+            buffers[a].first_step <= buffers[b].last_step && buffers[b].first_step <= buffers[a].last_step;
+        const bool share_bytes = plan.offsets[a] < plan.offsets[b] + buffers[b].bytes &&
+                                 plan.offsets[b] < plan.offsets[a] + buffers[a].bytes;
+        EXPECT_FALSE(live_together && share_bytes) << "round " << round << ": buffers " << a << " and " << b;
+      }
+    }
+  }
+}
+
+TEST(CudaArenaPlanTest, AChainNeedsOnlyTwoBuffers) {
+  std::vector<backend::cuda::BufferLifetime> chain;
+  for (int step = 0; step < 10; ++step) chain.push_back({1024, step, step + 1});
+  EXPECT_EQ(backend::cuda::PlanArena(chain, 256).total_bytes, 2 * 1024);
+}
+
+// conv -> prelu -> add(conv output) -> pad -> resize, where the conv output is
+// both read inside the segment and a segment output.
+model::Graph ChainGraph() {
+  GraphBuilder b("chain");
+  const int x = b.Input({1, 12, 12, 5});
+  const int w = b.Constant({8, 3, 3, 5}, 0.5f), bias = b.Constant({8});
+  const int conv = b.Output({1, 6, 6, 8});
+  model::NodeParams stride2;
+  stride2.stride_h = stride2.stride_w = 2;
+  b.AddNode(model::OpType::kConv2D, {x, w, bias}, {conv}, stride2);
+  const int alpha = b.Constant({1, 1, 8}), prelu = b.Intermediate({1, 6, 6, 8});
+  b.AddNode(model::OpType::kPRelu, {conv, alpha}, {prelu});
+  const int sum = b.Intermediate({1, 6, 6, 8});
+  b.AddNode(model::OpType::kAdd, {prelu, conv}, {sum});
+  const int pads = b.Int32Constant({4, 2}, {0, 0, 0, 0, 0, 0, 0, 3}), padded = b.Intermediate({1, 6, 6, 11});
+  b.AddNode(model::OpType::kPad, {sum, pads}, {padded});
+  const int size = b.Int32Constant({2}, {12, 12}), resized = b.Output({1, 12, 12, 11});
+  model::NodeParams half_pixel;
+  half_pixel.half_pixel_centers = true;
+  b.AddNode(model::OpType::kResizeBilinear, {padded, size}, {resized}, half_pixel);
+  return b.Build();
+}
+
+std::vector<backend::cuda::Step> Steps(const model::Graph& graph, bool fuse) {
+  return backend::cuda::PlanSteps(graph, WholeGraph(graph), fuse, backend::cuda::TakesEpilogue);
+}
+
+TEST(CudaSegmentLayoutTest, PlacesEveryTensorWhereItsRoleSays) {
+  const model::Graph graph = ChainGraph();
+  const std::vector<backend::cuda::Step> steps = Steps(graph, /*fuse=*/true);
+  ASSERT_EQ(steps.size(), graph.nodes.size()) << "the chain has nothing to fold";
+  const std::vector<int64_t> scratch(steps.size(), 0);
+  const backend::cuda::SegmentLayout layout =
+      backend::cuda::PlanSegmentLayout(graph, WholeGraph(graph), steps, scratch);
+  int64_t activation_bytes = 0;
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    const model::Tensor& tensor = graph.tensors[t];
+    if (!tensor.is_constant) {
+      EXPECT_GE(layout.arena_offsets[t], 0) << "tensor " << t;
+      activation_bytes += tensor.num_elements() * 4;
+    } else if (tensor.type == model::DataType::kFloat32) {
+      EXPECT_GE(layout.weight_offsets[t], 0) << "tensor " << t;
+    } else {
+      EXPECT_LT(layout.weight_offsets[t], 0) << "int32 operands stay on the host: tensor " << t;
+    }
+  }
+  EXPECT_LT(layout.arena_bytes, activation_bytes) << "some buffers should share memory";
+  ASSERT_EQ(layout.inputs.size(), 1u);
+  ASSERT_EQ(layout.outputs.size(), 2u);
+  // The conv output is read by the ADD and copied out at the end: nothing
+  // produced after it may overwrite it.
+  const int conv = graph.outputs[0];
+  for (int t :
+       {graph.nodes[1].outputs[0], graph.nodes[2].outputs[0], graph.nodes[3].outputs[0], graph.outputs[1]}) {
+    const int64_t a = layout.arena_offsets[conv], b = layout.arena_offsets[t];
+    EXPECT_TRUE(a + graph.tensors[conv].num_elements() * 4 <= b ||
+                b + graph.tensors[t].num_elements() * 4 <= a)
+        << "tensor " << t << " overlaps the conv output";
+  }
+}
+
+TEST(CudaBackendTest, AvailabilityAnswersWithoutCrashing) {
+  const Status available = Cuda()->Availability();
+  EXPECT_STREQ(Cuda()->name(), "cuda");
+  if (!available.ok()) {
+    EXPECT_EQ(available.code(), StatusCode::kUnavailable);
+    EXPECT_EQ(available.message().rfind("no CUDA device", 0), 0u) << available.message();
+  }
+}
+
+TEST(CudaBackendTest, SupportsEveryOpCaseOfTheTable) {
+  std::unique_ptr<Backend> cuda = Cuda();
+  std::vector<bool> covered(model::kNumOpTypes, false);
+  for (const OpCase& c : AllOpCases()) {
+    for (int node = 0; node < static_cast<int>(c.graph.nodes.size()); ++node) {
+      const Status supported = cuda->Supports(c.graph, node);
+      EXPECT_TRUE(supported.ok()) << c.name << ": " << supported.message();
+      covered[static_cast<int>(c.graph.nodes[node].op)] = true;
+    }
+  }
+  for (int op = 0; op < model::kNumOpTypes; ++op) EXPECT_TRUE(covered[op]) << "op type " << op;
+}
+
+TEST(CudaBackendTest, RefusesNodesTheModelReaderRejects) {
+  std::unique_ptr<Backend> cuda = Cuda();
+  for (const OpCase& c : BeyondReaderOpCases()) {
+    for (int node = 0; node < static_cast<int>(c.graph.nodes.size()); ++node) {
+      if (model::ValidateNode(c.graph, node).ok()) continue;
+      const Status supported = cuda->Supports(c.graph, node);
+      EXPECT_EQ(supported.code(), StatusCode::kUnsupported) << c.name << ": " << supported.message();
+      EXPECT_NE(supported.message().find("not a node the model reader accepts"), std::string::npos)
+          << supported.message();
+    }
+  }
+}
+
+// x -> CONV_2D(1x1) -> ADD(skip, .) -> PRELU -> y, and a -> ADD(a, b) -> PRELU -> z:
+// the palm models' two block endings. With `conv_escapes`, the conv output is
+// also a graph output, so nothing may be folded into the conv. A small image
+// with many input channels makes the 1x1 convolution a split GEMM.
+model::Graph ResidualBlocks(bool conv_escapes, int size = 3, int in_channels = 512, int out_channels = 40) {
+  GraphBuilder b("residual_blocks");
+  const std::vector<int> out_shape = {1, size, size, out_channels};
+  const int x = b.Input({1, size, size, in_channels}), skip = b.Input(out_shape);
+  const int w = b.Constant({out_channels, 1, 1, in_channels}, 0.1f), bias = b.Constant({out_channels});
+  const int conv = conv_escapes ? b.Output(out_shape) : b.Intermediate(out_shape);
+  model::NodeParams relu;
+  relu.activation = model::Activation::kRelu;
+  b.AddNode(model::OpType::kConv2D, {x, w, bias}, {conv}, relu);
+  const int sum = b.Intermediate(out_shape);
+  b.AddNode(model::OpType::kAdd, {skip, conv}, {sum});
+  const int alpha = b.Constant({1, 1, out_channels}), y = b.Output(out_shape);
+  b.AddNode(model::OpType::kPRelu, {sum, alpha}, {y});
+  const int c = b.Input(out_shape), sum2 = b.Intermediate(out_shape), z = b.Output(out_shape);
+  b.AddNode(model::OpType::kAdd, {y, c}, {sum2});
+  b.AddNode(model::OpType::kPRelu, {sum2, alpha}, {z});
+  return b.Build();
+}
+
+TEST(CudaFusionTest, FoldsAddAndPreluIntoTheNodeBefore) {
+  const model::Graph graph = ResidualBlocks(/*conv_escapes=*/false);
+  const std::vector<backend::cuda::Step> steps = Steps(graph, /*fuse=*/true);
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0].node, 0);
+  EXPECT_EQ(steps[0].add, 1);
+  EXPECT_EQ(steps[0].add_residual, graph.nodes[1].inputs[0]) << "the ADD's other operand";
+  EXPECT_EQ(steps[0].prelu, 2);
+  EXPECT_EQ(steps[0].output, graph.outputs[0]);
+  EXPECT_EQ(steps[1].node, 3);
+  EXPECT_EQ(steps[1].add, -1) << "an ADD takes no second ADD";
+  EXPECT_EQ(steps[1].prelu, 4);
+
+  const std::vector<int64_t> scratch(steps.size(), 0);
+  const backend::cuda::SegmentLayout layout =
+      backend::cuda::PlanSegmentLayout(graph, WholeGraph(graph), steps, scratch);
+  for (int inside : {graph.nodes[0].outputs[0], graph.nodes[1].outputs[0], graph.nodes[3].outputs[0]}) {
+    EXPECT_LT(layout.arena_offsets[inside], 0) << "tensor " << inside << " is never stored";
+  }
+
+  EXPECT_EQ(Steps(graph, /*fuse=*/false).size(), graph.nodes.size());
+}
+
+TEST(CudaFusionTest, KeepsTensorsThatAreReadElsewhere) {
+  const model::Graph graph = ResidualBlocks(/*conv_escapes=*/true);
+  const std::vector<backend::cuda::Step> steps = Steps(graph, /*fuse=*/true);
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0].add, -1) << "the conv output is a segment output";
+  EXPECT_EQ(steps[1].node, 1);
+  EXPECT_EQ(steps[1].prelu, 2) << "the ADD is the producer now";
+}
+
+// ---------------------------------------------------------------------------
+// On a GPU.
+
+class CudaOpTest : public ::testing::TestWithParam<OpCase> {};
+
+// Twice on one compiled segment: the replayed graph must read the new inputs.
+TEST_P(CudaOpTest, MatchesTheReferenceBackend) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const OpCase& c = GetParam();
+  std::unique_ptr<Backend> cuda = Cuda();
+  Result<std::unique_ptr<CompiledSegment>> segment = cuda->Compile(c.graph, WholeGraph(c.graph), {});
+  ASSERT_TRUE(segment.ok()) << segment.status().message();
+  for (uint32_t seed : {7u, 8u}) {
+    const Tensors inputs = RandomInputs(c.graph, seed, c.input_range);
+    Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ExpectClose(*got, RunReference(c.graph, inputs), c.name + " seed " + std::to_string(seed));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllOps, CudaOpTest, ::testing::ValuesIn(AllOpCases()),
+                         [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
+
+TEST(CudaBackendTest, RunsMultiNodeSegmentsWithSharedArenaMemory) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const model::Graph graph = ChainGraph();
+  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
+  ASSERT_TRUE(segment.ok()) << segment.status().message();
+  for (uint32_t seed : {1u, 2u}) {
+    const Tensors inputs = RandomInputs(graph, seed, 2);
+    Result<Tensors> got = RunSegment(**segment, graph, inputs);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ExpectClose(*got, RunReference(graph, inputs), "chain seed " + std::to_string(seed));
+  }
+}
+
+// Fused and unfused, with and without a split GEMM under the epilogue.
+TEST(CudaBackendTest, FusedBlocksMatchTheReference) {
+  HT_REQUIRE_CUDA_DEVICE();
+  for (const char* fusion : {"1", "0"}) {
+    ScopedEnv env("HANDTRACK_CUDA_FUSION", fusion);
+    for (bool conv_escapes : {false, true}) {
+      for (int size : {3, 40}) {
+        const model::Graph graph = ResidualBlocks(conv_escapes, size, size == 3 ? 512 : 24);
+        const std::string what = std::string("fusion=") + fusion +
+                                 " conv_escapes=" + std::to_string(conv_escapes) +
+                                 " size=" + std::to_string(size);
+        Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
+        ASSERT_TRUE(segment.ok()) << what << ": " << segment.status().message();
+        for (uint32_t seed : {1u, 2u, 3u}) {
+          const Tensors inputs = RandomInputs(graph, seed, 2);
+          Result<Tensors> got = RunSegment(**segment, graph, inputs);
+          ASSERT_TRUE(got.ok()) << what << ": " << got.status().message();
+          ExpectClose(*got, RunReference(graph, inputs), what + " seed " + std::to_string(seed));
+        }
+      }
+    }
+  }
+}
+
+TEST(CudaBackendTest, SegmentsRunConcurrentlyOnTheirOwnThreads) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const model::Graph graph = ChainGraph();
+  const Tensors inputs = RandomInputs(graph, 3, 2);
+  const Tensors expected = RunReference(graph, inputs);
+  std::vector<Tensors> results(4);
+  std::vector<std::string> errors(results.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
+      if (!segment.ok()) {
+        errors[i] = segment.status().message();
+        return;
+      }
+      for (int run = 0; run < 20; ++run) {
+        Result<Tensors> got = RunSegment(**segment, graph, inputs);
+        if (!got.ok()) {
+          errors[i] = got.status().message();
+          return;
+        }
+        results[i] = std::move(*got);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(errors[i], "") << "thread " << i;
+    ExpectClose(results[i], expected, "thread " + std::to_string(i));
+  }
+}
+
+model::Graph CaseGraph(const std::string& name) {
+  for (OpCase& c : AllOpCases()) {
+    if (c.name == name) return std::move(c.graph);
+  }
+  ADD_FAILURE() << "no op case " << name;
+  return {};
+}
+
+TEST(CudaBackendTest, CompileAndRunErrorsNameTheProblem) {
+  HT_REQUIRE_CUDA_DEVICE();
+  std::unique_ptr<Backend> cuda = Cuda();
+  const model::Graph graph = CaseGraph("relu_1x5x7x11");
+
+  SegmentSpec missing_input = WholeGraph(graph);
+  missing_input.inputs.clear();
+  Result<std::unique_ptr<CompiledSegment>> bad = cuda->Compile(graph, missing_input, {});
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("neither a segment input nor produced before it"), std::string::npos)
+      << bad.status().message();
+
+  SegmentSpec listed_twice = WholeGraph(graph);
+  listed_twice.outputs.push_back(listed_twice.outputs[0]);
+  bad = cuda->Compile(graph, listed_twice, {});
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().message();
+
+  Result<std::unique_ptr<CompiledSegment>> segment = cuda->Compile(graph, WholeGraph(graph), {});
+  ASSERT_TRUE(segment.ok()) << segment.status().message();
+  HostBuffers buffers(graph, RandomInputs(graph, 1, 1));
+  buffers.tensors.data[graph.outputs[0]] = nullptr;
+  const Status run = (*segment)->Run(buffers.tensors);
+  EXPECT_EQ(run.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(run.message().find("failed to run CUDA segment RELU #0"), std::string::npos) << run.message();
+}
+
+TEST(CudaBackendTest, InjectedOutOfMemoryIsResourceExhausted) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const model::Graph graph = ChainGraph();
+  ScopedEnv fault("HANDTRACK_INJECT_FAULT", "xnnpack:run,cuda:oom");
+  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
+  ASSERT_FALSE(segment.ok());
+  EXPECT_EQ(segment.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(segment.status().message().find("failed to allocate"), std::string::npos)
+      << segment.status().message();
+  EXPECT_NE(segment.status().message().find("out of memory"), std::string::npos)
+      << segment.status().message();
+}
+
+std::vector<std::vector<float>> RunWithSeededInput(ModelRunner& runner) {
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  for (float& v : runner.input(0)) v = uniform(rng);
+  const Status run = runner.Run();
+  EXPECT_TRUE(run.ok()) << run.message();
+  std::vector<std::vector<float>> outputs;
+  for (int i = 0; i < runner.num_outputs(); ++i)
+    outputs.emplace_back(runner.output(i).begin(), runner.output(i).end());
+  return outputs;
+}
+
+// kAuto drops a failing cuda, still gives the reference's results and says
+// why; a named cuda delegate reports the same faults as errors.
+TEST(CudaFallbackTest, InjectedFaultsFallBackUnderAutoAndFailWhenNamed) {
+  HT_REQUIRE_FIXTURE(!ModelDir().empty(), "models (run scripts/fetch_models.sh)");
+  HT_REQUIRE_CUDA_DEVICE();
+  const std::string path = ModelPath("hand_landmark_lite");
+  auto reference = ModelRunner::Create(path, Delegate::kReference, 1);
+  ASSERT_TRUE(reference.ok()) << reference.status().message();
+  const Tensors expected = RunWithSeededInput(**reference);
+  {
+    auto runner = ModelRunner::Create(path, Delegate::kAuto, 1);
+    ASSERT_TRUE(runner.ok()) << runner.status().message();
+    EXPECT_NE((*runner)->DescribePlan().find("cuda:"), std::string::npos) << (*runner)->DescribePlan();
+    ExpectClose(RunWithSeededInput(**runner), expected, "auto without faults");
+  }
+  struct Fault {
+    const char* spec;
+    const char* reason;     // in the plan's note under kAuto
+    StatusCode named_code;  // with Delegate::kCuda
+    bool fails_at_create;
+  };
+  for (const Fault& fault : {Fault{"cuda:run", "fault injected", StatusCode::kUnavailable, false},
+                             Fault{"cuda:oom", "out of memory", StatusCode::kResourceExhausted, true}}) {
+    ScopedEnv env("HANDTRACK_INJECT_FAULT", fault.spec);
+    auto runner = ModelRunner::Create(path, Delegate::kAuto, 1);
+    ASSERT_TRUE(runner.ok()) << fault.spec << ": " << runner.status().message();
+    ExpectClose(RunWithSeededInput(**runner), expected, std::string("auto with ") + fault.spec);
+    const std::string plan = (*runner)->DescribePlan();
+    EXPECT_NE(plan.find("cuda dropped"), std::string::npos) << fault.spec << ": " << plan;
+    EXPECT_NE(plan.find(fault.reason), std::string::npos) << fault.spec << ": " << plan;
+
+    auto named = ModelRunner::Create(path, Delegate::kCuda, 1);
+    Status status = named.ok() ? (*named)->Run() : named.status();
+    EXPECT_EQ(named.ok(), !fault.fails_at_create) << fault.spec << ": " << status.message();
+    EXPECT_EQ(status.code(), fault.named_code) << fault.spec << ": " << status.message();
+    EXPECT_NE(status.message().find("cuda"), std::string::npos) << status.message();
+  }
+}
+
+// Each whole model as one CUDA segment against TFLite's own outputs, and
+// replays that give the same bits.
+class CudaModelTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CudaModelTest, MatchesTfliteAndRepeatsExactly) {
+  const std::string& name = GetParam();
+  HT_REQUIRE_FIXTURE(!ModelDir().empty(), "models (run scripts/fetch_models.sh)");
+  HT_REQUIRE_FIXTURE(!SharedDir().empty(), "../shared");
+  HT_REQUIRE_CUDA_DEVICE();
+  Result<model::Graph> graph = model::ReadTfliteFile(ModelPath(name));
+  ASSERT_TRUE(graph.ok()) << graph.status().message();
+  Result<TensorDump> dump = ReadTensorDump(SharedDir() + "/golden/tensors/" + name + "_s1.tdmp");
+  ASSERT_TRUE(dump.ok()) << dump.status().message();
+  Tensors inputs, expected;
+  for (const NamedTensor& t : dump->inputs) inputs.push_back(t.data);
+  for (const NamedTensor& t : dump->outputs) expected.push_back(t.data);
+  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(*graph, WholeGraph(*graph), {});
+  ASSERT_TRUE(segment.ok()) << segment.status().message();
+  Result<Tensors> first = RunSegment(**segment, *graph, inputs);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ExpectClose(*first, expected, name);
+  Result<Tensors> second = RunSegment(**segment, *graph, inputs);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(*first, *second) << name << ": a replay gave different bits";
+}
+
+INSTANTIATE_TEST_SUITE_P(HandModels, CudaModelTest,
+                         ::testing::Values("palm_detection_full", "palm_detection_lite", "hand_landmark_full",
+                                           "hand_landmark_lite"));
+
+}  // namespace
+}  // namespace handtrack::testing
