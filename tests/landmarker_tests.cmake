@@ -15,3 +15,10 @@ if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
     endforeach()
   endforeach()
 endif()
+
+if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
+  add_test(NAME golden_videos_full_auto
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/golden_videos_test.sh $<TARGET_FILE:handtrack_cli>)
+  set_tests_properties(golden_videos_full_auto PROPERTIES
+                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+endif()

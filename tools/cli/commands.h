@@ -8,6 +8,7 @@
 namespace handtrack::cli {
 
 int RunDetect(std::span<const std::string> args);
+int RunTrack(std::span<const std::string> args);
 int RunBench(std::span<const std::string> args);
 int RunDevices(std::span<const std::string> args);
 

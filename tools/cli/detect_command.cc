@@ -13,6 +13,7 @@
 #include "handtrack/hand_landmarker.h"
 #include "handtrack/image_io.h"
 #include "input_files.h"
+#include "landmarker_options.h"
 #include "io/overlay.h"
 
 namespace handtrack::cli {
@@ -51,21 +52,8 @@ the error is also printed on stderr and the other photos are still processed.
 exit status: 0 all photos processed, 1 some photo (or the models) failed, 2 bad usage.
 )";
 
-constexpr OptionSpec kOptions[] = {
-    {"--model", true},
-    {"--num-hands", true},
-    {"--min-detection-confidence", true},
-    {"--min-presence-confidence", true},
-    {"--min-tracking-confidence", true},
-    {"--mirrored", false},
-    {"--delegate", true},
-    {"--threads", true},
-    {"--models", true},
-    {"--output", true},
-    {"--overlay", true},
-    {"--verbose", false},
-    {"--help", false},
-    {"-h", false},
+constexpr OptionSpec kDetectOptions[] = {
+    {"--output", true}, {"--overlay", true}, {"--verbose", false}, {"--help", false}, {"-h", false},
 };
 
 struct DetectSettings {
@@ -78,32 +66,7 @@ struct DetectSettings {
 
 Result<DetectSettings> ParseSettings(const ParsedArgs& args) {
   DetectSettings settings;
-  HandLandmarkerOptions& options = settings.landmarker;
-  options.num_hands = 2;  // people track both hands; MediaPipe's default is 1
-  if (auto model = args.Value("--model")) {
-    if (*model != "full" && *model != "lite") {
-      return InvalidArgumentError("--model must be full or lite, got '" + *model + "'");
-    }
-    options.model.variant = *model == "lite" ? ModelVariant::kLite : ModelVariant::kFull;
-  }
-  auto unit = [](std::string_view name) {
-    return [name](const std::string& t) { return ParseUnitOption(name, t); };
-  };
-  HT_RETURN_IF_ERROR(ReadOption(
-      args, "--num-hands", [](const std::string& t) { return ParseIntOption("--num-hands", t, 1, 8); },
-      &options.num_hands));
-  HT_RETURN_IF_ERROR(ReadOption(args, "--min-detection-confidence", unit("--min-detection-confidence"),
-                                &options.min_hand_detection_confidence));
-  HT_RETURN_IF_ERROR(ReadOption(args, "--min-presence-confidence", unit("--min-presence-confidence"),
-                                &options.min_hand_presence_confidence));
-  HT_RETURN_IF_ERROR(ReadOption(args, "--min-tracking-confidence", unit("--min-tracking-confidence"),
-                                &options.min_tracking_confidence));
-  HT_RETURN_IF_ERROR(ReadOption(args, "--delegate", ParseDelegateOption, &options.model.delegate));
-  HT_RETURN_IF_ERROR(ReadOption(
-      args, "--threads", [](const std::string& t) { return ParseIntOption("--threads", t, 1, 64); },
-      &options.model.num_threads));
-  options.mirrored = args.Has("--mirrored");
-  options.model.model_dir = args.Value("--models").value_or("");
+  HT_RETURN_IF_ERROR(ParseLandmarkerOptions(args, &settings.landmarker));
   settings.output = args.Value("--output").value_or("-");
   settings.overlay_dir = args.Value("--overlay").value_or("");
   settings.verbose = args.Has("--verbose");
@@ -115,19 +78,6 @@ Result<DetectSettings> ParseSettings(const ParsedArgs& args) {
     return InvalidArgumentError("no images given (usage: handtrack detect [options] IMAGE_OR_DIR...)");
   }
   return settings;
-}
-
-Json HeaderJson(const HandLandmarkerOptions& options) {
-  return {{"version", HANDTRACK_VERSION},
-          {"model", options.model.variant == ModelVariant::kLite ? "lite" : "full"},
-          {"delegate", DelegateName(options.model.delegate)},
-          {"threads", options.model.num_threads},
-          {"num_hands", options.num_hands},
-          {"min_hand_detection_confidence", Round7(options.min_hand_detection_confidence)},
-          {"min_hand_presence_confidence", Round7(options.min_hand_presence_confidence)},
-          {"min_tracking_confidence", Round7(options.min_tracking_confidence)},
-          {"handedness", options.mirrored ? "mirrored input: labels swapped, as the legacy Hands solution"
-                                          : "non-mirrored input, as MediaPipe Tasks"}};
 }
 
 // Picks DIR/STEM.png for each photo, adding _2, _3... when two photos share a stem.
@@ -167,7 +117,9 @@ double MillisecondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int RunDetect(std::span<const std::string> arguments) {
-  auto args = ParseArgs(arguments, kOptions, "detect");
+  std::vector<OptionSpec> specs(LandmarkerOptionSpecs().begin(), LandmarkerOptionSpecs().end());
+  specs.insert(specs.end(), std::begin(kDetectOptions), std::end(kDetectOptions));
+  auto args = ParseArgs(arguments, specs, "detect");
   if (!args.ok()) return Fail(args.status().message(), kExitUsage);
   if (args->Has("--help") || args->Has("-h")) {
     std::cout << kHelp;
@@ -196,7 +148,7 @@ int RunDetect(std::span<const std::string> arguments) {
   OverlayNamer overlay_namer(settings->overlay_dir);
 
   FrameStreamWriter writer;
-  if (Status opened = writer.Open(settings->output, HeaderJson(settings->landmarker)); !opened.ok()) {
+  if (Status opened = writer.Open(settings->output, LandmarkerHeaderJson(settings->landmarker)); !opened.ok()) {
     return Fail(opened.message(), kExitFailed);
   }
 

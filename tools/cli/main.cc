@@ -27,6 +27,7 @@ visible fallback to a plain reference backend.
 
 commands:
   detect IMAGE_OR_DIR...   landmarks of every hand in JPEG/PNG photos, as JSON
+  track VIDEO_OR_DIR...    hands through recorded videos: ids, gestures, pinch events
   bench [IMAGE]            time each model and a whole detection, per backend
   devices                  the backends of this build and whether they can run here
 
@@ -59,8 +60,9 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (command == "detect") return RunDetect(rest);
+  if (command == "track") return RunTrack(rest);
   if (command == "bench") return RunBench(rest);
   if (command == "devices") return RunDevices(rest);
-  return Fail("unknown command '" + command + "' (commands: detect, bench, devices; see 'handtrack --help')",
+  return Fail("unknown command '" + command + "' (commands: detect, track, bench, devices; see 'handtrack --help')",
               kExitUsage);
 }

@@ -1,0 +1,418 @@
+// handtrack track: hands through recorded videos (or folders of frames) in VIDEO
+// mode: stable ids, gestures, finger counts and pinch events per frame, as JSON
+// Lines, CSV or a golden-schema JSON document; optional overlay video and session
+// summary. Several inputs run concurrently (--jobs) sharing the --threads budget.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "handtrack/gestures.h"
+#include "handtrack/video_io.h"
+#include "io/overlay.h"
+#include "landmarker_options.h"
+#include "track_output.h"
+
+namespace handtrack::cli {
+namespace {
+
+constexpr char kHelp[] = R"(usage: handtrack track [options] VIDEO_OR_FRAME_DIR...
+
+Tracks hands through recorded videos (MP4, WebM, MOV, MKV, ... as FFmpeg decodes them,
+rotation metadata applied) or folders of PNG/JPEG frames, in MediaPipe's VIDEO mode:
+each hand keeps an id while it is tracked; per frame and hand it reports handedness,
+21 landmarks, 21 world landmarks, gesture, finger count and pinch (with start/end events).
+
+options (as for detect):
+  --model full|lite, --num-hands N (default 2), --min-detection-confidence F,
+  --min-presence-confidence F, --min-tracking-confidence F, --mirrored,
+  --delegate auto|cuda|xnnpack|reference, --threads N (default 1), --models DIR
+options of track:
+  --format jsonl|csv|golden   output format (default jsonl: one JSON object per frame)
+  --output PATH               file, or - for stdout (default); with several inputs and a
+                              format other than jsonl, a folder (one NAME.EXT per input)
+  --overlay PATH              write the video with skeletons, ids, gestures and pinch
+                              strokes drawn (OUT.mp4; a folder with several inputs)
+  --summary FILE.json         session summary per input: duration, frames with hands,
+                              gesture histogram per hand, pinch count, stroke length, fps
+  --smoothing on|off          One-Euro landmark smoothing (default off: results match
+                              MediaPipe's)
+  --fps F                     frame rate of frame folders (default 30)
+  --jobs N                    inputs processed at once (default 1); the --threads budget
+                              is split between them
+  --progress / --no-progress  progress bar on stderr (default: when stderr is a terminal)
+  -h, --help                  this help
+
+Every frame is written and flushed as soon as it is processed: when a video fails
+half-way, the frames before the failure are kept and the error is reported.
+exit status: 0 all inputs processed, 1 some input failed, 2 bad usage.
+)";
+
+constexpr OptionSpec kTrackOptions[] = {
+    {"--format", true}, {"--output", true}, {"--overlay", true},     {"--summary", true},
+    {"--smoothing", true}, {"--fps", true}, {"--jobs", true},        {"--progress", false},
+    {"--no-progress", false}, {"--help", false}, {"-h", false},
+};
+
+struct TrackSettings {
+  HandLandmarkerOptions landmarker;
+  TrackFormat format = TrackFormat::kJsonLines;
+  std::string output = "-";
+  std::string overlay;
+  std::string summary;
+  double fps = 30;
+  int jobs = 1;
+  bool progress = false;
+  std::vector<std::string> inputs;
+};
+
+const char* Extension(TrackFormat format) {
+  switch (format) {
+    case TrackFormat::kJsonLines: return ".jsonl";
+    case TrackFormat::kCsv: return ".csv";
+    case TrackFormat::kGolden: return ".json";
+  }
+  return ".out";
+}
+
+Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
+  TrackSettings settings;
+  HT_RETURN_IF_ERROR(ParseLandmarkerOptions(args, &settings.landmarker));
+  settings.landmarker.running_mode = RunningMode::kVideo;
+  if (auto format = args.Value("--format")) {
+    if (*format == "jsonl") settings.format = TrackFormat::kJsonLines;
+    else if (*format == "csv") settings.format = TrackFormat::kCsv;
+    else if (*format == "golden") settings.format = TrackFormat::kGolden;
+    else return InvalidArgumentError("--format must be jsonl, csv or golden, got '" + *format + "'");
+  }
+  if (auto smoothing = args.Value("--smoothing")) {
+    if (*smoothing != "on" && *smoothing != "off") {
+      return InvalidArgumentError("--smoothing must be on or off, got '" + *smoothing + "'");
+    }
+    settings.landmarker.smoothing = *smoothing == "on" ? SmoothingMode::kOn : SmoothingMode::kOff;
+  }
+  if (auto fps = args.Value("--fps")) {
+    char* end = nullptr;
+    settings.fps = std::strtod(fps->c_str(), &end);
+    if (fps->empty() || *end != '\0' || !(settings.fps > 0 && settings.fps <= 1000)) {
+      return InvalidArgumentError("--fps must be a number in (0, 1000], got '" + *fps + "'");
+    }
+  }
+  HT_RETURN_IF_ERROR(ReadOption(
+      args, "--jobs", [](const std::string& t) { return ParseIntOption("--jobs", t, 1, 64); }, &settings.jobs));
+  settings.output = args.Value("--output").value_or("-");
+  settings.overlay = args.Value("--overlay").value_or("");
+  settings.summary = args.Value("--summary").value_or("");
+  if (settings.output.empty()) return InvalidArgumentError("--output needs a file name (or - for stdout)");
+  if (args.Has("--overlay") && settings.overlay.empty()) return InvalidArgumentError("--overlay needs a path");
+  if (args.Has("--summary") && settings.summary.empty()) return InvalidArgumentError("--summary needs a path");
+  settings.progress = args.Has("--progress") || (!args.Has("--no-progress") && isatty(STDERR_FILENO));
+  settings.inputs = args.positional();
+  if (settings.inputs.empty()) {
+    return InvalidArgumentError("no videos given (usage: handtrack track [options] VIDEO_OR_FRAME_DIR...)");
+  }
+  return settings;
+}
+
+// PATH itself for one input; PATH/STEM.EXT for several (PATH is then a folder).
+std::string PathFor(const std::string& path, const std::string& input, size_t input_count, const char* ext) {
+  if (input_count == 1 || path == "-") return path;
+  std::string stem = std::filesystem::path(input).filename().string();
+  if (stem.empty()) stem = std::filesystem::path(input).parent_path().filename().string();
+  stem = std::filesystem::path(stem).stem().string();
+  return (std::filesystem::path(path) / (stem + ext)).string();
+}
+
+struct HandSummary {
+  std::string handedness;
+  int64_t frames = 0;
+  std::map<std::string, int64_t> gestures;
+  int64_t pinches = 0;
+  double stroke_length_px = 0;
+};
+
+struct VideoSummary {
+  std::string input;
+  std::string error;
+  int64_t frames = 0;
+  int64_t frames_with_hands = 0;
+  int64_t duration_ms = 0;
+  double processing_seconds = 0;
+  std::map<int, HandSummary> hands;
+
+  Json ToJson() const {
+    Json hands_json = Json::array();
+    int64_t pinches = 0;
+    double stroke = 0;
+    for (const auto& [id, h] : hands) {
+      Json histogram = Json::object();
+      for (const auto& [label, count] : h.gestures) histogram[label] = count;
+      hands_json.push_back({{"id", id},
+                            {"handedness", h.handedness},
+                            {"frames", h.frames},
+                            {"gestures", std::move(histogram)},
+                            {"pinch_count", h.pinches},
+                            {"stroke_length_px", std::round(h.stroke_length_px * 10) / 10}});
+      pinches += h.pinches;
+      stroke += h.stroke_length_px;
+    }
+    Json out = {{"input", input},
+                {"frames", frames},
+                {"duration_ms", duration_ms},
+                {"frames_with_hands", frames_with_hands},
+                {"pinch_count", pinches},
+                {"total_stroke_length_px", std::round(stroke * 10) / 10},
+                {"processing_fps",
+                 processing_seconds > 0 ? std::round(frames / processing_seconds * 10) / 10 : 0.0},
+                {"hands", std::move(hands_json)}};
+    if (!error.empty()) out["error"] = error;
+    return out;
+  }
+};
+
+// Per-hand state across frames: pinch hysteresis and the stroke drawn while pinching.
+struct HandTrackState {
+  PinchTracker pinch;
+  std::vector<PixelPoint> stroke;  // index fingertip while pinching (current stroke)
+  std::vector<std::vector<PixelPoint>> strokes;
+};
+
+OverlayColor IdColor(int id) {
+  static constexpr OverlayColor kColors[] = {{0, 200, 255}, {255, 160, 0}, {120, 230, 60},
+                                             {240, 80, 200}, {255, 240, 60}, {80, 120, 255}};
+  return kColors[static_cast<size_t>(id) % std::size(kColors)];
+}
+
+void DrawFrame(Image& canvas, const TrackedFrame& frame, const std::map<int, HandTrackState>& states) {
+  for (const auto& [id, state] : states) {
+    auto draw_stroke = [&](const std::vector<PixelPoint>& stroke) {
+      for (size_t i = 1; i < stroke.size(); ++i) DrawLine(canvas, stroke[i - 1], stroke[i], 3, IdColor(id));
+    };
+    for (const auto& stroke : state.strokes) draw_stroke(stroke);
+    draw_stroke(state.stroke);
+  }
+  for (const TrackedHand& tracked : frame.hands) {
+    std::vector<PixelPoint> points;
+    for (const NormalizedLandmark& p : tracked.hand->landmarks) {
+      points.push_back({p.x * canvas.width(), p.y * canvas.height()});
+    }
+    char label[96];
+    std::snprintf(label, sizeof(label), "#%d %s %s %d%s", tracked.hand->id, tracked.hand->handedness.label.c_str(),
+                  GestureName(tracked.gestures.gesture), tracked.gestures.finger_count,
+                  tracked.pinching ? " pinch" : "");
+    HandOverlayStyle style;
+    style.label_background = IdColor(tracked.hand->id);
+    DrawHand(canvas, points, label, style);
+  }
+}
+
+class ProgressBar {
+ public:
+  ProgressBar(bool enabled, std::string name, int64_t total) : enabled_(enabled), name_(std::move(name)), total_(total) {}
+  void Update(int64_t done, double seconds) {
+    if (!enabled_ || (done % 10 != 0 && done != total_)) return;
+    const double fps = seconds > 0 ? done / seconds : 0;
+    char line[256];
+    if (total_ > 0) {
+      const int width = 24;
+      const int filled = static_cast<int>(std::min<int64_t>(width, done * width / total_));
+      const double eta = fps > 0 ? std::max<double>(0, (total_ - done) / fps) : 0;
+      std::snprintf(line, sizeof(line), "\r%s [%s%s] %lld/%lld frames %.1f fps ETA %.1f s", name_.c_str(),
+                    std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(),
+                    static_cast<long long>(done), static_cast<long long>(total_), fps, eta);
+    } else {
+      std::snprintf(line, sizeof(line), "\r%s %lld frames %.1f fps", name_.c_str(), static_cast<long long>(done), fps);
+    }
+    std::fputs(line, stderr);
+  }
+  void Finish() {
+    if (enabled_) std::fputs("\n", stderr);
+  }
+
+ private:
+  bool enabled_;
+  std::string name_;
+  int64_t total_;
+};
+
+// Tracks one input to the end (or to its first error), writing as it goes.
+VideoSummary TrackOne(const std::string& input, const TrackSettings& settings, int threads, bool progress,
+                      std::mutex* stdout_mutex) {
+  VideoSummary summary;
+  summary.input = input;
+  const auto start = std::chrono::steady_clock::now();
+  auto fail = [&](const Status& status) {
+    summary.error = status.message();
+    std::lock_guard lock(*stdout_mutex);
+    std::cerr << "handtrack: " << status.message() << "\n";
+  };
+  std::error_code ec;
+  VideoReaderOptions reader_options;
+  auto reader = std::filesystem::is_directory(input, ec) ? VideoReader::OpenFrameDirectory(input, settings.fps)
+                                                         : VideoReader::Open(input, reader_options);
+  if (!reader.ok()) {
+    fail(reader.status());
+    return summary;
+  }
+  const VideoInfo& info = (*reader)->info();
+  HandLandmarkerOptions options = settings.landmarker;
+  options.model.num_threads = threads;
+  auto landmarker = HandLandmarker::Create(options);
+  if (!landmarker.ok()) {
+    fail(landmarker.status());
+    return summary;
+  }
+  const size_t n = settings.inputs.size();
+  const std::string output_path = PathFor(settings.output, input, n, Extension(settings.format));
+  auto sink = OpenTrackSink(settings.format, output_path, input, LandmarkerHeaderJson(options), stdout_mutex);
+  if (!sink.ok()) {
+    fail(sink.status());
+    return summary;
+  }
+  std::unique_ptr<VideoWriter> overlay;
+  if (!settings.overlay.empty()) {
+    auto writer = VideoWriter::Open(PathFor(settings.overlay, input, n, ".mp4"), info.width, info.height,
+                                    info.fps > 0 ? info.fps : settings.fps);
+    if (!writer.ok()) {
+      fail(writer.status());
+      return summary;
+    }
+    overlay = std::move(writer).value();
+  }
+
+  std::map<int, HandTrackState> states;
+  ProgressBar bar(progress, std::filesystem::path(input).filename().string(), info.frame_count);
+  VideoFrame frame;
+  while (true) {
+    Result<bool> got = (*reader)->ReadFrame(&frame);
+    if (!got.ok()) {
+      fail(got.status());
+      break;
+    }
+    if (!*got) break;
+    auto result = (*landmarker)->DetectForVideo(frame.image.view(), frame.timestamp_ms);
+    if (!result.ok()) {
+      fail(result.status().WithPrefix("failed to track frame " + std::to_string(frame.index) + " of " + input));
+      break;
+    }
+    TrackedFrame tracked{frame.index, frame.timestamp_ms, frame.image.width(), frame.image.height(), {}};
+    std::map<int, HandTrackState> alive;
+    for (const HandResult& hand : result->hands) {
+      TrackedHand t;
+      t.hand = &hand;
+      t.gestures = ComputeGestures(hand, tracked.width, tracked.height);
+      HandTrackState state = states.count(hand.id) ? std::move(states[hand.id]) : HandTrackState{};
+      t.pinch_event = state.pinch.Update(t.gestures, frame.timestamp_ms).type;
+      t.pinching = state.pinch.pinching();
+      const PixelPoint tip{hand.landmarks[8].x * tracked.width, hand.landmarks[8].y * tracked.height};
+      HandSummary& hs = summary.hands[hand.id];
+      hs.handedness = hand.handedness.label;
+      ++hs.frames;
+      ++hs.gestures[GestureName(t.gestures.gesture)];
+      if (t.pinch_event == PinchEventType::kStart) ++hs.pinches;
+      if (t.pinching) {
+        if (!state.stroke.empty()) {
+          hs.stroke_length_px += std::hypot(tip.x - state.stroke.back().x, tip.y - state.stroke.back().y);
+        }
+        state.stroke.push_back(tip);
+      } else if (!state.stroke.empty()) {
+        state.strokes.push_back(std::move(state.stroke));
+        state.stroke.clear();
+      }
+      alive[hand.id] = std::move(state);
+      tracked.hands.push_back(t);
+    }
+    states = std::move(alive);  // a lost hand's pinch ends with it; its strokes fade from the overlay
+    if (Status written = (*sink)->Write(tracked); !written.ok()) {
+      fail(written);
+      break;
+    }
+    if (overlay) {
+      DrawFrame(frame.image, tracked, states);
+      if (Status written = overlay->WriteFrame(frame.image.view()); !written.ok()) {
+        fail(written);
+        break;
+      }
+    }
+    ++summary.frames;
+    summary.frames_with_hands += !tracked.hands.empty();
+    summary.duration_ms = frame.timestamp_ms;
+    bar.Update(summary.frames, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  bar.Finish();
+  if (Status finished = (*sink)->Finish(); !finished.ok() && summary.error.empty()) fail(finished);
+  if (overlay) {
+    if (Status closed = overlay->Close(); !closed.ok() && summary.error.empty()) fail(closed);
+  }
+  if (summary.frames > 0 && info.fps > 0) summary.duration_ms += static_cast<int64_t>(1000.0 / info.fps);
+  summary.processing_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace
+
+int RunTrack(std::span<const std::string> arguments) {
+  std::vector<OptionSpec> specs(LandmarkerOptionSpecs().begin(), LandmarkerOptionSpecs().end());
+  specs.insert(specs.end(), std::begin(kTrackOptions), std::end(kTrackOptions));
+  auto args = ParseArgs(arguments, specs, "track");
+  if (!args.ok()) return Fail(args.status().message(), kExitUsage);
+  if (args->Has("--help") || args->Has("-h")) {
+    std::cout << kHelp;
+    return kExitOk;
+  }
+  auto settings = ParseSettings(*args);
+  if (!settings.ok()) return Fail(settings.status().message(), kExitUsage);
+  const size_t n = settings->inputs.size();
+  if (n > 1 && settings->output == "-" && settings->format != TrackFormat::kJsonLines) {
+    return Fail("--format csv or golden with several inputs needs --output FOLDER", kExitUsage);
+  }
+  for (const std::string* folder : {&settings->output, &settings->overlay}) {
+    if (n > 1 && !folder->empty() && *folder != "-") {
+      std::error_code ec;
+      std::filesystem::create_directories(*folder, ec);
+      if (ec) return Fail("failed to create folder " + *folder + ": " + ec.message(), kExitFailed);
+    }
+  }
+
+  // Jobs share the thread budget: never more inference threads than --threads in all.
+  const int jobs = std::min<int>(settings->jobs, static_cast<int>(n));
+  const int threads_per_job = std::max(1, settings->landmarker.model.num_threads / jobs);
+  std::vector<VideoSummary> summaries(n);
+  std::atomic<size_t> next{0};
+  std::mutex stdout_mutex;
+  auto worker = [&] {
+    for (size_t i = next++; i < n; i = next++) {
+      summaries[i] = TrackOne(settings->inputs[i], *settings, threads_per_job, settings->progress && jobs == 1,
+                              &stdout_mutex);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 1; j < jobs; ++j) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+
+  bool any_failed = false;
+  Json all = Json::array();
+  for (const VideoSummary& s : summaries) {
+    any_failed |= !s.error.empty();
+    all.push_back(s.ToJson());
+  }
+  if (!settings->summary.empty()) {
+    std::ofstream out(settings->summary, std::ios::trunc);
+    out << (n == 1 ? all[0] : Json{{"videos", all}}).dump(1) << "\n";
+    if (!out) return Fail("failed to write summary " + settings->summary, kExitFailed);
+  }
+  return any_failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace handtrack::cli
