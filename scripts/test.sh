@@ -79,8 +79,9 @@ note "2/3 ASan+UBSan build and the untrusted-input tests ($BUILD-asan/)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
+# The CUDA backend is compiled and its tests run by the Release stage; nvcc takes no host sanitizers.
 cmake -S . -B "$BUILD-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHANDTRACK_SANITIZE=address,undefined \
-  -DHANDTRACK_BUILD_TESTS=ON -DHANDTRACK_BUILD_BENCH=OFF >"$LOGS/configure-asan.log" 2>&1 &&
+  -DHANDTRACK_WITH_CUDA=OFF -DHANDTRACK_BUILD_TESTS=ON -DHANDTRACK_BUILD_BENCH=OFF >"$LOGS/configure-asan.log" 2>&1 &&
   cmake --build "$BUILD-asan" -j"$JOBS" || status=$?
 if [ "$status" -ne 0 ]; then
   tail -n 30 "$LOGS/configure-asan.log"
@@ -100,7 +101,7 @@ else
   status=0
   CC=clang CXX=clang++ cmake -S . -B "$BUILD-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHANDTRACK_FUZZ=ON \
     -DHANDTRACK_SANITIZE=address,undefined -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link \
-    -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -DHANDTRACK_BUILD_TESTS=OFF -DHANDTRACK_BUILD_BENCH=OFF \
+    -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -DHANDTRACK_WITH_CUDA=OFF -DHANDTRACK_BUILD_TESTS=OFF -DHANDTRACK_BUILD_BENCH=OFF \
     >"$LOGS/configure-fuzz.log" 2>&1 || status=$?
   targets=()
   if [ "$status" -eq 0 ]; then
