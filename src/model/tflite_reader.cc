@@ -483,9 +483,8 @@ Result<Graph> ReadTfliteFile(const std::string& path) {
   }
   Result<Graph> graph = ReadTflite(bytes, fs_path.stem().string());
   if (!graph.ok()) {
-    const std::string& m = graph.status().message();
     // Name the file, not only the model, so the user knows which copy is broken.
-    return Status(graph.status().code(), m + " [" + path + "]");
+    return graph.status().WithPrefix("failed to load model " + path);
   }
   return graph;
 }
