@@ -31,6 +31,7 @@ namespace handtrack::testing {
 namespace {
 
 using backend::Backend;
+using backend::BackendOptions;
 using backend::CompiledSegment;
 using backend::HostTensors;
 using backend::SegmentSpec;
@@ -108,14 +109,14 @@ Tensors RunReference(const model::Graph& graph, const Tensors& inputs) {
   return outputs.ok() ? *outputs : Tensors{};
 }
 
-// Within 1e-4 of the largest reference magnitude, every element (NaN never passes).
-void ExpectClose(const Tensors& got, const Tensors& expected, const std::string& what) {
+// Within `relative` (1e-4) of the largest reference magnitude, every element (NaN never passes).
+void ExpectClose(const Tensors& got, const Tensors& expected, const std::string& what, float relative = 1e-4f) {
   ASSERT_EQ(got.size(), expected.size()) << what;
   for (size_t i = 0; i < got.size(); ++i) {
     ASSERT_EQ(got[i].size(), expected[i].size()) << what << " output " << i;
     float scale = 0;
     for (float v : expected[i]) scale = std::max(scale, std::fabs(v));
-    const float tolerance = 1e-4f * std::max(scale, 1e-6f);
+    const float tolerance = relative * std::max(scale, 1e-6f);
     size_t bad = 0, first_bad = 0;
     for (size_t j = 0; j < got[i].size(); ++j) {
       if (!(std::fabs(got[i][j] - expected[i][j]) <= tolerance)) {
@@ -334,6 +335,28 @@ TEST_P(CudaOpTest, MatchesTheReferenceBackend) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllOps, CudaOpTest, ::testing::ValuesIn(AllOpCases()),
+                         [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
+
+class CudaOpFp16Test : public ::testing::TestWithParam<OpCase> {};
+
+// fp16 storage (inputs, weights, outputs rounded to half), float accumulation:
+// within 1e-2 of the largest reference magnitude.
+TEST_P(CudaOpFp16Test, MatchesTheReferenceBackend) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const OpCase& c = GetParam();
+  BackendOptions options;
+  options.precision = Precision::kFp16;
+  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
+  ASSERT_TRUE(segment.ok()) << segment.status().message();
+  for (uint32_t seed : {7u, 8u}) {
+    const Tensors inputs = RandomInputs(c.graph, seed, c.input_range);
+    Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ExpectClose(*got, RunReference(c.graph, inputs), c.name + " fp16 seed " + std::to_string(seed), 1e-2f);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllOpsFp16, CudaOpFp16Test, ::testing::ValuesIn(AllOpCases()),
                          [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
 
 TEST(CudaBackendTest, RunsMultiNodeSegmentsWithSharedArenaMemory) {

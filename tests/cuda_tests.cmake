@@ -20,3 +20,14 @@ if(HANDTRACK_HAVE_CUDA)
   add_executable(cuda_model_timing ${CMAKE_CURRENT_LIST_DIR}/cuda_model_timing.cc)
   target_link_libraries(cuda_model_timing PRIVATE handtrack)
 endif()
+
+if(HANDTRACK_HAVE_CUDA)
+  # Not tests: `handtrack detect` for the GPU machine, which lacks the image
+  # libraries. raw_image_pack (here) decodes photos to PPM with handtrack's own
+  # decoders; cuda_image_detect (there, only libhandtrack) runs HandLandmarker
+  # on them and writes the golden JSON schema (scripts/device/cuda_check.sh).
+  add_executable(raw_image_pack ${CMAKE_CURRENT_LIST_DIR}/raw_image_pack.cc)
+  target_link_libraries(raw_image_pack PRIVATE handtrack_io)
+  add_executable(cuda_image_detect ${CMAKE_CURRENT_LIST_DIR}/cuda_image_detect.cc)
+  target_link_libraries(cuda_image_detect PRIVATE handtrack)
+endif()

@@ -45,6 +45,30 @@ TEST(RuntimeTest, ReferencePlanIsOneSegment) {
   EXPECT_NE(plan.find("reference"), std::string::npos) << plan;
 }
 
+// CPU backends run fp32 when asked for fp16, say so in the plan, and give the fp32 results.
+TEST(RuntimeTest, Fp16OnReferenceRunsFp32WithANote) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  ModelRunner::Options options;
+  options.delegate = Delegate::kReference;
+  options.precision = Precision::kFp16;
+  auto half = ModelRunner::Create(testing::ModelPath("hand_landmark_lite"), options);
+  ASSERT_TRUE(half.ok()) << half.status().message();
+  const std::string plan = (*half)->DescribePlan();
+  EXPECT_NE(plan.find("reference runs fp32: precision fp16 is honoured by the cuda backend only"), std::string::npos)
+      << plan;
+  auto full = ModelRunner::Create(testing::ModelPath("hand_landmark_lite"), Delegate::kReference, 1);
+  ASSERT_TRUE(full.ok()) << full.status().message();
+  EXPECT_EQ((*full)->DescribePlan().find("runs fp32"), std::string::npos);
+  EXPECT_EQ(RunWithSeededInput(**half), RunWithSeededInput(**full));
+}
+
+TEST(RuntimeTest, ParsesPrecision) {
+  EXPECT_EQ(*ParsePrecision("fp16"), Precision::kFp16);
+  EXPECT_EQ(*ParsePrecision("fp32"), Precision::kFp32);
+  EXPECT_FALSE(ParsePrecision("bf16").ok());
+  EXPECT_STREQ(PrecisionName(Precision::kFp16), "fp16");
+}
+
 TEST(RuntimeTest, AutoPrefersXnnpackAndExplainsFallbacks) {
   HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
   if (!Available("xnnpack")) GTEST_SKIP() << "xnnpack not available";

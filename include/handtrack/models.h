@@ -33,6 +33,17 @@ const char* DelegateName(Delegate delegate);
 // Parses a delegate name; InvalidArgument for anything else.
 Result<Delegate> ParseDelegate(const std::string& name);
 
+// Arithmetic precision of inference. kFp16: half-precision storage of weights
+// and activations with float32 accumulation, honoured by the cuda backend
+// (weights converted once, at compile); the CPU backends run float32 and say
+// so in DescribePlan(). Inputs and outputs stay float32 either way.
+enum class Precision { kFp32, kFp16 };
+
+// "fp32", "fp16".
+const char* PrecisionName(Precision precision);
+// Parses a precision name; InvalidArgument for anything else.
+Result<Precision> ParsePrecision(const std::string& name);
+
 struct ModelOptions {
   ModelVariant variant = ModelVariant::kFull;
   // Folder holding the .tflite files. Empty: $HANDTRACK_MODELS, else
@@ -40,6 +51,7 @@ struct ModelOptions {
   std::string model_dir;
   Delegate delegate = Delegate::kAuto;
   int num_threads = 1;  // CPU threads for inference (>= 1)
+  Precision precision = Precision::kFp32;
 };
 
 // The folder the options point at, after the fallbacks above.
@@ -62,9 +74,17 @@ std::vector<BackendInfo> ListBackends();
 // Runs one model on float32 inputs; used by benchmarks and tests.
 class ModelRunner {
  public:
-  // Loads and verifies `path`, plans it with `delegate` and `num_threads`.
+  // Loads and verifies `path`, plans it with `delegate` and `num_threads`
+  // (fp32, batch 1).
   static Result<std::unique_ptr<ModelRunner>> Create(const std::string& path, Delegate delegate,
                                                      int num_threads);
+
+  struct Options {
+    Delegate delegate = Delegate::kAuto;
+    int num_threads = 1;
+    Precision precision = Precision::kFp32;
+  };
+  static Result<std::unique_ptr<ModelRunner>> Create(const std::string& path, const Options& options);
   ~ModelRunner();
   ModelRunner(const ModelRunner&) = delete;
   ModelRunner& operator=(const ModelRunner&) = delete;

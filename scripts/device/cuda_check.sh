@@ -9,6 +9,13 @@
 #   scripts/device/cuda_check.sh bundle   # here: build build-cuda, fill build-cuda/bundle and .models
 #   run tool: command "bash scripts/device/cuda_check.sh run",
 #             carry [".models", "build-cuda/bundle"], timeout_s 600
+#   scripts/device/cuda_check.sh compare DIR   # here, on what came back: compare.py on DIR/detect_*.json
+#
+# `bundle` also decodes the shared photos with handtrack's own decoders into
+# .models/images/*.ppm (raw_image_pack), and `run` runs HandLandmarker on them
+# there (cuda_image_detect: IMAGE mode, num_hands 2, delegate cuda, fp32 and
+# fp16), writing detect_<precision>.json in the golden schema, and times whole
+# Detect calls on count_one_index_up_webcam_01.jpg.
 #
 # The bundled binaries need only libc and libstdc++ (gtest and cudart are
 # linked statically); the timings come from tests/cuda_model_timing.cc, as the
@@ -25,15 +32,23 @@ bundle() {
   local build=$ROOT/build-cuda
   # No XNNPACK: the device machine lacks libxnnpack, and the CPU backends are not what is measured there.
   cmake -S "$ROOT" -B "$build" -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_BUILD_BENCH=OFF >/dev/null
-  local binaries=(cuda_backend_test golden_tensors_test runtime_test cuda_model_timing)
-  cmake --build "$build" -j2 --target "${binaries[@]}"
+  local binaries=(cuda_backend_test golden_tensors_test runtime_test cuda_model_timing cuda_image_detect)
+  cmake --build "$build" -j2 --target "${binaries[@]}" raw_image_pack
   rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/bin"
   for binary in "${binaries[@]}"; do
     cp "$(find "$build" -maxdepth 2 -type f -name "$binary" | head -1)" "$BUNDLE/bin/"
+    strip "$BUNDLE/bin/$binary"  # the carry limit is 64 MiB in all
   done
   mkdir -p .models/shared/golden/tensors
   cp "${HANDTRACK_MODELS:-$HOME/.cache/handtrack/models}"/*.tflite .models/
   cp "${HANDTRACK_SHARED:-$ROOT/../shared}"/golden/tensors/*.tdmp .models/shared/golden/tensors/
+  # The PyTorch peer (../shared/peers), timed in the same call for a side-by-side table.
+  mkdir -p .models/peers && cp "${HANDTRACK_SHARED:-$ROOT/../shared}"/peers/{tflite2torch,tflite_fb}.py .models/peers/
+  rm -rf .models/images
+  "$(find "$build" -maxdepth 2 -type f -name raw_image_pack | head -1)" .models/images \
+    "${HANDTRACK_SHARED:-$ROOT/../shared}"/data/hands/images/*
+  # The carry limit is 64 MiB in all: the photos travel compressed.
+  tar -C .models -czf .models/images.tar.gz images && rm -rf .models/images
   du -sh "$BUNDLE" .models
 }
 
@@ -71,9 +86,24 @@ run() {
   step timing_fused 90 "$bin/cuda_model_timing" --warmup 100 --iters 3000
   HANDTRACK_CUDA_FUSION=0 step timing_unfused 90 "$bin/cuda_model_timing" --warmup 100 --iters 3000
   step timing_fused_repeat 90 "$bin/cuda_model_timing" --warmup 100 --iters 3000
+  # The photos through the whole pipeline, for compare.py (run here afterwards), and
+  # whole Detect calls on a 640x480 one-hand photo, batch 1.
+  tar -C "$ROOT/.models" -xzf "$ROOT/.models/images.tar.gz"
+  local precision
+  for precision in fp32 fp16; do
+    step "detect_$precision" 120 "$bin/cuda_image_detect" --images "$ROOT/.models/images" \
+      --output "$OUT/detect_$precision.json" --delegate cuda --precision "$precision" --num-hands 2 \
+      --time "$ROOT/.models/images/count_one_index_up_webcam_01.jpg.ppm" --warmup 100 --iters 2000
+  done
   # Out-of-bounds and uninitialized accesses of every kernel; shared-memory races of the GEMM.
+  # PyTorch (cuDNN, channels-last, CUDA graphs) on the same GPU, frames per second.
+  local model
+  for model in hand_landmark_full palm_detection_full; do
+    step "torch_$model" 120 python3 "$ROOT/.models/peers/tflite2torch.py" bench "$ROOT/.models/$model.tflite" \
+      --batch 1,32,256 --dtype fp32,fp16 --channels-last --cuda-graphs
+  done
   step memcheck 100 compute-sanitizer --tool memcheck --leak-check no --error-exitcode 9 \
-    "$bin/cuda_backend_test" --gtest_brief=1 --gtest_filter='AllOps/*:HandModels/*:CudaBackendTest.*'
+    "$bin/cuda_backend_test" --gtest_brief=1 --gtest_filter='AllOps/*:AllOpsFp16/*:HandModels/*:CudaBackendTest.*'
   step racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 9 "$bin/cuda_backend_test" \
     --gtest_brief=1 --gtest_filter='CudaBackendTest.FusedBlocks*:AllOps/*fully_connected*:AllOps/*conv2d_1x1*'
   # Per-kernel GPU time at the clocks and caches the runs see (one run of each model, in launch order).
@@ -85,9 +115,11 @@ run() {
   grep -h -E "ERROR SUMMARY" "$OUT"/memcheck.log "$OUT"/racecheck.log
   echo "== timing (ms)"
   cat "$OUT"/timing_fused.log "$OUT"/timing_unfused.log "$OUT"/timing_fused_repeat.log
+  grep -h "^detect " "$OUT"/detect_*.log
+  cat "$OUT"/torch_*.log
   echo "== summary"
   printf '%s\n' "${SUMMARY[@]}"
-  # At most 8 files come back: one with every log but the profiler's, and the profiler's.
+  # At most 8 files come back: one with every log but the profiler's, the profiler's, the detect JSONs.
   local log
   for log in "$OUT"/*.log; do
     [[ $log == */ncu.log ]] && continue
@@ -97,11 +129,25 @@ run() {
   done >"$OUT/logs.txt"
 }
 
+# compare DIR: the core issue's bounds on each detect_<precision>.json that came back.
+compare() {
+  local shared=${HANDTRACK_SHARED:-$ROOT/../shared} json rc=0
+  for json in "$1"/detect_*.json; do
+    echo "== $(basename "$json")"
+    python3 "$shared/tools/compare.py" "$shared/golden/images/tasks_full.json" "$json" \
+      --require 'count_agreement>=0.95' --require 'recall>=0.97' --require 'precision>=0.97' \
+      --require 'ne_median<=0.01' --require 'ne_p90<=0.03' --require 'handedness_agreement>=0.97' \
+      --require 'world_err_median_mm<=3' || rc=1
+  done
+  return $rc
+}
+
 case "${1:-}" in
   bundle) bundle ;;
   run) run ;;
+  compare) compare "$2" ;;
   *)
-    echo "usage: $0 bundle|run" >&2
+    echo "usage: $0 bundle|run|compare DIR" >&2
     exit 2
     ;;
 esac

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "handtrack/models.h"
 #include "handtrack/status.h"
 #include "model/graph.h"
 
@@ -36,6 +37,10 @@ struct SegmentSpec {
 
 struct BackendOptions {
   int num_threads = 1;
+  // kFp16: a backend that honours it (cuda) stores weights and activations as
+  // half floats; the others run float32 (the runtime notes it in the plan).
+  // Segment inputs and outputs in HostTensors are float32 either way.
+  Precision precision = Precision::kFp32;
 };
 
 class CompiledSegment {
@@ -58,6 +63,9 @@ class Backend {
   // OK when this backend can run the node as given (dtype, shapes,
   // attributes); otherwise Unsupported with a reason naming what is missing.
   virtual Status Supports(const model::Graph& graph, int node_index) const = 0;
+
+  // Whether Compile honours BackendOptions::precision (else it runs float32).
+  virtual bool HonoursPrecision(Precision precision) const { return precision == Precision::kFp32; }
 
   // Prepares a segment of supported nodes. The graph outlives the segment.
   virtual Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph,

@@ -34,17 +34,19 @@ const char* BackendNameOf(Delegate delegate) { return DelegateName(delegate); }
 
 }  // namespace
 
-Interpreter::Interpreter(std::shared_ptr<const model::Graph> graph, Delegate delegate, int num_threads)
-    : graph_(std::move(graph)), delegate_(delegate), num_threads_(num_threads) {}
+Interpreter::Interpreter(std::shared_ptr<const model::Graph> graph, Delegate delegate, int num_threads,
+                         Precision precision)
+    : graph_(std::move(graph)), delegate_(delegate), num_threads_(num_threads), precision_(precision) {}
 
 Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::shared_ptr<const model::Graph> graph,
-                                                         Delegate delegate, int num_threads) {
+                                                         Delegate delegate, int num_threads,
+                                                         Precision precision) {
   if (graph == nullptr) return InvalidArgumentError("failed to create interpreter: no graph");
   if (num_threads < 1 || num_threads > 256) {
     return InvalidArgumentError("failed to create interpreter: num_threads " + std::to_string(num_threads) +
                                 " is not in [1, 256]");
   }
-  std::unique_ptr<Interpreter> interpreter(new Interpreter(std::move(graph), delegate, num_threads));
+  std::unique_ptr<Interpreter> interpreter(new Interpreter(std::move(graph), delegate, num_threads, precision));
   const std::string wanted = BackendNameOf(delegate);
   bool found = false;
   for (auto& backend : backend::CreateAllBackends()) {
@@ -153,6 +155,7 @@ Status Interpreter::Plan() {
 Status Interpreter::CompilePlan() {
   backend::BackendOptions options;
   options.num_threads = num_threads_;
+  options.precision = precision_;
   for (const PlanSegment& segment : plan_) {
     backend::Backend* backend = nullptr;
     for (auto& candidate : candidates_) {
@@ -164,6 +167,11 @@ Status Interpreter::CompilePlan() {
             : backend->Compile(*graph_, segment.spec, options);
     if (!compiled.ok()) return FallBack(segment.backend, compiled.status());
     compiled_.push_back(std::move(compiled).value());
+    if (!backend->HonoursPrecision(precision_)) {
+      const std::string note = segment.backend + " runs fp32: precision " + PrecisionName(precision_) +
+                               " is honoured by the cuda backend only";
+      if (std::find(notes_.begin(), notes_.end(), note) == notes_.end()) notes_.push_back(note);
+    }
   }
   return Status::Ok();
 }
@@ -213,7 +221,7 @@ std::string Interpreter::BackendSummary() const {
 std::string Interpreter::DescribePlan() const {
   const model::Graph& g = *graph_;
   std::string out = g.name + ": " + std::to_string(g.nodes.size()) + " nodes in " + std::to_string(plan_.size()) +
-                    " segment(s), " + std::to_string(num_threads_) + " thread(s)\n";
+                    " segment(s), " + std::to_string(num_threads_) + " thread(s), " + PrecisionName(precision_) + "\n";
   for (const PlanSegment& segment : plan_) {
     const auto& nodes = segment.spec.nodes;
     out += "  " + segment.backend + ": " + std::to_string(nodes.size()) + " node(s), " +

@@ -35,8 +35,10 @@ class Interpreter {
  public:
   // `graph` is shared so that several interpreters (e.g. one per thread) can
   // run one loaded model.
+  // `precision` goes to the backends (BackendOptions); those that run float32
+  // instead are named in the plan's notes.
   static Result<std::unique_ptr<Interpreter>> Create(std::shared_ptr<const model::Graph> graph, Delegate delegate,
-                                                     int num_threads);
+                                                     int num_threads, Precision precision = Precision::kFp32);
 
   const model::Graph& graph() const { return *graph_; }
   int num_inputs() const { return static_cast<int>(graph_->inputs.size()); }
@@ -52,7 +54,7 @@ class Interpreter {
   std::string DescribePlan() const;
 
  private:
-  Interpreter(std::shared_ptr<const model::Graph> graph, Delegate delegate, int num_threads);
+  Interpreter(std::shared_ptr<const model::Graph> graph, Delegate delegate, int num_threads, Precision precision);
   Status Plan();
   Status CompilePlan();
   Status RunPlan();
@@ -63,6 +65,7 @@ class Interpreter {
   std::shared_ptr<const model::Graph> graph_;
   Delegate delegate_;
   int num_threads_;
+  Precision precision_;
   std::vector<std::unique_ptr<backend::Backend>> candidates_;
   std::vector<std::string> notes_;  // why backends were skipped or dropped
   std::vector<std::string> node_fallback_reasons_;  // per node: why earlier candidates declined it

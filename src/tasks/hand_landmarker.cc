@@ -70,7 +70,7 @@ Result<std::unique_ptr<runtime::Interpreter>> LoadModel(const HandLandmarkerOpti
   }
   HT_ASSIGN_OR_RETURN(model::Graph graph, model::ReadTfliteFile(path));
   return runtime::Interpreter::Create(std::make_shared<const model::Graph>(std::move(graph)), o.model.delegate,
-                                      o.model.num_threads);
+                                      o.model.num_threads, o.model.precision);
 }
 
 }  // namespace

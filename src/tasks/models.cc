@@ -26,6 +26,15 @@ Result<Delegate> ParseDelegate(const std::string& name) {
   return InvalidArgumentError("failed to parse delegate '" + name + "': expected auto, cuda, xnnpack or reference");
 }
 
+const char* PrecisionName(Precision precision) { return precision == Precision::kFp16 ? "fp16" : "fp32"; }
+
+Result<Precision> ParsePrecision(const std::string& name) {
+  for (Precision p : {Precision::kFp32, Precision::kFp16}) {
+    if (name == PrecisionName(p)) return p;
+  }
+  return InvalidArgumentError("failed to parse precision '" + name + "': expected fp32 or fp16");
+}
+
 std::string ResolveModelDir(const std::string& model_dir) {
   if (!model_dir.empty()) return model_dir;
   if (const char* env = std::getenv("HANDTRACK_MODELS"); env != nullptr && *env != '\0') return env;
@@ -71,11 +80,18 @@ ModelRunner::~ModelRunner() = default;
 
 Result<std::unique_ptr<ModelRunner>> ModelRunner::Create(const std::string& path, Delegate delegate,
                                                          int num_threads) {
+  Options options;
+  options.delegate = delegate;
+  options.num_threads = num_threads;
+  return Create(path, options);
+}
+
+Result<std::unique_ptr<ModelRunner>> ModelRunner::Create(const std::string& path, const Options& options) {
   HT_ASSIGN_OR_RETURN(model::Graph graph, model::ReadTfliteFile(path));
   auto impl = std::make_unique<Impl>();
   HT_ASSIGN_OR_RETURN(impl->interpreter, runtime::Interpreter::Create(
-                                             std::make_shared<const model::Graph>(std::move(graph)), delegate,
-                                             num_threads));
+                                             std::make_shared<const model::Graph>(std::move(graph)),
+                                             options.delegate, options.num_threads, options.precision));
   return std::unique_ptr<ModelRunner>(new ModelRunner(std::move(impl)));
 }
 

@@ -30,22 +30,25 @@ detection only. Prints the median and the minimum in milliseconds.
 
 options:
   --delegate auto|cuda|xnnpack|reference   only this backend (default: every available one)
+  --precision fp32|fp16[,...]              precisions to time, comma-separated (default fp32;
+                                           fp16 is honoured by cuda, the CPU backends run fp32)
   --threads N                              CPU threads, 1 to 64 (default 1)
   --iters N                                timed runs per row, 1 to 100000 (default 30)
   --warmup N                               untimed runs first, 0 to 10000 (default 5)
   --models DIR                             folder of the .tflite models
   --json                                   print one JSON array of rows {"what", "backend",
-                                           "threads", "median_ms", "min_ms"}
+                                           "precision", "threads", "median_ms", "min_ms"}
   -h, --help                               this help
 )";
 
 constexpr OptionSpec kOptions[] = {
-    {"--delegate", true}, {"--threads", true}, {"--iters", true}, {"--warmup", true},
+    {"--delegate", true}, {"--precision", true}, {"--threads", true}, {"--iters", true}, {"--warmup", true},
     {"--models", true},   {"--json", false},   {"--help", false}, {"-h", false},
 };
 
 struct BenchSettings {
   std::vector<Delegate> delegates;
+  std::vector<Precision> precisions;
   int threads = 1;
   int iters = 30;
   int warmup = 5;
@@ -57,6 +60,7 @@ struct BenchSettings {
 struct Row {
   std::string what;
   std::string backend;
+  std::string precision = "fp32";
   int threads = 1;
   double median_ms = 0;
   double min_ms = 0;
@@ -79,10 +83,14 @@ Result<Row> Time(const BenchSettings& settings, const std::function<Status()>& s
   return row;
 }
 
-Result<Row> BenchModel(const BenchSettings& settings, Delegate delegate, const std::string& model_name) {
+Result<Row> BenchModel(const BenchSettings& settings, Delegate delegate, Precision precision,
+                       const std::string& model_name) {
   const std::string path = ResolveModelDir(settings.model_dir) + "/" + model_name + ".tflite";
-  HT_ASSIGN_OR_RETURN(std::unique_ptr<ModelRunner> runner,
-                      ModelRunner::Create(path, delegate, settings.threads));
+  ModelRunner::Options options;
+  options.delegate = delegate;
+  options.num_threads = settings.threads;
+  options.precision = precision;
+  HT_ASSIGN_OR_RETURN(std::unique_ptr<ModelRunner> runner, ModelRunner::Create(path, options));
   std::mt19937 random(1);
   std::uniform_real_distribution<float> unit(0.0f, 1.0f);
   for (int i = 0; i < runner->num_inputs(); ++i) {
@@ -91,12 +99,14 @@ Result<Row> BenchModel(const BenchSettings& settings, Delegate delegate, const s
   return Time(settings, [&] { return runner->Run(); });
 }
 
-Result<Row> BenchDetect(const BenchSettings& settings, Delegate delegate, const Image& image) {
+Result<Row> BenchDetect(const BenchSettings& settings, Delegate delegate, Precision precision,
+                        const Image& image) {
   HandLandmarkerOptions options;
   options.num_hands = 2;
   options.model.model_dir = settings.model_dir;
   options.model.delegate = delegate;
   options.model.num_threads = settings.threads;
+  options.model.precision = precision;
   HT_ASSIGN_OR_RETURN(std::unique_ptr<HandLandmarker> landmarker, HandLandmarker::Create(options));
   return Time(settings, [&]() -> Status { return landmarker->Detect(image.view()).status(); });
 }
@@ -115,6 +125,18 @@ Image SyntheticImage() {
   return image;
 }
 
+// "fp32,fp16" -> {"fp32", "fp16"}.
+std::vector<std::string> Split(const std::string& list) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = list.find(',', start);
+    items.push_back(list.substr(start, comma - start));
+    if (comma == std::string::npos) return items;
+    start = comma + 1;
+  }
+}
+
 Result<BenchSettings> ParseSettings(const ParsedArgs& args) {
   BenchSettings settings;
   auto int_option = [](std::string_view name, int min, int max) {
@@ -127,6 +149,10 @@ Result<BenchSettings> ParseSettings(const ParsedArgs& args) {
   settings.json = args.Has("--json");
   if (args.positional().size() > 1) return InvalidArgumentError("bench takes at most one IMAGE");
   if (!args.positional().empty()) settings.image_path = args.positional()[0];
+  for (const std::string& name : Split(args.Value("--precision").value_or("fp32"))) {
+    HT_ASSIGN_OR_RETURN(Precision precision, ParsePrecisionOption(name));
+    settings.precisions.push_back(precision);
+  }
   if (auto name = args.Value("--delegate")) {
     HT_ASSIGN_OR_RETURN(Delegate delegate, ParseDelegateOption(*name));
     settings.delegates.push_back(delegate);
@@ -135,10 +161,11 @@ Result<BenchSettings> ParseSettings(const ParsedArgs& args) {
 }
 
 void PrintTable(const std::vector<Row>& rows) {
-  std::printf("%-22s %-10s %7s %10s %10s\n", "what", "backend", "threads", "median_ms", "min_ms");
+  std::printf("%-22s %-10s %-9s %7s %10s %10s\n", "what", "backend", "precision", "threads", "median_ms",
+              "min_ms");
   for (const Row& row : rows) {
-    std::printf("%-22s %-10s %7d %10.3f %10.3f\n", row.what.c_str(), row.backend.c_str(), row.threads,
-                row.median_ms, row.min_ms);
+    std::printf("%-22s %-10s %-9s %7d %10.3f %10.3f\n", row.what.c_str(), row.backend.c_str(),
+                row.precision.c_str(), row.threads, row.median_ms, row.min_ms);
   }
 }
 
@@ -149,6 +176,7 @@ void PrintJson(const std::vector<Row>& rows) {
     const Row& row = rows[i];
     const Json json = {{"what", row.what},
                        {"backend", row.backend},
+                       {"precision", row.precision},
                        {"threads", row.threads},
                        {"median_ms", std::round(row.median_ms * 1000) / 1000},
                        {"min_ms", std::round(row.min_ms * 1000) / 1000}};
@@ -197,7 +225,7 @@ int RunBench(std::span<const std::string> arguments) {
 
   std::vector<Row> rows;
   bool any_failed = false;
-  auto add = [&](Result<Row> row, const std::string& what, Delegate delegate) {
+  auto add = [&](Result<Row> row, const std::string& what, Delegate delegate, Precision precision) {
     if (!row.ok()) {
       any_failed = true;
       Fail(row.status().message(), kExitFailed);
@@ -205,20 +233,25 @@ int RunBench(std::span<const std::string> arguments) {
     }
     row->what = what;
     row->backend = DelegateName(delegate);
+    row->precision = PrecisionName(precision);
     row->threads = settings->threads;
     if (!settings->json)
-      std::fprintf(stderr, "handtrack: %s on %s: %.3f ms\n", what.c_str(), row->backend.c_str(),
-                   row->median_ms);
+      std::fprintf(stderr, "handtrack: %s on %s %s: %.3f ms\n", what.c_str(), row->backend.c_str(),
+                   row->precision.c_str(), row->median_ms);
     rows.push_back(*row);
   };
   for (Delegate delegate : settings->delegates) {
-    for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
-      add(BenchModel(*settings, delegate, PalmModelName(variant)), PalmModelName(variant), delegate);
+    for (Precision precision : settings->precisions) {
+      for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
+        add(BenchModel(*settings, delegate, precision, PalmModelName(variant)), PalmModelName(variant), delegate,
+            precision);
+      }
+      for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
+        add(BenchModel(*settings, delegate, precision, LandmarkModelName(variant)), LandmarkModelName(variant),
+            delegate, precision);
+      }
+      add(BenchDetect(*settings, delegate, precision, image), "detect", delegate, precision);
     }
-    for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
-      add(BenchModel(*settings, delegate, LandmarkModelName(variant)), LandmarkModelName(variant), delegate);
-    }
-    add(BenchDetect(*settings, delegate, image), "detect", delegate);
   }
   if (settings->json) {
     PrintJson(rows);

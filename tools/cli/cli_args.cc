@@ -75,6 +75,12 @@ Result<float> ParseUnitOption(std::string_view option, const std::string& text) 
   return value;
 }
 
+Result<Precision> ParsePrecisionOption(const std::string& text) {
+  auto precision = ParsePrecision(text);
+  if (!precision.ok()) return InvalidArgumentError("--precision must be fp32 or fp16, got '" + text + "'");
+  return precision;
+}
+
 Result<Delegate> ParseDelegateOption(const std::string& text) {
   auto delegate = ParseDelegate(text);
   if (!delegate.ok()) {

@@ -46,6 +46,8 @@ Result<ParsedArgs> ParseArgs(std::span<const std::string> args, std::span<const 
 Result<int> ParseIntOption(std::string_view option, const std::string& text, int min, int max);
 Result<float> ParseUnitOption(std::string_view option, const std::string& text);  // a number in [0, 1]
 Result<Delegate> ParseDelegateOption(const std::string& text);
+// "fp32" or "fp16" (--precision).
+Result<Precision> ParsePrecisionOption(const std::string& text);
 
 // Reads an optional option with a parser; keeps `value` when the option is absent.
 template <typename T, typename Parse>

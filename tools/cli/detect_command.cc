@@ -36,6 +36,8 @@ options:
   --mirrored                         the photos are mirrored selfies: swap Left/Right
   --delegate auto|cuda|xnnpack|reference
                                      backend (default auto: fastest available, with fallback)
+  --precision fp32|fp16              inference precision (default fp32); fp16 on cuda only,
+                                     the CPU backends run fp32 (noted in the --verbose plan)
   --threads N                        CPU threads for inference, 1 to 64 (default 1)
   --models DIR                       folder of the .tflite models
   --output FILE                      write the JSON to FILE (default: stdout)

@@ -11,6 +11,7 @@ constexpr OptionSpec kSpecs[] = {
     {"--min-tracking-confidence", true},
     {"--mirrored", false},
     {"--delegate", true},
+    {"--precision", true},
     {"--threads", true},
     {"--models", true},
 };
@@ -40,6 +41,7 @@ Status ParseLandmarkerOptions(const ParsedArgs& args, HandLandmarkerOptions* opt
   HT_RETURN_IF_ERROR(ReadOption(args, "--min-tracking-confidence", unit("--min-tracking-confidence"),
                                 &options->min_tracking_confidence));
   HT_RETURN_IF_ERROR(ReadOption(args, "--delegate", ParseDelegateOption, &options->model.delegate));
+  HT_RETURN_IF_ERROR(ReadOption(args, "--precision", ParsePrecisionOption, &options->model.precision));
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--threads", [](const std::string& t) { return ParseIntOption("--threads", t, 1, 64); },
       &options->model.num_threads));
@@ -52,6 +54,7 @@ Json LandmarkerHeaderJson(const HandLandmarkerOptions& options) {
   return {{"version", HANDTRACK_VERSION},
           {"model", options.model.variant == ModelVariant::kLite ? "lite" : "full"},
           {"delegate", DelegateName(options.model.delegate)},
+          {"precision", PrecisionName(options.model.precision)},
           {"threads", options.model.num_threads},
           {"num_hands", options.num_hands},
           {"min_hand_detection_confidence", Round7(options.min_hand_detection_confidence)},

@@ -36,7 +36,8 @@ each hand keeps an id while it is tracked; per frame and hand it reports handedn
 options (as for detect):
   --model full|lite, --num-hands N (default 2), --min-detection-confidence F,
   --min-presence-confidence F, --min-tracking-confidence F, --mirrored,
-  --delegate auto|cuda|xnnpack|reference, --threads N (default 1), --models DIR
+  --delegate auto|cuda|xnnpack|reference, --precision fp32|fp16, --threads N (default 1),
+  --models DIR
 options of track:
   --format jsonl|csv|golden   output format (default jsonl: one JSON object per frame)
   --output PATH               file, or - for stdout (default); with several inputs and a

@@ -4,14 +4,15 @@ namespace handtrack::backend::cuda {
 namespace {
 
 // Copies one input into its slot along the axis: `outer` rows of `chunk`
-// floats each, placed `offset` floats into output rows of `out_chunk` floats.
+// values each, placed `offset` values into output rows of `out_chunk` values.
+template <typename T>
 __global__ void ConcatenateKernel(int outer, int chunk, int out_chunk, int offset,
-                                  const float* __restrict__ in, float* __restrict__ out,
+                                  const T* __restrict__ in, T* __restrict__ out,
                                   model::Activation activation) {
   const int count = outer * chunk;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
     const int row = i / chunk;
-    out[row * out_chunk + offset + (i - row * chunk)] = Activate(in[i], activation);
+    out[row * out_chunk + offset + (i - row * chunk)] = FromFloat<T>(Activate(ToFloat(in[i]), activation));
   }
 }
 
@@ -27,9 +28,14 @@ cudaError_t EnqueueConcatenation(const OpLaunch& launch) {
   int offset = 0;
   for (size_t i = 0; i < launch.node.inputs.size(); ++i) {
     const int chunk = launch.input_tensor(i).shape[axis] * inner;
-    ConcatenateKernel<<<BlocksFor(outer * chunk), kThreadsPerBlock, 0, launch.stream>>>(
-        outer, chunk, out_chunk, offset, launch.inputs[i], launch.output, launch.node.params.activation);
-    if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess) return error;
+    const cudaError_t error = WithStorage(launch, [&](auto zero) {
+      using T = decltype(zero);
+      ConcatenateKernel<T><<<BlocksFor(outer * chunk), kThreadsPerBlock, 0, launch.stream>>>(
+          outer, chunk, out_chunk, offset, As<T>(launch.inputs[i]), As<T>(launch.output),
+          launch.node.params.activation);
+      return cudaGetLastError();
+    });
+    if (error != cudaSuccess) return error;
     offset += chunk;
   }
   return cudaSuccess;

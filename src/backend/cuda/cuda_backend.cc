@@ -53,9 +53,11 @@ class CudaBackend final : public Backend {
     return supported.ok() ? supported : UnsupportedError(label + ": " + supported.message());
   }
 
+  bool HonoursPrecision(Precision) const override { return true; }
+
   // options.num_threads is for CPU backends; the GPU needs no host threads.
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
-                                                   const BackendOptions&) override {
+                                                   const BackendOptions& options) override {
     cuda::DeviceInfo device;
     HT_RETURN_IF_ERROR(cuda::UseCudaDevice(&device));
     const std::string label = cuda::SegmentLabel(graph, spec);
@@ -65,7 +67,7 @@ class CudaBackend final : public Backend {
         return supported.WithPrefix("failed to compile " + label);
       }
     }
-    return cuda::CompileCudaSegment(graph, spec, device, label);
+    return cuda::CompileCudaSegment(graph, spec, device, label, options.precision == Precision::kFp16);
   }
 };
 

@@ -1,5 +1,6 @@
 #include "backend/cuda/cuda_segment.h"
 
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -66,8 +67,9 @@ Result<DeviceMemory> AllocateDevice(int64_t bytes, const std::string& what, bool
 
 class CudaSegment final : public CompiledSegment {
  public:
-  CudaSegment(const model::Graph& graph, std::string label, std::vector<Step> steps, SegmentLayout layout)
-      : graph_(graph), label_(std::move(label)), steps_(std::move(steps)), layout_(std::move(layout)) {}
+  CudaSegment(const model::Graph& graph, std::string label, std::vector<Step> steps, SegmentLayout layout,
+              bool half)
+      : graph_(graph), label_(std::move(label)), steps_(std::move(steps)), layout_(std::move(layout)), half_(half) {}
 
   ~CudaSegment() override {
     if (stream_ != nullptr) cudaStreamSynchronize(stream_.get());  // nothing may still use the memory
@@ -79,6 +81,12 @@ class CudaSegment final : public CompiledSegment {
     HT_ASSIGN_OR_RETURN(weights_, AllocateDevice(layout_.weight_bytes, "the weights of " + label_));
     HT_ASSIGN_OR_RETURN(arena_, AllocateDevice(layout_.arena_bytes, "the activations of " + label_,
                                                CudaFaultInjected("oom")));
+    // fp16: inputs and outputs pass through float32 device copies of the staging area, converted
+    // from and to their __half tensors in the arena (whose float-sized slots hold them with room).
+    if (half_) {
+      HT_ASSIGN_OR_RETURN(device_staging_,
+                          AllocateDevice(layout_.staging_bytes, "the float32 inputs and outputs of " + label_));
+    }
     void* staging = nullptr;
     HT_RETURN_IF_ERROR(CudaStatus(cudaMallocHost(&staging, std::max<int64_t>(layout_.staging_bytes, 1)),
                                   "allocate " + std::to_string(layout_.staging_bytes) +
@@ -119,6 +127,9 @@ class CudaSegment final : public CompiledSegment {
   float* Staging(const StagedTensor& staged) const {
     return reinterpret_cast<float*>(static_cast<char*>(staging_.get()) + staged.staging_offset);
   }
+  float* DeviceStaging(const StagedTensor& staged) const {
+    return reinterpret_cast<float*>(static_cast<char*>(device_staging_.get()) + staged.staging_offset);
+  }
 
   Result<float*> HostBuffer(const HostTensors& tensors, int tensor) const {
     float* data = tensor < static_cast<int>(tensors.data.size()) ? tensors.data[tensor] : nullptr;
@@ -149,7 +160,16 @@ class CudaSegment final : public CompiledSegment {
     for (size_t tensor = 0; tensor < graph_.tensors.size(); ++tensor) {
       if (layout_.weight_offsets[tensor] < 0) continue;
       const std::vector<float>& data = graph_.tensors[tensor].f32;
-      std::memcpy(packed.data() + layout_.weight_offsets[tensor], data.data(), data.size() * sizeof(float));
+      char* destination = packed.data() + layout_.weight_offsets[tensor];
+      if (half_) {
+        // Converted once, here: round to nearest (the .tflite weights are fp16 values already).
+        for (size_t i = 0; i < data.size(); ++i) {
+          const __half value = __float2half_rn(data[i]);
+          std::memcpy(destination + i * sizeof(__half), &value, sizeof(__half));
+        }
+      } else {
+        std::memcpy(destination, data.data(), data.size() * sizeof(float));
+      }
     }
     const std::string action =
         "upload " + std::to_string(layout_.weight_bytes) + " bytes of weights of " + label_;
@@ -181,10 +201,16 @@ class CudaSegment final : public CompiledSegment {
 
   Status EnqueueAll(const DeviceInfo& device) {
     for (const StagedTensor& staged : layout_.inputs) {
-      HT_RETURN_IF_ERROR(
-          CudaStatus(cudaMemcpyAsync(Arena(layout_.arena_offsets[staged.tensor]), Staging(staged),
-                                     staged.bytes, cudaMemcpyHostToDevice, stream_.get()),
-                     "copy " + TensorLabel(graph_, staged.tensor) + " into " + label_));
+      float* tensor = Arena(layout_.arena_offsets[staged.tensor]);
+      const std::string action = "copy " + TensorLabel(graph_, staged.tensor) + " into " + label_;
+      HT_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(half_ ? DeviceStaging(staged) : tensor, Staging(staged),
+                                                    staged.bytes, cudaMemcpyHostToDevice, stream_.get()),
+                                    action));
+      if (half_) {
+        HT_RETURN_IF_ERROR(CudaStatus(EnqueueFloatToHalf(DeviceStaging(staged), tensor,
+                                                         staged.bytes / sizeof(float), stream_.get()),
+                                      action));
+      }
     }
     std::vector<const float*> inputs;
     for (size_t index = 0; index < steps_.size(); ++index) {
@@ -202,15 +228,22 @@ class CudaSegment final : public CompiledSegment {
       const OpLaunch launch{graph_,   node,
                             inputs,   Arena(layout_.arena_offsets[step.output]),
                             epilogue, scratch >= 0 ? Arena(scratch) : nullptr,
-                            device,   stream_.get()};
+                            device,   stream_.get(),
+                            half_};
       HT_RETURN_IF_ERROR(
           CudaStatus(FindOp(node.op)->enqueue(launch), "enqueue " + StepLabel(step) + " of " + label_));
     }
     for (const StagedTensor& staged : layout_.outputs) {
-      HT_RETURN_IF_ERROR(
-          CudaStatus(cudaMemcpyAsync(Staging(staged), Arena(layout_.arena_offsets[staged.tensor]),
-                                     staged.bytes, cudaMemcpyDeviceToHost, stream_.get()),
-                     "copy " + TensorLabel(graph_, staged.tensor) + " out of " + label_));
+      const float* tensor = Arena(layout_.arena_offsets[staged.tensor]);
+      const std::string action = "copy " + TensorLabel(graph_, staged.tensor) + " out of " + label_;
+      if (half_) {
+        HT_RETURN_IF_ERROR(CudaStatus(EnqueueHalfToFloat(tensor, DeviceStaging(staged),
+                                                         staged.bytes / sizeof(float), stream_.get()),
+                                      action));
+      }
+      HT_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(Staging(staged), half_ ? DeviceStaging(staged) : tensor,
+                                                    staged.bytes, cudaMemcpyDeviceToHost, stream_.get()),
+                                    action));
     }
     return Status::Ok();
   }
@@ -226,10 +259,12 @@ class CudaSegment final : public CompiledSegment {
   const std::string label_;
   const std::vector<Step> steps_;
   const SegmentLayout layout_;
+  const bool half_;
   // Released bottom-up: the graph before the stream it runs on, both before
   // the memory they use.
   DeviceMemory weights_;
   DeviceMemory arena_;
+  DeviceMemory device_staging_;  // fp16 only
   PinnedMemory staging_;
   Stream stream_;
   GraphExec exec_;
@@ -239,7 +274,7 @@ class CudaSegment final : public CompiledSegment {
 
 Result<std::unique_ptr<CompiledSegment>> CompileCudaSegment(const model::Graph& graph,
                                                             const SegmentSpec& spec, const DeviceInfo& device,
-                                                            const std::string& label) {
+                                                            const std::string& label, bool half) {
   std::vector<Step> steps = PlanSteps(graph, spec, FusionEnabled(), TakesEpilogue);
   std::vector<int64_t> scratch_bytes;
   for (const Step& step : steps) {
@@ -248,7 +283,7 @@ Result<std::unique_ptr<CompiledSegment>> CompileCudaSegment(const model::Graph& 
     scratch_bytes.push_back(entry->scratch_bytes != nullptr ? entry->scratch_bytes(graph, node, device) : 0);
   }
   SegmentLayout layout = PlanSegmentLayout(graph, spec, steps, scratch_bytes);
-  auto segment = std::make_unique<CudaSegment>(graph, label, std::move(steps), std::move(layout));
+  auto segment = std::make_unique<CudaSegment>(graph, label, std::move(steps), std::move(layout), half);
   HT_RETURN_IF_ERROR(segment->Build(device));
   return std::unique_ptr<CompiledSegment>(std::move(segment));
 }

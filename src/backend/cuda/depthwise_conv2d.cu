@@ -12,11 +12,11 @@ namespace {
 // kLanes = 4 (multiplier 1 and channels a multiple of 4, as in every hand
 // model) each read is one 16-byte load and the index arithmetic is shared by
 // four outputs.
-template <int kLanes>
-__global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const float* __restrict__ in,
-                                      const float* __restrict__ filter, const float* __restrict__ bias,
-                                      float* __restrict__ out, model::Activation activation) {
-  using Vector = std::conditional_t<kLanes == 4, float4, float>;
+template <int kLanes, typename T>
+__global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const T* __restrict__ in,
+                                      const T* __restrict__ filter, const T* __restrict__ bias,
+                                      T* __restrict__ out, model::Activation activation) {
+  using Vector = Lanes<T, kLanes>;
   const int groups = g.out_c / kLanes;
   const int count = g.batch * g.out_h * g.out_w * groups;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
@@ -29,7 +29,7 @@ __global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const fl
     const int c = oc / multiplier;
     float acc[kLanes];
 #pragma unroll
-    for (int lane = 0; lane < kLanes; ++lane) acc[lane] = bias != nullptr ? bias[oc + lane] : 0.0f;
+    for (int lane = 0; lane < kLanes; ++lane) acc[lane] = bias != nullptr ? ToFloat(bias[oc + lane]) : 0.0f;
     for (int ky = 0; ky < g.filter_h; ++ky) {
       const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
       if (iy < 0 || iy >= g.in_h) continue;
@@ -39,16 +39,13 @@ __global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const fl
         const Vector x =
             *reinterpret_cast<const Vector*>(in + ((n * g.in_h + iy) * g.in_w + ix) * g.in_c + c);
         const Vector w = *reinterpret_cast<const Vector*>(filter + (ky * g.filter_w + kx) * g.out_c + oc);
-        const float* xs = reinterpret_cast<const float*>(&x);
-        const float* ws = reinterpret_cast<const float*>(&w);
 #pragma unroll
-        for (int lane = 0; lane < kLanes; ++lane) acc[lane] = fmaf(xs[lane], ws[lane], acc[lane]);
+        for (int lane = 0; lane < kLanes; ++lane) acc[lane] = fmaf(ToFloat(x.v[lane]), ToFloat(w.v[lane]), acc[lane]);
       }
     }
     Vector result;
-    float* rs = reinterpret_cast<float*>(&result);
 #pragma unroll
-    for (int lane = 0; lane < kLanes; ++lane) rs[lane] = Activate(acc[lane], activation);
+    for (int lane = 0; lane < kLanes; ++lane) result.v[lane] = FromFloat<T>(Activate(acc[lane], activation));
     *reinterpret_cast<Vector*>(out + i * kLanes) = result;
   }
 }
@@ -62,18 +59,21 @@ cudaError_t EnqueueDepthwiseConv2D(const OpLaunch& launch) {
   const int multiplier = launch.node.params.depth_multiplier;
   const float* bias = launch.inputs.size() > 2 ? launch.inputs[2] : nullptr;
   const int count = static_cast<int>(launch.output_tensor().num_elements());
-  // 16-byte loads need 16-byte aligned rows: every buffer is 256-byte aligned, each row starts at a
+  // 16-byte (fp16: 8-byte) loads need aligned rows: every buffer is 256-byte aligned, each row starts at a
   // multiple of the channel count.
-  if (multiplier == 1 && g.out_c % 4 == 0) {
-    DepthwiseConv2DKernel<4><<<BlocksFor(count / 4), kThreadsPerBlock, 0, launch.stream>>>(
-        g, multiplier, launch.inputs[0], launch.inputs[1], bias, launch.output,
-        launch.node.params.activation);
-  } else {
-    DepthwiseConv2DKernel<1><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(
-        g, multiplier, launch.inputs[0], launch.inputs[1], bias, launch.output,
-        launch.node.params.activation);
-  }
-  return cudaGetLastError();
+  return WithStorage(launch, [&](auto zero) {
+    using T = decltype(zero);
+    if (multiplier == 1 && g.out_c % 4 == 0) {
+      DepthwiseConv2DKernel<4, T><<<BlocksFor(count / 4), kThreadsPerBlock, 0, launch.stream>>>(
+          g, multiplier, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
+          launch.node.params.activation);
+    } else {
+      DepthwiseConv2DKernel<1, T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(
+          g, multiplier, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
+          launch.node.params.activation);
+    }
+    return cudaGetLastError();
+  });
 }
 
 }  // namespace handtrack::backend::cuda

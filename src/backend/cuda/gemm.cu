@@ -43,28 +43,35 @@ GemmPlan PlanGemm(const GemmShape& shape, const DeviceInfo& device) {
 
 // Loads 4 consecutive k of one row: one 16-byte load when K is a multiple of
 // 4 (then k_end is too, and so all 4 are in range or none), else one by one.
-template <bool kVectorLoads>
-__device__ __forceinline__ float4 LoadFour(const float* __restrict__ matrix, int row, int rows, int k, int kk,
+template <bool kVectorLoads, typename T>
+__device__ __forceinline__ float4 LoadFour(const T* __restrict__ matrix, int row, int rows, int k, int kk,
                                            int k_end) {
   float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
   if (row >= rows) return v;
-  const float* p = matrix + static_cast<size_t>(row) * k + kk;
+  const T* p = matrix + static_cast<size_t>(row) * k + kk;
   if (kVectorLoads) {
-    if (kk < k_end) v = *reinterpret_cast<const float4*>(p);
+    if (kk < k_end) {
+      const Lanes<T, 4> four = *reinterpret_cast<const Lanes<T, 4>*>(p);
+      v = make_float4(ToFloat(four.v[0]), ToFloat(four.v[1]), ToFloat(four.v[2]), ToFloat(four.v[3]));
+    }
   } else {
-    if (kk < k_end) v.x = p[0];
-    if (kk + 1 < k_end) v.y = p[1];
-    if (kk + 2 < k_end) v.z = p[2];
-    if (kk + 3 < k_end) v.w = p[3];
+    if (kk < k_end) v.x = ToFloat(p[0]);
+    if (kk + 1 < k_end) v.y = ToFloat(p[1]);
+    if (kk + 2 < k_end) v.z = ToFloat(p[2]);
+    if (kk + 3 < k_end) v.w = ToFloat(p[3]);
   }
   return v;
 }
 
 // Block (x, y, z) computes output tile (y, x) over K range z; with
 // `partials` it writes its raw sums to partials[z], else finished outputs.
-template <bool kVectorLoads>
+template <bool kVectorLoads, typename T>
 __global__ void __launch_bounds__(kGemmThreads)
     GemmKernel(GemmShape shape, int k_per_split, GemmOperands operands, Epilogue epilogue, float* partials) {
+  const T* a = As<T>(operands.a);
+  const T* b = As<T>(operands.b);
+  const T* bias = As<T>(operands.bias);
+  T* out = As<T>(operands.out);
   // Tiles are stored K-major so that the inner loop reads a row of each with
   // consecutive threads; +4 spreads the transposing stores over the banks.
   __shared__ float a_tile[kTileK][kTileM + 4];
@@ -80,8 +87,8 @@ __global__ void __launch_bounds__(kGemmThreads)
 
   float acc[4][4] = {};
   for (int k0 = k_begin; k0 < k_end; k0 += kTileK) {
-    const float4 a4 = LoadFour<kVectorLoads>(operands.a, m0 + load_row, m, k, k0 + load_k, k_end);
-    const float4 b4 = LoadFour<kVectorLoads>(operands.b, n0 + load_row, n, k, k0 + load_k, k_end);
+    const float4 a4 = LoadFour<kVectorLoads>(a, m0 + load_row, m, k, k0 + load_k, k_end);
+    const float4 b4 = LoadFour<kVectorLoads>(b, n0 + load_row, n, k, k0 + load_k, k_end);
     a_tile[load_k + 0][load_row] = a4.x;
     a_tile[load_k + 1][load_row] = a4.y;
     a_tile[load_k + 2][load_row] = a4.z;
@@ -119,25 +126,26 @@ __global__ void __launch_bounds__(kGemmThreads)
       if (partials != nullptr) {
         partials[blockIdx.z * m * n + index] = acc[i][j];
       } else {
-        const float v =
-            Activate(acc[i][j] + (operands.bias != nullptr ? operands.bias[col] : 0.0f), operands.activation);
-        operands.out[index] = ApplyEpilogue(epilogue, v, index, col);
+        const float v = Activate(acc[i][j] + (bias != nullptr ? ToFloat(bias[col]) : 0.0f), operands.activation);
+        out[index] = FromFloat<T>(ApplyEpilogue<T>(epilogue, v, index, col));
       }
     }
   }
 }
 
 // Sums the splits in order, then bias, activation and epilogue.
+template <typename T>
 __global__ void SplitKReduceKernel(GemmShape shape, int splits, const float* __restrict__ partials,
                                    GemmOperands operands, Epilogue epilogue) {
+  const T* bias = As<T>(operands.bias);
+  T* out = As<T>(operands.out);
   const int total = shape.m * shape.n;
   for (int index = blockIdx.x * blockDim.x + threadIdx.x; index < total; index += gridDim.x * blockDim.x) {
     float sum = 0.0f;
     for (int split = 0; split < splits; ++split) sum += partials[split * total + index];
     const int col = index % shape.n;
-    const float v =
-        Activate(sum + (operands.bias != nullptr ? operands.bias[col] : 0.0f), operands.activation);
-    operands.out[index] = ApplyEpilogue(epilogue, v, index, col);
+    const float v = Activate(sum + (bias != nullptr ? ToFloat(bias[col]) : 0.0f), operands.activation);
+    out[index] = FromFloat<T>(ApplyEpilogue<T>(epilogue, v, index, col));
   }
 }
 
@@ -153,18 +161,22 @@ cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, co
   const GemmPlan plan = PlanGemm(shape, launch.device);
   const dim3 grid(plan.tiles_n, plan.tiles_m, plan.splits);
   float* partials = plan.splits > 1 ? launch.scratch : nullptr;
-  // Row starts are 16-byte aligned when K is a multiple of 4: the buffers themselves are 256-byte aligned.
-  if (shape.k % 4 == 0) {
-    GemmKernel<true><<<grid, kGemmThreads, 0, launch.stream>>>(shape, plan.k_per_split, operands,
-                                                               launch.epilogue, partials);
-  } else {
-    GemmKernel<false><<<grid, kGemmThreads, 0, launch.stream>>>(shape, plan.k_per_split, operands,
-                                                                launch.epilogue, partials);
-  }
-  if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess || plan.splits == 1) return error;
-  SplitKReduceKernel<<<BlocksFor(static_cast<int64_t>(shape.m) * shape.n), kThreadsPerBlock, 0,
-                       launch.stream>>>(shape, plan.splits, partials, operands, launch.epilogue);
-  return cudaGetLastError();
+  // Row starts are 16-byte (fp16: 8-byte) aligned when K is a multiple of 4: the buffers themselves
+  // are 256-byte aligned.
+  return WithStorage(launch, [&](auto zero) {
+    using T = decltype(zero);
+    if (shape.k % 4 == 0) {
+      GemmKernel<true, T><<<grid, kGemmThreads, 0, launch.stream>>>(shape, plan.k_per_split, operands,
+                                                                    launch.epilogue, partials);
+    } else {
+      GemmKernel<false, T><<<grid, kGemmThreads, 0, launch.stream>>>(shape, plan.k_per_split, operands,
+                                                                     launch.epilogue, partials);
+    }
+    if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess || plan.splits == 1) return error;
+    SplitKReduceKernel<T><<<BlocksFor(static_cast<int64_t>(shape.m) * shape.n), kThreadsPerBlock, 0,
+                            launch.stream>>>(shape, plan.splits, partials, operands, launch.epilogue);
+    return cudaGetLastError();
+  });
 }
 
 }  // namespace handtrack::backend::cuda

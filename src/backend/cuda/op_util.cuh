@@ -2,6 +2,7 @@
 // launch sizes and the geometry of windowed ops.
 #pragma once
 
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -22,6 +23,35 @@ inline unsigned BlocksFor(int64_t elements) {
       std::clamp<int64_t>((elements + kThreadsPerBlock - 1) / kThreadsPerBlock, 1, 65535));
 }
 
+// Storage types: float (fp32) or __half (fp16); arithmetic is float either way.
+__device__ __forceinline__ float ToFloat(float v) { return v; }
+__device__ __forceinline__ float ToFloat(__half v) { return __half2float(v); }
+template <typename T>
+__device__ __forceinline__ T FromFloat(float v);
+template <>
+__device__ __forceinline__ float FromFloat<float>(float v) { return v; }
+template <>
+__device__ __forceinline__ __half FromFloat<__half>(float v) { return __float2half_rn(v); }
+
+// The launch's float pointers as the storage type.
+template <typename T>
+__host__ __device__ __forceinline__ const T* As(const float* p) { return reinterpret_cast<const T*>(p); }
+template <typename T>
+__host__ __device__ __forceinline__ T* As(float* p) { return reinterpret_cast<T*>(p); }
+
+// kLanes consecutive values, loaded and stored as one vector (16 bytes for 4 floats, 8 for 4 halves).
+template <typename T, int kLanes>
+struct alignas(sizeof(T) * kLanes) Lanes {
+  T v[kLanes];
+};
+
+// Calls fn(T{}) with T = __half when the launch stores fp16, else float.
+template <typename Fn>
+inline cudaError_t WithStorage(const OpLaunch& launch, Fn&& fn) {
+  if (launch.half) return fn(__half{});
+  return fn(float{});
+}
+
 __device__ __forceinline__ float Activate(float v, model::Activation activation) {
   switch (activation) {
     case model::Activation::kNone:
@@ -38,9 +68,12 @@ __device__ __forceinline__ float Activate(float v, model::Activation activation)
 
 // Folded ADD / PRELU nodes (see Epilogue in ops.h) on the value at `index`,
 // whose position along the last axis is `channel`.
+template <typename T = float>
 __device__ __forceinline__ float ApplyEpilogue(const Epilogue& epilogue, float v, int index, int channel) {
-  if (epilogue.residual != nullptr) v = Activate(v + epilogue.residual[index], epilogue.residual_activation);
-  if (epilogue.prelu_alpha != nullptr && v < 0.0f) v *= epilogue.prelu_alpha[channel];
+  if (epilogue.residual != nullptr) {
+    v = Activate(v + ToFloat(As<T>(epilogue.residual)[index]), epilogue.residual_activation);
+  }
+  if (epilogue.prelu_alpha != nullptr && v < 0.0f) v *= ToFloat(As<T>(epilogue.prelu_alpha)[channel]);
   return v;
 }
 

@@ -48,6 +48,11 @@ struct OpLaunch {
   float* scratch;            // the entry's scratch_bytes() for this node alone; nullptr when 0
   const DeviceInfo& device;
   cudaStream_t stream;
+  // Precision::kFp16: every float tensor on the device (weights, activations,
+  // epilogue operands) holds __half values behind these float pointers; the
+  // kernels convert to float, accumulate in float and store __half. Scratch
+  // stays float.
+  bool half = false;
 
   const model::Tensor& input_tensor(size_t i) const { return graph.tensors[node.inputs[i]]; }
   const model::Tensor& output_tensor() const { return graph.tensors[node.outputs[0]]; }
@@ -96,6 +101,11 @@ cudaError_t EnqueueRelu(const OpLaunch& launch);
 cudaError_t EnqueueRelu6(const OpLaunch& launch);
 cudaError_t EnqueueReshape(const OpLaunch& launch);
 cudaError_t EnqueueResizeBilinear(const OpLaunch& launch);
+
+// fp16 segments: a staged float32 input into its __half tensor (`out` holds
+// __half values), and a __half output (`in`) into float32 for the host.
+cudaError_t EnqueueFloatToHalf(const float* in, float* out, int64_t count, cudaStream_t stream);
+cudaError_t EnqueueHalfToFloat(const float* in, float* out, int64_t count, cudaStream_t stream);
 
 // cudaSuccess when this build holds kernels the current device can run
 // (machine code for it, or PTX it can compile); the error otherwise.

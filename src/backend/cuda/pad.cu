@@ -17,7 +17,8 @@ struct PadGeometry {
 
 // Zero padding: one thread per output element, which reads its input
 // element or writes zero.
-__global__ void PadKernel(PadGeometry g, int count, const float* __restrict__ in, float* __restrict__ out) {
+template <typename T>
+__global__ void PadKernel(PadGeometry g, int count, const T* __restrict__ in, T* __restrict__ out) {
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
     int rest = i, in_index = 0, in_stride = 1;
     bool inside = true;
@@ -28,7 +29,7 @@ __global__ void PadKernel(PadGeometry g, int count, const float* __restrict__ in
       in_index += coordinate * in_stride;
       in_stride *= g.in_dims[d];
     }
-    out[i] = inside ? in[in_index] : 0.0f;
+    out[i] = inside ? in[in_index] : FromFloat<T>(0.0f);
   }
 }
 
@@ -55,9 +56,12 @@ cudaError_t EnqueuePad(const OpLaunch& launch) {
     g.before[d] = paddings[2 * d];
   }
   const int count = static_cast<int>(launch.output_tensor().num_elements());
-  PadKernel<<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(g, count, launch.inputs[0],
-                                                                      launch.output);
-  return cudaGetLastError();
+  return WithStorage(launch, [&](auto zero) {
+    using T = decltype(zero);
+    PadKernel<T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(g, count, As<T>(launch.inputs[0]),
+                                                                           As<T>(launch.output));
+    return cudaGetLastError();
+  });
 }
 
 }  // namespace handtrack::backend::cuda

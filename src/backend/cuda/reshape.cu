@@ -6,7 +6,8 @@ namespace handtrack::backend::cuda {
 // (a memcpy node of the graph). Aliasing the two tensors instead would save
 // the copy; see docs/CUDA.md.
 cudaError_t EnqueueReshape(const OpLaunch& launch) {
-  const size_t bytes = static_cast<size_t>(launch.output_tensor().num_elements()) * sizeof(float);
+  const size_t bytes = static_cast<size_t>(launch.output_tensor().num_elements()) *
+                       (launch.half ? sizeof(__half) : sizeof(float));
   return cudaMemcpyAsync(launch.output, launch.inputs[0], bytes, cudaMemcpyDeviceToDevice, launch.stream);
 }
 

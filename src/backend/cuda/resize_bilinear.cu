@@ -31,8 +31,8 @@ struct ResizeGeometry {
 };
 
 // One thread per output element, channels fastest.
-__global__ void ResizeBilinearKernel(ResizeGeometry g, const float* __restrict__ in,
-                                     float* __restrict__ out) {
+template <typename T>
+__global__ void ResizeBilinearKernel(ResizeGeometry g, const T* __restrict__ in, T* __restrict__ out) {
   const int count = g.batch * g.out_h * g.out_w * g.channels;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
     const int c = i % g.channels;
@@ -44,12 +44,12 @@ __global__ void ResizeBilinearKernel(ResizeGeometry g, const float* __restrict__
     const Tap ty = SourceTap(oy, g.in_h, g.out_h, g.align_corners, g.half_pixel_centers);
     const Tap tx = SourceTap(ox, g.in_w, g.out_w, g.align_corners, g.half_pixel_centers);
     auto at = [&](int y, int x) {
-      return in[((static_cast<size_t>(n) * g.in_h + y) * g.in_w + x) * g.channels + c];
+      return ToFloat(in[((static_cast<size_t>(n) * g.in_h + y) * g.in_w + x) * g.channels + c]);
     };
     const float top = at(ty.lower, tx.lower) + (at(ty.lower, tx.upper) - at(ty.lower, tx.lower)) * tx.weight;
     const float bottom =
         at(ty.upper, tx.lower) + (at(ty.upper, tx.upper) - at(ty.upper, tx.lower)) * tx.weight;
-    out[i] = top + (bottom - top) * ty.weight;
+    out[i] = FromFloat<T>(top + (bottom - top) * ty.weight);
   }
 }
 
@@ -67,9 +67,12 @@ cudaError_t EnqueueResizeBilinear(const OpLaunch& launch) {
                          launch.node.params.align_corners,
                          launch.node.params.half_pixel_centers};
   const int count = static_cast<int>(launch.output_tensor().num_elements());
-  ResizeBilinearKernel<<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(g, launch.inputs[0],
-                                                                                 launch.output);
-  return cudaGetLastError();
+  return WithStorage(launch, [&](auto zero) {
+    using T = decltype(zero);
+    ResizeBilinearKernel<T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(
+        g, As<T>(launch.inputs[0]), As<T>(launch.output));
+    return cudaGetLastError();
+  });
 }
 
 }  // namespace handtrack::backend::cuda
