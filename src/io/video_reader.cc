@@ -132,6 +132,11 @@ class FfmpegVideoReader final : public VideoReader {
   int64_t frames_returned_ = 0;
   int64_t packets_read_ = 0;
   int consecutive_decode_errors_ = 0;
+  int64_t total_decode_errors_ = 0;
+  int decode_errors_at_input_end_ = 0;
+  // Kept for EndStatus, which runs after the demuxer is freed.
+  std::string format_name_;
+  int64_t stream_frames_ = 0;
   std::string last_decode_error_;
   int64_t first_pts_ = AV_NOPTS_VALUE;
   int64_t last_timestamp_ms_ = -1;
@@ -181,6 +186,8 @@ Status FfmpegVideoReader::OpenStream() {
   }
   HT_RETURN_IF_ERROR(OpenDecoder(codec));
   DescribeStream();
+  format_name_ = format_->iformat->name;
+  stream_frames_ = stream_->nb_frames;
   return Status::Ok();
 }
 
@@ -291,6 +298,7 @@ Status FfmpegVideoReader::FeedDecoder() {
 // the rest of the stream is garbage, and decoding it would only waste time.
 Status FfmpegVideoReader::CountDecodeError(int av_error) {
   last_decode_error_ = ffmpeg::ErrorText(av_error);
+  ++total_decode_errors_;
   if (++consecutive_decode_errors_ < options_.max_consecutive_decode_errors) return Status::Ok();
   return InvalidImageError("failed to decode " + name_ + ": " + std::to_string(consecutive_decode_errors_) +
                            " corrupt packets in a row (last: " + last_decode_error_ + ")");
@@ -299,6 +307,7 @@ Status FfmpegVideoReader::CountDecodeError(int av_error) {
 void FfmpegVideoReader::StartDraining(Status input_status) {
   input_status_ = std::move(input_status);
   draining_ = true;
+  decode_errors_at_input_end_ = consecutive_decode_errors_;
   avcodec_send_packet(decoder_.get(), nullptr);  // frames still held come out, then AVERROR_EOF
 }
 
@@ -319,6 +328,18 @@ Status FfmpegVideoReader::EndStatus() const {
   if (frames_returned_ == 0) {
     return InvalidImageError("failed to decode " + name_ + ": the video has no decodable frames" +
                              (last_decode_error_.empty() ? "" : " (last error: " + last_decode_error_ + ")"));
+  }
+  // Corrupt packets followed by good frames are skipped (as the ffmpeg tool does), but
+  // a stream whose input ended in corrupt packets lost its tail, and an MP4 that gave
+  // fewer frames than its header lists after corrupt packets lost frames: say so
+  // rather than end cleanly. (Frames the decoder still held come out after the input
+  // ends, so the run of errors is taken when the input ended.)
+  const bool lists_samples = std::string_view(format_name_).starts_with("mov,");
+  const bool lost_frames = lists_samples && stream_frames_ > 0 && frames_returned_ < stream_frames_;
+  if (decode_errors_at_input_end_ > 0 || (total_decode_errors_ > 0 && lost_frames)) {
+    return InvalidImageError("failed to decode " + name_ + ": " + std::to_string(total_decode_errors_) +
+                             " corrupt packets, the stream is damaged after " + std::to_string(frames_returned_) +
+                             " good frames (last error: " + last_decode_error_ + ")");
   }
   return Status::Ok();
 }

@@ -1,0 +1,20 @@
+# `handtrack track` on the shared videos: One-Euro smoothing (jitter and lag bounds),
+# hand ids (no swaps), and a tour of bad input. Included from tests/CMakeLists.txt;
+# paths are relative to this file. Exit 77: skipped for want of ../shared or the models
+# (never in CI, where the scripts fail instead).
+if(TARGET handtrack_cli)
+  # Measurements of results, as the golden tests: not rerun under the sanitizers.
+  if(NOT HANDTRACK_SANITIZE)
+    add_test(NAME track_smoothing
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/smoothing_check_test.sh $<TARGET_FILE:handtrack_cli>)
+    add_test(NAME track_id_swaps
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/id_swap_test.sh $<TARGET_FILE:handtrack_cli>)
+    set_tests_properties(track_smoothing track_id_swaps PROPERTIES
+                         ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+  endif()
+  # Untrusted input: label "sanitize", so scripts/test.sh reruns it under ASan+UBSan.
+  add_test(NAME track_bad_input
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/track_bad_input_test.sh $<TARGET_FILE:handtrack_cli>)
+  set_tests_properties(track_bad_input PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77
+                       TIMEOUT 600 LABELS sanitize)
+endif()
