@@ -119,9 +119,7 @@ double MillisecondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int RunDetect(std::span<const std::string> arguments) {
-  std::vector<OptionSpec> specs(LandmarkerOptionSpecs().begin(), LandmarkerOptionSpecs().end());
-  specs.insert(specs.end(), std::begin(kDetectOptions), std::end(kDetectOptions));
-  auto args = ParseArgs(arguments, specs, "detect");
+  auto args = ParseLandmarkerCommandArgs(arguments, kDetectOptions, "detect");
   if (!args.ok()) return Fail(args.status().message(), kExitUsage);
   if (args->Has("--help") || args->Has("-h")) {
     std::cout << kHelp;

@@ -1,5 +1,7 @@
 #include "landmarker_options.h"
 
+#include <vector>
+
 namespace handtrack::cli {
 namespace {
 
@@ -18,7 +20,12 @@ constexpr OptionSpec kSpecs[] = {
 
 }  // namespace
 
-std::span<const OptionSpec> LandmarkerOptionSpecs() { return kSpecs; }
+Result<ParsedArgs> ParseLandmarkerCommandArgs(std::span<const std::string> arguments,
+                                              std::span<const OptionSpec> own_options, std::string_view command) {
+  std::vector<OptionSpec> specs(std::begin(kSpecs), std::end(kSpecs));
+  specs.insert(specs.end(), own_options.begin(), own_options.end());
+  return ParseArgs(arguments, specs, command);
+}
 
 Status ParseLandmarkerOptions(const ParsedArgs& args, HandLandmarkerOptions* options) {
   options->num_hands = 2;

@@ -10,8 +10,9 @@
 
 namespace handtrack::cli {
 
-// The option specs of the shared options (append a command's own to them).
-std::span<const OptionSpec> LandmarkerOptionSpecs();
+// Parses a command's arguments: the shared options below plus the command's own.
+Result<ParsedArgs> ParseLandmarkerCommandArgs(std::span<const std::string> arguments,
+                                              std::span<const OptionSpec> own_options, std::string_view command);
 
 // Fills `options` from the shared options; num_hands defaults to 2 (people track
 // both hands; MediaPipe's default is 1). InvalidArgument names a bad value.

@@ -363,9 +363,7 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings, i
 }  // namespace
 
 int RunTrack(std::span<const std::string> arguments) {
-  std::vector<OptionSpec> specs(LandmarkerOptionSpecs().begin(), LandmarkerOptionSpecs().end());
-  specs.insert(specs.end(), std::begin(kTrackOptions), std::end(kTrackOptions));
-  auto args = ParseArgs(arguments, specs, "track");
+  auto args = ParseLandmarkerCommandArgs(arguments, kTrackOptions, "track");
   if (!args.ok()) return Fail(args.status().message(), kExitUsage);
   if (args->Has("--help") || args->Has("-h")) {
     std::cout << kHelp;
