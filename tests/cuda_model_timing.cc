@@ -6,6 +6,11 @@
 // minimum of many runs.
 //
 //   cuda_model_timing [--delegate NAME] [--iters N] [--warmup N]   (models: $HANDTRACK_MODELS)
+//                     [--batch N,...] [--precision fp32|fp16,...] [--model NAME,...]
+//
+// With --batch (or --precision), each model is timed at every batch and
+// precision (ModelRunner::Options), and the rows gain batch, precision and
+// frames_per_s (batch * 1000 / median_ms).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,10 +31,26 @@ double MillisecondsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup, int iters) {
+std::vector<std::string> Split(const std::string& list) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = list.find(',', start);
+    items.push_back(list.substr(start, comma - start));
+    if (comma == std::string::npos) return items;
+    start = comma + 1;
+  }
+}
+
+int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup, int iters, int batch = 1,
+              handtrack::Precision precision = handtrack::Precision::kFp32, bool batch_columns = false) {
   const std::string path = handtrack::ResolveModelDir("") + "/" + name + ".tflite";
   const Clock::time_point create_start = Clock::now();
-  auto runner = handtrack::ModelRunner::Create(path, delegate, 1);
+  handtrack::ModelRunner::Options options;
+  options.delegate = delegate;
+  options.batch = batch;
+  options.precision = precision;
+  auto runner = handtrack::ModelRunner::Create(path, options);
   const double create_ms = MillisecondsSince(create_start);
   if (!runner.ok()) {
     std::fprintf(stderr, "%s: %s\n", name.c_str(), runner.status().message().c_str());
@@ -54,8 +75,12 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
   ms.erase(ms.begin(), ms.begin() + warmup);
   std::sort(ms.begin(), ms.end());
   auto at = [&](double fraction) { return ms[static_cast<size_t>(fraction * (ms.size() - 1))]; };
-  std::printf("%-20s %-9s %10.2f %9.3f %9.3f %9.3f %9.3f %9.3f\n", name.c_str(),
+  std::printf("%-20s %-9s %10.2f %9.3f %9.3f %9.3f %9.3f %9.3f", name.c_str(),
               handtrack::DelegateName(delegate), create_ms, first_ms, at(0.5), at(0.1), at(0.9), ms.front());
+  if (batch_columns) {
+    std::printf(" %6d %-9s %12.1f", batch, handtrack::PrecisionName(precision), batch * 1000.0 / at(0.5));
+  }
+  std::printf("\n");
   return 0;
 }
 
@@ -64,6 +89,11 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
 int main(int argc, char** argv) {
   handtrack::Delegate delegate = handtrack::Delegate::kCuda;
   int iters = 2000, warmup = 100;
+  bool batch_columns = false;
+  std::vector<int> batches = {1};
+  std::vector<handtrack::Precision> precisions = {handtrack::Precision::kFp32};
+  std::vector<std::string> models = {"palm_detection_full", "palm_detection_lite", "hand_landmark_full",
+                                     "hand_landmark_lite"};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--iters") == 0) {
       iters = std::max(1, std::atoi(argv[i + 1]));
@@ -76,17 +106,42 @@ int main(int argc, char** argv) {
         return 2;
       }
       delegate = *parsed;
+    } else if (std::strcmp(argv[i], "--batch") == 0) {
+      batch_columns = true;
+      batches.clear();
+      for (const std::string& item : Split(argv[i + 1])) batches.push_back(std::max(1, std::atoi(item.c_str())));
+    } else if (std::strcmp(argv[i], "--precision") == 0) {
+      batch_columns = true;
+      precisions.clear();
+      for (const std::string& item : Split(argv[i + 1])) {
+        auto parsed = handtrack::ParsePrecision(item);
+        if (!parsed.ok()) {
+          std::fprintf(stderr, "%s\n", parsed.status().message().c_str());
+          return 2;
+        }
+        precisions.push_back(*parsed);
+      }
+    } else if (std::strcmp(argv[i], "--model") == 0) {
+      models = Split(argv[i + 1]);
     } else {
-      std::fprintf(stderr, "usage: %s [--delegate NAME] [--iters N] [--warmup N]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--delegate NAME] [--iters N] [--warmup N] [--batch N,...] "
+                   "[--precision P,...] [--model NAME,...]\n",
+                   argv[0]);
       return 2;
     }
   }
-  std::printf("%-20s %-9s %10s %9s %9s %9s %9s %9s\n", "model", "delegate", "create_ms", "first_ms",
-              "median_ms", "p10_ms", "p90_ms", "min_ms");
+  std::printf("%-20s %-9s %10s %9s %9s %9s %9s %9s", "model", "delegate", "create_ms", "first_ms", "median_ms",
+              "p10_ms", "p90_ms", "min_ms");
+  if (batch_columns) std::printf(" %6s %-9s %12s", "batch", "precision", "frames_per_s");
+  std::printf("\n");
   int failures = 0;
-  for (const char* name :
-       {"palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"}) {
-    failures += TimeModel(name, delegate, warmup, iters);
+  for (const std::string& name : models) {
+    for (handtrack::Precision precision : precisions) {
+      for (int batch : batches) {
+        failures += TimeModel(name, delegate, warmup, iters, batch, precision, batch_columns);
+      }
+    }
   }
   return failures == 0 ? 0 : 1;
 }

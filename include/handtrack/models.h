@@ -83,6 +83,15 @@ class ModelRunner {
     Delegate delegate = Delegate::kAuto;
     int num_threads = 1;
     Precision precision = Precision::kFp32;
+    // Frames per Run() (>= 1, at most 4096). The loaded graph is rewritten
+    // before planning: every non-constant tensor whose first dimension is 1
+    // (inputs, activations, outputs) gets first dimension `batch`, and RESHAPE
+    // shape operands that carry the batch follow. Inputs and outputs then hold
+    // `batch` frames back to back (frame i at offset i * per-frame size), and
+    // input_shape()/output_shape() report the batched shapes. A model whose
+    // batch cannot be rewritten fails Create with InvalidArgument naming the
+    // node.
+    int batch = 1;
   };
   static Result<std::unique_ptr<ModelRunner>> Create(const std::string& path, const Options& options);
   ~ModelRunner();

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "backend/backend.h"
+#include "model/batch.h"
 #include "model/tflite_reader.h"
 #include "runtime/interpreter.h"
 
@@ -87,7 +88,8 @@ Result<std::unique_ptr<ModelRunner>> ModelRunner::Create(const std::string& path
 }
 
 Result<std::unique_ptr<ModelRunner>> ModelRunner::Create(const std::string& path, const Options& options) {
-  HT_ASSIGN_OR_RETURN(model::Graph graph, model::ReadTfliteFile(path));
+  HT_ASSIGN_OR_RETURN(model::Graph loaded, model::ReadTfliteFile(path));
+  HT_ASSIGN_OR_RETURN(model::Graph graph, model::WithBatch(loaded, options.batch));
   auto impl = std::make_unique<Impl>();
   HT_ASSIGN_OR_RETURN(impl->interpreter, runtime::Interpreter::Create(
                                              std::make_shared<const model::Graph>(std::move(graph)),

@@ -28,6 +28,10 @@ the four models on a seeded random input in [0, 1), and a whole detection
 synthetic 640x480 picture is used: it holds no hand, so that detection runs palm
 detection only. Prints the median and the minimum in milliseconds.
 
+With --batch, each model is also timed running N frames per inference (the graph's
+batch dimension rewritten to N, see ModelRunner::Options::batch), and every row gains
+"batch" and "frames_per_s" (N * 1000 / median_ms). detect always runs batch 1.
+
 options:
   --delegate auto|cuda|xnnpack|reference   only this backend (default: every available one)
   --precision fp32|fp16[,...]              precisions to time, comma-separated (default fp32;
@@ -35,14 +39,18 @@ options:
   --threads N                              CPU threads, 1 to 64 (default 1)
   --iters N                                timed runs per row, 1 to 100000 (default 30)
   --warmup N                               untimed runs first, 0 to 10000 (default 5)
+  --batch N[,...]                          frames per model inference, 1 to 4096, comma-
+                                           separated (default 1; given: adds the batch and
+                                           frames_per_s columns)
   --models DIR                             folder of the .tflite models
   --json                                   print one JSON array of rows {"what", "backend",
-                                           "precision", "threads", "median_ms", "min_ms"}
+                                           "precision", "threads", "median_ms", "min_ms"},
+                                           plus "batch" and "frames_per_s" with --batch
   -h, --help                               this help
 )";
 
 constexpr OptionSpec kOptions[] = {
-    {"--delegate", true}, {"--precision", true}, {"--threads", true}, {"--iters", true}, {"--warmup", true},
+    {"--delegate", true}, {"--precision", true}, {"--threads", true}, {"--iters", true}, {"--warmup", true}, {"--batch", true},
     {"--models", true},   {"--json", false},   {"--help", false}, {"-h", false},
 };
 
@@ -52,6 +60,8 @@ struct BenchSettings {
   int threads = 1;
   int iters = 30;
   int warmup = 5;
+  std::vector<int> batches = {1};
+  bool batch_columns = false;  // --batch given: rows show batch and frames_per_s
   std::string model_dir;
   bool json = false;
   std::string image_path;  // empty: synthetic
@@ -62,6 +72,7 @@ struct Row {
   std::string backend;
   std::string precision = "fp32";
   int threads = 1;
+  int batch = 1;
   double median_ms = 0;
   double min_ms = 0;
 };
@@ -84,19 +95,22 @@ Result<Row> Time(const BenchSettings& settings, const std::function<Status()>& s
 }
 
 Result<Row> BenchModel(const BenchSettings& settings, Delegate delegate, Precision precision,
-                       const std::string& model_name) {
+                       const std::string& model_name, int batch) {
   const std::string path = ResolveModelDir(settings.model_dir) + "/" + model_name + ".tflite";
   ModelRunner::Options options;
   options.delegate = delegate;
   options.num_threads = settings.threads;
   options.precision = precision;
+  options.batch = batch;
   HT_ASSIGN_OR_RETURN(std::unique_ptr<ModelRunner> runner, ModelRunner::Create(path, options));
   std::mt19937 random(1);
   std::uniform_real_distribution<float> unit(0.0f, 1.0f);
   for (int i = 0; i < runner->num_inputs(); ++i) {
     for (float& value : runner->input(i)) value = unit(random);
   }
-  return Time(settings, [&] { return runner->Run(); });
+  HT_ASSIGN_OR_RETURN(Row row, Time(settings, [&] { return runner->Run(); }));
+  row.batch = batch;
+  return row;
 }
 
 Result<Row> BenchDetect(const BenchSettings& settings, Delegate delegate, Precision precision,
@@ -153,6 +167,14 @@ Result<BenchSettings> ParseSettings(const ParsedArgs& args) {
     HT_ASSIGN_OR_RETURN(Precision precision, ParsePrecisionOption(name));
     settings.precisions.push_back(precision);
   }
+  if (auto list = args.Value("--batch")) {
+    settings.batch_columns = true;
+    settings.batches.clear();
+    for (const std::string& item : Split(*list)) {
+      HT_ASSIGN_OR_RETURN(int batch, ParseIntOption("--batch", item, 1, 4096));
+      settings.batches.push_back(batch);
+    }
+  }
   if (auto name = args.Value("--delegate")) {
     HT_ASSIGN_OR_RETURN(Delegate delegate, ParseDelegateOption(*name));
     settings.delegates.push_back(delegate);
@@ -160,26 +182,35 @@ Result<BenchSettings> ParseSettings(const ParsedArgs& args) {
   return settings;
 }
 
-void PrintTable(const std::vector<Row>& rows) {
-  std::printf("%-22s %-10s %-9s %7s %10s %10s\n", "what", "backend", "precision", "threads", "median_ms",
-              "min_ms");
+double FramesPerSecond(const Row& row) { return row.median_ms > 0 ? row.batch * 1000.0 / row.median_ms : 0; }
+
+void PrintTable(const std::vector<Row>& rows, bool batch_columns) {
+  std::printf("%-22s %-10s %-9s %7s %10s %10s", "what", "backend", "precision", "threads", "median_ms", "min_ms");
+  if (batch_columns) std::printf(" %6s %12s", "batch", "frames_per_s");
+  std::printf("\n");
   for (const Row& row : rows) {
-    std::printf("%-22s %-10s %-9s %7d %10.3f %10.3f\n", row.what.c_str(), row.backend.c_str(),
+    std::printf("%-22s %-10s %-9s %7d %10.3f %10.3f", row.what.c_str(), row.backend.c_str(),
                 row.precision.c_str(), row.threads, row.median_ms, row.min_ms);
+    if (batch_columns) std::printf(" %6d %12.1f", row.batch, FramesPerSecond(row));
+    std::printf("\n");
   }
 }
 
 // One row per line: easy to read and to diff, still one JSON array.
-void PrintJson(const std::vector<Row>& rows) {
+void PrintJson(const std::vector<Row>& rows, bool batch_columns) {
   std::cout << "[";
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& row = rows[i];
-    const Json json = {{"what", row.what},
+    Json json = {{"what", row.what},
                        {"backend", row.backend},
                        {"precision", row.precision},
                        {"threads", row.threads},
                        {"median_ms", std::round(row.median_ms * 1000) / 1000},
                        {"min_ms", std::round(row.min_ms * 1000) / 1000}};
+    if (batch_columns) {
+      json["batch"] = row.batch;
+      json["frames_per_s"] = std::round(FramesPerSecond(row) * 10) / 10;
+    }
     std::cout << (i ? ",\n " : "\n ") << json.dump();
   }
   std::cout << "\n]\n";
@@ -235,28 +266,37 @@ int RunBench(std::span<const std::string> arguments) {
     row->backend = DelegateName(delegate);
     row->precision = PrecisionName(precision);
     row->threads = settings->threads;
-    if (!settings->json)
+    if (!settings->json && settings->batch_columns) {
+      std::fprintf(stderr, "handtrack: %s on %s %s batch %d: %.3f ms (%.1f frames/s)\n", what.c_str(),
+                   row->backend.c_str(), row->precision.c_str(), row->batch, row->median_ms,
+                   FramesPerSecond(*row));
+    } else if (!settings->json) {
       std::fprintf(stderr, "handtrack: %s on %s %s: %.3f ms\n", what.c_str(), row->backend.c_str(),
                    row->precision.c_str(), row->median_ms);
+    }
     rows.push_back(*row);
   };
   for (Delegate delegate : settings->delegates) {
     for (Precision precision : settings->precisions) {
       for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
-        add(BenchModel(*settings, delegate, precision, PalmModelName(variant)), PalmModelName(variant), delegate,
-            precision);
+        for (int batch : settings->batches) {
+          add(BenchModel(*settings, delegate, precision, PalmModelName(variant), batch), PalmModelName(variant),
+              delegate, precision);
+        }
       }
       for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
-        add(BenchModel(*settings, delegate, precision, LandmarkModelName(variant)), LandmarkModelName(variant),
-            delegate, precision);
+        for (int batch : settings->batches) {
+          add(BenchModel(*settings, delegate, precision, LandmarkModelName(variant), batch),
+              LandmarkModelName(variant), delegate, precision);
+        }
       }
       add(BenchDetect(*settings, delegate, precision, image), "detect", delegate, precision);
     }
   }
   if (settings->json) {
-    PrintJson(rows);
+    PrintJson(rows, settings->batch_columns);
   } else {
-    PrintTable(rows);
+    PrintTable(rows, settings->batch_columns);
   }
   return any_failed ? kExitFailed : kExitOk;
 }
