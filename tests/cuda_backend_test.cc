@@ -163,35 +163,13 @@ TEST(CudaArenaPlanTest, AChainNeedsOnlyTwoBuffers) {
   EXPECT_EQ(backend::cuda::PlanArena(chain, 256).total_bytes, 2 * 1024);
 }
 
-// conv -> prelu -> add(conv output) -> pad -> resize, where the conv output is
-// both read inside the segment and a segment output.
-model::Graph ChainGraph() {
-  GraphBuilder b("chain");
-  const int x = b.Input({1, 12, 12, 5});
-  const int w = b.Constant({8, 3, 3, 5}, 0.5f), bias = b.Constant({8});
-  const int conv = b.Output({1, 6, 6, 8});
-  model::NodeParams stride2;
-  stride2.stride_h = stride2.stride_w = 2;
-  b.AddNode(model::OpType::kConv2D, {x, w, bias}, {conv}, stride2);
-  const int alpha = b.Constant({1, 1, 8}), prelu = b.Intermediate({1, 6, 6, 8});
-  b.AddNode(model::OpType::kPRelu, {conv, alpha}, {prelu});
-  const int sum = b.Intermediate({1, 6, 6, 8});
-  b.AddNode(model::OpType::kAdd, {prelu, conv}, {sum});
-  const int pads = b.Int32Constant({4, 2}, {0, 0, 0, 0, 0, 0, 0, 3}), padded = b.Intermediate({1, 6, 6, 11});
-  b.AddNode(model::OpType::kPad, {sum, pads}, {padded});
-  const int size = b.Int32Constant({2}, {12, 12}), resized = b.Output({1, 12, 12, 11});
-  model::NodeParams half_pixel;
-  half_pixel.half_pixel_centers = true;
-  b.AddNode(model::OpType::kResizeBilinear, {padded, size}, {resized}, half_pixel);
-  return b.Build();
-}
 
 std::vector<backend::cuda::Step> Steps(const model::Graph& graph, bool fuse) {
   return backend::cuda::PlanSteps(graph, WholeGraph(graph), fuse, backend::cuda::TakesEpilogue);
 }
 
 TEST(CudaSegmentLayoutTest, PlacesEveryTensorWhereItsRoleSays) {
-  const model::Graph graph = ChainGraph();
+  const model::Graph graph = ChainOfOpsGraph();
   const std::vector<backend::cuda::Step> steps = Steps(graph, /*fuse=*/true);
   ASSERT_EQ(steps.size(), graph.nodes.size()) << "the chain has nothing to fold";
   const std::vector<int64_t> scratch(steps.size(), 0);
@@ -361,7 +339,7 @@ INSTANTIATE_TEST_SUITE_P(AllOpsFp16, CudaOpFp16Test, ::testing::ValuesIn(AllOpCa
 
 TEST(CudaBackendTest, RunsMultiNodeSegmentsWithSharedArenaMemory) {
   HT_REQUIRE_CUDA_DEVICE();
-  const model::Graph graph = ChainGraph();
+  const model::Graph graph = ChainOfOpsGraph();
   Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
   ASSERT_TRUE(segment.ok()) << segment.status().message();
   for (uint32_t seed : {1u, 2u}) {
@@ -398,7 +376,7 @@ TEST(CudaBackendTest, FusedBlocksMatchTheReference) {
 
 TEST(CudaBackendTest, SegmentsRunConcurrentlyOnTheirOwnThreads) {
   HT_REQUIRE_CUDA_DEVICE();
-  const model::Graph graph = ChainGraph();
+  const model::Graph graph = ChainOfOpsGraph();
   const Tensors inputs = RandomInputs(graph, 3, 2);
   const Tensors expected = RunReference(graph, inputs);
   std::vector<Tensors> results(4);
@@ -464,7 +442,7 @@ TEST(CudaBackendTest, CompileAndRunErrorsNameTheProblem) {
 
 TEST(CudaBackendTest, InjectedOutOfMemoryIsResourceExhausted) {
   HT_REQUIRE_CUDA_DEVICE();
-  const model::Graph graph = ChainGraph();
+  const model::Graph graph = ChainOfOpsGraph();
   ScopedEnv fault("HANDTRACK_INJECT_FAULT", "xnnpack:run,cuda:oom");
   Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
   ASSERT_FALSE(segment.ok());

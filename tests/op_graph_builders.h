@@ -55,6 +55,10 @@ std::vector<OpCase> AllOpCases();
 // need; the reference backend does not run these.
 std::vector<OpCase> BeyondReaderOpCases();
 
+// A multi-node segment for backend tests: conv -> prelu -> add(conv output) -> pad ->
+// resize, where the conv output is both read inside the segment and a segment output.
+model::Graph ChainOfOpsGraph();
+
 // Seeded uniform values in [-range, range) for each of graph.inputs, in order.
 std::vector<std::vector<float>> RandomInputs(const model::Graph& graph, uint32_t seed, float range);
 

@@ -527,32 +527,10 @@ TEST(XnnpackBackendTest, CompileAndRunErrorsNameTheProblem) {
   EXPECT_NE(run.message().find("failed to run XNNPACK segment RELU #0"), std::string::npos) << run.message();
 }
 
-// conv -> prelu -> add(conv output) -> pad -> resize, where the conv output is
-// both used inside the segment and a segment output, run twice on moved buffers.
-model::Graph ChainGraph() {
-  GraphBuilder b("chain");
-  const int x = b.Input({1, 12, 12, 5});
-  const int w = b.Constant({8, 3, 3, 5}, 0.5f), bias = b.Constant({8});
-  const int conv = b.Output({1, 6, 6, 8});
-  model::NodeParams stride2;
-  stride2.stride_h = stride2.stride_w = 2;
-  b.AddNode(model::OpType::kConv2D, {x, w, bias}, {conv}, stride2);
-  const int alpha = b.Constant({1, 1, 8}), prelu = b.Intermediate({1, 6, 6, 8});
-  b.AddNode(model::OpType::kPRelu, {conv, alpha}, {prelu});
-  const int sum = b.Intermediate({1, 6, 6, 8});
-  b.AddNode(model::OpType::kAdd, {prelu, conv}, {sum});
-  const int pads = b.Int32Constant({4, 2}, {0, 0, 0, 0, 0, 0, 0, 3}), padded = b.Intermediate({1, 6, 6, 11});
-  b.AddNode(model::OpType::kPad, {sum, pads}, {padded});
-  const int size = b.Int32Constant({2}, {12, 12}), resized = b.Output({1, 12, 12, 11});
-  model::NodeParams half_pixel;
-  half_pixel.half_pixel_centers = true;
-  b.AddNode(model::OpType::kResizeBilinear, {padded, size}, {resized}, half_pixel);
-  return b.Build();
-}
 
 TEST(XnnpackBackendTest, RunsMultiNodeSegmentsAndFollowsMovedBuffers) {
   std::unique_ptr<Backend> xnnpack = Xnnpack();
-  const model::Graph graph = ChainGraph();
+  const model::Graph graph = ChainOfOpsGraph();
   Result<std::unique_ptr<CompiledSegment>> segment = xnnpack->Compile(graph, WholeGraph(graph), {});
   ASSERT_TRUE(segment.ok()) << segment.status().message();
   for (uint32_t seed : {1u, 2u}) {
@@ -584,7 +562,7 @@ TEST(XnnpackBackendTest, KeepsASegmentOutputThatARelu6Follows) {
 
 TEST(XnnpackBackendTest, SegmentsRunConcurrentlyOnTheirOwnThreads) {
   std::unique_ptr<Backend> xnnpack = Xnnpack();
-  const model::Graph graph = ChainGraph();
+  const model::Graph graph = ChainOfOpsGraph();
   const Tensors inputs = RandomInputs(graph, 3, 2);
   const Tensors expected = RunOracle(graph, inputs);
   std::vector<std::thread> threads;
