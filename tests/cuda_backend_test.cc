@@ -35,7 +35,6 @@ using backend::BackendOptions;
 using backend::CompiledSegment;
 using backend::HostTensors;
 using backend::SegmentSpec;
-using Tensors = std::vector<std::vector<float>>;
 
 std::unique_ptr<Backend> Cuda() { return backend::CreateCudaBackend(); }
 
@@ -46,49 +45,6 @@ std::unique_ptr<Backend> Cuda() { return backend::CreateCudaBackend(); }
     if (!cuda_available.ok()) GTEST_SKIP() << cuda_available.message(); \
   } while (0)
 
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) { setenv(name, value.c_str(), 1); }
-  ~ScopedEnv() { unsetenv(name_); }
-
- private:
-  const char* name_;
-};
-
-SegmentSpec WholeGraph(const model::Graph& graph) {
-  SegmentSpec spec;
-  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) spec.nodes.push_back(i);
-  spec.inputs = graph.inputs;
-  spec.outputs = graph.outputs;
-  return spec;
-}
-
-// Host buffers for every non-constant tensor, poisoned with NaN (so an output
-// the backend does not write fails the comparison), with the inputs filled in.
-struct HostBuffers {
-  std::vector<std::vector<float>> storage;
-  HostTensors tensors;
-
-  HostBuffers(const model::Graph& graph, const Tensors& inputs) : storage(graph.tensors.size()) {
-    tensors.data.assign(graph.tensors.size(), nullptr);
-    for (size_t t = 0; t < graph.tensors.size(); ++t) {
-      if (graph.tensors[t].is_constant) continue;
-      storage[t].assign(graph.tensors[t].num_elements() + backend::kHostBufferSlackFloats, NAN);
-      tensors.data[t] = storage[t].data();
-    }
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      std::copy(inputs[i].begin(), inputs[i].end(), tensors.data[graph.inputs[i]]);
-    }
-  }
-
-  Tensors Outputs(const model::Graph& graph) const {
-    Tensors outputs;
-    for (int t : graph.outputs) {
-      outputs.emplace_back(storage[t].begin(), storage[t].begin() + graph.tensors[t].num_elements());
-    }
-    return outputs;
-  }
-};
 
 Result<Tensors> RunSegment(CompiledSegment& segment, const model::Graph& graph, const Tensors& inputs) {
   HostBuffers buffers(graph, inputs);

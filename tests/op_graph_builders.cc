@@ -1,5 +1,7 @@
 #include "op_graph_builders.h"
 
+#include <algorithm>
+#include <cmath>
 #include <utility>
 
 namespace handtrack::testing {
@@ -437,6 +439,34 @@ model::Graph ChainOfOpsGraph() {
   half_pixel.half_pixel_centers = true;
   b.AddNode(model::OpType::kResizeBilinear, {padded, size}, {resized}, half_pixel);
   return b.Build();
+}
+
+backend::SegmentSpec WholeGraph(const model::Graph& graph) {
+  backend::SegmentSpec spec;
+  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) spec.nodes.push_back(i);
+  spec.inputs = graph.inputs;
+  spec.outputs = graph.outputs;
+  return spec;
+}
+
+HostBuffers::HostBuffers(const model::Graph& graph, const Tensors& inputs) : storage(graph.tensors.size()) {
+  tensors.data.assign(graph.tensors.size(), nullptr);
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    if (graph.tensors[t].is_constant) continue;
+    storage[t].assign(graph.tensors[t].num_elements() + backend::kHostBufferSlackFloats, NAN);
+    tensors.data[t] = storage[t].data();
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::copy(inputs[i].begin(), inputs[i].end(), tensors.data[graph.inputs[i]]);
+  }
+}
+
+Tensors HostBuffers::Outputs(const model::Graph& graph) const {
+  Tensors outputs;
+  for (int t : graph.outputs) {
+    outputs.emplace_back(storage[t].begin(), storage[t].begin() + graph.tensors[t].num_elements());
+  }
+  return outputs;
 }
 
 }  // namespace handtrack::testing

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "model/graph.h"
 
 namespace handtrack::testing {
@@ -54,6 +55,22 @@ std::vector<OpCase> AllOpCases();
 // alpha, negative MEAN axes), for backends that support more than the models
 // need; the reference backend does not run these.
 std::vector<OpCase> BeyondReaderOpCases();
+
+using Tensors = std::vector<std::vector<float>>;
+
+// The whole graph as one segment: every node, the graph's inputs and outputs.
+backend::SegmentSpec WholeGraph(const model::Graph& graph);
+
+// Host buffers for every non-constant tensor, with the backends' read slack,
+// poisoned with NaN (so an output the backend does not write fails the
+// comparison), with the inputs filled in.
+struct HostBuffers {
+  HostBuffers(const model::Graph& graph, const Tensors& inputs);
+  Tensors Outputs(const model::Graph& graph) const;
+
+  std::vector<std::vector<float>> storage;
+  backend::HostTensors tensors;
+};
 
 // A multi-node segment for backend tests: conv -> prelu -> add(conv output) -> pad ->
 // resize, where the conv output is both read inside the segment and a segment output.

@@ -10,6 +10,8 @@
 namespace handtrack {
 namespace {
 
+using testing::ScopedEnv;
+
 bool Available(const char* name) {
   for (const BackendInfo& info : ListBackends()) {
     if (info.name == name) return info.available;
@@ -26,15 +28,6 @@ std::vector<std::vector<float>> RunWithSeededInput(ModelRunner& runner) {
   for (int i = 0; i < runner.num_outputs(); ++i) outputs.emplace_back(runner.output(i).begin(), runner.output(i).end());
   return outputs;
 }
-
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_); }
-
- private:
-  const char* name_;
-};
 
 TEST(RuntimeTest, ReferencePlanIsOneSegment) {
   HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");

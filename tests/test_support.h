@@ -1,6 +1,7 @@
 // Shared helpers of the tests: where the models and ../shared are, TDMP files.
 #pragma once
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,19 @@ std::string ModelPath(const std::string& name);
     }                                                                                   \
   } while (0)
 bool InCi();
+
+// Sets an environment variable (a test hook such as HANDTRACK_INJECT_FAULT) for
+// the lifetime of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) { setenv(name, value.c_str(), 1); }
+  ~ScopedEnv() { unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+};
 
 struct NamedTensor {
   std::string name;

@@ -33,43 +33,7 @@ using backend::BackendOptions;
 using backend::CompiledSegment;
 using backend::HostTensors;
 using backend::SegmentSpec;
-using Tensors = std::vector<std::vector<float>>;
 
-// Backends may read a little past the end of host buffers (XNNPACK: 16 bytes).
-constexpr size_t kSlackFloats = 16;
-
-SegmentSpec WholeGraph(const model::Graph& graph) {
-  SegmentSpec spec;
-  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) spec.nodes.push_back(i);
-  spec.inputs = graph.inputs;
-  spec.outputs = graph.outputs;
-  return spec;
-}
-
-// Host buffers for every non-constant tensor, with the inputs filled in.
-struct HostBuffers {
-  std::vector<std::vector<float>> storage;
-  HostTensors tensors;
-
-  HostBuffers(const model::Graph& graph, const Tensors& inputs) : storage(graph.tensors.size()) {
-    tensors.data.assign(graph.tensors.size(), nullptr);
-    for (size_t t = 0; t < graph.tensors.size(); ++t) {
-      if (graph.tensors[t].is_constant) continue;
-      storage[t].assign(graph.tensors[t].num_elements() + kSlackFloats, NAN);
-      tensors.data[t] = storage[t].data();
-    }
-    for (size_t i = 0; i < inputs.size(); ++i)
-      std::copy(inputs[i].begin(), inputs[i].end(), tensors.data[graph.inputs[i]]);
-  }
-
-  Tensors Outputs(const model::Graph& graph) const {
-    Tensors outputs;
-    for (int t : graph.outputs) {
-      outputs.emplace_back(storage[t].begin(), storage[t].begin() + graph.tensors[t].num_elements());
-    }
-    return outputs;
-  }
-};
 
 Result<Tensors> RunOnBackend(Backend& backend, const model::Graph& graph, const Tensors& inputs,
                              int num_threads) {
