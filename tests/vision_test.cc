@@ -680,5 +680,147 @@ TEST(GoldenSanityTest, LandmarksToHandRectSurroundsMediaPipesHands) {
   EXPECT_GT(hands_checked, 50);
 }
 
+// ---------------------------------------------------------------- sampler paths
+
+// Every SIMD path must give the portable loop's bits (the portable loop is the
+// one the tests above and the golden tests pin to MediaPipe). Exercised over
+// pixel layouts with padded rows, tiny and odd-sized images, regions inside,
+// across the border and far outside, any rotation, both border modes, and
+// tensor widths that are not multiples of the 4-pixel groups.
+uint32_t NextRandom(uint64_t* state) {
+  *state ^= *state << 13;
+  *state ^= *state >> 7;
+  *state ^= *state << 17;
+  return static_cast<uint32_t>(*state >> 11);
+}
+
+float RandomIn(uint64_t* state, float low, float high) {
+  return low + (high - low) * static_cast<float>(NextRandom(state) % 100001) / 100000.0f;
+}
+
+Image RandomImage(int width, int height, uint64_t* state) {
+  return MakeImage(width, height, [&](int, int) {
+    return std::array<int, 3>{static_cast<int>(NextRandom(state) & 255),
+                              static_cast<int>(NextRandom(state) & 255),
+                              static_cast<int>(NextRandom(state) & 255)};
+  });
+}
+
+constexpr std::array<SamplerPath, 2> kFastPaths = {SamplerPath::kAuto, SamplerPath::kSse41};
+
+TEST(SamplerPathsTest, CropsAreBitIdenticalToThePortableLoop) {
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  const std::array<std::pair<int, int>, 6> sizes = {{{1, 1}, {2, 2}, {1, 6}, {7, 1}, {37, 23}, {160, 120}}};
+  const std::array<std::pair<int, int>, 3> outputs = {{{31, 17}, {64, 64}, {1, 1}}};
+  int compared = 0;
+  for (const auto& [width, height] : sizes) {
+    const Image rgb = RandomImage(width, height, &state);
+    for (PixelFormat format :
+         {PixelFormat::kRGB, PixelFormat::kRGBA, PixelFormat::kBGR, PixelFormat::kBGRA}) {
+      // Unpadded rows let the sanitizers see any read past the image's last byte.
+      ImageView view;
+      const int padding = format == PixelFormat::kRGB || format == PixelFormat::kBGRA ? 0 : 3;
+      const std::vector<uint8_t> bytes = Repack(rgb, format, padding, &view);
+      for (int r = 0; r < 16; ++r) {
+        RotatedRect roi{RandomIn(&state, -0.4f, 1.4f), RandomIn(&state, -0.4f, 1.4f),
+                        RandomIn(&state, 0.01f, 1.6f), RandomIn(&state, 0.01f, 1.6f),
+                        RandomIn(&state, -4.0f, 4.0f)};
+        if (r < 4) roi.rotation = std::array<float, 4>{0.0f, kPi / 2, -kPi, 0.4646f}[r];
+        if (r == 4) roi = {0.5f, 0.5f, 0.4f, 0.4f * width / height, 0.0f};  // inside, axis-aligned
+        for (BorderMode border : {BorderMode::kReplicate, BorderMode::kZero}) {
+          for (const auto& [out_width, out_height] : outputs) {
+            const size_t size = static_cast<size_t>(out_width) * out_height * 3;
+            std::vector<float> expected(size, -1.0f);
+            CropRotatedRect(view, roi, out_width, out_height, expected.data(), border,
+                            SamplerPath::kPortable);
+            for (SamplerPath path : kFastPaths) {
+              std::vector<float> actual(size, -1.0f);
+              CropRotatedRect(view, roi, out_width, out_height, actual.data(), border, path);
+              ASSERT_EQ(std::memcmp(actual.data(), expected.data(), size * sizeof(float)), 0)
+                  << width << "x" << height << " format " << static_cast<int>(format) << " region " << r
+                  << " border " << static_cast<int>(border) << " out " << out_width << "x" << out_height
+                  << " path " << static_cast<int>(path);
+              ++compared;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 6 * 4 * 16 * 2 * 3 * 2);
+}
+
+TEST(SamplerPathsTest, LetterboxesAreBitIdenticalToThePortableLoop) {
+  uint64_t state = 12345;
+  const std::array<std::pair<int, int>, 6> sizes = {{{1, 1}, {2, 3}, {5, 1}, {40, 30}, {30, 41}, {640, 480}}};
+  const std::array<std::pair<int, int>, 4> outputs = {{{192, 192}, {7, 5}, {5, 7}, {1, 1}}};
+  for (const auto& [width, height] : sizes) {
+    const Image rgb = RandomImage(width, height, &state);
+    for (PixelFormat format :
+         {PixelFormat::kRGB, PixelFormat::kRGBA, PixelFormat::kBGR, PixelFormat::kBGRA}) {
+      ImageView view;
+      const std::vector<uint8_t> bytes = Repack(rgb, format, /*padding=*/0, &view);
+      for (const auto& [out_width, out_height] : outputs) {
+        const size_t size = static_cast<size_t>(out_width) * out_height * 3;
+        std::vector<float> expected(size, -1.0f);
+        LetterboxImage(view, out_width, out_height, expected.data(), SamplerPath::kPortable);
+        for (SamplerPath path : kFastPaths) {
+          std::vector<float> actual(size, -1.0f);
+          LetterboxImage(view, out_width, out_height, actual.data(), path);
+          ASSERT_EQ(std::memcmp(actual.data(), expected.data(), size * sizeof(float)), 0)
+              << width << "x" << height << " format " << static_cast<int>(format) << " out " << out_width
+              << "x" << out_height << " path " << static_cast<int>(path);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- palm score threshold
+
+// DecodePalmTensors skips low logits before computing scores; it must keep exactly
+// the anchors whose float score passes, also for logits within a few ulps of the
+// threshold and for extreme thresholds.
+TEST(PalmDecoderTest, SkippingLowLogitsKeepsExactlyThePassingScores) {
+  const std::vector<Anchor> anchors = GeneratePalmAnchors();
+  const std::vector<float> boxes(anchors.size() * kPalmValuesPerAnchor, 1.0f);
+  const auto score_of = [](float logit) {  // hand_detector_graph.cc's clipped sigmoid, in float
+    logit = std::clamp(logit, -100.0f, 100.0f);
+    return 1.0f / (1.0f + std::exp(-logit));
+  };
+  for (float min_score :
+       {-1.0f, 0.0f, 1e-30f, 1e-6f, 0.1f, 0.5f, 0.73f, 0.9999f, 0.99999f, 0.99999994f, 1.0f}) {
+    const double p = std::clamp(static_cast<double>(min_score), 1e-7, 1.0 - 1e-7);
+    const float threshold_logit = static_cast<float>(std::log(p / (1.0 - p)));
+    std::vector<float> logits(anchors.size());
+    for (size_t i = 0; i < logits.size(); ++i) {
+      // Dense around the threshold's logit, then spread over [-120, 120].
+      const int k = static_cast<int>(i) - 1008;
+      float logit = threshold_logit;
+      if (k < -500 || k > 500) {
+        logit = static_cast<float>(k) * 0.12f;
+      } else if (k < -100 || k > 100) {
+        logit += static_cast<float>(k) * 0.01f;
+      } else {
+        for (int step = 0; step < std::abs(k); ++step)
+          logit = std::nextafter(logit, k > 0 ? 200.0f : -200.0f);
+      }
+      logits[i] = logit;
+    }
+    logits[3] = NAN;
+    logits[5] = INFINITY;
+    logits[6] = -INFINITY;
+    const std::vector<Detection> detections =
+        DecodePalmTensors(boxes.data(), logits.data(), anchors, min_score);
+    std::vector<float> expected_scores;
+    for (float logit : logits) {
+      if (score_of(logit) >= min_score) expected_scores.push_back(score_of(logit));
+    }
+    ASSERT_EQ(detections.size(), expected_scores.size()) << min_score;
+    for (size_t i = 0; i < detections.size(); ++i)
+      EXPECT_EQ(detections[i].score, expected_scores[i]) << min_score;
+  }
+}
+
 }  // namespace
 }  // namespace handtrack::vision

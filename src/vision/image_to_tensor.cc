@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <numbers>
 
+#include "vision/image_to_tensor_simd.h"
+
 namespace handtrack::vision {
 namespace {
 
@@ -38,15 +40,7 @@ inline int RoundHalfEven(double v) {
   return static_cast<int>((v + kMagic) - kMagic);
 }
 
-// Source position of tensor pixel (x, y): origin + x * column_step + y * row_step.
-struct SamplingGrid {
-  double origin_x = 0;
-  double origin_y = 0;
-  double column_step_x = 0;
-  double column_step_y = 0;
-  double row_step_x = 0;
-  double row_step_y = 0;
-};
+using internal::SamplingGrid;
 
 // The corners come from cv::RotatedRect(center, size, degrees).points(), in float
 // as OpenCV computes them; getPerspectiveTransform maps corner 1 to tensor (0, 0),
@@ -206,13 +200,18 @@ AffineTransform RoiToImageTransform(const PixelRect& roi, int image_width, int i
 }
 
 bool WarpRectToTensor(const ImageView& image, const PixelRect& roi, int out_width, int out_height,
-                      BorderMode border, float* out) {
+                      BorderMode border, float* out, SamplerPath path) {
   if (out == nullptr || out_width <= 0 || out_height <= 0) return false;
   if (!image.Validate().ok() || !IsUsable(roi)) {
     std::fill(out, out + static_cast<size_t>(out_width) * out_height * 3, 0.0f);
     return false;
   }
   const SamplingGrid grid = GridFromBoxPoints(roi, out_width, out_height);
+  if (path != SamplerPath::kPortable) {
+    const internal::VectorIsa isa =
+        path == SamplerPath::kSse41 ? internal::VectorIsa::kSse41 : internal::VectorIsa::kAvx2;
+    if (internal::WarpRowsSimd(image, grid, out_width, out_height, border, isa, out)) return true;
+  }
   if (border == BorderMode::kZero) {
     WarpRowsForFormat<BorderMode::kZero>(image, grid, out_width, out_height, out);
   } else {
@@ -221,7 +220,8 @@ bool WarpRectToTensor(const ImageView& image, const PixelRect& roi, int out_widt
   return true;
 }
 
-LetterboxTransform LetterboxImage(const ImageView& image, int out_width, int out_height, float* out) {
+LetterboxTransform LetterboxImage(const ImageView& image, int out_width, int out_height, float* out,
+                                  SamplerPath path) {
   LetterboxTransform letterbox;
   if (out_width <= 0 || out_height <= 0 || !image.Validate().ok()) {
     if (out != nullptr && out_width > 0 && out_height > 0) {
@@ -234,14 +234,14 @@ LetterboxTransform LetterboxImage(const ImageView& image, int out_width, int out
                 static_cast<float>(image.height), 0.0f};
   letterbox.padding = PadToAspect(out_width, out_height, &roi);
   letterbox.tensor_to_image = RoiToImageTransform(roi, image.width, image.height);
-  WarpRectToTensor(image, roi, out_width, out_height, BorderMode::kZero, out);
+  WarpRectToTensor(image, roi, out_width, out_height, BorderMode::kZero, out, path);
   return letterbox;
 }
 
 bool CropRotatedRect(const ImageView& image, const RotatedRect& roi, int out_width, int out_height,
-                     float* out, BorderMode border) {
+                     float* out, BorderMode border, SamplerPath path) {
   return WarpRectToTensor(image, ToPixelRect(roi, image.width, image.height), out_width, out_height, border,
-                          out);
+                          out, path);
 }
 
 }  // namespace handtrack::vision

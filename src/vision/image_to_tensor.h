@@ -32,6 +32,12 @@ enum class BorderMode {
                // Tasks landmark crop uses it (hand_landmarks_detector_graph.cc sets none)
 };
 
+// Which implementation samples; all give the same bits. kPortable is the plain
+// per-pixel loop that defines them (and the oracle of the tests); kAuto uses AVX2
+// or SSE4.1 where the CPU has them, else the portable loop; kSse41 stops at SSE4.1
+// (so that tests cover that code on AVX2 machines too).
+enum class SamplerPath { kAuto, kSse41, kPortable };
+
 // A region in pixel-index coordinates of the image (MediaPipe's internal RotatedRect).
 struct PixelRect {
   float center_x = 0;
@@ -54,7 +60,7 @@ AffineTransform RoiToImageTransform(const PixelRect& roi, int image_width, int i
 // the region is empty or not finite (MediaPipe skips such regions); returns
 // false without writing when out is null or the output size is not positive.
 bool WarpRectToTensor(const ImageView& image, const PixelRect& roi, int out_width, int out_height,
-                      BorderMode border, float* out);
+                      BorderMode border, float* out, SamplerPath path = SamplerPath::kAuto);
 
 // Everything needed to bring letterboxed detections back to the image.
 struct LetterboxTransform {
@@ -68,7 +74,8 @@ struct LetterboxTransform {
 // Palm detection input: the whole image, aspect ratio kept (PadRoi grows the
 // region to the tensor's aspect), centred, zero border. An invalid image gives a
 // zero tensor and an identity transform.
-LetterboxTransform LetterboxImage(const ImageView& image, int out_width, int out_height, float* out);
+LetterboxTransform LetterboxImage(const ImageView& image, int out_width, int out_height, float* out,
+                                  SamplerPath path = SamplerPath::kAuto);
 
 // Maps a detection made on the letterboxed tensor back to normalised image coordinates.
 inline Detection RemoveLetterbox(const Detection& detection, const LetterboxTransform& letterbox) {
@@ -80,6 +87,7 @@ inline Detection RemoveLetterbox(const Detection& detection, const LetterboxTran
 // hand regions are square in pixels anyway). MediaPipe Tasks extrapolates with
 // kReplicate for this crop. Returns false as WarpRectToTensor does.
 bool CropRotatedRect(const ImageView& image, const RotatedRect& roi, int out_width, int out_height,
-                     float* out, BorderMode border = BorderMode::kReplicate);
+                     float* out, BorderMode border = BorderMode::kReplicate,
+                     SamplerPath path = SamplerPath::kAuto);
 
 }  // namespace handtrack::vision
