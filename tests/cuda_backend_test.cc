@@ -293,6 +293,34 @@ TEST_P(CudaOpFp16Test, MatchesTheReferenceBackend) {
 INSTANTIATE_TEST_SUITE_P(AllOpsFp16, CudaOpFp16Test, ::testing::ValuesIn(AllOpCases()),
                          [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
 
+// The large-batch kernels in both precisions (and the CUDA-core GEMM they
+// replace, with HANDTRACK_CUDA_TENSOR_CORES=0). The reference runs once per case.
+class CudaLargeBatchTest : public ::testing::TestWithParam<OpCase> {};
+
+TEST_P(CudaLargeBatchTest, MatchesTheReferenceBackend) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const OpCase& c = GetParam();
+  const Tensors inputs = RandomInputs(c.graph, 11, c.input_range);
+  const Tensors expected = RunReference(c.graph, inputs);
+  for (const char* tensor_cores : {"1", "0"}) {
+    ScopedEnv env("HANDTRACK_CUDA_TENSOR_CORES", tensor_cores);
+    for (Precision precision : {Precision::kFp16, Precision::kFp32}) {
+      BackendOptions options;
+      options.precision = precision;
+      Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
+      ASSERT_TRUE(segment.ok()) << segment.status().message();
+      Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
+      ASSERT_TRUE(got.ok()) << got.status().message();
+      ExpectClose(*got, expected,
+                  c.name + " " + PrecisionName(precision) + " tensor_cores=" + tensor_cores,
+                  precision == Precision::kFp16 ? 1e-2f : 1e-4f);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(LargeBatch, CudaLargeBatchTest, ::testing::ValuesIn(LargeBatchOpCases()),
+                         [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
+
 TEST(CudaBackendTest, RunsMultiNodeSegmentsWithSharedArenaMemory) {
   HT_REQUIRE_CUDA_DEVICE();
   const model::Graph graph = ChainOfOpsGraph();
@@ -327,6 +355,23 @@ TEST(CudaBackendTest, FusedBlocksMatchTheReference) {
         }
       }
     }
+  }
+}
+
+// The tensor-core GEMM's epilogue (bias, RELU, folded ADD and PRELU) in fp16,
+// on a product large enough to take it (160 x 160 pixels: 200 row tiles).
+TEST(CudaBackendTest, FusedBlocksMatchTheReferenceOnTheTensorCores) {
+  HT_REQUIRE_CUDA_DEVICE();
+  for (bool conv_escapes : {false, true}) {
+    const model::Graph graph = ResidualBlocks(conv_escapes, 160, 64, 40);
+    BackendOptions options;
+    options.precision = Precision::kFp16;
+    Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), options);
+    ASSERT_TRUE(segment.ok()) << segment.status().message();
+    const Tensors inputs = RandomInputs(graph, 5, 2);
+    Result<Tensors> got = RunSegment(**segment, graph, inputs);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ExpectClose(*got, RunReference(graph, inputs), "fp16 conv_escapes=" + std::to_string(conv_escapes), 1e-2f);
   }
 }
 

@@ -9,14 +9,17 @@
 //                     [--batch N,...] [--precision fp32|fp16,...] [--model NAME,...]
 //
 // With --batch (or --precision), each model is timed at every batch and
-// precision (ModelRunner::Options), and the rows gain batch, precision and
-// frames_per_s (batch * 1000 / median_ms).
+// precision (ModelRunner::Options), and the rows gain batch, precision,
+// frames_per_s (batch * 1000 / median_ms), and the median device time of the
+// kernels alone (ModelRunner::last_run_device_ms: host copies excluded, as the
+// PyTorch peer, whose inputs stay on the device) with its frames/s.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -61,7 +64,7 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
   for (int i = 0; i < (*runner)->num_inputs(); ++i) {
     for (float& value : (*runner)->input(i)) value = unit(random);
   }
-  std::vector<double> ms;
+  std::vector<double> ms, device_ms;
   for (int i = 0; i < warmup + iters; ++i) {
     const Clock::time_point start = Clock::now();
     const handtrack::Status status = (*runner)->Run();
@@ -71,6 +74,15 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
     }
     ms.push_back(MillisecondsSince(start));
   }
+  // Kernels alone, 5 rounds of iters/5 replays (at least 1 each).
+  for (int round = 0; round < 5; ++round) {
+    auto device = (*runner)->TimeDeviceKernels(std::max(1, iters / 5));
+    if (!device.ok()) {
+      std::fprintf(stderr, "%s: %s\n", name.c_str(), device.status().message().c_str());
+      return 1;
+    }
+    if (device->has_value()) device_ms.push_back(**device);
+  }
   const double first_ms = ms.front();
   ms.erase(ms.begin(), ms.begin() + warmup);
   std::sort(ms.begin(), ms.end());
@@ -79,6 +91,14 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
               handtrack::DelegateName(delegate), create_ms, first_ms, at(0.5), at(0.1), at(0.9), ms.front());
   if (batch_columns) {
     std::printf(" %6d %-9s %12.1f", batch, handtrack::PrecisionName(precision), batch * 1000.0 / at(0.5));
+    // Kernels alone (inputs already on the device), as the PyTorch peer times itself.
+    if (!device_ms.empty()) {
+      std::sort(device_ms.begin(), device_ms.end());
+      const double device_median = device_ms[device_ms.size() / 2];
+      std::printf(" %12.3f %15.1f", device_median, batch * 1000.0 / device_median);
+    } else {
+      std::printf(" %12s %15s", "-", "-");
+    }
   }
   std::printf("\n");
   return 0;
@@ -133,7 +153,9 @@ int main(int argc, char** argv) {
   }
   std::printf("%-20s %-9s %10s %9s %9s %9s %9s %9s", "model", "delegate", "create_ms", "first_ms", "median_ms",
               "p10_ms", "p90_ms", "min_ms");
-  if (batch_columns) std::printf(" %6s %-9s %12s", "batch", "precision", "frames_per_s");
+  if (batch_columns) {
+    std::printf(" %6s %-9s %12s %12s %15s", "batch", "precision", "frames_per_s", "device_ms", "device_frames_s");
+  }
   std::printf("\n");
   int failures = 0;
   for (const std::string& name : models) {

@@ -300,6 +300,86 @@ std::vector<std::vector<float>> RandomInputs(const model::Graph& graph, uint32_t
   return inputs;
 }
 
+std::vector<OpCase> LargeBatchOpCases() {
+  constexpr Padding kSame = Padding::kSame, kValid = Padding::kValid;
+  constexpr Activation kNone = Activation::kNone, kRelu = Activation::kRelu, kRelu6 = Activation::kRelu6;
+  return {
+      // 1x1 convolutions: K a multiple of 32 and not (the zero-filled tail), N below,
+      // at and above one 64-wide tile, odd N, no bias.
+      Conv2D({8, 56, 56, 24}, 144, 1, 1, 1, kValid, kRelu6),
+      Conv2D({16, 28, 28, 40}, 240, 1, 1, 1, kValid, kNone),
+      Conv2D({16, 48, 48, 64}, 6, 1, 1, 1, kValid, kNone),
+      Conv2D({16, 24, 24, 128}, 108, 1, 1, 1, kValid, kRelu, /*bias=*/false),
+      Conv2D({64, 14, 14, 480}, 80, 1, 1, 1, kValid, kNone),
+      Conv2D({32, 12, 12, 256}, 35, 1, 1, 1, kValid, kRelu),
+      // First layers: 3 channels in, 8-channel groups out.
+      Conv2D({16, 64, 64, 3}, 24, 3, 3, 2, kSame, kRelu6),
+      Conv2D({8, 96, 96, 3}, 32, 5, 5, 2, kSame, kNone),
+      // Depthwise: both filters, both strides, odd widths (a partial 4-pixel tile).
+      DepthwiseConv2D({16, 56, 56, 144}, 1, 3, 1, kSame, kRelu6),
+      DepthwiseConv2D({64, 57, 57, 64}, 1, 3, 2, kSame, kNone),
+      DepthwiseConv2D({32, 41, 41, 240}, 1, 5, 1, kSame, kRelu),
+      DepthwiseConv2D({64, 56, 56, 144}, 1, 5, 2, kSame, kNone, /*bias=*/false),
+      DepthwiseConv2D({64, 50, 50, 32}, 1, 5, 2, kValid, kRelu6),
+      // A filter too large for shared memory (5 x 5 x 1152 floats): read from global memory.
+      DepthwiseConv2D({16, 14, 14, 1152}, 1, 5, 1, kSame, kNone),
+      // First layers at a batch where the CUDA backend takes its 4-pixel strip kernel
+      // (3 channels in, stride 2, 3x3 or 5x5): the palm and landmark models' shapes, a
+      // width that leaves a partial strip (95 = 4 * 23 + 3), VALID with no bias.
+      Conv2D({16, 192, 192, 3}, 32, 5, 5, 2, kSame, kNone),
+      Conv2D({16, 224, 224, 3}, 24, 3, 3, 2, kSame, kRelu6),
+      Conv2D({8, 190, 190, 3}, 32, 5, 5, 2, kSame, kRelu),
+      Conv2D({16, 191, 191, 3}, 16, 3, 3, 2, kValid, kNone, /*bias=*/false),
+      // Channel-vectorized kernels (16-byte vectors: 4 floats, 8 halves). Channel
+      // counts that are multiples of 8 take them in both precisions; 36, 20, 12 and 4
+      // only in fp32 (fp16 takes the element-wise kernels).
+      Pad({32, 48, 48, 32}, {0, 0, 0, 0, 0, 0, 0, 32}),
+      Pad({16, 24, 24, 64}, {0, 0, 1, 1, 1, 1, 8, 8}),
+      Pad({16, 40, 40, 4}, {0, 0, 0, 0, 0, 0, 0, 4}),
+      Pad({16, 30, 30, 12}, {0, 0, 2, 0, 0, 3, 0, 0}),
+      Pool(OpType::kMaxPool2D, {32, 96, 96, 32}, 2, 2, kValid, kNone),
+      Pool(OpType::kMaxPool2D, {16, 47, 47, 16}, 2, 2, kSame, kRelu),
+      Pool(OpType::kMaxPool2D, {16, 24, 24, 36}, 2, 2, kValid, kNone),
+      Pool(OpType::kAveragePool2D, {16, 24, 24, 64}, 3, 1, kSame, kRelu6),
+      Pool(OpType::kAveragePool2D, {16, 25, 25, 20}, 2, 2, kSame, kNone),
+      Add({32, 48, 48, 64}, {32, 48, 48, 64}, {32, 48, 48, 64}, kNone),
+      Add({16, 24, 24, 36}, {16, 24, 24, 36}, {16, 24, 24, 36}, kRelu6),
+      Add({16, 24, 24, 64}, {16, 24, 24, 64}, {16, 24, 24, 64}, kRelu, ConstantOperand::kSecond),
+      ResizeBilinear({32, 12, 12, 256}, 24, 24, false, true),
+      ResizeBilinear({16, 6, 6, 256}, 12, 12, true, false),
+      ResizeBilinear({16, 12, 12, 36}, 24, 24, false, false),
+      PRelu({32, 48, 48, 64}, {64}),
+      PRelu({16, 24, 24, 36}, {1, 1, 36}),
+      Concatenation({{16, 12, 12, 64}, {16, 12, 12, 24}}, 3, kNone),
+      Concatenation({{16, 12, 12, 20}, {16, 12, 12, 12}}, 3, kRelu),
+      Concatenation({{32, 864, 18}, {32, 1152, 18}}, 1, kNone),
+      // ADD -> ADD -> PRELU and ADD -> PRELU: the palm blocks' endings, which the CUDA
+      // backend folds into the first ADD's kernel (residual and PReLU slopes loaded as
+      // vectors), on 64 channels (both precisions vectorized) and 36 (fp32 only).
+      [] {
+        GraphBuilder b("add_add_prelu_16x24x24x64");
+        const std::vector<int> shape = {16, 24, 24, 64};
+        const int x = b.Input(shape), y = b.Input(shape), skip = b.Input(shape);
+        const int sum = b.Intermediate(shape), sum2 = b.Intermediate(shape), out = b.Output(shape);
+        NodeParams relu;
+        relu.activation = kRelu;
+        b.AddNode(OpType::kAdd, {x, y}, {sum});
+        b.AddNode(OpType::kAdd, {sum, skip}, {sum2}, relu);
+        b.AddNode(OpType::kPRelu, {sum2, b.Constant({1, 1, 64})}, {out});
+        return OpCase{"add_add_prelu_16x24x24x64", b.Build()};
+      }(),
+      [] {
+        GraphBuilder b("add_prelu_16x24x24x36");
+        const std::vector<int> shape = {16, 24, 24, 36};
+        const int x = b.Input(shape), y = b.Input(shape);
+        const int sum = b.Intermediate(shape), out = b.Output(shape);
+        b.AddNode(OpType::kAdd, {x, y}, {sum});
+        b.AddNode(OpType::kPRelu, {sum, b.Constant({36})}, {out});
+        return OpCase{"add_prelu_16x24x24x36", b.Build()};
+      }(),
+  };
+}
+
 std::vector<OpCase> AllOpCases() {
   constexpr Padding kSame = Padding::kSame;
   constexpr Padding kValid = Padding::kValid;

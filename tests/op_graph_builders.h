@@ -51,6 +51,12 @@ inline void PrintTo(const OpCase& op_case, std::ostream* os) { *os << op_case.na
 // the reference backend is their oracle.
 std::vector<OpCase> AllOpCases();
 
+// Batched shapes of the hand models' layers (8 to 64 frames), large enough that
+// a GPU backend takes its large-batch kernels (tensor-core GEMM, row-tiled
+// depthwise convolution). Slow on the reference backend (seconds), so kept out
+// of AllOpCases.
+std::vector<OpCase> LargeBatchOpCases();
+
 // Cases beyond what the reader accepts (ADD broadcasting, a scalar PRELU
 // alpha, negative MEAN axes), for backends that support more than the models
 // need; the reference backend does not run these.

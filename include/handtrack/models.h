@@ -7,12 +7,16 @@
 //
 // Ownership: a ModelRunner owns its model and backend state; the spans it
 // returns point into that state and live as long as the runner.
-// Threading: one ModelRunner serves one thread at a time. ListBackends and
-// the path helpers are thread-safe.
+// Threading: one ModelRunner serves one thread at a time (its input and output
+// buffers are its own); use one per thread, or a HandEngine
+// (handtrack/hand_engine.h), which serves the hand models to any number of
+// threads at once. ListBackends, the name/parse functions and the path helpers
+// are thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -111,6 +115,13 @@ class ModelRunner {
   std::span<const float> output(int index) const;
 
   Status Run();
+
+  // Benchmarks: replays the GPU kernels of the plan `replays` times on the
+  // inputs the last Run() left on the device, without host copies, and returns
+  // the mean milliseconds per replay (summed over GPU segments); nullopt when
+  // nothing runs on a GPU. This is how peers that keep their inputs on the
+  // device time themselves (e.g. PyTorch with CUDA graphs).
+  Result<std::optional<double>> TimeDeviceKernels(int replays);
 
   // The execution plan: node groups per backend and every fallback reason.
   std::string DescribePlan() const;

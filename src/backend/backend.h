@@ -49,6 +49,13 @@ class CompiledSegment {
   // Reads spec.inputs from `tensors` and writes spec.outputs there.
   // Not thread-safe: one Run at a time per segment.
   virtual Status Run(const HostTensors& tensors) = 0;
+  // Benchmarks only: launches the segment's device kernels `replays` times on
+  // the data already on the device (no host copies) and returns the mean
+  // milliseconds per launch. Unsupported for backends without a device (CPU).
+  virtual Result<double> TimeKernelReplays(int replays) {
+    (void)replays;
+    return UnsupportedError("failed to time kernel replays: the segment has no device kernels");
+  }
 };
 
 class Backend {

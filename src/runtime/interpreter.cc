@@ -103,6 +103,7 @@ std::span<const float> Interpreter::output(int index) const {
 
 Status Interpreter::Plan() {
   const model::Graph& g = *graph_;
+  ++plan_generation_;
   plan_.clear();
   compiled_.clear();
   node_fallback_reasons_.assign(g.nodes.size(), "");
@@ -208,6 +209,17 @@ Status Interpreter::Run() {
       if (compiled.code() != StatusCode::kUnavailable) return compiled;
     }
   }
+}
+
+Result<std::optional<double>> Interpreter::TimeKernelReplays(int replays) {
+  std::optional<double> total;
+  for (const auto& segment : compiled_) {
+    Result<double> ms = segment->TimeKernelReplays(replays);
+    if (!ms.ok() && ms.status().code() == StatusCode::kUnsupported) continue;  // a CPU segment
+    HT_RETURN_IF_ERROR(ms.status());
+    total = total.value_or(0.0) + *ms;
+  }
+  return total;
 }
 
 std::string Interpreter::BackendSummary() const {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -47,8 +48,15 @@ class Interpreter {
   std::span<const float> output(int index) const;
 
   Status Run();
+  // Benchmarks: mean device milliseconds per replay of the GPU segments'
+  // kernels (CompiledSegment::TimeKernelReplays), summed over them; nullopt
+  // when no segment runs on a device. Call after a Run (the inputs it left).
+  Result<std::optional<double>> TimeKernelReplays(int replays);
 
   const std::vector<PlanSegment>& plan() const { return plan_; }
+  // Counts the plans made so far: it changes when a run re-planned (kAuto
+  // fallback), so holders of a cached DescribePlan() know to redo it.
+  int plan_generation() const { return plan_generation_; }
   // Names of the backends the plan uses, e.g. "xnnpack+reference".
   std::string BackendSummary() const;
   std::string DescribePlan() const;
@@ -70,6 +78,7 @@ class Interpreter {
   std::vector<std::string> notes_;  // why backends were skipped or dropped
   std::vector<std::string> node_fallback_reasons_;  // per node: why earlier candidates declined it
   std::vector<PlanSegment> plan_;
+  int plan_generation_ = 0;
   std::vector<std::unique_ptr<backend::CompiledSegment>> compiled_;
   std::vector<std::vector<float>> host_storage_;  // per tensor; empty when not host-visible
   backend::HostTensors host_;

@@ -118,6 +118,10 @@ std::string ModelRunner::output_name(int index) const {
 std::span<float> ModelRunner::input(int index) { return impl_->interpreter->input(index); }
 std::span<const float> ModelRunner::output(int index) const { return impl_->interpreter->output(index); }
 Status ModelRunner::Run() { return impl_->interpreter->Run(); }
+Result<std::optional<double>> ModelRunner::TimeDeviceKernels(int replays) {
+  if (replays < 1) return InvalidArgumentError("failed to time device kernels: replays must be at least 1");
+  return impl_->interpreter->TimeKernelReplays(replays);
+}
 std::string ModelRunner::DescribePlan() const { return impl_->interpreter->DescribePlan(); }
 
 }  // namespace handtrack

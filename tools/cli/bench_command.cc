@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -30,7 +31,11 @@ detection only. Prints the median and the minimum in milliseconds.
 
 With --batch, each model is also timed running N frames per inference (the graph's
 batch dimension rewritten to N, see ModelRunner::Options::batch), and every row gains
-"batch" and "frames_per_s" (N * 1000 / median_ms). detect always runs batch 1.
+"batch" and "frames_per_s" (N * 1000 / median_ms: host copies in and out included).
+On a GPU backend rows also get "device_frames_per_s": the model's kernels alone,
+replayed on inputs already on the device (ModelRunner::TimeDeviceKernels), which is
+how GPU peers such as PyTorch with CUDA graphs time themselves. detect always runs
+batch 1.
 
 options:
   --delegate auto|cuda|xnnpack|reference   only this backend (default: every available one)
@@ -46,6 +51,7 @@ options:
   --json                                   print one JSON array of rows {"what", "backend",
                                            "precision", "threads", "median_ms", "min_ms"},
                                            plus "batch" and "frames_per_s" with --batch
+                                           (and "device_frames_per_s" on a GPU)
   -h, --help                               this help
 )";
 
@@ -75,6 +81,8 @@ struct Row {
   int batch = 1;
   double median_ms = 0;
   double min_ms = 0;
+  // GPU backends: the kernels alone, inputs already on the device (how GPU peers time themselves).
+  std::optional<double> device_ms;
 };
 
 // Runs `step` warmup + iters times; the median and minimum of the timed runs.
@@ -110,6 +118,7 @@ Result<Row> BenchModel(const BenchSettings& settings, Delegate delegate, Precisi
   }
   HT_ASSIGN_OR_RETURN(Row row, Time(settings, [&] { return runner->Run(); }));
   row.batch = batch;
+  HT_ASSIGN_OR_RETURN(row.device_ms, runner->TimeDeviceKernels(settings.iters));
   return row;
 }
 
@@ -183,15 +192,25 @@ Result<BenchSettings> ParseSettings(const ParsedArgs& args) {
 }
 
 double FramesPerSecond(const Row& row) { return row.median_ms > 0 ? row.batch * 1000.0 / row.median_ms : 0; }
+double DeviceFramesPerSecond(const Row& row) {
+  return row.device_ms.value_or(0) > 0 ? row.batch * 1000.0 / *row.device_ms : 0;
+}
 
 void PrintTable(const std::vector<Row>& rows, bool batch_columns) {
   std::printf("%-22s %-10s %-9s %7s %10s %10s", "what", "backend", "precision", "threads", "median_ms", "min_ms");
-  if (batch_columns) std::printf(" %6s %12s", "batch", "frames_per_s");
+  if (batch_columns) std::printf(" %6s %12s %19s", "batch", "frames_per_s", "device_frames_per_s");
   std::printf("\n");
   for (const Row& row : rows) {
     std::printf("%-22s %-10s %-9s %7d %10.3f %10.3f", row.what.c_str(), row.backend.c_str(),
                 row.precision.c_str(), row.threads, row.median_ms, row.min_ms);
-    if (batch_columns) std::printf(" %6d %12.1f", row.batch, FramesPerSecond(row));
+    if (batch_columns) {
+      std::printf(" %6d %12.1f", row.batch, FramesPerSecond(row));
+      if (row.device_ms) {
+        std::printf(" %19.1f", DeviceFramesPerSecond(row));
+      } else {
+        std::printf(" %19s", "-");
+      }
+    }
     std::printf("\n");
   }
 }
@@ -210,6 +229,7 @@ void PrintJson(const std::vector<Row>& rows, bool batch_columns) {
     if (batch_columns) {
       json["batch"] = row.batch;
       json["frames_per_s"] = std::round(FramesPerSecond(row) * 10) / 10;
+      if (row.device_ms) json["device_frames_per_s"] = std::round(DeviceFramesPerSecond(row) * 10) / 10;
     }
     std::cout << (i ? ",\n " : "\n ") << json.dump();
   }

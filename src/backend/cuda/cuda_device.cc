@@ -37,6 +37,10 @@ Status UseCudaDevice(DeviceInfo* info) {
       return UnavailableError(std::string("no CUDA device usable (cudaDeviceGetAttribute: ") +
                               cudaGetErrorString(error) + ")");
     }
+    int major = 0, minor = 0;
+    cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, kCudaDevice);
+    cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, kCudaDevice);
+    info->compute_capability = major * 10 + minor;
   }
   return Status::Ok();
 }

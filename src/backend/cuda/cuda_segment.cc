@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -37,11 +38,15 @@ struct GraphDestroy {
 struct GraphExecDestroy {
   void operator()(cudaGraphExec_t exec) const { cudaGraphExecDestroy(exec); }
 };
+struct EventDestroy {
+  void operator()(cudaEvent_t event) const { cudaEventDestroy(event); }
+};
 using DeviceMemory = std::unique_ptr<void, DeviceFree>;
 using PinnedMemory = std::unique_ptr<void, PinnedFree>;
 using Stream = std::unique_ptr<std::remove_pointer_t<cudaStream_t>, StreamDestroy>;
 using Graph = std::unique_ptr<std::remove_pointer_t<cudaGraph_t>, GraphDestroy>;
 using GraphExec = std::unique_ptr<std::remove_pointer_t<cudaGraphExec_t>, GraphExecDestroy>;
+using Event = std::unique_ptr<std::remove_pointer_t<cudaEvent_t>, EventDestroy>;
 
 // HANDTRACK_CUDA_FUSION=0 runs every node as its own kernel, to compare
 // timings or to rule fusion out when hunting a numerical difference.
@@ -97,6 +102,11 @@ class CudaSegment final : public CompiledSegment {
     HT_RETURN_IF_ERROR(CudaStatus(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
                                   "create a stream for " + label_));
     stream_.reset(stream);
+    for (Event* event : {&kernels_start_, &kernels_end_}) {
+      cudaEvent_t raw = nullptr;
+      HT_RETURN_IF_ERROR(CudaStatus(cudaEventCreate(&raw), "create a timing event for " + label_));
+      event->reset(raw);
+    }
     HT_RETURN_IF_ERROR(UploadWeights());
     return Capture(device);
   }
@@ -118,6 +128,25 @@ class CudaSegment final : public CompiledSegment {
       std::memcpy(tensors.data[staged.tensor], Staging(staged), staged.bytes);
     }
     return Status::Ok();
+  }
+
+  // Events around `replays` launches of the kernels-only graph, on the
+  // segment's stream (events recorded inside a graph cannot be timed).
+  Result<double> TimeKernelReplays(int replays) override {
+    const std::string action = "time the kernels of " + label_;
+    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(kCudaDevice), action));
+    if (kernels_exec_ == nullptr) {  // captured on first use: Run never needs it
+      HT_ASSIGN_OR_RETURN(kernels_exec_, CaptureGraph([&] { return EnqueueSteps(device_); }));
+    }
+    HT_RETURN_IF_ERROR(CudaStatus(cudaEventRecord(kernels_start_.get(), stream_.get()), action));
+    for (int i = 0; i < replays; ++i) {
+      HT_RETURN_IF_ERROR(CudaStatus(cudaGraphLaunch(kernels_exec_.get(), stream_.get()), action));
+    }
+    HT_RETURN_IF_ERROR(CudaStatus(cudaEventRecord(kernels_end_.get(), stream_.get()), action));
+    HT_RETURN_IF_ERROR(CudaStatus(cudaEventSynchronize(kernels_end_.get()), action));
+    float total_ms = 0.0f;
+    HT_RETURN_IF_ERROR(CudaStatus(cudaEventElapsedTime(&total_ms, kernels_start_.get(), kernels_end_.get()), action));
+    return static_cast<double>(total_ms) / std::max(replays, 1);
   }
 
  private:
@@ -183,20 +212,29 @@ class CudaSegment final : public CompiledSegment {
   // thread's calls are captured (ThreadLocal), so other threads may use CUDA
   // meanwhile.
   Status Capture(const DeviceInfo& device) {
+    device_ = device;
+    HT_ASSIGN_OR_RETURN(exec_, CaptureGraph([&] { return EnqueueAll(device); }));
+    return Status::Ok();
+  }
+
+  template <typename Enqueue>
+  Result<GraphExec> CaptureGraph(Enqueue&& enqueue) {
     HT_RETURN_IF_ERROR(CudaStatus(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeThreadLocal),
                                   "begin capturing " + label_));
-    const Status enqueued = EnqueueAll(device);
+    const Status enqueued = enqueue();
     cudaGraph_t raw_graph = nullptr;
     const cudaError_t ended = cudaStreamEndCapture(stream_.get(), &raw_graph);
     const Graph graph(raw_graph);
     HT_RETURN_IF_ERROR(enqueued);
     HT_RETURN_IF_ERROR(CudaStatus(ended, "capture " + label_ + " as a CUDA graph"));
-    cudaGraphExec_t exec = nullptr;
+    cudaGraphExec_t raw_exec = nullptr;
     HT_RETURN_IF_ERROR(
-        CudaStatus(cudaGraphInstantiate(&exec, graph.get(), 0), "instantiate the CUDA graph of " + label_));
-    exec_.reset(exec);
-    // Uploads the graph's work descriptors now, so the first Run is not slower.
-    return CudaStatus(cudaGraphUpload(exec_.get(), stream_.get()), "upload the CUDA graph of " + label_);
+        CudaStatus(cudaGraphInstantiate(&raw_exec, graph.get(), 0), "instantiate the CUDA graph of " + label_));
+    GraphExec exec(raw_exec);
+    // Uploads the graph's work descriptors now, so the first launch is not slower.
+    HT_RETURN_IF_ERROR(
+        CudaStatus(cudaGraphUpload(exec.get(), stream_.get()), "upload the CUDA graph of " + label_));
+    return exec;
   }
 
   Status EnqueueAll(const DeviceInfo& device) {
@@ -212,6 +250,24 @@ class CudaSegment final : public CompiledSegment {
                                       action));
       }
     }
+    HT_RETURN_IF_ERROR(EnqueueSteps(device));
+    for (const StagedTensor& staged : layout_.outputs) {
+      const float* tensor = Arena(layout_.arena_offsets[staged.tensor]);
+      const std::string action = "copy " + TensorLabel(graph_, staged.tensor) + " out of " + label_;
+      if (half_) {
+        HT_RETURN_IF_ERROR(CudaStatus(EnqueueHalfToFloat(tensor, DeviceStaging(staged),
+                                                         staged.bytes / sizeof(float), stream_.get()),
+                                      action));
+      }
+      HT_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(Staging(staged), half_ ? DeviceStaging(staged) : tensor,
+                                                    staged.bytes, cudaMemcpyDeviceToHost, stream_.get()),
+                                    action));
+    }
+    return Status::Ok();
+  }
+
+  // Every step's kernels, between the input and output copies.
+  Status EnqueueSteps(const DeviceInfo& device) {
     std::vector<const float*> inputs;
     for (size_t index = 0; index < steps_.size(); ++index) {
       const Step& step = steps_[index];
@@ -232,18 +288,6 @@ class CudaSegment final : public CompiledSegment {
                             half_};
       HT_RETURN_IF_ERROR(
           CudaStatus(FindOp(node.op)->enqueue(launch), "enqueue " + StepLabel(step) + " of " + label_));
-    }
-    for (const StagedTensor& staged : layout_.outputs) {
-      const float* tensor = Arena(layout_.arena_offsets[staged.tensor]);
-      const std::string action = "copy " + TensorLabel(graph_, staged.tensor) + " out of " + label_;
-      if (half_) {
-        HT_RETURN_IF_ERROR(CudaStatus(EnqueueHalfToFloat(tensor, DeviceStaging(staged),
-                                                         staged.bytes / sizeof(float), stream_.get()),
-                                      action));
-      }
-      HT_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(Staging(staged), half_ ? DeviceStaging(staged) : tensor,
-                                                    staged.bytes, cudaMemcpyDeviceToHost, stream_.get()),
-                                    action));
     }
     return Status::Ok();
   }
@@ -267,7 +311,11 @@ class CudaSegment final : public CompiledSegment {
   DeviceMemory device_staging_;  // fp16 only
   PinnedMemory staging_;
   Stream stream_;
-  GraphExec exec_;
+  Event kernels_start_;  // around TimeKernelReplays' launches
+  Event kernels_end_;
+  GraphExec exec_;          // copies in, kernels, copies out: what Run launches
+  GraphExec kernels_exec_;  // the kernels alone, for TimeKernelReplays
+  DeviceInfo device_;
 };
 
 }  // namespace

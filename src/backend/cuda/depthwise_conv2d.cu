@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <type_traits>
 
 #include "backend/cuda/op_util.cuh"
@@ -50,6 +51,140 @@ __global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const T*
   }
 }
 
+// The common case of the hand models (multiplier 1, no dilation, 3x3 or 5x5,
+// stride 1 or 2, channels a multiple of one 16-byte vector) with register
+// reuse: each thread computes kCols neighbouring output pixels of one row for
+// one vector of channels, so each input row it reads (kSpan vectors) serves
+// kCols * kFilter multiply-adds instead of one load per multiply-add. At large
+// batches the generic kernel above is bound by these loads.
+// Four channels per thread in both precisions (16-byte loads for float, 8 for
+// half): eight halves per thread needed over 128 registers, a quarter of the
+// SM's threads, too few to hide memory latency.
+constexpr int kRowTileLanes = 4;
+constexpr int kRowTileThreads = 256;
+
+// At stride 1 each thread also covers kRows = 2 output rows: input row r
+// feeds output row 0 through filter row r and row 1 through filter row r - 1,
+// so 6 input rows serve 2 output rows (a 5x5 filter) instead of 10. (The
+// one-row kernel ran at about a third of the memory bandwidth at batch 256;
+// reading each input row once per output row it feeds is the suspected cause.)
+template <int kFilter, int kStride, typename T>
+__global__ void __launch_bounds__(kRowTileThreads, 3)
+    DepthwiseRowTileKernel(WindowGeometry g, const T* __restrict__ in, const T* __restrict__ filter,
+                           const T* __restrict__ bias, T* __restrict__ out, model::Activation activation) {
+  constexpr int kLanes = kRowTileLanes;
+  constexpr int kCols = 4;
+  constexpr int kRows = kStride == 1 ? 2 : 1;
+  constexpr int kSpan = (kCols - 1) * kStride + kFilter;
+  constexpr int kInputRows = (kRows - 1) * kStride + kFilter;
+  using Vector = Lanes<T, kLanes>;
+  const int groups = g.out_c / kLanes;
+  const int col_tiles = (g.out_w + kCols - 1) / kCols;
+  const int row_tiles = (g.out_h + kRows - 1) / kRows;
+  const int count = g.batch * row_tiles * col_tiles * groups;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+    const int c = i % groups * kLanes;
+    int rest = i / groups;
+    const int ox0 = rest % col_tiles * kCols;
+    rest /= col_tiles;
+    const int oy0 = rest % row_tiles * kRows;
+    const int n = rest / row_tiles;
+    float acc[kRows][kCols][kLanes];
+    {
+      Vector b;
+      if (bias != nullptr) b = *reinterpret_cast<const Vector*>(bias + c);
+#pragma unroll
+      for (int lane = 0; lane < kLanes; ++lane) {
+        const float value = bias != nullptr ? ToFloat(b.v[lane]) : 0.0f;
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+          for (int col = 0; col < kCols; ++col) acc[r][col][lane] = value;
+        }
+      }
+    }
+    const int ix0 = ox0 * kStride - g.pad_left;
+    // One input row at a time: unrolling the rows (more loads in flight per
+    // thread) needed more registers, and the lower occupancy measured slower.
+#pragma unroll 1
+    for (int input_row = 0; input_row < kInputRows; ++input_row) {
+      const int iy = oy0 * kStride - g.pad_top + input_row;
+      if (iy < 0 || iy >= g.in_h) continue;
+      const T* row = in + ((n * g.in_h + iy) * g.in_w) * g.in_c + c;
+      float x[kSpan][kLanes];
+#pragma unroll
+      for (int s = 0; s < kSpan; ++s) {
+        const int ix = ix0 + s;
+        if (ix >= 0 && ix < g.in_w) {
+          const Vector v = *reinterpret_cast<const Vector*>(row + ix * g.in_c);
+#pragma unroll
+          for (int lane = 0; lane < kLanes; ++lane) x[s][lane] = ToFloat(v.v[lane]);
+        } else {
+#pragma unroll
+          for (int lane = 0; lane < kLanes; ++lane) x[s][lane] = 0.0f;
+        }
+      }
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) {
+        const int ky = input_row - r * kStride;  // the filter row linking this input row to output row r
+        if (ky < 0 || ky >= kFilter) continue;
+#pragma unroll
+        for (int kx = 0; kx < kFilter; ++kx) {
+          const Vector wv = *reinterpret_cast<const Vector*>(filter + (ky * kFilter + kx) * g.out_c + c);
+#pragma unroll
+          for (int lane = 0; lane < kLanes; ++lane) {
+            const float w = ToFloat(wv.v[lane]);
+#pragma unroll
+            for (int col = 0; col < kCols; ++col) {
+              acc[r][col][lane] = fmaf(x[col * kStride + kx][lane], w, acc[r][col][lane]);
+            }
+          }
+        }
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      if (oy0 + r >= g.out_h) break;
+      T* pixel = out + ((n * g.out_h + oy0 + r) * g.out_w + ox0) * g.out_c + c;
+#pragma unroll
+      for (int col = 0; col < kCols; ++col) {
+        if (ox0 + col >= g.out_w) break;
+        Vector result;
+#pragma unroll
+        for (int lane = 0; lane < kLanes; ++lane) {
+          result.v[lane] = FromFloat<T>(Activate(acc[r][col][lane], activation));
+        }
+        *reinterpret_cast<Vector*>(pixel + col * g.out_c) = result;
+      }
+    }
+  }
+}
+
+// Launches the row-tiled kernel when it covers the node; false otherwise.
+template <typename T>
+bool LaunchDepthwiseRowTile(const WindowGeometry& g, int multiplier, const OpLaunch& launch, const float* bias) {
+  constexpr int kLanes = kRowTileLanes;
+  if (multiplier != 1 || g.out_c % kLanes != 0 || g.dilation_h != 1 || g.dilation_w != 1 ||
+      g.filter_h != g.filter_w || g.stride_h != g.stride_w) {
+    return false;
+  }
+  const int64_t threads = static_cast<int64_t>(g.batch) * g.out_h * ((g.out_w + 3) / 4) * (g.out_c / kLanes);
+  // Four pixels per thread means a quarter of the threads: at small batches that
+  // leaves the GPU half idle, and the generic kernel's latency is lower.
+  if (threads < static_cast<int64_t>(launch.device.multiprocessors) * 1024) return false;
+  auto launch_with = [&](auto kernel) {
+    kernel<<<BlocksFor(threads), kRowTileThreads, 0, launch.stream>>>(
+        g, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
+        launch.node.params.activation);
+    return true;
+  };
+  if (g.filter_h == 3 && g.stride_h == 1) return launch_with(DepthwiseRowTileKernel<3, 1, T>);
+  if (g.filter_h == 3 && g.stride_h == 2) return launch_with(DepthwiseRowTileKernel<3, 2, T>);
+  if (g.filter_h == 5 && g.stride_h == 1) return launch_with(DepthwiseRowTileKernel<5, 1, T>);
+  if (g.filter_h == 5 && g.stride_h == 2) return launch_with(DepthwiseRowTileKernel<5, 2, T>);
+  return false;
+}
+
 }  // namespace
 
 cudaError_t EnqueueDepthwiseConv2D(const OpLaunch& launch) {
@@ -63,6 +198,7 @@ cudaError_t EnqueueDepthwiseConv2D(const OpLaunch& launch) {
   // multiple of the channel count.
   return WithStorage(launch, [&](auto zero) {
     using T = decltype(zero);
+    if (LaunchDepthwiseRowTile<T>(g, multiplier, launch, bias)) return cudaGetLastError();
     if (multiplier == 1 && g.out_c % 4 == 0) {
       DepthwiseConv2DKernel<4, T><<<BlocksFor(count / 4), kThreadsPerBlock, 0, launch.stream>>>(
           g, multiplier, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),

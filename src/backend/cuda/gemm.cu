@@ -158,6 +158,7 @@ int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
 }
 
 cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch) {
+  if (UsesTensorCores(shape, launch.half, launch.device)) return EnqueueTensorCoreGemm(shape, operands, launch);
   const GemmPlan plan = PlanGemm(shape, launch.device);
   const dim3 grid(plan.tiles_n, plan.tiles_m, plan.splits);
   float* partials = plan.splits > 1 ? launch.scratch : nullptr;

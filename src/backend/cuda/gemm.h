@@ -42,6 +42,14 @@ struct GemmOperands {
 int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device);
 
 // `launch` gives the stream, device, epilogue and the scratch GemmScratchBytes asked for.
+// fp16 products that fill the GPU run on the tensor cores (UsesTensorCores).
 cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch);
+
+// Whether EnqueueGemm runs this product on the tensor cores (tensor_core_gemm.cu):
+// fp16 storage, K a multiple of 8, compute capability 8.0 or more, enough
+// 128-row tiles for every multiprocessor, and HANDTRACK_CUDA_TENSOR_CORES not 0.
+bool UsesTensorCores(const GemmShape& shape, bool half, const DeviceInfo& device);
+// Only for products UsesTensorCores accepts; needs no scratch.
+cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch);
 
 }  // namespace handtrack::backend::cuda

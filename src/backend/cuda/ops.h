@@ -23,6 +23,9 @@ inline constexpr int64_t kMaxTensorElements = int64_t{1} << 30;
 // What kernels are planned for; read once per segment.
 struct DeviceInfo {
   int multiprocessors = 1;
+  // major * 10 + minor, e.g. 90 for Hopper. The tensor-core GEMM (mma.sync,
+  // cp.async) needs 80 or more; older GPUs run the CUDA-core kernels.
+  int compute_capability = 0;
 };
 
 // Folded ADD / PRELU nodes (see fusion.h), applied to each output value v of

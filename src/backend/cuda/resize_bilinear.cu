@@ -1,4 +1,5 @@
 #include "backend/cuda/op_util.cuh"
+#include "backend/cuda/vector_access.cuh"
 
 namespace handtrack::backend::cuda {
 namespace {
@@ -30,26 +31,52 @@ struct ResizeGeometry {
   bool align_corners, half_pixel_centers;
 };
 
-// One thread per output element, channels fastest.
-template <typename T>
+// One thread per kLanes consecutive channels of one output pixel (kLanes = 1:
+// one value; kVectorLanes<T>: one 16-byte vector), channels fastest: the
+// source taps are computed once per thread and shared by its lanes.
+// Alignment (kLanes > 1): the host takes this path only when `channels` is a
+// multiple of kLanes and both buffers are 16-byte aligned; every pixel starts
+// at a multiple of `channels` elements and a thread's first channel is a
+// multiple of kLanes, so every vector offset is a multiple of kLanes.
+template <int kLanes, typename T>
 __global__ void ResizeBilinearKernel(ResizeGeometry g, const T* __restrict__ in, T* __restrict__ out) {
-  const int count = g.batch * g.out_h * g.out_w * g.channels;
+  const int channel_groups = g.channels / kLanes;
+  const int count = g.batch * g.out_h * g.out_w * channel_groups;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
-    const int c = i % g.channels;
-    int rest = i / g.channels;
+    const int c = i % channel_groups * kLanes;
+    int rest = i / channel_groups;
     const int ox = rest % g.out_w;
     rest /= g.out_w;
     const int oy = rest % g.out_h;
     const int n = rest / g.out_h;
     const Tap ty = SourceTap(oy, g.in_h, g.out_h, g.align_corners, g.half_pixel_centers);
     const Tap tx = SourceTap(ox, g.in_w, g.out_w, g.align_corners, g.half_pixel_centers);
-    auto at = [&](int y, int x) {
-      return ToFloat(in[((static_cast<size_t>(n) * g.in_h + y) * g.in_w + x) * g.channels + c]);
+    const T* image = in + n * g.in_h * g.in_w * g.channels + c;
+    float top_left[kLanes], top_right[kLanes], bottom_left[kLanes], bottom_right[kLanes];
+    auto load = [&](int y, int x, float (&v)[kLanes]) {
+      const T* source = image + (y * g.in_w + x) * g.channels;
+      if constexpr (kLanes == 1) {
+        v[0] = ToFloat(*source);
+      } else {
+        LoadVector(source, v);
+      }
     };
-    const float top = at(ty.lower, tx.lower) + (at(ty.lower, tx.upper) - at(ty.lower, tx.lower)) * tx.weight;
-    const float bottom =
-        at(ty.upper, tx.lower) + (at(ty.upper, tx.upper) - at(ty.upper, tx.lower)) * tx.weight;
-    out[i] = FromFloat<T>(top + (bottom - top) * ty.weight);
+    load(ty.lower, tx.lower, top_left);
+    load(ty.lower, tx.upper, top_right);
+    load(ty.upper, tx.lower, bottom_left);
+    load(ty.upper, tx.upper, bottom_right);
+    float result[kLanes];
+#pragma unroll
+    for (int j = 0; j < kLanes; ++j) {
+      const float top = top_left[j] + (top_right[j] - top_left[j]) * tx.weight;
+      const float bottom = bottom_left[j] + (bottom_right[j] - bottom_left[j]) * tx.weight;
+      result[j] = top + (bottom - top) * ty.weight;
+    }
+    if constexpr (kLanes == 1) {
+      out[i] = FromFloat<T>(result[0]);
+    } else {
+      StoreVector(out + i * kLanes, result);  // i * kLanes is the output offset (channels fastest)
+    }
   }
 }
 
@@ -69,8 +96,15 @@ cudaError_t EnqueueResizeBilinear(const OpLaunch& launch) {
   const int count = static_cast<int>(launch.output_tensor().num_elements());
   return WithStorage(launch, [&](auto zero) {
     using T = decltype(zero);
-    ResizeBilinearKernel<T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(
-        g, As<T>(launch.inputs[0]), As<T>(launch.output));
+    constexpr int kLanes = kVectorLanes<T>;
+    const T* in = As<T>(launch.inputs[0]);
+    T* out = As<T>(launch.output);
+    if (g.channels % kLanes == 0 && VectorAligned(in, out)) {
+      ResizeBilinearKernel<kLanes, T>
+          <<<BlocksFor(count / kLanes), kThreadsPerBlock, 0, launch.stream>>>(g, in, out);
+    } else {
+      ResizeBilinearKernel<1, T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(g, in, out);
+    }
     return cudaGetLastError();
   });
 }

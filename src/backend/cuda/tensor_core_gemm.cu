@@ -1,0 +1,305 @@
+// The fp16 matrix product on the tensor cores (see gemm.h for the contract).
+//
+// Why: at large batches the 1x1 convolutions are most of the hand models'
+// arithmetic (290 of 331 M multiply-adds per frame in hand_landmark_full), and
+// the CUDA-core GEMM tops out far below what the tensor cores give for fp16
+// inputs with float accumulation (mma.sync m16n8k16, sm_80 and later).
+//
+// Layout: a block computes a 128 x kBlockN tile of out with 4 warps, each warp
+// 32 rows x kBlockN columns (2 x kBlockN/8 mma tiles). K advances 32 at a
+// time through a double-buffered shared-memory stage filled by cp.async
+// (16-byte chunks; K is a multiple of 8, so a chunk is wholly inside or wholly
+// outside the matrix, and chunks outside are zero-filled), fragments are read
+// with ldmatrix. Shared rows are 40 halves (80 bytes): 16-byte aligned for
+// ldmatrix, and the 8 rows of one 8x8 matrix fall on distinct banks.
+//
+// The epilogue (bias, activation, folded ADD / PRELU) runs on the float
+// accumulators before the single rounding to half, as in the CUDA-core GEMM.
+#include <cuda_fp16.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "backend/cuda/gemm.h"
+#include "backend/cuda/op_util.cuh"
+
+namespace handtrack::backend::cuda {
+namespace {
+
+constexpr int kBlockM = 128;
+constexpr int kBlockK = 32;
+constexpr int kRowHalves = kBlockK + 8;  // shared row pitch, see above
+constexpr int kWarps = 4;
+constexpr int kThreads = kWarps * 32;
+constexpr int kWarpM = kBlockM / kWarps;  // 32 rows: two m16 tiles per warp
+
+__host__ __device__ constexpr int CeilDiv(int a, int b) { return (a + b - 1) / b; }
+
+// The tile width with the least padding for n (ties: the wider one, fewer
+// blocks re-reading a). Multiples of 16, since ldmatrix.x4 reads two n8 tiles.
+int ChooseBlockN(int n) {
+  if (n <= 16) return 16;
+  if (n <= 32) return 32;
+  if (n <= 48) return 48;
+  if (n <= 64) return 64;
+  return CeilDiv(n, 48) * 48 < CeilDiv(n, 64) * 64 ? 48 : 64;
+}
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#define HANDTRACK_TENSOR_CORES 1
+#else
+#define HANDTRACK_TENSOR_CORES 0
+#endif
+
+#if HANDTRACK_TENSOR_CORES
+__device__ __forceinline__ unsigned SharedAddress(const void* pointer) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(pointer));
+}
+#endif
+
+// 16 bytes global -> shared; src_bytes 0 writes zeros (the address is not read).
+__device__ __forceinline__ void CopyChunk(void* shared, const void* global, int src_bytes) {
+#if HANDTRACK_TENSOR_CORES
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(SharedAddress(shared)), "l"(global),
+               "r"(src_bytes));
+#endif
+}
+
+__device__ __forceinline__ void CommitCopies() {
+#if HANDTRACK_TENSOR_CORES
+  asm volatile("cp.async.commit_group;\n" ::);
+#endif
+}
+
+template <int kPending>
+__device__ __forceinline__ void WaitCopies() {
+#if HANDTRACK_TENSOR_CORES
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+#endif
+}
+
+__device__ __forceinline__ void LoadMatrixX4(unsigned (&r)[4], const __half* shared) {
+#if HANDTRACK_TENSOR_CORES
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(SharedAddress(shared)));
+#endif
+}
+
+// c += a (16x16, row) * b (16x8, col), fp16 in, fp32 accumulate.
+__device__ __forceinline__ void MultiplyAccumulate(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+#if HANDTRACK_TENSOR_CORES
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+#endif
+}
+
+// Bias, activation and epilogue of two neighbouring outputs (row, col) and
+// (row, col + 1), stored as one half2 when both exist and n is even.
+__device__ __forceinline__ void StorePair(const GemmShape& shape, const GemmOperands& operands,
+                                          const Epilogue& epilogue, int row, int col, float v0, float v1) {
+  const __half* bias = As<__half>(operands.bias);
+  __half* out = As<__half>(operands.out);
+  const int index = row * shape.n + col;
+  float v[2] = {v0, v1};
+#pragma unroll
+  for (int j = 0; j < 2; ++j) {
+    if (col + j >= shape.n) break;
+    v[j] = Activate(v[j] + (bias != nullptr ? __half2float(bias[col + j]) : 0.0f), operands.activation);
+    v[j] = ApplyEpilogue<__half>(epilogue, v[j], index + j, col + j);
+  }
+  if (col + 1 < shape.n && shape.n % 2 == 0) {
+    *reinterpret_cast<__half2*>(out + index) = __floats2half2_rn(v[0], v[1]);
+  } else {
+    out[index] = __float2half_rn(v[0]);
+    if (col + 1 < shape.n) out[index + 1] = __float2half_rn(v[1]);
+  }
+}
+
+// Eight neighbouring outputs (row, col..col+7) from the float tile in shared
+// memory: bias, activation, epilogue, one 16-byte store. n is a multiple of 8,
+// so every row start, col, and the residual's matching address are 16-byte aligned.
+__device__ __forceinline__ void StoreEight(const GemmShape& shape, const GemmOperands& operands,
+                                           const Epilogue& epilogue, int row, int col, const float* values) {
+  using Eight = Lanes<__half, 8>;
+  const int index = row * shape.n + col;
+  const float4 low = *reinterpret_cast<const float4*>(values);
+  const float4 high = *reinterpret_cast<const float4*>(values + 4);
+  float v[8] = {low.x, low.y, low.z, low.w, high.x, high.y, high.z, high.w};
+  Eight bias, residual, alpha;
+  if (operands.bias != nullptr) bias = *reinterpret_cast<const Eight*>(As<__half>(operands.bias) + col);
+  if (epilogue.residual != nullptr) residual = *reinterpret_cast<const Eight*>(As<__half>(epilogue.residual) + index);
+  if (epilogue.prelu_alpha != nullptr) alpha = *reinterpret_cast<const Eight*>(As<__half>(epilogue.prelu_alpha) + col);
+  Eight result;
+#pragma unroll
+  for (int j = 0; j < 8; ++j) {
+    float x = Activate(v[j] + (operands.bias != nullptr ? __half2float(bias.v[j]) : 0.0f), operands.activation);
+    if (epilogue.residual != nullptr) x = Activate(x + __half2float(residual.v[j]), epilogue.residual_activation);
+    if (epilogue.prelu_alpha != nullptr && x < 0.0f) x *= __half2float(alpha.v[j]);
+    result.v[j] = __float2half_rn(x);
+  }
+  *reinterpret_cast<Eight*>(As<__half>(operands.out) + index) = result;
+}
+
+template <int kBlockN>
+__global__ void __launch_bounds__(kThreads)
+    TensorCoreGemmKernel(GemmShape shape, int tiles_n, GemmOperands operands, Epilogue epilogue) {
+  constexpr int kTilesN = kBlockN / 8;  // mma n8 tiles per warp
+  // The K stages, and after the last one the float output tile (pitch
+  // kBlockN + 8: a half-warp's float2 stores fall on distinct banks).
+  constexpr int kOutPitch = kBlockN + 8;
+  constexpr int kStageBytes = 2 * (kBlockM + kBlockN) * kRowHalves * static_cast<int>(sizeof(__half));
+  constexpr int kOutBytes = kBlockM * kOutPitch * static_cast<int>(sizeof(float));
+  __shared__ alignas(16) unsigned char shared[kStageBytes > kOutBytes ? kStageBytes : kOutBytes];
+  auto a_tile = reinterpret_cast<__half(*)[kBlockM][kRowHalves]>(shared);
+  auto b_tile = reinterpret_cast<__half(*)[kBlockN][kRowHalves]>(shared + 2 * kBlockM * kRowHalves * sizeof(__half));
+  const __half* a = As<__half>(operands.a);
+  const __half* b = As<__half>(operands.b);
+  const int m = shape.m, n = shape.n, k = shape.k;
+  // Tiles of one block row are neighbours in launch order, so the blocks
+  // re-reading a row panel of `a` find it in L2.
+  const int m0 = (blockIdx.x / tiles_n) * kBlockM;
+  const int n0 = (blockIdx.x % tiles_n) * kBlockN;
+  const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
+
+  auto load_stage = [&](int stage, int k0) {
+    constexpr int kChunksPerRow = kBlockK / 8;
+#pragma unroll
+    for (int i = tid; i < kBlockM * kChunksPerRow; i += kThreads) {
+      const int row = i / kChunksPerRow, kk = (i % kChunksPerRow) * 8;
+      const bool inside = m0 + row < m && k0 + kk < k;
+      CopyChunk(&a_tile[stage][row][kk], inside ? a + static_cast<size_t>(m0 + row) * k + k0 + kk : a,
+                inside ? 16 : 0);
+    }
+#pragma unroll
+    for (int i = tid; i < kBlockN * kChunksPerRow; i += kThreads) {
+      const int row = i / kChunksPerRow, kk = (i % kChunksPerRow) * 8;
+      const bool inside = n0 + row < n && k0 + kk < k;
+      CopyChunk(&b_tile[stage][row][kk], inside ? b + static_cast<size_t>(n0 + row) * k + k0 + kk : b,
+                inside ? 16 : 0);
+    }
+    CommitCopies();
+  };
+
+  float acc[2][kTilesN][4] = {};
+  const int k_tiles = CeilDiv(k, kBlockK);
+  load_stage(0, 0);
+  for (int kt = 0; kt < k_tiles; ++kt) {
+    const int stage = kt & 1;
+    if (kt + 1 < k_tiles) {
+      load_stage(stage ^ 1, (kt + 1) * kBlockK);
+      WaitCopies<1>();
+    } else {
+      WaitCopies<0>();
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < kBlockK; kk += 16) {
+      unsigned a_frag[2][4];
+#pragma unroll
+      for (int mi = 0; mi < 2; ++mi) {
+        LoadMatrixX4(a_frag[mi], &a_tile[stage][warp * kWarpM + mi * 16 + (lane & 15)][kk + (lane >> 4) * 8]);
+      }
+#pragma unroll
+      for (int nj = 0; nj < kTilesN / 2; ++nj) {
+        unsigned b_frag[4];
+        LoadMatrixX4(b_frag, &b_tile[stage][nj * 16 + (lane & 7) + ((lane >> 4) << 3)][kk + ((lane >> 3) & 1) * 8]);
+#pragma unroll
+        for (int mi = 0; mi < 2; ++mi) {
+          MultiplyAccumulate(acc[mi][2 * nj], a_frag[mi], b_frag[0], b_frag[1]);
+          MultiplyAccumulate(acc[mi][2 * nj + 1], a_frag[mi], b_frag[2], b_frag[3]);
+        }
+      }
+    }
+    __syncthreads();  // the next iteration's copies overwrite this stage
+  }
+
+  // Accumulator c[0..1] is (row g, cols 2t, 2t+1) of the m16n8 tile, c[2..3] row g + 8.
+  const int group = lane >> 2, pair = (lane & 3) * 2;
+  if (n % 8 == 0) {
+    // Through shared memory, so that each row leaves in 16-byte stores (and the
+    // residual arrives in 16-byte loads) instead of 4-byte pieces. Each warp
+    // stages and stores only its own 32 rows (the stages are free: the loop
+    // ended with a barrier).
+    float* out_tile = reinterpret_cast<float*>(shared);
+#pragma unroll
+    for (int mi = 0; mi < 2; ++mi) {
+#pragma unroll
+      for (int ni = 0; ni < kTilesN; ++ni) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int local_row = warp * kWarpM + mi * 16 + group + 8 * h;
+          *reinterpret_cast<float2*>(out_tile + local_row * kOutPitch + ni * 8 + pair) =
+              make_float2(acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
+        }
+      }
+    }
+    __syncwarp();
+    constexpr int kChunks = kBlockN / 8;
+    for (int i = lane; i < kWarpM * kChunks; i += 32) {
+      const int local_row = warp * kWarpM + i / kChunks, chunk = i % kChunks;
+      const int row = m0 + local_row, col = n0 + chunk * 8;
+      if (row < m && col < n) {
+        StoreEight(shape, operands, epilogue, row, col, out_tile + local_row * kOutPitch + chunk * 8);
+      }
+    }
+    return;
+  }
+#pragma unroll
+  for (int mi = 0; mi < 2; ++mi) {
+#pragma unroll
+    for (int ni = 0; ni < kTilesN; ++ni) {
+      const int col = n0 + ni * 8 + pair;
+      if (col >= n) continue;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int row = m0 + warp * kWarpM + mi * 16 + group + 8 * h;
+        if (row < m) StorePair(shape, operands, epilogue, row, col, acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
+      }
+    }
+  }
+}
+
+// HANDTRACK_CUDA_TENSOR_CORES=0 keeps every product on the CUDA cores, to
+// compare timings or rule the tensor cores out when hunting a difference.
+bool TensorCoresEnabled() {
+  const char* setting = std::getenv("HANDTRACK_CUDA_TENSOR_CORES");
+  return setting == nullptr || std::string(setting) != "0";
+}
+
+}  // namespace
+
+bool UsesTensorCores(const GemmShape& shape, bool half, const DeviceInfo& device) {
+  if (!half || shape.k % 8 != 0 || device.compute_capability < 80 || !TensorCoresEnabled()) return false;
+  // Too few tiles leave SMs idle; the CUDA-core GEMM splits such products over K instead.
+  const int64_t tiles = static_cast<int64_t>(CeilDiv(shape.m, kBlockM)) * CeilDiv(shape.n, ChooseBlockN(shape.n));
+  return tiles >= device.multiprocessors;
+}
+
+cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch) {
+  const int block_n = ChooseBlockN(shape.n);
+  const int tiles_n = CeilDiv(shape.n, block_n);
+  const int64_t blocks = static_cast<int64_t>(CeilDiv(shape.m, kBlockM)) * tiles_n;
+  if (blocks > 0x7fffffff) return cudaErrorInvalidConfiguration;
+  const dim3 grid(static_cast<unsigned>(blocks));
+  switch (block_n) {
+    case 16:
+      TensorCoreGemmKernel<16><<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
+      break;
+    case 32:
+      TensorCoreGemmKernel<32><<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
+      break;
+    case 48:
+      TensorCoreGemmKernel<48><<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
+      break;
+    default:
+      TensorCoreGemmKernel<64><<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
+      break;
+  }
+  return cudaGetLastError();
+}
+
+}  // namespace handtrack::backend::cuda
