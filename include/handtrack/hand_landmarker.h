@@ -18,13 +18,35 @@
 //                (counted as dropped). Close() (or the destructor) finishes the frame
 //                in flight and the queued one, delivers their results, then stops.
 //
-// Ownership: Create returns a uniquely owned landmarker; it owns its models and
-// backends. Images are only read during the call that receives them (DetectAsync
-// copies the pixels it queues).
-// Threading: Detect/DetectForVideo/DetectAsync may not be called concurrently on
-// one landmarker; create one per thread or stream (they share nothing). The
-// LIVE_STREAM callback runs on the landmarker's worker thread, one call at a time.
+// Ownership: Create returns a uniquely owned landmarker. Its models live in a
+// HandEngine (handtrack/hand_engine.h): its own, made by Create, or the one in
+// options.engine, shared with other landmarkers; either way the landmarker
+// holds a shared_ptr to it, so the engine outlives every landmarker using it.
+// Images are only read during the call that receives them (DetectAsync copies
+// the pixels it queues).
+// Threading:
+//   - IMAGE mode: Detect may be called from several threads at once on one
+//     landmarker; the calls share only immutable state and the engine, whose
+//     pool runs them in parallel (no lock is held around inference).
+//   - VIDEO mode: a landmarker is one stream; its tracking, ids, smoothing and
+//     timestamps are per landmarker. DetectForVideo takes one frame at a time:
+//     an overlapping call fails with FailedPrecondition. For several streams,
+//     create one landmarker per stream with the same options.engine; they then
+//     run concurrently from any threads, and with HandEngineOptions::max_batch
+//     > 1 their frames share batched model runs.
+//   - LIVE_STREAM mode: DetectAsync and live_stream_stats may be called from
+//     several threads at once (frames queue in the order the calls take the
+//     queue's lock), also while another thread calls Close; Close itself from
+//     one thread at a time. The callback runs on the landmarker's worker
+//     thread, one call at a time.
+//   - options(), DescribePlan(): any thread, any time.
+//   A landmarker on a shared engine counts, from creation to destruction, as a
+//   stream whose frames batches may wait for (at most batch_wait_us): destroy
+//   landmarkers you no longer call.
 // Errors: every call returns Status/Result; nothing throws, prints or aborts.
+// A failed model run fails the call of every frame in that run (with
+// batching: every landmarker with a frame in the batch), with the same message;
+// the landmarkers and the engine stay usable.
 #pragma once
 
 #include <array>
@@ -34,6 +56,7 @@
 #include <string>
 #include <vector>
 
+#include "handtrack/hand_engine.h"
 #include "handtrack/image.h"
 #include "handtrack/models.h"
 #include "handtrack/status.h"
@@ -90,7 +113,13 @@ struct HandLandmarkerResult {
 };
 
 struct HandLandmarkerOptions {
-  ModelOptions model;                      // model variant, directory, delegate, threads
+  // Model variant, directory, delegate, threads. Ignored when `engine` is set:
+  // the engine's ModelOptions apply (and options() reports them).
+  ModelOptions model;
+  // A shared engine (HandEngine::Create) whose models this landmarker uses
+  // instead of loading its own; null (default): the landmarker makes its own
+  // (max_batch 1). options() reports the engine in use either way.
+  std::shared_ptr<HandEngine> engine;
   RunningMode running_mode = RunningMode::kImage;
   int num_hands = 1;                       // MediaPipe's default; at most 8
   float min_hand_detection_confidence = 0.5f;
@@ -126,8 +155,9 @@ struct LiveStreamStats {
 
 class HandLandmarker {
  public:
-  // Loads and verifies the models, plans each model onto backends (see
-  // ModelOptions::delegate) and returns a ready landmarker.
+  // Uses options.engine, or loads and verifies the models and plans each onto
+  // backends (see ModelOptions::delegate) in an engine of its own; returns a
+  // ready landmarker.
   static Result<std::unique_ptr<HandLandmarker>> Create(const HandLandmarkerOptions& options);
 
   ~HandLandmarker();

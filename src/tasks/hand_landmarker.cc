@@ -4,15 +4,15 @@
 #include "handtrack/hand_landmarker.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 
-#include "model/tflite_reader.h"
-#include "runtime/interpreter.h"
+#include "handtrack/hand_engine.h"
+#include "tasks/hand_engine_impl.h"
 #include "vision/anchors.h"
 #include "vision/hand_rect.h"
 #include "vision/image_to_tensor.h"
@@ -23,12 +23,7 @@
 namespace handtrack {
 namespace {
 
-constexpr int kPalmInputSize = 192;
-constexpr int kLandmarkInputSize = 224;
 constexpr int kMaxHands = 8;
-
-// Output order of the landmark models.
-constexpr int kLandmarksOutput = 0, kPresenceOutput = 1, kHandednessOutput = 2, kWorldOutput = 3;
 
 Status ValidateOptions(const HandLandmarkerOptions& o) {
   auto unit = [](float v) { return v >= 0.0f && v <= 1.0f; };
@@ -40,7 +35,8 @@ Status ValidateOptions(const HandLandmarkerOptions& o) {
       !unit(o.min_tracking_confidence)) {
     return InvalidArgumentError("failed to create hand landmarker: confidences must be in [0, 1]");
   }
-  if (o.model.num_threads < 1 || o.model.num_threads > 256) {
+  // With a shared engine, options.model is the engine's (HandEngine::Create checked it).
+  if (o.engine == nullptr && (o.model.num_threads < 1 || o.model.num_threads > 256)) {
     return InvalidArgumentError("failed to create hand landmarker: num_threads " +
                                 std::to_string(o.model.num_threads) + " is not in [1, 256]");
   }
@@ -59,80 +55,84 @@ bool SmoothingEnabled(const HandLandmarkerOptions& o) {
   return o.smoothing == SmoothingMode::kOn;
 }
 
-Result<std::unique_ptr<runtime::Interpreter>> LoadModel(const HandLandmarkerOptions& o, const std::string& name) {
-  const std::string dir = ResolveModelDir(o.model.model_dir);
-  const std::string path = dir + "/" + name + ".tflite";
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return NotFoundError("failed to load model " + path +
-                         ": no such file (run scripts/fetch_models.sh, or point --models / HANDTRACK_MODELS "
-                         "at a folder holding the four .tflite files)");
-  }
-  HT_ASSIGN_OR_RETURN(model::Graph graph, model::ReadTfliteFile(path));
-  return runtime::Interpreter::Create(std::make_shared<const model::Graph>(std::move(graph)), o.model.delegate,
-                                      o.model.num_threads, o.model.precision);
-}
-
 }  // namespace
 
 struct HandLandmarker::Impl {
-  explicit Impl(const HandLandmarkerOptions& o)
-      : options(o), palm_decoder(vision::PalmDecoderOptions{o.min_hand_detection_confidence, 0.3f, -1}) {}
-
-  HandLandmarkerOptions options;
-  std::unique_ptr<runtime::Interpreter> palm;
-  std::unique_ptr<runtime::Interpreter> landmarks;
-  vision::PalmDecoder palm_decoder;
-
-  Status CheckModelShapes() const {
-    auto shape_of = [](const runtime::Interpreter& m, bool input, int i) {
-      const auto& g = m.graph();
-      return g.tensors[input ? g.inputs[i] : g.outputs[i]].shape;
-    };
-    const std::vector<int> palm_in{1, kPalmInputSize, kPalmInputSize, 3};
-    const std::vector<int> lm_in{1, kLandmarkInputSize, kLandmarkInputSize, 3};
-    if (palm->num_inputs() != 1 || shape_of(*palm, true, 0) != palm_in || palm->num_outputs() != 2 ||
-        palm->output(0).size() != vision::kNumPalmAnchors * 18 || palm->output(1).size() != vision::kNumPalmAnchors) {
-      return InvalidModelError("failed to use palm model " + palm->graph().name +
-                               ": expected a 1x192x192x3 input and 2016x18 + 2016x1 outputs");
-    }
-    if (landmarks->num_inputs() != 1 || shape_of(*landmarks, true, 0) != lm_in || landmarks->num_outputs() != 4 ||
-        landmarks->output(kLandmarksOutput).size() != 63 || landmarks->output(kPresenceOutput).size() != 1 ||
-        landmarks->output(kHandednessOutput).size() != 1 || landmarks->output(kWorldOutput).size() != 63) {
-      return InvalidModelError("failed to use landmark model " + landmarks->graph().name +
-                               ": expected a 1x224x224x3 input and 63, 1, 1, 63 outputs");
-    }
-    return Status::Ok();
+  Impl(const HandLandmarkerOptions& o, std::shared_ptr<HandEngine> shared_engine)
+      : options(o),
+        engine(std::move(shared_engine)),
+        models(*engine->impl_),
+        stream(models.group),
+        palm_decoder(vision::PalmDecoderOptions{o.min_hand_detection_confidence, 0.3f, -1}) {
+    options.engine = engine;
+    options.model = engine->options().model;  // what actually runs
   }
 
-  Result<std::vector<vision::Detection>> DetectPalms(const ImageView& image) {
+  HandLandmarkerOptions options;
+  std::shared_ptr<HandEngine> engine;
+  const HandEngine::Impl& models;
+  // Registered with the engine for the landmarker's lifetime: batches may wait
+  // for this stream's next frame. Declared after `engine`, so it ends first.
+  runtime::BatchingGroup::Stream stream;
+  const vision::PalmDecoder palm_decoder;  // immutable: Decode is safe from several threads
+
+  // Per call; nothing here is shared between concurrent IMAGE-mode calls.
+  Result<std::vector<vision::Detection>> DetectPalms(const ImageView& image) const {
+    runtime::BatchingModel& palm = *models.palm;
+    std::vector<float> input(palm.input_size(0));
+    std::vector<float> boxes(palm.output_size(0)), scores(palm.output_size(1));
     const vision::LetterboxTransform letterbox =
-        vision::LetterboxImage(image, kPalmInputSize, kPalmInputSize, palm->input(0).data());
-    HT_RETURN_IF_ERROR(palm->Run().WithPrefix("failed to detect palms"));
-    std::vector<vision::Detection> detections =
-        palm_decoder.Decode(palm->output(0).data(), palm->output(1).data(), letterbox);
+        vision::LetterboxImage(image, kPalmInputSize, kPalmInputSize, input.data());
+    const float* inputs[] = {input.data()};
+    float* outputs[] = {boxes.data(), scores.data()};
+    HT_RETURN_IF_ERROR(palm.Run(1, inputs, outputs).WithPrefix("failed to detect palms"));
+    std::vector<vision::Detection> detections = palm_decoder.Decode(boxes.data(), scores.data(), letterbox);
     // Best first: MediaPipe keeps the num_hands best regions.
     if (detections.size() > static_cast<size_t>(options.num_hands)) detections.resize(options.num_hands);
     return detections;
   }
 
-  // Runs the landmark model on one region; false when no hand is present.
-  Result<bool> DetectLandmarks(const ImageView& image, const vision::RotatedRect& region, HandResult* hand) {
-    vision::CropRotatedRect(image, region, kLandmarkInputSize, kLandmarkInputSize, landmarks->input(0).data());
-    HT_RETURN_IF_ERROR(landmarks->Run().WithPrefix("failed to detect hand landmarks"));
-    hand->presence = landmarks->output(kPresenceOutput)[0];
-    // ThresholdingCalculator: a hand is present only strictly above the threshold.
-    if (!(hand->presence > options.min_hand_presence_confidence)) return false;
-    hand->landmarks = vision::ProjectLandmarks(landmarks->output(kLandmarksOutput).data(), region);
-    hand->world_landmarks = vision::ProjectWorldLandmarks(landmarks->output(kWorldOutput).data(), region);
-    const float p = landmarks->output(kHandednessOutput)[0];
-    // Tasks convention: p > 0.5 is the right hand of a non-mirrored image (class 0).
-    const bool right = (p > 0.5f) != options.mirrored;
-    hand->handedness.label = right ? "Right" : "Left";
-    hand->handedness.index = right ? 0 : 1;
-    hand->handedness.score = std::max(p, 1.0f - p);
-    hand->handedness.model_output = p;
-    return true;
+  // Runs the landmark model on every region at once (one submission, so that a
+  // batching engine can put a frame's hands into one run). Per region: the
+  // hand, or nothing when no hand is present.
+  Result<std::vector<std::optional<HandResult>>> DetectLandmarks(const ImageView& image,
+                                                                 const std::vector<vision::RotatedRect>& regions) const {
+    std::vector<std::optional<HandResult>> hands(regions.size());
+    if (regions.empty()) return hands;
+    runtime::BatchingModel& model = *models.landmarks;
+    const size_t n = regions.size();
+    const size_t crop_size = model.input_size(0);
+    std::vector<float> crops(n * crop_size);
+    for (size_t i = 0; i < n; ++i) {
+      vision::CropRotatedRect(image, regions[i], kLandmarkInputSize, kLandmarkInputSize, crops.data() + i * crop_size);
+    }
+    std::vector<std::vector<float>> out(model.num_outputs());
+    std::vector<float*> outputs;
+    for (int o = 0; o < model.num_outputs(); ++o) {
+      out[o].resize(n * model.output_size(o));
+      outputs.push_back(out[o].data());
+    }
+    const float* inputs[] = {crops.data()};
+    HT_RETURN_IF_ERROR(
+        model.Run(static_cast<int>(n), inputs, outputs).WithPrefix("failed to detect hand landmarks"));
+    for (size_t i = 0; i < n; ++i) {
+      auto output = [&](int o) { return out[o].data() + i * model.output_size(o); };
+      HandResult hand;
+      hand.presence = output(kPresenceOutput)[0];
+      // ThresholdingCalculator: a hand is present only strictly above the threshold.
+      if (!(hand.presence > options.min_hand_presence_confidence)) continue;
+      hand.landmarks = vision::ProjectLandmarks(output(kLandmarksOutput), regions[i]);
+      hand.world_landmarks = vision::ProjectWorldLandmarks(output(kWorldOutput), regions[i]);
+      const float p = output(kHandednessOutput)[0];
+      // Tasks convention: p > 0.5 is the right hand of a non-mirrored image (class 0).
+      const bool right = (p > 0.5f) != options.mirrored;
+      hand.handedness.label = right ? "Right" : "Left";
+      hand.handedness.index = right ? 0 : 1;
+      hand.handedness.score = std::max(p, 1.0f - p);
+      hand.handedness.model_output = p;
+      hands[i] = std::move(hand);
+    }
+    return hands;
   }
 
   // A hand region carried to the next frame, with the id of its hand.
@@ -146,6 +146,8 @@ struct HandLandmarker::Impl {
   // num_hands hands are tracked (MediaPipe's HandLandmarkerGraph in stream mode).
   Result<HandLandmarkerResult> ProcessFrame(const ImageView& image, int64_t timestamp_ms, bool tracking) {
     HT_RETURN_IF_ERROR(image.Validate());
+    // From here to the end of the frame this stream is a caller that may still submit.
+    runtime::BatchingGroup::Call call(stream);
     HandLandmarkerResult result;
     result.timestamp_ms = timestamp_ms;
     std::vector<TrackedRegion> regions;
@@ -167,14 +169,16 @@ struct HandLandmarker::Impl {
     }
     if (static_cast<int>(regions.size()) > options.num_hands) regions.resize(options.num_hands);
 
+    std::vector<vision::RotatedRect> crops;
+    for (const TrackedRegion& r : regions) crops.push_back(r.region);
+    HT_ASSIGN_OR_RETURN(std::vector<std::optional<HandResult>> found, DetectLandmarks(image, crops));
     std::vector<HandResult> hands;
     std::vector<TrackedRegion> next_regions;
-    for (const TrackedRegion& r : regions) {
-      HandResult hand;
-      HT_ASSIGN_OR_RETURN(bool present, DetectLandmarks(image, r.region, &hand));
-      if (!present) continue;
-      hand.id = r.id;
-      next_regions.push_back({vision::LandmarksToHandRect(hand.landmarks, image.width, image.height), r.id});
+    for (size_t i = 0; i < regions.size(); ++i) {
+      if (!found[i].has_value()) continue;
+      HandResult& hand = *found[i];
+      hand.id = regions[i].id;
+      next_regions.push_back({vision::LandmarksToHandRect(hand.landmarks, image.width, image.height), hand.id});
       hands.push_back(std::move(hand));
     }
     std::vector<std::array<NormalizedLandmark, kNumHandLandmarks>> all;
@@ -232,6 +236,9 @@ struct HandLandmarker::Impl {
     }
   }
 
+  // VIDEO / LIVE_STREAM state: one frame at a time (DetectForVideo refuses to
+  // overlap itself; LIVE_STREAM frames all run on the worker).
+  std::atomic<bool> video_frame_in_progress{false};
   std::vector<TrackedRegion> tracked;
   int next_id = 0;
   std::optional<int64_t> last_timestamp_ms;
@@ -255,10 +262,14 @@ HandLandmarker::~HandLandmarker() { (void)Close(); }
 
 Result<std::unique_ptr<HandLandmarker>> HandLandmarker::Create(const HandLandmarkerOptions& options) {
   HT_RETURN_IF_ERROR(ValidateOptions(options));
-  auto impl = std::make_unique<Impl>(options);
-  HT_ASSIGN_OR_RETURN(impl->palm, LoadModel(options, PalmModelName(options.model.variant)));
-  HT_ASSIGN_OR_RETURN(impl->landmarks, LoadModel(options, LandmarkModelName(options.model.variant)));
-  HT_RETURN_IF_ERROR(impl->CheckModelShapes());
+  std::shared_ptr<HandEngine> engine = options.engine;
+  if (engine == nullptr) {
+    // A private engine: the same code path, without batching (one stream has one frame at a time).
+    HandEngineOptions engine_options;
+    engine_options.model = options.model;
+    HT_ASSIGN_OR_RETURN(engine, HandEngine::Create(engine_options));
+  }
+  auto impl = std::make_unique<Impl>(options, std::move(engine));
   if (options.running_mode == RunningMode::kLiveStream) {
     Impl* raw = impl.get();
     impl->worker = std::thread([raw] { raw->LiveStreamLoop(); });
@@ -268,9 +279,7 @@ Result<std::unique_ptr<HandLandmarker>> HandLandmarker::Create(const HandLandmar
 
 const HandLandmarkerOptions& HandLandmarker::options() const { return impl_->options; }
 
-std::string HandLandmarker::DescribePlan() const {
-  return impl_->palm->DescribePlan() + impl_->landmarks->DescribePlan();
-}
+std::string HandLandmarker::DescribePlan() const { return impl_->engine->DescribePlan(); }
 
 namespace {
 const char* ModeName(RunningMode mode) {
@@ -300,6 +309,16 @@ Result<HandLandmarkerResult> HandLandmarker::DetectForVideo(const ImageView& ima
     return WrongMode("DetectForVideo", RunningMode::kVideo, impl_->options.running_mode);
   }
   HT_RETURN_IF_ERROR(image.Validate());
+  // Tracking state belongs to one frame at a time: an overlapping call is a usage error, not a race.
+  if (impl_->video_frame_in_progress.exchange(true)) {
+    return FailedPreconditionError(
+        "failed to process frame: DetectForVideo is already running on this landmarker; a VIDEO landmarker "
+        "takes the frames of one stream in order (use one landmarker per stream, sharing a HandEngine)");
+  }
+  struct EndFrame {
+    std::atomic<bool>& in_progress;
+    ~EndFrame() { in_progress = false; }
+  } end_frame{impl_->video_frame_in_progress};
   HT_RETURN_IF_ERROR(impl_->CheckTimestamp(timestamp_ms));
   return impl_->ProcessFrame(image, timestamp_ms, /*tracking=*/true);
 }

@@ -1,0 +1,108 @@
+// HandEngine: the palm detection and hand landmark models, loaded once and
+// served to any number of landmarkers, threads and streams at once.
+//
+//   handtrack::HandEngineOptions engine_options;
+//   engine_options.model.delegate = handtrack::Delegate::kCuda;
+//   engine_options.max_batch = 8;               // batch frames across streams
+//   auto engine = handtrack::HandEngine::Create(engine_options);   // Result<shared_ptr<HandEngine>>
+//   handtrack::HandLandmarkerOptions options;
+//   options.running_mode = handtrack::RunningMode::kVideo;
+//   options.engine = *engine;                   // each stream: its own landmarker, one engine
+//   auto landmarker = handtrack::HandLandmarker::Create(options);
+//
+// A HandLandmarker created without an engine makes its own (max_batch 1).
+//
+// Concurrency: per model the engine keeps a pool of interpreters (created
+// when concurrent runs need them, up to max_instances), so runs of different
+// threads proceed in parallel; a mutex guards only the pools and queues,
+// never inference. Weights are loaded once per model and shared by its
+// interpreters of one batch size.
+//
+// Batching (max_batch > 1): single frames that concurrent callers submit to a
+// model are gathered into one batched run (power-of-two batches up to
+// max_batch, unused slots zeroed) and the outputs are handed back to each
+// caller. A batch runs as soon as it is full, or when every landmarker that
+// could still submit a frame is already waiting in the engine, or when its
+// oldest frame has waited batch_wait_us. A landmarker counts as a possible
+// submitter from its creation to its destruction, so one that exists but is
+// not being called delays batches by up to batch_wait_us; one that is
+// destroyed (or errs and is destroyed) stops delaying them at once. A frame
+// with several hands submits all its hand crops together. Batching changes
+// timing, not results: batch-N runs equal N batch-1 runs (bit for bit on the
+// CPU backends, within 1e-5 on cuda). It pays on cuda; XNNPACK runs a batch
+// no faster than its frames one by one.
+//
+// Ownership: Create returns a shared_ptr; every landmarker using the engine
+// holds a reference, so the engine lives until the last of them is destroyed.
+// Threading: every method of HandEngine may be called from any thread at any
+// time. Errors: Status/Result, nothing throws, prints or aborts; the error of
+// a batched run is returned to every caller with a frame in that batch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "handtrack/models.h"
+#include "handtrack/status.h"
+
+namespace handtrack {
+
+struct HandEngineOptions {
+  // Model variant, folder, delegate, precision; num_threads is per interpreter
+  // (CPU threads of one run), so concurrent runs use num_threads each.
+  ModelOptions model;
+  // Most frames per model run: a power of two in [1, 64]. 1 (default): no
+  // batching; each run takes one caller's frame.
+  int max_batch = 1;
+  // How long a queued frame may wait for a fuller batch, in microseconds,
+  // [0, 10'000'000]. Only used with max_batch > 1.
+  int batch_wait_us = 2000;
+  // Most interpreters per model (all batch sizes together); 0 (default): no
+  // cap, the pool grows to the peak number of overlapping runs. With a cap,
+  // callers beyond it wait for a free interpreter.
+  int max_instances = 0;
+};
+
+// What one model of the engine has done so far.
+struct EngineModelStats {
+  int64_t runs = 0;            // model runs (batched or not), failed ones included
+  int64_t frames = 0;          // frames in those runs
+  int max_frames_per_run = 0;  // the fullest batch so far
+  int instances = 0;           // interpreters created (each holds its own activations)
+};
+
+struct HandEngineStats {
+  EngineModelStats palm;
+  EngineModelStats landmarks;
+};
+
+class HandEngine {
+ public:
+  // Loads and verifies both models of options.model.variant, plans each onto
+  // backends (ModelOptions::delegate) and checks that they can run at
+  // max_batch. InvalidArgument for bad options; the errors of loading and
+  // planning otherwise ("failed to load model PATH: ...").
+  static Result<std::shared_ptr<HandEngine>> Create(const HandEngineOptions& options);
+
+  ~HandEngine();
+  HandEngine(const HandEngine&) = delete;
+  HandEngine& operator=(const HandEngine&) = delete;
+
+  const HandEngineOptions& options() const;
+
+  // Where each model runs (node groups per backend, every fallback reason),
+  // as it is now; with max_batch > 1 also a line on batching. Several lines.
+  std::string DescribePlan() const;
+
+  HandEngineStats stats() const;
+
+  struct Impl;
+
+ private:
+  friend class HandLandmarker;
+  explicit HandEngine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace handtrack

@@ -1,0 +1,308 @@
+#include "runtime/batching_model.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <utility>
+
+#include "model/batch.h"
+
+namespace handtrack::runtime {
+
+BatchingGroup::Stream::Stream(std::shared_ptr<BatchingGroup> group) : group_(std::move(group)) {
+  std::lock_guard lock(group_->mutex_);
+  ++group_->idle_streams_;
+}
+
+BatchingGroup::Stream::~Stream() {
+  std::lock_guard lock(group_->mutex_);
+  // Calls hold a reference to their stream, so none is in progress here.
+  --group_->idle_streams_;
+  // One caller fewer to wait for: a waiting batch may be ready now.
+  group_->changed_.notify_all();
+}
+
+BatchingGroup::Call::Call(Stream& stream) : stream_(stream) {
+  BatchingGroup& group = *stream_.group_;
+  std::lock_guard lock(group.mutex_);
+  // The idle stream becomes its first call; a second overlapping call is one more caller.
+  if (stream_.calls_in_progress_++ == 0) --group.idle_streams_;
+  ++group.calls_in_progress_;
+}
+
+BatchingGroup::Call::~Call() {
+  BatchingGroup& group = *stream_.group_;
+  std::lock_guard lock(group.mutex_);
+  --group.calls_in_progress_;
+  if (--stream_.calls_in_progress_ == 0) {
+    ++group.idle_streams_;  // the stream may submit again: the count is unchanged
+  } else {
+    group.changed_.notify_all();  // one overlapping caller fewer to wait for
+  }
+}
+
+// One caller's Run: its buffers and how many of its frames are still to run.
+struct BatchingModel::Request {
+  std::span<const float* const> inputs;
+  std::span<float* const> outputs;
+  int unfinished = 0;  // frames not run yet; guarded by the group's mutex
+  int queued = 0;      // frames still in the queue; guarded likewise
+  Status status;       // the first error of its frames; guarded likewise
+};
+
+struct BatchingModel::QueuedFrame {
+  Request* request = nullptr;
+  int frame = 0;  // index within the request
+  std::chrono::steady_clock::time_point queued_at;
+};
+
+struct BatchingModel::Instance {
+  int batch = 1;
+  std::unique_ptr<Interpreter> interpreter;
+  // Leading input slots that may hold frames of an earlier run: the tail of a
+  // partly filled batch is zeroed up to here (only by the instance's holder).
+  int dirty_slots = 0;
+  // DescribePlan() of the interpreter, refreshed by the holder after a run
+  // that re-planned (kAuto fallback); read under the group's mutex.
+  std::string plan;
+  int described_plan_generation = 0;  // holder only
+};
+
+namespace {
+
+int Log2(int power_of_two) { return std::countr_zero(static_cast<unsigned>(power_of_two)); }
+
+Status ValidateOptions(const BatchingOptions& options) {
+  if (options.max_batch < 1 || options.max_batch > kMaxBatchingBatch ||
+      !std::has_single_bit(static_cast<unsigned>(options.max_batch))) {
+    return InvalidArgumentError("max_batch " + std::to_string(options.max_batch) +
+                                " is not a power of two in [1, " + std::to_string(kMaxBatchingBatch) + "]");
+  }
+  if (options.batch_wait.count() < 0) return InvalidArgumentError("batch_wait is negative");
+  if (options.max_instances < 0) {
+    return InvalidArgumentError("max_instances " + std::to_string(options.max_instances) + " is negative");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+BatchingModel::BatchingModel(std::shared_ptr<const model::Graph> graph, const BatchingOptions& options,
+                             std::shared_ptr<BatchingGroup> group)
+    : options_(options), group_(std::move(group)) {
+  // Sized once: graph() reads element 0 without the lock while others are filled in.
+  graphs_.resize(Log2(options.max_batch) + 1);
+  graphs_[0] = std::move(graph);
+  for (int t : graphs_[0]->inputs) input_sizes_.push_back(graphs_[0]->tensors[t].num_elements());
+  for (int t : graphs_[0]->outputs) output_sizes_.push_back(graphs_[0]->tensors[t].num_elements());
+}
+
+BatchingModel::~BatchingModel() = default;
+
+Result<std::unique_ptr<BatchingModel>> BatchingModel::Create(std::shared_ptr<const model::Graph> graph,
+                                                             const BatchingOptions& options,
+                                                             std::shared_ptr<BatchingGroup> group) {
+  if (graph == nullptr || group == nullptr) {
+    return InvalidArgumentError("failed to create batching model: no graph or group");
+  }
+  const std::string name = graph->name;
+  HT_RETURN_IF_ERROR(ValidateOptions(options).WithPrefix("failed to create batching model " + name));
+  std::unique_ptr<BatchingModel> model(new BatchingModel(std::move(graph), options, std::move(group)));
+  if (options.max_batch > 1) HT_RETURN_IF_ERROR(model->GraphForBatch(options.max_batch).status());
+  HT_ASSIGN_OR_RETURN(std::unique_ptr<Instance> first, model->CreateInstance(1));
+  model->idle_.push_back(first.get());
+  model->instances_.push_back(std::move(first));
+  model->stats_.instances = 1;
+  return model;
+}
+
+Result<std::shared_ptr<const model::Graph>> BatchingModel::GraphForBatch(int batch) {
+  std::lock_guard lock(graphs_mutex_);
+  std::shared_ptr<const model::Graph>& graph = graphs_[Log2(batch)];
+  if (graph == nullptr) {
+    Result<model::Graph> batched = model::WithBatch(*graphs_[0], batch);
+    if (!batched.ok()) return batched.status().WithPrefix("failed to prepare model " + graphs_[0]->name);
+    graph = std::make_shared<const model::Graph>(std::move(batched).value());
+  }
+  return graph;
+}
+
+Result<std::unique_ptr<BatchingModel::Instance>> BatchingModel::CreateInstance(int batch) {
+  HT_ASSIGN_OR_RETURN(std::shared_ptr<const model::Graph> graph, GraphForBatch(batch));
+  auto instance = std::make_unique<Instance>();
+  instance->batch = batch;
+  HT_ASSIGN_OR_RETURN(instance->interpreter, Interpreter::Create(std::move(graph), options_.delegate,
+                                                                 options_.num_threads, options_.precision));
+  instance->plan = instance->interpreter->DescribePlan();
+  instance->described_plan_generation = instance->interpreter->plan_generation();
+  return instance;
+}
+
+Status BatchingModel::Run(int num_frames, std::span<const float* const> inputs,
+                          std::span<float* const> outputs) {
+  if (num_frames < 1 || static_cast<int>(inputs.size()) != num_inputs() ||
+      static_cast<int>(outputs.size()) != num_outputs()) {
+    return InvalidArgumentError("failed to run model " + graph().name + ": " + std::to_string(num_frames) +
+                                " frame(s) with " + std::to_string(inputs.size()) + " input(s) and " +
+                                std::to_string(outputs.size()) + " output(s); the model has " +
+                                std::to_string(num_inputs()) + " and " + std::to_string(num_outputs()));
+  }
+  Request request{inputs, outputs, num_frames, num_frames, Status::Ok()};
+  std::unique_lock lock(group_->mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  for (int f = 0; f < num_frames; ++f) queue_.push_back({&request, f, now});
+  ++group_->blocked_callers_;
+  // This caller was one that could still submit: a batch waiting for it may be ready now.
+  group_->changed_.notify_all();
+  while (request.unfinished > 0) {
+    const NextStep next = RunBatchIfReady(request, lock);
+    if (next.ran) continue;
+    if (next.wake_at.has_value()) {
+      group_->changed_.wait_until(lock, *next.wake_at);
+    } else {
+      group_->changed_.wait(lock);
+    }
+  }
+  --group_->blocked_callers_;
+  return request.status;
+}
+
+BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
+                                                       std::unique_lock<std::mutex>& lock) {
+  // Only callers with queued frames lead: every queued frame's caller is waiting here, so a
+  // ready batch always finds a leader, and a caller whose frames all run elsewhere returns as
+  // soon as they are done instead of running someone else's batch first.
+  if (caller.queued == 0) return {};
+  const auto deadline = queue_.front().queued_at + options_.batch_wait;
+  const bool full = static_cast<int>(queue_.size()) >= options_.max_batch;
+  const bool nobody_else_can_submit = group_->blocked_callers_ >= group_->potential_submitters();
+  if (!full && !nobody_else_can_submit && std::chrono::steady_clock::now() < deadline)
+    return {false, deadline};
+
+  // The interpreter: one of exactly the batch wanted, else a new one while under the cap,
+  // else a larger idle one (more zero slots), else a smaller idle one (fewer frames now).
+  int frames = std::min(static_cast<int>(queue_.size()), options_.max_batch);
+  const int wanted = static_cast<int>(std::bit_ceil(static_cast<unsigned>(frames)));
+  const int instance_count = static_cast<int>(instances_.size()) + instances_being_created_;
+  const bool may_create = options_.max_instances == 0 || instance_count < options_.max_instances;
+  auto pick = [&](auto better) -> Instance* {
+    Instance* best = nullptr;
+    for (Instance* candidate : idle_) {
+      if (better(candidate, best)) best = candidate;
+    }
+    return best;
+  };
+  Instance* instance = pick([&](Instance* c, Instance*) { return c->batch == wanted; });
+  if (instance == nullptr && !may_create) {
+    instance = pick([&](Instance* c, Instance* best) {
+      return c->batch > wanted && (best == nullptr || c->batch < best->batch);
+    });
+    if (instance == nullptr) {
+      instance = pick([&](Instance* c, Instance* best) { return best == nullptr || c->batch > best->batch; });
+    }
+    // Every interpreter is running and no more may be made: one of them comes back soon.
+    if (instance == nullptr) return {};
+    frames = std::min(frames, instance->batch);
+  }
+
+  std::unique_ptr<Instance> created;
+  if (instance != nullptr) {
+    idle_.erase(std::find(idle_.begin(), idle_.end(), instance));
+  } else {
+    ++instances_being_created_;
+  }
+  std::vector<QueuedFrame> batch(queue_.begin(), queue_.begin() + frames);
+  queue_.erase(queue_.begin(), queue_.begin() + frames);
+  for (const QueuedFrame& queued : batch) --queued.request->queued;
+
+  lock.unlock();
+  Status status = Status::Ok();
+  if (instance == nullptr) {
+    Result<std::unique_ptr<Instance>> made = CreateInstance(wanted);
+    if (made.ok()) {
+      created = std::move(made).value();
+      instance = created.get();
+    } else {
+      status = made.status();
+    }
+  }
+  if (instance != nullptr) status = RunOn(*instance, batch);
+  // A re-planned interpreter (kAuto dropped a backend) gets its description redone outside the lock.
+  std::optional<std::string> new_plan;
+  if (instance != nullptr &&
+      instance->interpreter->plan_generation() != instance->described_plan_generation) {
+    instance->described_plan_generation = instance->interpreter->plan_generation();
+    new_plan = instance->interpreter->DescribePlan();
+  }
+  lock.lock();
+
+  if (created != nullptr) {
+    --instances_being_created_;
+    instances_.push_back(std::move(created));
+    ++stats_.instances;
+  } else if (instance == nullptr) {
+    --instances_being_created_;
+  }
+  if (instance != nullptr) {
+    if (new_plan.has_value()) instance->plan = std::move(*new_plan);
+    idle_.push_back(instance);
+    ++stats_.runs;
+    stats_.frames += frames;
+    stats_.max_frames_per_run = std::max(stats_.max_frames_per_run, frames);
+  }
+  for (const QueuedFrame& queued : batch) {
+    Request& request = *queued.request;
+    if (!status.ok() && request.status.ok()) request.status = status;
+    // Last touch of the request: its caller may return as soon as this reaches 0.
+    --request.unfinished;
+  }
+  group_->changed_.notify_all();
+  return {true, std::nullopt};
+}
+
+Status BatchingModel::RunOn(Instance& instance, std::span<const QueuedFrame> frames) {
+  Interpreter& interpreter = *instance.interpreter;
+  const int used = static_cast<int>(frames.size());
+  for (int i = 0; i < num_inputs(); ++i) {
+    const size_t size = input_sizes_[i];
+    float* slots = interpreter.input(i).data();
+    for (int s = 0; s < used; ++s) {
+      std::memcpy(slots + s * size, frames[s].request->inputs[i] + frames[s].frame * size,
+                  size * sizeof(float));
+    }
+    // Zero tail slots: no stale frame of another caller goes through the model again.
+    if (instance.dirty_slots > used) {
+      std::memset(slots + used * size, 0, (instance.dirty_slots - used) * size * sizeof(float));
+    }
+  }
+  instance.dirty_slots = used;
+  HT_RETURN_IF_ERROR(interpreter.Run());
+  for (int o = 0; o < num_outputs(); ++o) {
+    const size_t size = output_sizes_[o];
+    const float* slots = interpreter.output(o).data();
+    for (int s = 0; s < used; ++s) {
+      std::memcpy(frames[s].request->outputs[o] + frames[s].frame * size, slots + s * size,
+                  size * sizeof(float));
+    }
+  }
+  return Status::Ok();
+}
+
+std::string BatchingModel::DescribePlan() const {
+  std::lock_guard lock(group_->mutex_);
+  std::string out = instances_.front()->plan;
+  if (options_.max_batch > 1) {
+    std::string sizes;
+    for (int b = 1; b <= options_.max_batch; b *= 2) sizes += (sizes.empty() ? "" : ", ") + std::to_string(b);
+    out += "  batching: up to " + std::to_string(options_.max_batch) + " frames per run (batch " + sizes +
+           "), waiting at most " + std::to_string(options_.batch_wait.count()) + " us for a fuller batch\n";
+  }
+  return out;
+}
+
+BatchingStats BatchingModel::stats() const {
+  std::lock_guard lock(group_->mutex_);
+  return stats_;
+}
+
+}  // namespace handtrack::runtime

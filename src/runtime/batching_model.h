@@ -1,0 +1,188 @@
+// Serving one model to many threads at once: a pool of interpreters (created
+// lazily, capped) so that concurrent callers run in parallel, and optional
+// batching, which gathers the frames of concurrent callers into one run of a
+// batched graph (model::WithBatch).
+//
+// Batching policy (max_batch > 1): a caller queues its frames and waits. A
+// batch runs as soon as one of these holds:
+//   - max_batch frames are queued (the batch is full);
+//   - every caller that could still submit is already blocked in a
+//     BatchingModel of the group (waiting for more would wait for nobody);
+//   - the oldest queued frame has waited batch_wait.
+// A waiting caller that still has frames queued and sees the batch ready leads
+// it (no dispatcher thread): it takes up to max_batch frames from the front of
+// the queue (anyone's, in arrival order), copies them into an interpreter of
+// the smallest power-of-two batch that holds them (unused tail slots zeroed),
+// runs it with the mutex released and copies each frame's outputs back to its
+// caller. A run's error goes to every caller with frames in it. Nothing waits
+// without a deadline unless a run (or an interpreter) it depends on is in use,
+// so a caller that ends or fails never holds the others back for longer than
+// batch_wait. With max_batch 1 every frame runs at once on a free interpreter.
+//
+// "Could still submit" is counted by the BatchingGroup: registered streams
+// with no call in progress (they may start one at any moment) plus the calls
+// in progress. A stream that ends unregisters, and batches stop waiting for it.
+//
+// Threading: every public method may be called from any thread at once. The
+// group's mutex guards only queues, pools and counters; inference, gathering
+// and scattering run outside it, so runs on different interpreters overlap.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "handtrack/models.h"
+#include "handtrack/status.h"
+#include "model/graph.h"
+#include "runtime/interpreter.h"
+
+namespace handtrack::runtime {
+
+// The callers of a set of BatchingModels (e.g. the palm and landmark models of
+// one engine). Shared by those models and by the streams that use them.
+class BatchingGroup {
+ public:
+  // A source of sequential calls, e.g. one video stream; registered for its
+  // lifetime. While it has no call in progress it still counts as a caller
+  // that could submit (its next frame is probably on the way).
+  class Stream {
+   public:
+    explicit Stream(std::shared_ptr<BatchingGroup> group);
+    ~Stream();  // unregisters and wakes the waiting callers
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+
+   private:
+    friend class BatchingGroup;
+    std::shared_ptr<BatchingGroup> group_;
+    int calls_in_progress_ = 0;  // guarded by group_->mutex_
+  };
+
+  // One call of a stream (e.g. one Detect), from start to end, including its
+  // work between model runs. Several calls of one stream may overlap (IMAGE
+  // mode from several threads); each then counts as a caller.
+  class Call {
+   public:
+    explicit Call(Stream& stream);
+    ~Call();
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+
+   private:
+    Stream& stream_;
+  };
+
+ private:
+  friend class BatchingModel;
+
+  // Under mutex_.
+  int potential_submitters() const { return idle_streams_ + calls_in_progress_; }
+
+  std::mutex mutex_;
+  // Notified whenever a batch may have become ready, frames were completed or
+  // an interpreter came back to a pool.
+  std::condition_variable changed_;
+  int idle_streams_ = 0;       // registered streams with no call in progress
+  int calls_in_progress_ = 0;  // calls of registered streams
+  int blocked_callers_ = 0;    // callers inside BatchingModel::Run
+};
+
+struct BatchingOptions {
+  Delegate delegate = Delegate::kAuto;
+  int num_threads = 1;  // per interpreter
+  Precision precision = Precision::kFp32;
+  // Most frames per run; a power of two in [1, kMaxBatchingBatch]. 1: no batching.
+  int max_batch = 1;
+  // How long the oldest queued frame may wait for a fuller batch.
+  std::chrono::microseconds batch_wait{2000};
+  // Most interpreters (of all batch sizes) this model keeps; 0: no cap, the
+  // pool then grows to the peak number of overlapping runs.
+  int max_instances = 0;
+};
+
+inline constexpr int kMaxBatchingBatch = 64;
+
+// What a BatchingModel has done so far.
+struct BatchingStats {
+  int64_t runs = 0;            // interpreter runs, successful or not
+  int64_t frames = 0;          // frames in those runs
+  int max_frames_per_run = 0;  // the fullest run
+  int instances = 0;           // interpreters created
+};
+
+class BatchingModel {
+ public:
+  // Creates and compiles the batch-1 interpreter now (so that a model that
+  // cannot be planned fails here, and DescribePlan has something to show), and
+  // rewrites the graph for max_batch now (so that a model that cannot be
+  // batched fails here); the other interpreters come when needed.
+  static Result<std::unique_ptr<BatchingModel>> Create(std::shared_ptr<const model::Graph> graph,
+                                                       const BatchingOptions& options,
+                                                       std::shared_ptr<BatchingGroup> group);
+  ~BatchingModel();
+  BatchingModel(const BatchingModel&) = delete;
+  BatchingModel& operator=(const BatchingModel&) = delete;
+
+  // The batch-1 graph.
+  const model::Graph& graph() const { return *graphs_[0]; }
+  int num_inputs() const { return static_cast<int>(input_sizes_.size()); }
+  int num_outputs() const { return static_cast<int>(output_sizes_.size()); }
+  // Floats per frame of input / output `index`.
+  size_t input_size(int index) const { return input_sizes_.at(index); }
+  size_t output_size(int index) const { return output_sizes_.at(index); }
+
+  // Runs `num_frames` frames and returns when all of them ran. inputs[i]
+  // holds the frames' values of model input i back to back (frame f at
+  // f * input_size(i)); outputs[o] receives output o the same way. The buffers
+  // must stay valid and untouched until Run returns. The frames may run in
+  // several batches, each mixed with other callers' frames; the first error
+  // of any of them is returned (and the outputs are then unspecified).
+  Status Run(int num_frames, std::span<const float* const> inputs, std::span<float* const> outputs);
+
+  // The plan of the batch-1 interpreter, as it is now (it changes when kAuto
+  // drops a failing backend), plus a batching line when max_batch > 1.
+  std::string DescribePlan() const;
+  BatchingStats stats() const;
+
+ private:
+  struct Request;
+  struct QueuedFrame;
+  struct Instance;
+  // What a waiting caller does next.
+  struct NextStep {
+    bool ran = false;                                              // it led a batch: look at the state again
+    std::optional<std::chrono::steady_clock::time_point> wake_at;  // else: wait (until then)
+  };
+
+  BatchingModel(std::shared_ptr<const model::Graph> graph, const BatchingOptions& options,
+                std::shared_ptr<BatchingGroup> group);
+  NextStep RunBatchIfReady(const Request& caller, std::unique_lock<std::mutex>& lock);
+  Result<std::shared_ptr<const model::Graph>> GraphForBatch(int batch);
+  Result<std::unique_ptr<Instance>> CreateInstance(int batch);
+  Status RunOn(Instance& instance, std::span<const QueuedFrame> frames);
+
+  BatchingOptions options_;
+  std::shared_ptr<BatchingGroup> group_;
+  std::vector<size_t> input_sizes_, output_sizes_;
+
+  // Graph per batch size 1, 2, 4, ... (index log2), rewritten when first needed.
+  std::mutex graphs_mutex_;  // creation only; never held during inference
+  std::vector<std::shared_ptr<const model::Graph>> graphs_;
+
+  // Guarded by group_->mutex_.
+  std::deque<QueuedFrame> queue_;
+  std::vector<std::unique_ptr<Instance>> instances_;  // every interpreter, the batch-1 one first
+  std::vector<Instance*> idle_;                       // those not running now
+  int instances_being_created_ = 0;
+  BatchingStats stats_;
+};
+
+}  // namespace handtrack::runtime

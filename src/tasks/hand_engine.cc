@@ -1,0 +1,112 @@
+// HandEngine: both hand models loaded once, each served by a BatchingModel
+// (pool of interpreters, optional batching across callers).
+#include "handtrack/hand_engine.h"
+
+#include <filesystem>
+
+#include "model/tflite_reader.h"
+#include "tasks/hand_engine_impl.h"
+#include "vision/anchors.h"
+
+namespace handtrack {
+namespace {
+
+constexpr int kMaxBatchWaitUs = 10'000'000;
+
+Status ValidateOptions(const HandEngineOptions& o) {
+  const std::string what = "failed to create hand engine: ";
+  if (o.model.num_threads < 1 || o.model.num_threads > 256) {
+    return InvalidArgumentError(what + "num_threads " + std::to_string(o.model.num_threads) +
+                                " is not in [1, 256]");
+  }
+  if (o.max_batch < 1 || o.max_batch > runtime::kMaxBatchingBatch || (o.max_batch & (o.max_batch - 1)) != 0) {
+    return InvalidArgumentError(what + "max_batch " + std::to_string(o.max_batch) +
+                                " is not a power of two in [1, " +
+                                std::to_string(runtime::kMaxBatchingBatch) + "]");
+  }
+  if (o.batch_wait_us < 0 || o.batch_wait_us > kMaxBatchWaitUs) {
+    return InvalidArgumentError(what + "batch_wait_us " + std::to_string(o.batch_wait_us) +
+                                " is not in [0, " + std::to_string(kMaxBatchWaitUs) + "]");
+  }
+  if (o.max_instances < 0) {
+    return InvalidArgumentError(what + "max_instances " + std::to_string(o.max_instances) + " is negative");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<runtime::BatchingModel>> LoadModel(
+    const HandEngineOptions& o, const std::string& name,
+    const std::shared_ptr<runtime::BatchingGroup>& group) {
+  const std::string path = ResolveModelDir(o.model.model_dir) + "/" + name + ".tflite";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return NotFoundError("failed to load model " + path +
+                         ": no such file (run scripts/fetch_models.sh, or point --models / HANDTRACK_MODELS "
+                         "at a folder holding the four .tflite files)");
+  }
+  HT_ASSIGN_OR_RETURN(model::Graph graph, model::ReadTfliteFile(path));
+  runtime::BatchingOptions batching;
+  batching.delegate = o.model.delegate;
+  batching.num_threads = o.model.num_threads;
+  batching.precision = o.model.precision;
+  batching.max_batch = o.max_batch;
+  batching.batch_wait = std::chrono::microseconds(o.batch_wait_us);
+  batching.max_instances = o.max_instances;
+  return runtime::BatchingModel::Create(std::make_shared<const model::Graph>(std::move(graph)), batching,
+                                        group);
+}
+
+std::vector<int> InputShape(const runtime::BatchingModel& m) {
+  const model::Graph& g = m.graph();
+  return g.tensors[g.inputs[0]].shape;
+}
+
+Status CheckModelShapes(const runtime::BatchingModel& palm, const runtime::BatchingModel& landmarks) {
+  const std::vector<int> palm_in{1, kPalmInputSize, kPalmInputSize, 3};
+  const std::vector<int> lm_in{1, kLandmarkInputSize, kLandmarkInputSize, 3};
+  if (palm.num_inputs() != 1 || InputShape(palm) != palm_in || palm.num_outputs() != 2 ||
+      palm.output_size(0) != vision::kNumPalmAnchors * 18 || palm.output_size(1) != vision::kNumPalmAnchors) {
+    return InvalidModelError("failed to use palm model " + palm.graph().name +
+                             ": expected a 1x192x192x3 input and 2016x18 + 2016x1 outputs");
+  }
+  if (landmarks.num_inputs() != 1 || InputShape(landmarks) != lm_in || landmarks.num_outputs() != 4 ||
+      landmarks.output_size(kLandmarksOutput) != 63 || landmarks.output_size(kPresenceOutput) != 1 ||
+      landmarks.output_size(kHandednessOutput) != 1 || landmarks.output_size(kWorldOutput) != 63) {
+    return InvalidModelError("failed to use landmark model " + landmarks.graph().name +
+                             ": expected a 1x224x224x3 input and 63, 1, 1, 63 outputs");
+  }
+  return Status::Ok();
+}
+
+EngineModelStats ToPublic(const runtime::BatchingStats& s) {
+  return {s.runs, s.frames, s.max_frames_per_run, s.instances};
+}
+
+}  // namespace
+
+HandEngine::HandEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HandEngine::~HandEngine() = default;
+
+Result<std::shared_ptr<HandEngine>> HandEngine::Create(const HandEngineOptions& options) {
+  HT_RETURN_IF_ERROR(ValidateOptions(options));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->group = std::make_shared<runtime::BatchingGroup>();
+  HT_ASSIGN_OR_RETURN(impl->palm, LoadModel(options, PalmModelName(options.model.variant), impl->group));
+  HT_ASSIGN_OR_RETURN(impl->landmarks,
+                      LoadModel(options, LandmarkModelName(options.model.variant), impl->group));
+  HT_RETURN_IF_ERROR(CheckModelShapes(*impl->palm, *impl->landmarks));
+  return std::shared_ptr<HandEngine>(new HandEngine(std::move(impl)));
+}
+
+const HandEngineOptions& HandEngine::options() const { return impl_->options; }
+
+std::string HandEngine::DescribePlan() const {
+  return impl_->palm->DescribePlan() + impl_->landmarks->DescribePlan();
+}
+
+HandEngineStats HandEngine::stats() const {
+  return {ToPublic(impl_->palm->stats()), ToPublic(impl_->landmarks->stats())};
+}
+
+}  // namespace handtrack

@@ -1,0 +1,214 @@
+// runtime::BatchingModel on a tiny hand-built graph (LOGISTIC of 8 values) on the
+// reference backend: requests split over batches, the interpreter cap, batches
+// formed from concurrent callers without waiting for the timeout, and errors.
+#include "runtime/batching_model.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <future>
+#include <thread>
+
+#include "test_support.h"
+
+namespace handtrack::runtime {
+namespace {
+
+constexpr int kValues = 8;
+
+// in [1, 8] -> LOGISTIC -> out [1, 8]: WithBatch can batch it, every backend runs it.
+std::shared_ptr<const model::Graph> LogisticGraph() {
+  model::Graph g;
+  g.name = "logistic8";
+  model::Tensor in, out;
+  in.name = "in";
+  in.shape = {1, kValues};
+  out.name = "out";
+  out.shape = {1, kValues};
+  g.tensors.push_back(in);
+  g.tensors.push_back(out);
+  model::Node node;
+  node.op = model::OpType::kLogistic;
+  node.inputs = {0};
+  node.outputs = {1};
+  g.nodes.push_back(node);
+  g.inputs = {0};
+  g.outputs = {1};
+  return std::make_shared<const model::Graph>(std::move(g));
+}
+
+BatchingOptions Options(int max_batch, int batch_wait_us = 2000, int max_instances = 0) {
+  BatchingOptions options;
+  options.delegate = Delegate::kReference;
+  options.max_batch = max_batch;
+  options.batch_wait = std::chrono::microseconds(batch_wait_us);
+  options.max_instances = max_instances;
+  return options;
+}
+
+// Frame f of a caller `seed`: distinct values, so a frame given back to the wrong caller shows.
+std::vector<float> Frames(int seed, int frames) {
+  std::vector<float> values(static_cast<size_t>(frames) * kValues);
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = 0.01f * static_cast<float>((seed * 131 + i * 7) % 400) - 2;
+  return values;
+}
+
+// Runs `frames` frames and checks every output against the same frames run one by one on a
+// batch-1 interpreter (the reference is exact: same kernel, same arithmetic).
+void RunAndCheck(BatchingModel& model, Interpreter& oracle, int seed, int frames) {
+  const std::vector<float> in = Frames(seed, frames);
+  std::vector<float> out(in.size(), -1.0f);
+  const float* inputs[] = {in.data()};
+  float* outputs[] = {out.data()};
+  const Status status = model.Run(frames, inputs, outputs);
+  ASSERT_TRUE(status.ok()) << status.message();
+  for (int f = 0; f < frames; ++f) {
+    std::copy_n(in.data() + f * kValues, kValues, oracle.input(0).data());
+    ASSERT_TRUE(oracle.Run().ok());
+    for (int v = 0; v < kValues; ++v) {
+      ASSERT_EQ(out[f * kValues + v], oracle.output(0)[v])
+          << "caller " << seed << " frame " << f << " value " << v;
+    }
+  }
+}
+
+// Fails the test (and stops the process: a hung thread cannot be joined) when `work`
+// has not finished after `limit`: the batch policy must never hang.
+void FinishesWithin(std::chrono::seconds limit, const std::function<void()>& work) {
+  std::packaged_task<void()> task(work);
+  std::future<void> done = task.get_future();
+  std::thread thread(std::move(task));
+  if (done.wait_for(limit) != std::future_status::ready) {
+    ADD_FAILURE() << "still running after " << limit.count() << " s: the batching policy hangs";
+    std::fflush(nullptr);
+    std::abort();
+  }
+  thread.join();
+}
+
+TEST(BatchingModelTest, RejectsBadOptions) {
+  SCOPED_TRACE(std::string("delegate ") + DelegateName(Options(1).delegate));
+  auto group = std::make_shared<BatchingGroup>();
+  for (int max_batch : {0, 3, 128}) {
+    auto model = BatchingModel::Create(LogisticGraph(), Options(max_batch), group);
+    ASSERT_FALSE(model.ok()) << max_batch;
+    EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(model.status().message().find("max_batch"), std::string::npos) << model.status().message();
+  }
+  auto model = BatchingModel::Create(LogisticGraph(), Options(2), group);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  std::vector<float> in(kValues), out(kValues);
+  const float* inputs[] = {in.data(), in.data()};
+  float* outputs[] = {out.data()};
+  EXPECT_EQ((*model)->Run(1, inputs, outputs).code(), StatusCode::kInvalidArgument);  // two inputs for one
+}
+
+TEST(BatchingModelTest, RequestLargerThanMaxBatchRunsInSeveralBatches) {
+  auto group = std::make_shared<BatchingGroup>();
+  auto model = BatchingModel::Create(LogisticGraph(), Options(2), group);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto oracle = Interpreter::Create(LogisticGraph(), Delegate::kReference, 1);
+  ASSERT_TRUE(oracle.ok());
+  RunAndCheck(**model, **oracle, 1, 5);  // 2 + 2 + 1
+  const BatchingStats stats = (*model)->stats();
+  EXPECT_EQ(stats.runs, 3);
+  EXPECT_EQ(stats.frames, 5);
+  EXPECT_EQ(stats.max_frames_per_run, 2);
+  EXPECT_NE((*model)->DescribePlan().find("batching: up to 2 frames per run"), std::string::npos)
+      << (*model)->DescribePlan();
+}
+
+// Every caller is a registered stream in a call: a batch runs as soon as all of them wait,
+// long before the (10 s) timeout, and holds one frame of each.
+TEST(BatchingModelTest, BatchRunsWhenEveryStreamWaits) {
+  constexpr int kStreams = 4, kRounds = 25;
+  auto group = std::make_shared<BatchingGroup>();
+  auto model = BatchingModel::Create(LogisticGraph(), Options(4, 10'000'000), group);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  FinishesWithin(std::chrono::seconds(60), [&] {
+    std::vector<std::unique_ptr<BatchingGroup::Stream>> streams;
+    for (int s = 0; s < kStreams; ++s) streams.push_back(std::make_unique<BatchingGroup::Stream>(group));
+    std::vector<std::thread> threads;
+    for (int s = 0; s < kStreams; ++s) {
+      threads.emplace_back([&, s] {
+        auto oracle = Interpreter::Create(LogisticGraph(), Delegate::kReference, 1);
+        ASSERT_TRUE(oracle.ok());
+        for (int round = 0; round < kRounds; ++round) {
+          BatchingGroup::Call call(*streams[s]);
+          RunAndCheck(**model, **oracle, s * 1000 + round, 1);
+        }
+        streams[s].reset();  // this stream ends: the others stop counting on it
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  });
+  const BatchingStats stats = (*model)->stats();
+  EXPECT_EQ(stats.frames, kStreams * kRounds);
+  EXPECT_EQ(stats.max_frames_per_run, kStreams);
+}
+
+// With at most `cap` interpreters, callers of every size share them (a batch that finds only
+// a smaller idle interpreter runs fewer frames now); nothing hangs, every output is right.
+TEST(BatchingModelTest, ConcurrentCallersWithinTheInstanceCap) {
+  for (int cap : {1, 2, 0}) {
+    SCOPED_TRACE("max_instances " + std::to_string(cap));
+    auto group = std::make_shared<BatchingGroup>();
+    auto model = BatchingModel::Create(LogisticGraph(), Options(4, 200, cap), group);
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    FinishesWithin(std::chrono::seconds(60), [&] {
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 6; ++t) {
+        threads.emplace_back([&, t] {
+          auto oracle = Interpreter::Create(LogisticGraph(), Delegate::kReference, 1);
+          ASSERT_TRUE(oracle.ok());
+          for (int round = 0; round < 30; ++round)
+            RunAndCheck(**model, **oracle, t * 100 + round, 1 + (t + round) % 5);
+        });
+      }
+      for (std::thread& t : threads) t.join();
+    });
+    const BatchingStats stats = (*model)->stats();
+    if (cap > 0) {
+      EXPECT_LE(stats.instances, cap);
+    }
+    EXPECT_LE(stats.max_frames_per_run, 4);
+  }
+}
+
+TEST(BatchingModelTest, RunErrorReachesEveryCallerOfTheBatch) {
+  testing::ScopedEnv fault("HANDTRACK_INJECT_FAULT", "reference:run");
+  auto group = std::make_shared<BatchingGroup>();
+  auto model = BatchingModel::Create(LogisticGraph(), Options(4, 10'000'000), group);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  constexpr int kStreams = 3;
+  std::vector<Status> statuses(kStreams);
+  FinishesWithin(std::chrono::seconds(60), [&] {
+    std::vector<std::unique_ptr<BatchingGroup::Stream>> streams;
+    for (int s = 0; s < kStreams; ++s) streams.push_back(std::make_unique<BatchingGroup::Stream>(group));
+    std::vector<std::thread> threads;
+    for (int s = 0; s < kStreams; ++s) {
+      threads.emplace_back([&, s] {
+        {
+          BatchingGroup::Call call(*streams[s]);
+          std::vector<float> in = Frames(s, 2), out(in.size());
+          const float* inputs[] = {in.data()};
+          float* outputs[] = {out.data()};
+          statuses[s] = (*model)->Run(2, inputs, outputs);
+        }
+        streams[s].reset();  // a stream that failed ends: nobody waits for it
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  });
+  for (const Status& status : statuses) {
+    EXPECT_FALSE(status.ok());
+    EXPECT_NE(status.message().find("fault injected"), std::string::npos) << status.message();
+  }
+  EXPECT_GE((*model)->stats().runs, 1);
+}
+
+}  // namespace
+}  // namespace handtrack::runtime

@@ -1,0 +1,21 @@
+# One engine shared by threads and streams: the runtime's BatchingModel (pool of
+# interpreters, batching across callers) on a tiny graph, and HandEngine under concurrent
+# IMAGE calls, batched VIDEO streams, the batch policy and injected run errors; then
+# `handtrack track --jobs N --batch B` against --jobs 1, byte for byte. Included from
+# tests/CMakeLists.txt. The gtests also build under -fsanitize=thread (see README).
+handtrack_add_gtest(batching_model_test ${CMAKE_CURRENT_LIST_DIR}/batching_model_test.cc)
+handtrack_add_gtest(hand_engine_test ${CMAKE_CURRENT_LIST_DIR}/hand_engine_test.cc)
+target_link_libraries(hand_engine_test PRIVATE handtrack_io)
+
+if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
+  # XNNPACK when built (fast); the reference backend otherwise, on fewer frames.
+  if(HANDTRACK_HAVE_XNNPACK)
+    set(_jobs_delegate xnnpack)
+  else()
+    set(_jobs_delegate reference)
+  endif()
+  add_test(NAME track_jobs_equal_one_job
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/track_jobs_test.sh $<TARGET_FILE:handtrack_cli> ${_jobs_delegate})
+  set_tests_properties(track_jobs_equal_one_job PROPERTIES
+                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+endif()
