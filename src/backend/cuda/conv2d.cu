@@ -29,12 +29,8 @@ __global__ void Conv2DKernel(WindowGeometry g, const T* __restrict__ in, const T
                              model::Activation activation, Epilogue epilogue) {
   const int count = g.batch * g.out_h * g.out_w * g.out_c;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
-    const int oc = i % g.out_c;
-    int rest = i / g.out_c;
-    const int ox = rest % g.out_w;
-    rest /= g.out_w;
-    const int oy = rest % g.out_h;
-    const int n = rest / g.out_h;
+    const OutputPixel position = OutputPixelOf(i, g.out_c, 1, g.out_w, g.out_h);
+    const int oc = position.c, ox = position.x, oy = position.y, n = position.n;
     float acc = bias != nullptr ? ToFloat(bias[oc]) : 0.0f;
     for (int ky = 0; ky < g.filter_h; ++ky) {
       const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
@@ -78,12 +74,8 @@ __global__ void Conv2DChannelTileKernel(WindowGeometry g, const T* __restrict__ 
   const int groups = g.out_c / kConvChannels;
   const int count = g.batch * g.out_h * g.out_w * groups;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
-    const int oc = i % groups * kConvChannels;
-    int rest = i / groups;
-    const int ox = rest % g.out_w;
-    rest /= g.out_w;
-    const int oy = rest % g.out_h;
-    const int n = rest / g.out_h;
+    const OutputPixel position = OutputPixelOf(i, groups, kConvChannels, g.out_w, g.out_h);
+    const int oc = position.c, ox = position.x, oy = position.y, n = position.n;
     float acc[kConvChannels];
 #pragma unroll
     for (int j = 0; j < kConvChannels; ++j) acc[j] = bias != nullptr ? ToFloat(bias[oc + j]) : 0.0f;

@@ -21,12 +21,8 @@ __global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const T*
   const int groups = g.out_c / kLanes;
   const int count = g.batch * g.out_h * g.out_w * groups;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
-    const int oc = i % groups * kLanes;
-    int rest = i / groups;
-    const int ox = rest % g.out_w;
-    rest /= g.out_w;
-    const int oy = rest % g.out_h;
-    const int n = rest / g.out_h;
+    const OutputPixel position = OutputPixelOf(i, groups, kLanes, g.out_w, g.out_h);
+    const int oc = position.c, ox = position.x, oy = position.y, n = position.n;
     const int c = oc / multiplier;
     float acc[kLanes];
 #pragma unroll

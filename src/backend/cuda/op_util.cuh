@@ -66,6 +66,23 @@ __device__ __forceinline__ float Activate(float v, model::Activation activation)
   return v;
 }
 
+// Where a grid-stride index over [batch, out_h, out_w, groups] points (groups
+// of `lanes` channels, fastest, so that neighbouring threads read neighbouring
+// channels): batch n, row y, column x and the group's first channel c.
+struct OutputPixel {
+  int n, y, x, c;
+};
+__device__ __forceinline__ OutputPixel OutputPixelOf(int index, int groups, int lanes, int out_w, int out_h) {
+  OutputPixel p;
+  p.c = index % groups * lanes;
+  int rest = index / groups;
+  p.x = rest % out_w;
+  rest /= out_w;
+  p.y = rest % out_h;
+  p.n = rest / out_h;
+  return p;
+}
+
 // Folded ADD / PRELU nodes (see Epilogue in ops.h) on the value at `index`,
 // whose position along the last axis is `channel`.
 template <typename T = float>

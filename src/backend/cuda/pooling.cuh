@@ -23,12 +23,8 @@ __global__ void Pool2DKernel(WindowGeometry g, const T* __restrict__ in, T* __re
   const int channel_groups = g.out_c / kLanes;
   const int count = g.batch * g.out_h * g.out_w * channel_groups;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
-    const int c = i % channel_groups * kLanes;
-    int rest = i / channel_groups;
-    const int ox = rest % g.out_w;
-    rest /= g.out_w;
-    const int oy = rest % g.out_h;
-    const int n = rest / g.out_h;
+    const OutputPixel position = OutputPixelOf(i, channel_groups, kLanes, g.out_w, g.out_h);
+    const int c = position.c, ox = position.x, oy = position.y, n = position.n;
     const int y0 = max(oy * g.stride_h - g.pad_top, 0);
     const int y1 = min(oy * g.stride_h - g.pad_top + g.filter_h, g.in_h);
     const int x0 = max(ox * g.stride_w - g.pad_left, 0);

@@ -43,12 +43,8 @@ __global__ void ResizeBilinearKernel(ResizeGeometry g, const T* __restrict__ in,
   const int channel_groups = g.channels / kLanes;
   const int count = g.batch * g.out_h * g.out_w * channel_groups;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
-    const int c = i % channel_groups * kLanes;
-    int rest = i / channel_groups;
-    const int ox = rest % g.out_w;
-    rest /= g.out_w;
-    const int oy = rest % g.out_h;
-    const int n = rest / g.out_h;
+    const OutputPixel position = OutputPixelOf(i, channel_groups, kLanes, g.out_w, g.out_h);
+    const int c = position.c, ox = position.x, oy = position.y, n = position.n;
     const Tap ty = SourceTap(oy, g.in_h, g.out_h, g.align_corners, g.half_pixel_centers);
     const Tap tx = SourceTap(ox, g.in_w, g.out_w, g.align_corners, g.half_pixel_centers);
     const T* image = in + n * g.in_h * g.in_w * g.channels + c;
