@@ -10,24 +10,13 @@ set -uo pipefail
 
 bin=${1:?usage: cli_bad_input_test.sh HANDTRACK_BINARY}
 here=$(cd "$(dirname "$0")" && pwd)
-shared=${HANDTRACK_SHARED:-$here/../../shared}
-models=${HANDTRACK_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/handtrack/models}
+source "$here/script_support.sh"
 photos=$shared/data/hands/images
 good_one=count_five_open_hand_webcam_01.jpg   # one hand, per ../shared/golden
 good_two=two_hands_heart_torso_01.jpg         # two hands
 
-skip() {
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (required in CI)"; exit 1; fi
-  echo "SKIP: $1"; exit 77
-}
 [ -f "$photos/$good_one" ] && [ -f "$photos/$good_two" ] || skip "no photos in $photos"
 [ -f "$models/palm_detection_full.tflite" ] || skip "no models in $models (run scripts/fetch_models.sh)"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
 
 # Runs handtrack with the given arguments; leaves the status in $rc and stderr in $tmp/err.
 run() {
@@ -192,8 +181,4 @@ expect_error_naming "landmark model with a corrupted vtable offset" hand_landmar
 expect_error_naming "missing model folder" "$tmp/no-models" detect --models "$tmp/no-models" "$img"
 grep -q "fetch_models.sh" "$tmp/err" || fail "missing models: the message should say how to get them"
 
-if [ "$failures" -ne 0 ]; then
-  echo "cli_bad_input_test: $failures check(s) failed"
-  exit 1
-fi
-echo "cli_bad_input_test: all checks passed"
+finish_checks cli_bad_input_test

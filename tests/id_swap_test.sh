@@ -12,21 +12,11 @@ set -uo pipefail
 
 bin=${1:?usage: id_swap_test.sh HANDTRACK_BINARY}
 here=$(cd "$(dirname "$0")" && pwd)
-shared=${HANDTRACK_SHARED:-$here/../../shared}
-models=${HANDTRACK_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/handtrack/models}
+source "$here/script_support.sh"
 check=$here/../tools/id_swap_check.py
 
-skip() {
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (required in CI)"; exit 1; fi
-  echo "SKIP: $1"; exit 77
-}
 [ -d "$shared/data/hands/videos" ] && [ -d "$shared/golden/videos" ] || skip "no videos or golden JSON in $shared"
 [ -f "$models/palm_detection_full.tflite" ] || skip "no models in $models (run scripts/fetch_models.sh)"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 # The two-hand videos, each with the number of consecutive frame pairs in which MediaPipe
 # has two hands: we must check at least half as many, or the tracker loses one of the hands
@@ -80,8 +70,4 @@ else
   fail "id_swap_check.py missed ids exchanged on purpose: $(cat "$tmp/log")"
 fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "id_swap_test: $failures check(s) failed"
-  exit 1
-fi
-echo "id_swap_test: all checks passed"
+finish_checks id_swap_test

@@ -12,21 +12,11 @@ set -uo pipefail
 
 bin=${1:?usage: smoothing_check_test.sh HANDTRACK_BINARY}
 here=$(cd "$(dirname "$0")" && pwd)
-shared=${HANDTRACK_SHARED:-$here/../../shared}
-models=${HANDTRACK_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/handtrack/models}
+source "$here/script_support.sh"
 check=$here/../tools/smoothing_check.py
 
-skip() {
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (required in CI)"; exit 1; fi
-  echo "SKIP: $1"; exit 77
-}
 compgen -G "$shared/data/hands/videos/*.mp4" >/dev/null || skip "no videos in $shared/data/hands/videos"
 [ -f "$models/palm_detection_full.tflite" ] || skip "no models in $models (run scripts/fetch_models.sh)"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 videos=("$shared"/data/hands/videos/*.mp4)
 # Several inputs: one NAME.jsonl per video under the --output folder. Smoothing only
@@ -84,8 +74,4 @@ python3 "$check" "${pairs[@]}" \
   --require 'still_frames>=100' --require 'fast_frames>=50' --require 'world_fast_frames>=50' ||
   fail "smoothing_check.py bounds"
 
-if [ "$failures" -ne 0 ]; then
-  echo "smoothing_check_test: $failures check(s) failed"
-  exit 1
-fi
-echo "smoothing_check_test: all checks passed"
+finish_checks smoothing_check_test

@@ -16,30 +16,19 @@ set -uo pipefail
 
 bin=${1:?usage: track_bad_input_test.sh HANDTRACK_BINARY}
 here=$(cd "$(dirname "$0")" && pwd)
-shared=${HANDTRACK_SHARED:-$here/../../shared}
-models=${HANDTRACK_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/handtrack/models}
+source "$here/script_support.sh"
 videos=$shared/data/hands/videos
 photo=$shared/data/hands/images/count_five_open_hand_webcam_01.jpg
 good=two_hands_zoom_gesture_with_overlays_01       # 38 frames: the good input of mixed runs
 short=open_palm_to_fist_closeup_with_overlays_01   # 77 frames, small: truncated, patched
 long=asl_sign_walk_two_hands_webcam_01             # 89 frames: more than 50 corrupt packets fit
 
-skip() {
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (required in CI)"; exit 1; fi
-  echo "SKIP: $1"; exit 77
-}
 for name in $good $short $long; do
   [ -f "$videos/$name.mp4" ] && [ -f "$shared/golden/videos/$name.tasks_full.json" ] ||
     skip "no $name video or golden JSON in $shared"
 done
 [ -f "$photo" ] || skip "no $photo"
 [ -f "$models/palm_detection_full.tflite" ] || skip "no models in $models (run scripts/fetch_models.sh)"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
 
 # Frames MediaPipe saw in a video: the length of a complete output.
 frames_of() { python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["frames"]))' \
@@ -258,8 +247,4 @@ cmp -s "$tmp/one_job.jsonl" "$tmp/jobs/$good.jsonl" && [ "$(jsonl_frames "$tmp/j
   pass "--jobs 2 to a folder: $good.jsonl identical to a run alone, $short.jsonl complete" ||
   fail "--jobs 2 to a folder: results differ from a run alone, or incomplete"
 
-if [ "$failures" -ne 0 ]; then
-  echo "track_bad_input_test: $failures check(s) failed"
-  exit 1
-fi
-echo "track_bad_input_test: all checks passed"
+finish_checks track_bad_input_test

@@ -12,30 +12,19 @@ set -uo pipefail
 bin=${1:?usage: track_jobs_test.sh HANDTRACK_BINARY [DELEGATE]}
 delegate=${2:-xnnpack}
 here=$(cd "$(dirname "$0")" && pwd)
-shared=${HANDTRACK_SHARED:-$here/../../shared}
-models=${HANDTRACK_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/handtrack/models}
+source "$here/script_support.sh"
 videos=$shared/data/hands/videos
 # Short videos with one and two hands (38, 77 and 89 frames); the reference backend takes
 # about half a second a frame, so it gets the first two only.
 names="two_hands_zoom_gesture_with_overlays_01 open_palm_to_fist_closeup_with_overlays_01"
 [ "$delegate" = reference ] || names="$names asl_sign_walk_two_hands_webcam_01"
 
-skip() {
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (required in CI)"; exit 1; fi
-  echo "SKIP: $1"; exit 77
-}
 inputs=()
 for name in $names; do
   [ -f "$videos/$name.mp4" ] || skip "no $videos/$name.mp4"
   inputs+=("$videos/$name.mp4")
 done
 [ -f "$models/palm_detection_full.tflite" ] || skip "no models in $models (run scripts/fetch_models.sh)"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
 
 # track_into DIR ARGS...: every input, one JSON Lines file per input in DIR.
 track_into() {
@@ -75,5 +64,4 @@ for bad in 0 3 128 x ""; do
   fi
 done
 
-if [ "$failures" -gt 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "all passed"
+finish_checks track_jobs_test
