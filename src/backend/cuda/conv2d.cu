@@ -32,18 +32,11 @@ __global__ void Conv2DKernel(WindowGeometry g, const T* __restrict__ in, const T
     const OutputPixel position = OutputPixelOf(i, g.out_c, 1, g.out_w, g.out_h);
     const int oc = position.c, ox = position.x, oy = position.y, n = position.n;
     float acc = bias != nullptr ? ToFloat(bias[oc]) : 0.0f;
-    for (int ky = 0; ky < g.filter_h; ++ky) {
-      const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
-      if (iy < 0 || iy >= g.in_h) continue;
-      for (int kx = 0; kx < g.filter_w; ++kx) {
-        const int ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
-        if (ix < 0 || ix >= g.in_w) continue;
-        const T* pixel = in + ((static_cast<size_t>(n) * g.in_h + iy) * g.in_w + ix) * g.in_c;
-        const T* weights =
-            filter + ((static_cast<size_t>(oc) * g.filter_h + ky) * g.filter_w + kx) * g.in_c;
-        for (int ic = 0; ic < g.in_c; ++ic) acc = fmaf(ToFloat(pixel[ic]), ToFloat(weights[ic]), acc);
-      }
-    }
+    ForEachTapInside(g, oy, ox, [&](int iy, int ix, int ky, int kx) {
+      const T* pixel = in + ((static_cast<size_t>(n) * g.in_h + iy) * g.in_w + ix) * g.in_c;
+      const T* weights = filter + ((static_cast<size_t>(oc) * g.filter_h + ky) * g.filter_w + kx) * g.in_c;
+      for (int ic = 0; ic < g.in_c; ++ic) acc = fmaf(ToFloat(pixel[ic]), ToFloat(weights[ic]), acc);
+    });
     out[i] = FromFloat<T>(ApplyEpilogue<T>(epilogue, Activate(acc, activation), i, oc));
   }
 }
@@ -79,29 +72,18 @@ __global__ void Conv2DChannelTileKernel(WindowGeometry g, const T* __restrict__ 
     float acc[kConvChannels];
 #pragma unroll
     for (int j = 0; j < kConvChannels; ++j) acc[j] = bias != nullptr ? ToFloat(bias[oc + j]) : 0.0f;
-    for (int ky = 0; ky < g.filter_h; ++ky) {
-      const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
-      if (iy < 0 || iy >= g.in_h) continue;
-      for (int kx = 0; kx < g.filter_w; ++kx) {
-        const int ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
-        if (ix < 0 || ix >= g.in_w) continue;
-        const T* pixel = in + ((n * g.in_h + iy) * g.in_w + ix) * g.in_c;
-        const float* weights = shared_filter + ((ky * g.filter_w + kx) * g.in_c) * g.out_c + oc;
-        for (int ic = 0; ic < g.in_c; ++ic) {
-          const float x = ToFloat(pixel[ic]);
-          const float4 w0 = *reinterpret_cast<const float4*>(weights + ic * g.out_c);
-          const float4 w1 = *reinterpret_cast<const float4*>(weights + ic * g.out_c + 4);
-          acc[0] = fmaf(x, w0.x, acc[0]);
-          acc[1] = fmaf(x, w0.y, acc[1]);
-          acc[2] = fmaf(x, w0.z, acc[2]);
-          acc[3] = fmaf(x, w0.w, acc[3]);
-          acc[4] = fmaf(x, w1.x, acc[4]);
-          acc[5] = fmaf(x, w1.y, acc[5]);
-          acc[6] = fmaf(x, w1.z, acc[6]);
-          acc[7] = fmaf(x, w1.w, acc[7]);
-        }
+    ForEachTapInside(g, oy, ox, [&](int iy, int ix, int ky, int kx) {
+      const T* pixel = in + ((n * g.in_h + iy) * g.in_w + ix) * g.in_c;
+      const float* weights = shared_filter + ((ky * g.filter_w + kx) * g.in_c) * g.out_c + oc;
+      for (int ic = 0; ic < g.in_c; ++ic) {
+        const float x = ToFloat(pixel[ic]);
+        const float4 low = *reinterpret_cast<const float4*>(weights + ic * g.out_c);
+        const float4 high = *reinterpret_cast<const float4*>(weights + ic * g.out_c + 4);
+        const float w[kConvChannels] = {low.x, low.y, low.z, low.w, high.x, high.y, high.z, high.w};
+#pragma unroll
+        for (int j = 0; j < kConvChannels; ++j) acc[j] = fmaf(x, w[j], acc[j]);
       }
-    }
+    });
     const int index = (((n * g.out_h + oy) * g.out_w + ox) * g.out_c) + oc;
     Lanes<T, kConvChannels> result;
 #pragma unroll

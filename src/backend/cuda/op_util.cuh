@@ -138,4 +138,19 @@ inline WindowGeometry MakeWindowGeometry(const OpLaunch& launch, int filter_h, i
   return g;
 }
 
+// Calls tap(iy, ix, ky, kx) for each filter tap of output pixel (oy, ox) whose
+// input pixel (iy, ix) lies inside the input: as in TFLite, padding taps add nothing.
+template <typename Tap>
+__device__ __forceinline__ void ForEachTapInside(const WindowGeometry& g, int oy, int ox, Tap&& tap) {
+  for (int ky = 0; ky < g.filter_h; ++ky) {
+    const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+    if (iy < 0 || iy >= g.in_h) continue;
+    for (int kx = 0; kx < g.filter_w; ++kx) {
+      const int ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
+      if (ix < 0 || ix >= g.in_w) continue;
+      tap(iy, ix, ky, kx);
+    }
+  }
+}
+
 }  // namespace handtrack::backend::cuda

@@ -19,6 +19,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 
 #include "backend/cuda/gemm.h"
 #include "backend/cuda/op_util.cuh"
@@ -165,22 +166,23 @@ __global__ void __launch_bounds__(kThreads)
   const int n0 = (blockIdx.x % tiles_n) * kBlockN;
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
 
-  auto load_stage = [&](int stage, int k0) {
+  // Rows [row0, row0 + kPanelRows) x columns [k0, k0 + kBlockK) of a [rows x k]
+  // matrix into one stage's tile.
+  auto load_panel = [&](auto panel_rows, __half(*tile)[kRowHalves], const __half* matrix, int row0, int rows,
+                        int k0) {
+    constexpr int kPanelRows = decltype(panel_rows)::value;
     constexpr int kChunksPerRow = kBlockK / 8;
 #pragma unroll
-    for (int i = tid; i < kBlockM * kChunksPerRow; i += kThreads) {
+    for (int i = tid; i < kPanelRows * kChunksPerRow; i += kThreads) {
       const int row = i / kChunksPerRow, kk = (i % kChunksPerRow) * 8;
-      const bool inside = m0 + row < m && k0 + kk < k;
-      CopyChunk(&a_tile[stage][row][kk], inside ? a + static_cast<size_t>(m0 + row) * k + k0 + kk : a,
+      const bool inside = row0 + row < rows && k0 + kk < k;
+      CopyChunk(&tile[row][kk], inside ? matrix + static_cast<size_t>(row0 + row) * k + k0 + kk : matrix,
                 inside ? 16 : 0);
     }
-#pragma unroll
-    for (int i = tid; i < kBlockN * kChunksPerRow; i += kThreads) {
-      const int row = i / kChunksPerRow, kk = (i % kChunksPerRow) * 8;
-      const bool inside = n0 + row < n && k0 + kk < k;
-      CopyChunk(&b_tile[stage][row][kk], inside ? b + static_cast<size_t>(n0 + row) * k + k0 + kk : b,
-                inside ? 16 : 0);
-    }
+  };
+  auto load_stage = [&](int stage, int k0) {
+    load_panel(std::integral_constant<int, kBlockM>{}, a_tile[stage], a, m0, m, k0);
+    load_panel(std::integral_constant<int, kBlockN>{}, b_tile[stage], b, n0, n, k0);
     CommitCopies();
   };
 
