@@ -1,17 +1,23 @@
-// The interface every backend implements (reference, xnnpack, later cuda and a
-// browser backend), and what the runtime hands them.
+// The interface every backend implements (reference, xnnpack, cuda, later
+// the browser's), and what the runtime hands them.
 //
 // The runtime (src/runtime) asks each backend, in priority order, whether it
 // supports a node; consecutive nodes given to the same backend form a
-// segment, which the backend compiles once and then runs many times.
+// segment, which the backend compiles once and then runs many times. Which
+// backends exist is the runtime's BackendRegistry (runtime/backend_registry.h);
+// a backend never needs to be named anywhere else.
 // Tensors that cross a segment boundary, and the graph's own inputs and
 // outputs, live in host memory owned by the runtime (HostTensors); a backend
 // keeps every tensor internal to a segment in memory of its own choosing.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "backend/fault_injection.h"
 
 #include "handtrack/models.h"
 #include "handtrack/status.h"
@@ -35,13 +41,29 @@ struct SegmentSpec {
   std::vector<int> outputs;  // tensors the segment produces that are read after it (or graph outputs)
 };
 
+// Kernel switches, key -> value (e.g. "cuda.fusion" -> "0"). Each backend
+// names the keys it reads (Backend::SettingKeys); the runtime refuses others.
+using BackendSettings = std::map<std::string, std::string>;
+
 struct BackendOptions {
   int num_threads = 1;
   // kFp16: a backend that honours it (cuda) stores weights and activations as
   // half floats; the others run float32 (the runtime notes it in the plan).
   // Segment inputs and outputs in HostTensors are float32 either way.
   Precision precision = Precision::kFp32;
+  // Test hook: faults only the backend can place (e.g. "cuda:oom"); the
+  // runtime itself injects the generic stages (see fault_injection.h).
+  FaultInjection faults;
+  BackendSettings settings;
 };
+
+// Where a backend keeps a segment's tensors. Host backends read and write
+// HostTensors in place; a device backend copies a segment's inputs in and its
+// outputs out, which the planner counts as the cost of crossing to it.
+enum class MemorySpace { kHost, kDevice };
+
+// Called once when an asynchronous run completes, with its status.
+using RunCompletion = std::function<void(Status)>;
 
 class CompiledSegment {
  public:
@@ -49,6 +71,13 @@ class CompiledSegment {
   // Reads spec.inputs from `tensors` and writes spec.outputs there.
   // Not thread-safe: one Run at a time per segment.
   virtual Status Run(const HostTensors& tensors) = 0;
+  // The same, for devices whose work completes later (WebGPU maps its result
+  // buffers asynchronously): starts the run and returns; `done` is called
+  // exactly once, with the outputs written, on whichever thread completes the
+  // work (for WebGPU, the owning thread's event loop). Until then the caller
+  // must keep `tensors` alive and not touch them. Synchronous backends keep
+  // this default: Run, then `done` before returning.
+  virtual void RunAsync(const HostTensors& tensors, RunCompletion done) { done(Run(tensors)); }
   // Benchmarks only: launches the segment's device kernels `replays` times on
   // the data already on the device (no host copies) and returns the mean
   // milliseconds per launch. Unsupported for backends without a device (CPU).
@@ -74,14 +103,14 @@ class Backend {
   // Whether Compile honours BackendOptions::precision (else it runs float32).
   virtual bool HonoursPrecision(Precision precision) const { return precision == Precision::kFp32; }
 
+  virtual MemorySpace memory_space() const { return MemorySpace::kHost; }
+
+  // The BackendOptions::settings keys this backend reads, e.g. "cuda.fusion".
+  virtual std::vector<std::string> SettingKeys() const { return {}; }
+
   // Prepares a segment of supported nodes. The graph outlives the segment.
-  virtual Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph,
-                                                           const SegmentSpec& spec,
+  virtual Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
                                                            const BackendOptions& options) = 0;
 };
-
-// Backends compiled into this build, highest priority first, reference last.
-// Created on each call; cheap.
-std::vector<std::unique_ptr<Backend>> CreateAllBackends();
 
 }  // namespace handtrack::backend

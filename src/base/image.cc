@@ -7,9 +7,11 @@ namespace handtrack {
 int BytesPerPixel(PixelFormat format) {
   switch (format) {
     case PixelFormat::kRGB:
-    case PixelFormat::kBGR: return 3;
+    case PixelFormat::kBGR:
+      return 3;
     case PixelFormat::kRGBA:
-    case PixelFormat::kBGRA: return 4;
+    case PixelFormat::kBGRA:
+      return 4;
   }
   return 3;
 }

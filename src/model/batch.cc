@@ -9,8 +9,8 @@ namespace handtrack::model {
 
 Result<Graph> WithBatch(const Graph& graph, int n) {
   if (n < 1 || n > kMaxBatch) {
-    return InvalidArgumentError("batch " + std::to_string(n) + " is out of range [1, " + std::to_string(kMaxBatch) +
-                                "]");
+    return InvalidArgumentError("batch " + std::to_string(n) + " is out of range [1, " +
+                                std::to_string(kMaxBatch) + "]");
   }
   Graph out = graph;
   if (n == 1) return out;

@@ -19,7 +19,8 @@ Result<FlatTable> FlatBuffer::TableAt(uint64_t uoffset_pos, std::string_view wha
   const uint64_t table = uoffset_pos + Load<uint32_t>(uoffset_pos);
   if (!InRange(table, 4)) return Malformed(what, "table offset points outside the file");
   const int64_t vtable = static_cast<int64_t>(table) - Load<int32_t>(table);
-  if (vtable < 0 || !InRange(static_cast<uint64_t>(vtable), 4)) return Malformed(what, "vtable lies outside the file");
+  if (vtable < 0 || !InRange(static_cast<uint64_t>(vtable), 4))
+    return Malformed(what, "vtable lies outside the file");
   const uint16_t vtable_size = Load<uint16_t>(vtable);
   const uint16_t table_size = Load<uint16_t>(vtable + 2);
   if (vtable_size < 4 || vtable_size % 2 != 0 || !InRange(vtable, vtable_size)) {

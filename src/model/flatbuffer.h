@@ -28,7 +28,9 @@ class FlatBuffer {
   explicit FlatBuffer(std::span<const uint8_t> bytes) : bytes_(bytes) {}
 
   uint64_t size() const { return bytes_.size(); }
-  bool InRange(uint64_t pos, uint64_t len) const { return pos <= bytes_.size() && len <= bytes_.size() - pos; }
+  bool InRange(uint64_t pos, uint64_t len) const {
+    return pos <= bytes_.size() && len <= bytes_.size() - pos;
+  }
 
   // Little-endian scalar at `pos`; the caller checked InRange(pos, sizeof(T)).
   template <typename T>

@@ -10,28 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "model/op_list.h"
+
 namespace handtrack::model {
 
 enum class DataType { kFloat32, kInt32 };
 
-enum class OpType {
-  kAdd,
-  kAveragePool2D,
-  kConcatenation,
-  kConv2D,
-  kDepthwiseConv2D,
-  kFullyConnected,
-  kLogistic,
-  kMaxPool2D,
-  kMean,
-  kPad,
-  kPRelu,
-  kRelu,
-  kRelu6,
-  kReshape,
-  kResizeBilinear,
-};
-inline constexpr int kNumOpTypes = 15;
+#define HANDTRACK_OP_ENUMERATOR(name, tflite_name, builtin, options) k##name,
+enum class OpType { HANDTRACK_OP_LIST(HANDTRACK_OP_ENUMERATOR) };
+#undef HANDTRACK_OP_ENUMERATOR
+#define HANDTRACK_OP_COUNT(name, tflite_name, builtin, options) +1
+inline constexpr int kNumOpTypes = 0 HANDTRACK_OP_LIST(HANDTRACK_OP_COUNT);
+#undef HANDTRACK_OP_COUNT
 
 const char* OpTypeName(OpType op);  // TFLite's name, e.g. "CONV_2D"
 
@@ -73,7 +63,7 @@ struct Node {
   std::vector<int> inputs;   // tensor indices; -1 marks an absent optional input (e.g. no bias)
   std::vector<int> outputs;  // tensor indices
   NodeParams params;
-  int tflite_index = 0;      // the operator's index in the .tflite file, for messages
+  int tflite_index = 0;  // the operator's index in the .tflite file, for messages
 };
 
 struct Graph {
@@ -86,5 +76,7 @@ struct Graph {
 
 // "CONV_2D #12" style label of a node, for plans and error messages.
 std::string NodeLabel(const Graph& graph, int node_index);
+// "tensor 'name' (#12)", for messages.
+std::string TensorLabel(const Graph& graph, int tensor);
 
 }  // namespace handtrack::model

@@ -23,7 +23,8 @@ class NodeChecker {
   }
 
   Status Arity(size_t min_inputs, size_t max_inputs, size_t outputs) const {
-    if (node_.inputs.size() < min_inputs || node_.inputs.size() > max_inputs || node_.outputs.size() != outputs) {
+    if (node_.inputs.size() < min_inputs || node_.inputs.size() > max_inputs ||
+        node_.outputs.size() != outputs) {
       return Fail("has " + std::to_string(node_.inputs.size()) + " inputs and " +
                   std::to_string(node_.outputs.size()) + " outputs");
     }
@@ -50,14 +51,15 @@ class NodeChecker {
   }
   Status ConstFloat(const Tensor& t) const {
     if (t.type != DataType::kFloat32 || !t.is_constant) {
-      return Fail("tensor '" + t.name + "' must be a constant float32 tensor (dynamic weights are not supported)");
+      return Fail("tensor '" + t.name +
+                  "' must be a constant float32 tensor (dynamic weights are not supported)");
     }
     return Status::Ok();
   }
   Status Rank(const Tensor& t, size_t rank) const {
     return t.shape.size() == rank ? Status::Ok()
-                                  : Fail("tensor '" + t.name + "' has shape " + ShapeString(t.shape) + ", rank " +
-                                         std::to_string(rank) + " expected");
+                                  : Fail("tensor '" + t.name + "' has shape " + ShapeString(t.shape) +
+                                         ", rank " + std::to_string(rank) + " expected");
   }
   Status OutputShape(const std::vector<int>& expected) const {
     if (Output().shape != expected) {
@@ -87,7 +89,8 @@ class NodeChecker {
     const Tensor* bias = Input(index);
     if (bias == nullptr) return Status::Ok();
     HT_RETURN_IF_ERROR(ConstFloat(*bias));
-    if (bias->num_elements() != channels) return Fail("bias '" + bias->name + "' does not match the channels");
+    if (bias->num_elements() != channels)
+      return Fail("bias '" + bias->name + "' does not match the channels");
     return Status::Ok();
   }
 
@@ -163,7 +166,8 @@ class NodeChecker {
         for (int64_t d = 0; d < rank; ++d) {
           const int32_t before = Input(1)->i32[2 * d];
           const int32_t after = Input(1)->i32[2 * d + 1];
-          if (before < 0 || after < 0 || before > 65536 || after > 65536) return Fail("padding is out of range");
+          if (before < 0 || after < 0 || before > 65536 || after > 65536)
+            return Fail("padding is out of range");
           expected[d] += before + after;
         }
         return OutputShape(expected);
@@ -174,7 +178,8 @@ class NodeChecker {
         HT_RETURN_IF_ERROR(Float(in));
         HT_RETURN_IF_ERROR(Rank(in, 4));
         HT_RETURN_IF_ERROR(ConstInt32(*Input(1), 2));
-        if (p.align_corners && p.half_pixel_centers) return Fail("align_corners and half_pixel_centers both set");
+        if (p.align_corners && p.half_pixel_centers)
+          return Fail("align_corners and half_pixel_centers both set");
         return OutputShape({in.shape[0], Input(1)->i32[0], Input(1)->i32[1], in.shape[3]});
       }
       case OpType::kReshape: {
@@ -191,7 +196,8 @@ class NodeChecker {
         HT_RETURN_IF_ERROR(Arity(node_.inputs.size(), node_.inputs.size(), 1));
         const Tensor& first = *Input(0);
         const int rank = static_cast<int>(first.shape.size());
-        if (p.axis < -rank || p.axis >= rank) return Fail("axis " + std::to_string(p.axis) + " is out of range");
+        if (p.axis < -rank || p.axis >= rank)
+          return Fail("axis " + std::to_string(p.axis) + " is out of range");
         const int axis = p.axis < 0 ? p.axis + rank : p.axis;
         std::vector<int> expected = first.shape;
         expected[axis] = 0;
@@ -227,7 +233,8 @@ class NodeChecker {
         HT_RETURN_IF_ERROR(ConstFloat(weights));
         HT_RETURN_IF_ERROR(Rank(weights, 2));
         const int in_features = weights.shape[1];
-        if (in.num_elements() % in_features != 0) return Fail("input size is not a multiple of the weights' width");
+        if (in.num_elements() % in_features != 0)
+          return Fail("input size is not a multiple of the weights' width");
         HT_RETURN_IF_ERROR(Bias(2, weights.shape[0]));
         const int batch = static_cast<int>(in.num_elements() / in_features);
         if (p.keep_num_dims) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "model/flatbuffer.h"
@@ -49,23 +50,13 @@ struct OpInfo {
   OpType op;
   uint8_t options_type;
 };
+// Derived from the one op list (model/op_list.h).
 constexpr OpInfo kSupportedOps[] = {
-    {0, OpType::kAdd, kAddOptions},
-    {1, OpType::kAveragePool2D, kPool2DOptions},
-    {2, OpType::kConcatenation, kConcatenationOptions},
-    {3, OpType::kConv2D, kConv2DOptions},
-    {4, OpType::kDepthwiseConv2D, kDepthwiseConv2DOptions},
-    {9, OpType::kFullyConnected, kFullyConnectedOptions},
-    {14, OpType::kLogistic, kNoOptions},
-    {17, OpType::kMaxPool2D, kPool2DOptions},
-    {19, OpType::kRelu, kNoOptions},
-    {21, OpType::kRelu6, kNoOptions},
-    {22, OpType::kReshape, kReshapeOptions},
-    {23, OpType::kResizeBilinear, kResizeBilinearOptions},
-    {34, OpType::kPad, kPadOptions},
-    {40, OpType::kMean, kReducerOptions},
-    {54, OpType::kPRelu, kNoOptions},
+#define HANDTRACK_OP_INFO(name, tflite_name, builtin, options) {builtin, OpType::k##name, k##options},
+    HANDTRACK_OP_LIST(HANDTRACK_OP_INFO)
+#undef HANDTRACK_OP_INFO
 };
+static_assert(std::size(kSupportedOps) == kNumOpTypes);
 
 Status Invalid(const std::string& model, const std::string& what, const std::string& reason) {
   return InvalidModelError("failed to read " + what + " of model " + model + ": " + reason);
@@ -97,11 +88,17 @@ float HalfToFloat(uint16_t h) {
 
 Activation ToActivation(int8_t code, bool* ok) {
   switch (code) {
-    case 0: return Activation::kNone;
-    case 1: return Activation::kRelu;
-    case 2: return Activation::kReluN1To1;
-    case 3: return Activation::kRelu6;
-    default: *ok = false; return Activation::kNone;
+    case 0:
+      return Activation::kNone;
+    case 1:
+      return Activation::kRelu;
+    case 2:
+      return Activation::kReluN1To1;
+    case 3:
+      return Activation::kRelu6;
+    default:
+      *ok = false;
+      return Activation::kNone;
   }
 }
 
@@ -112,22 +109,28 @@ class Reader {
   Result<Graph> Read() {
     HT_ASSIGN_OR_RETURN(FlatTable root, buf_.Root());
     HT_ASSIGN_OR_RETURN(uint32_t version, root.Scalar<uint32_t>(field::kModelVersion, 0, "schema version"));
-    if (version != 3) return Invalid(name_, "schema version", "version " + std::to_string(version) + " is not 3");
+    if (version != 3)
+      return Invalid(name_, "schema version", "version " + std::to_string(version) + " is not 3");
     HT_RETURN_IF_ERROR(ReadOperatorCodes(root));
     HT_RETURN_IF_ERROR(ReadBuffers(root));
     HT_ASSIGN_OR_RETURN(FlatVector subgraphs, root.Vector(field::kModelSubgraphs, 4, "subgraph list"));
     if (subgraphs.count != 1) {
-      return UnsupportedError("failed to load model " + name_ + ": it has " + std::to_string(subgraphs.count) +
+      return UnsupportedError("failed to load model " + name_ + ": it has " +
+                              std::to_string(subgraphs.count) +
                               " subgraphs, only single-subgraph models are supported");
     }
     HT_ASSIGN_OR_RETURN(FlatTable subgraph, root.TableInVector(subgraphs, 0, "subgraph 0"));
     graph_.name = name_;
     HT_RETURN_IF_ERROR(ReadTensors(subgraph));
-    HT_ASSIGN_OR_RETURN(graph_.inputs, ReadIndexList(subgraph, field::kSubgraphInputs, "subgraph inputs", false));
-    HT_ASSIGN_OR_RETURN(graph_.outputs, ReadIndexList(subgraph, field::kSubgraphOutputs, "subgraph outputs", false));
+    HT_ASSIGN_OR_RETURN(graph_.inputs,
+                        ReadIndexList(subgraph, field::kSubgraphInputs, "subgraph inputs", false));
+    HT_ASSIGN_OR_RETURN(graph_.outputs,
+                        ReadIndexList(subgraph, field::kSubgraphOutputs, "subgraph outputs", false));
     HT_RETURN_IF_ERROR(ReadOperators(subgraph));
+    HT_RETURN_IF_ERROR(CheckGraphStructure(graph_));  // first: it may reorder the nodes CheckDataflow walks
     HT_RETURN_IF_ERROR(CheckDataflow());
-    for (int i = 0; i < static_cast<int>(graph_.nodes.size()); ++i) HT_RETURN_IF_ERROR(ValidateNode(graph_, i));
+    for (int i = 0; i < static_cast<int>(graph_.nodes.size()); ++i)
+      HT_RETURN_IF_ERROR(ValidateNode(graph_, i));
     return std::move(graph_);
   }
 
@@ -136,7 +139,8 @@ class Reader {
     HT_ASSIGN_OR_RETURN(FlatVector codes, root.Vector(field::kModelOperatorCodes, 4, "operator codes"));
     for (uint32_t i = 0; i < codes.count; ++i) {
       HT_ASSIGN_OR_RETURN(FlatTable code, root.TableInVector(codes, i, "operator code"));
-      HT_ASSIGN_OR_RETURN(int8_t deprecated, code.Scalar<int8_t>(field::kOpCodeDeprecatedBuiltin, 0, "operator code"));
+      HT_ASSIGN_OR_RETURN(int8_t deprecated,
+                          code.Scalar<int8_t>(field::kOpCodeDeprecatedBuiltin, 0, "operator code"));
       HT_ASSIGN_OR_RETURN(int32_t builtin, code.Scalar<int32_t>(field::kOpCodeBuiltin, 0, "operator code"));
       // Newer files store the code in builtin_code; older ones only in the deprecated byte.
       op_codes_.push_back(std::max<int32_t>(deprecated, builtin));
@@ -179,8 +183,9 @@ class Reader {
         continue;
       }
       if (index < 0 || index >= static_cast<int>(graph_.tensors.size())) {
-        return Invalid(name_, what, "tensor index " + std::to_string(index) + " is out of range (" +
-                                        std::to_string(graph_.tensors.size()) + " tensors)");
+        return Invalid(name_, what,
+                       "tensor index " + std::to_string(index) + " is out of range (" +
+                           std::to_string(graph_.tensors.size()) + " tensors)");
       }
       out.push_back(index);
     }
@@ -198,17 +203,20 @@ class Reader {
       HT_ASSIGN_OR_RETURN(tensor.name, t.String(field::kTensorName, what));
       const std::string label = what + " '" + tensor.name + "'";
       HT_ASSIGN_OR_RETURN(FlatVector shape, t.Vector(field::kTensorShape, 4, label));
-      if (shape.count > kMaxRank) return Invalid(name_, label, "rank " + std::to_string(shape.count) + " exceeds 6");
+      if (shape.count > kMaxRank)
+        return Invalid(name_, label, "rank " + std::to_string(shape.count) + " exceeds 6");
       int64_t elements = 1;
       for (uint32_t d = 0; d < shape.count; ++d) {
         const int32_t dim = buf_.Load<int32_t>(shape.pos + 4ull * d);
-        if (dim < 1) return Invalid(name_, label, "dimension " + std::to_string(dim) + " is not a static size >= 1");
+        if (dim < 1)
+          return Invalid(name_, label, "dimension " + std::to_string(dim) + " is not a static size >= 1");
         elements *= dim;
         if (elements > kMaxTensorElements) return Invalid(name_, label, "has more than 2^28 elements");
         tensor.shape.push_back(dim);
       }
       if (t.HasField(field::kTensorSparsity)) {
-        return UnsupportedError("failed to load model " + name_ + ": " + label + " is sparse, which is not supported");
+        return UnsupportedError("failed to load model " + name_ + ": " + label +
+                                " is sparse, which is not supported");
       }
       HT_ASSIGN_OR_RETURN(int8_t type, t.Scalar<int8_t>(field::kTensorType, 0, label));
       HT_ASSIGN_OR_RETURN(uint32_t buffer, t.Scalar<uint32_t>(field::kTensorBuffer, 0, label));
@@ -224,8 +232,9 @@ class Reader {
                                 std::to_string(type) + "; only float32, float16 and int32 are supported");
       }
       if (tensor.is_constant && data.size() != static_cast<size_t>(elements) * element_size) {
-        return Invalid(name_, label, "holds " + std::to_string(data.size()) + " bytes of data, its shape needs " +
-                                         std::to_string(elements * element_size));
+        return Invalid(name_, label,
+                       "holds " + std::to_string(data.size()) + " bytes of data, its shape needs " +
+                           std::to_string(elements * element_size));
       }
       if (type == kTfliteInt32) {
         tensor.type = DataType::kInt32;
@@ -278,7 +287,8 @@ class Reader {
       }
       node.op = info->op;
       HT_RETURN_IF_ERROR(ReadOptions(op, *info, what + " (" + OpTypeName(info->op) + ")", &node.params));
-      if (node.op == OpType::kConcatenation && node.params.axis < 0 && !node.inputs.empty() && node.inputs[0] >= 0) {
+      if (node.op == OpType::kConcatenation && node.params.axis < 0 && !node.inputs.empty() &&
+          node.inputs[0] >= 0) {
         node.params.axis += static_cast<int>(graph_.tensors[node.inputs[0]].shape.size());
       }
       graph_.nodes.push_back(std::move(node));
@@ -316,8 +326,9 @@ class Reader {
     HT_ASSIGN_OR_RETURN(uint8_t type, op.Scalar<uint8_t>(field::kOperatorOptionsType, 0, what));
     if (!op.HasField(field::kOperatorOptions) || type == kNoOptions) return Status::Ok();  // defaults
     if (type != info.options_type) {
-      return Invalid(name_, what, "options of union type " + std::to_string(type) + ", expected " +
-                                      std::to_string(info.options_type));
+      return Invalid(name_, what,
+                     "options of union type " + std::to_string(type) + ", expected " +
+                         std::to_string(info.options_type));
     }
     HT_ASSIGN_OR_RETURN(FlatTable o, op.Table(field::kOperatorOptions, what + " options"));
     bool activation_ok = true;
@@ -334,7 +345,8 @@ class Reader {
     };
     auto padding = [&](int id) -> Status {
       HT_ASSIGN_OR_RETURN(int8_t code, i8(id));
-      if (code != 0 && code != 1) return Invalid(name_, what, "padding " + std::to_string(code) + " is unknown");
+      if (code != 0 && code != 1)
+        return Invalid(name_, what, "padding " + std::to_string(code) + " is unknown");
       p->padding = code == 0 ? Padding::kSame : Padding::kValid;
       return Status::Ok();
     };
@@ -404,7 +416,8 @@ class Reader {
     }
     for (int v : {p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->filter_h, p->filter_w,
                   p->depth_multiplier}) {
-      if (v < 1 || v > 4096) return Invalid(name_, what, "stride, dilation or filter size " + std::to_string(v));
+      if (v < 1 || v > 4096)
+        return Invalid(name_, what, "stride, dilation or filter size " + std::to_string(v));
     }
     return Status::Ok();
   }
@@ -416,7 +429,8 @@ class Reader {
     for (int t : graph_.inputs) {
       const Tensor& tensor = graph_.tensors[t];
       if (tensor.is_constant || tensor.type != DataType::kFloat32) {
-        return Invalid(name_, "input '" + tensor.name + "'", "model inputs must be non-constant float32 tensors");
+        return Invalid(name_, "input '" + tensor.name + "'",
+                       "model inputs must be non-constant float32 tensors");
       }
       ready[t] = 1;
     }
@@ -425,7 +439,8 @@ class Reader {
       const std::string what = NodeLabel(graph_, static_cast<int>(n));
       for (int t : node.inputs) {
         if (t >= 0 && !ready[t]) {
-          return Invalid(name_, what, "input tensor '" + graph_.tensors[t].name + "' is read before it is written");
+          return Invalid(name_, what,
+                         "input tensor '" + graph_.tensors[t].name + "' is read before it is written");
         }
       }
       for (int t : node.outputs) {
@@ -433,8 +448,8 @@ class Reader {
           return Invalid(name_, what, "output tensor '" + graph_.tensors[t].name + "' is written twice");
         }
         if (graph_.tensors[t].type != DataType::kFloat32) {
-          return UnsupportedError("failed to load model " + name_ + ": " + what + " writes non-float32 tensor '" +
-                                  graph_.tensors[t].name + "'");
+          return UnsupportedError("failed to load model " + name_ + ": " + what +
+                                  " writes non-float32 tensor '" + graph_.tensors[t].name + "'");
         }
         ready[t] = 1;
       }
@@ -459,13 +474,18 @@ class Reader {
 }  // namespace
 
 Result<Graph> ReadTflite(std::span<const uint8_t> bytes, const std::string& name) {
+  if (static_cast<int64_t>(bytes.size()) > kMaxModelFileBytes) {
+    return ResourceExhaustedError("failed to read model " + name + ": " + std::to_string(bytes.size()) +
+                                  " bytes is above the 256 MiB limit");
+  }
   return Reader(bytes, name).Read();
 }
 
 Result<Graph> ReadTfliteFile(const std::string& path) {
   std::error_code ec;
   const std::filesystem::path fs_path(path);
-  if (!std::filesystem::exists(fs_path, ec)) return NotFoundError("failed to load model " + path + ": no such file");
+  if (!std::filesystem::exists(fs_path, ec))
+    return NotFoundError("failed to load model " + path + ": no such file");
   if (std::filesystem::is_directory(fs_path, ec)) {
     return InvalidModelError("failed to load model " + path + ": it is a directory");
   }

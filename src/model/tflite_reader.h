@@ -31,4 +31,14 @@ Result<Graph> ReadTfliteFile(const std::string& path);
 // and by tests that build graphs by hand).
 Status ValidateNode(const Graph& graph, int node_index);
 
+// Checks the graph's dataflow (graph_check.cc; used by the reader, and by
+// tests that build graphs by hand): it has operators and outputs; every output
+// is produced by a node and is neither a constant nor a graph input; no graph
+// input or constant is written by a node; no tensor is written by two nodes;
+// every non-constant tensor a node reads is a graph input or written by a
+// node. Nodes out of execution order are put in order (a stable topological
+// sort, Node::tflite_index kept), which fails only when they form a cycle.
+// Errors are InvalidModel, naming the tensor as "tensor 'name' (#index)".
+Status CheckGraphStructure(Graph& graph);
+
 }  // namespace handtrack::model

@@ -12,9 +12,8 @@ namespace {
 // and offset (in values) are multiples of kLanes and both buffers are 16-byte
 // aligned, so every input and output vector starts at a multiple of kLanes.
 template <int kLanes, typename T>
-__global__ void ConcatenateKernel(int outer, int chunk, int out_chunk, int offset,
-                                  const T* __restrict__ in, T* __restrict__ out,
-                                  model::Activation activation) {
+__global__ void ConcatenateKernel(int outer, int chunk, int out_chunk, int offset, const T* __restrict__ in,
+                                  T* __restrict__ out, model::Activation activation) {
   const int count = outer * chunk;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
     const int row = i / chunk;
@@ -50,8 +49,10 @@ cudaError_t EnqueueConcatenation(const OpLaunch& launch) {
       const T* in = As<T>(launch.inputs[i]);
       T* out = As<T>(launch.output);
       if (chunk % kLanes == 0 && out_chunk % kLanes == 0 && offset % kLanes == 0 && VectorAligned(in, out)) {
-        ConcatenateKernel<kLanes, T><<<BlocksFor(outer * chunk / kLanes), kThreadsPerBlock, 0, launch.stream>>>(
-            outer, chunk / kLanes, out_chunk / kLanes, offset / kLanes, in, out, launch.node.params.activation);
+        ConcatenateKernel<kLanes, T>
+            <<<BlocksFor(outer * chunk / kLanes), kThreadsPerBlock, 0, launch.stream>>>(
+                outer, chunk / kLanes, out_chunk / kLanes, offset / kLanes, in, out,
+                launch.node.params.activation);
       } else {
         ConcatenateKernel<1, T><<<BlocksFor(outer * chunk), kThreadsPerBlock, 0, launch.stream>>>(
             outer, chunk, out_chunk, offset, in, out, launch.node.params.activation);

@@ -25,8 +25,8 @@ GemmShape PointwiseShape(const model::Graph& graph, const model::Node& node) {
 // out[n, oy, ox, oc] = bias[oc] + sum over (ky, kx, ic) of in[n, iy, ix, ic] * filter[oc, ky, kx, ic]
 template <typename T>
 __global__ void Conv2DKernel(WindowGeometry g, const T* __restrict__ in, const T* __restrict__ filter,
-                             const T* __restrict__ bias, T* __restrict__ out,
-                             model::Activation activation, Epilogue epilogue) {
+                             const T* __restrict__ bias, T* __restrict__ out, model::Activation activation,
+                             Epilogue epilogue) {
   const int count = g.batch * g.out_h * g.out_w * g.out_c;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
     const OutputPixel position = OutputPixelOf(i, g.out_c, 1, g.out_w, g.out_h);
@@ -53,9 +53,10 @@ constexpr int kConvMaxFilterFloats = 12 * 1024;
 // the filter, transposed to [ky][kx][ic][oc], from shared memory (threads of
 // one channel group read the same address: a broadcast).
 template <typename T>
-__global__ void Conv2DChannelTileKernel(WindowGeometry g, const T* __restrict__ in, const T* __restrict__ filter,
-                                        const T* __restrict__ bias, T* __restrict__ out,
-                                        model::Activation activation, Epilogue epilogue) {
+__global__ void Conv2DChannelTileKernel(WindowGeometry g, const T* __restrict__ in,
+                                        const T* __restrict__ filter, const T* __restrict__ bias,
+                                        T* __restrict__ out, model::Activation activation,
+                                        Epilogue epilogue) {
   extern __shared__ float4 shared_filter4[];
   float* shared_filter = reinterpret_cast<float*>(shared_filter4);
   const int taps = g.filter_h * g.filter_w * g.in_c;
@@ -246,7 +247,8 @@ cudaError_t EnqueueConv2D(const OpLaunch& launch) {
         return cudaGetLastError();
       }
       // Each block stages the whole filter: enough pixels per block to pay for it.
-      const unsigned blocks = std::min(BlocksFor(count / kConvChannels), 8u * static_cast<unsigned>(launch.device.multiprocessors));
+      const unsigned blocks = std::min(BlocksFor(count / kConvChannels),
+                                       8u * static_cast<unsigned>(launch.device.multiprocessors));
       Conv2DChannelTileKernel<T><<<blocks, kThreadsPerBlock, filter_floats * sizeof(float), launch.stream>>>(
           g, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
           launch.node.params.activation, launch.epilogue);

@@ -24,8 +24,8 @@ cudaError_t EnqueueFloatToHalf(const float* in, float* out, int64_t count, cudaS
 }
 
 cudaError_t EnqueueHalfToFloat(const float* in, float* out, int64_t count, cudaStream_t stream) {
-  HalfToFloatKernel<<<BlocksFor(count), kThreadsPerBlock, 0, stream>>>(static_cast<int>(count), As<__half>(in),
-                                                                       out);
+  HalfToFloatKernel<<<BlocksFor(count), kThreadsPerBlock, 0, stream>>>(static_cast<int>(count),
+                                                                       As<__half>(in), out);
   return cudaGetLastError();
 }
 

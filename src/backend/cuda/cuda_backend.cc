@@ -6,11 +6,24 @@
 #include "backend/cuda/cuda_device.h"
 #include "backend/cuda/cuda_segment.h"
 #include "backend/cuda/ops.h"
-#include "backend/cuda/spec_check.h"
+#include "backend/segment_check.h"
 #include "model/tflite_reader.h"
 
 namespace handtrack::backend {
 namespace {
+
+// Kernel switches (BackendOptions::settings), "1" (default) or "0", to compare
+// timings or rule a kernel family out when hunting a numerical difference.
+constexpr char kFusionSetting[] = "cuda.fusion";             // ADD/PRELU folded into the kernel before
+constexpr char kTensorCoresSetting[] = "cuda.tensor_cores";  // fp16 GEMMs on the tensor cores
+
+Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
+  const auto found = settings.find(key);
+  if (found == settings.end() || found->second == "1") return true;
+  if (found->second == "0") return false;
+  return InvalidArgumentError("failed to apply backend setting " + std::string(key) +
+                              ": expected 0 or 1, got '" + found->second + "'");
+}
 
 class CudaBackend final : public Backend {
  public:
@@ -41,7 +54,7 @@ class CudaBackend final : public Backend {
     for (const std::vector<int>* list : {&node.inputs, &node.outputs}) {
       for (int tensor : *list) {
         if (tensor >= 0 && graph.tensors[tensor].num_elements() > cuda::kMaxTensorElements) {
-          return UnsupportedError(label + " with " + cuda::TensorLabel(graph, tensor) +
+          return UnsupportedError(label + " with " + TensorLabel(graph, tensor) +
                                   " of more than 2^30 elements");
         }
       }
@@ -55,19 +68,28 @@ class CudaBackend final : public Backend {
 
   bool HonoursPrecision(Precision) const override { return true; }
 
+  MemorySpace memory_space() const override { return MemorySpace::kDevice; }
+
+  std::vector<std::string> SettingKeys() const override { return {kFusionSetting, kTensorCoresSetting}; }
+
   // options.num_threads is for CPU backends; the GPU needs no host threads.
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
                                                    const BackendOptions& options) override {
     cuda::DeviceInfo device;
     HT_RETURN_IF_ERROR(cuda::UseCudaDevice(&device));
-    const std::string label = cuda::SegmentLabel(graph, spec);
-    HT_RETURN_IF_ERROR(cuda::CheckSegmentSpec(graph, spec, label));
+    const std::string label = SegmentLabel(graph, spec, "CUDA");
+    HT_RETURN_IF_ERROR(CheckSegmentSpec(graph, spec, label));
+    cuda::CudaSegmentOptions segment_options;
+    segment_options.half = options.precision == Precision::kFp16;
+    segment_options.inject_oom = options.faults.Has(name(), "oom");
+    HT_ASSIGN_OR_RETURN(segment_options.fuse, SwitchSetting(options.settings, kFusionSetting));
+    HT_ASSIGN_OR_RETURN(device.tensor_cores, SwitchSetting(options.settings, kTensorCoresSetting));
     for (int node_index : spec.nodes) {
       if (const Status supported = Supports(graph, node_index); !supported.ok()) {
         return supported.WithPrefix("failed to compile " + label);
       }
     }
-    return cuda::CompileCudaSegment(graph, spec, device, label, options.precision == Precision::kFp16);
+    return cuda::CompileCudaSegment(graph, spec, device, label, segment_options);
   }
 };
 

@@ -8,8 +8,8 @@
 // FULLY_CONNECTED run as one tiled GEMM (split over K when the output is too
 // small to fill the GPU). An ADD and/or PRELU that follows a CONV_2D,
 // FULLY_CONNECTED or ADD runs inside that node's kernel when nothing else
-// reads the tensor between them (fusion.h; HANDTRACK_CUDA_FUSION=0 turns
-// this off).
+// reads the tensor between them (fusion.h; backend setting "cuda.fusion" "0"
+// turns this off).
 //
 // Compile() does all the work that can be done once: weights are uploaded,
 // activations get offsets in one device arena planned from their lifetimes,
@@ -22,8 +22,8 @@
 // <cudaGetErrorString>" naming the node or buffer; out of memory is
 // ResourceExhausted; nothing aborts. Without a usable device, Availability()
 // is Unavailable "no CUDA device (...)" (also where libcudart is present but
-// no driver is). Test hook: HANDTRACK_INJECT_FAULT=cuda:oom makes the
-// activation arena's allocation fail as if the device were out of memory.
+// no driver is). Test hook: the fault "cuda:oom" (BackendOptions::faults) makes
+// the activation arena's allocation fail as if the device were out of memory.
 //
 // Threading: Availability() and Supports() are thread-safe. Each compiled
 // segment owns its stream, memory and graph: one Run at a time per segment,

@@ -13,10 +13,9 @@
 
 #include "backend/cuda/cuda_device.h"
 #include "backend/cuda/cuda_status.h"
-#include "backend/cuda/fault_injection.h"
 #include "backend/cuda/fusion.h"
 #include "backend/cuda/segment_layout.h"
-#include "backend/cuda/spec_check.h"
+#include "backend/segment_check.h"
 
 namespace handtrack::backend::cuda {
 namespace {
@@ -48,13 +47,6 @@ using Graph = std::unique_ptr<std::remove_pointer_t<cudaGraph_t>, GraphDestroy>;
 using GraphExec = std::unique_ptr<std::remove_pointer_t<cudaGraphExec_t>, GraphExecDestroy>;
 using Event = std::unique_ptr<std::remove_pointer_t<cudaEvent_t>, EventDestroy>;
 
-// HANDTRACK_CUDA_FUSION=0 runs every node as its own kernel, to compare
-// timings or to rule fusion out when hunting a numerical difference.
-bool FusionEnabled() {
-  const char* setting = std::getenv("HANDTRACK_CUDA_FUSION");
-  return setting == nullptr || std::string(setting) != "0";
-}
-
 Result<DeviceMemory> AllocateDevice(int64_t bytes, const std::string& what, bool inject_oom = false) {
   if (bytes == 0) return DeviceMemory();
   void* pointer = nullptr;
@@ -63,7 +55,7 @@ Result<DeviceMemory> AllocateDevice(int64_t bytes, const std::string& what, bool
       CudaStatus(error, "allocate " + std::to_string(bytes) + " bytes of device memory for " + what);
   if (!status.ok()) {
     if (inject_oom) {
-      return Status(status.code(), status.message() + " (fault injected by HANDTRACK_INJECT_FAULT)");
+      return Status(status.code(), status.message() + " (fault injected: cuda:oom)");
     }
     return status;
   }
@@ -73,8 +65,13 @@ Result<DeviceMemory> AllocateDevice(int64_t bytes, const std::string& what, bool
 class CudaSegment final : public CompiledSegment {
  public:
   CudaSegment(const model::Graph& graph, std::string label, std::vector<Step> steps, SegmentLayout layout,
-              bool half)
-      : graph_(graph), label_(std::move(label)), steps_(std::move(steps)), layout_(std::move(layout)), half_(half) {}
+              const CudaSegmentOptions& options)
+      : graph_(graph),
+        label_(std::move(label)),
+        steps_(std::move(steps)),
+        layout_(std::move(layout)),
+        half_(options.half),
+        inject_oom_(options.inject_oom) {}
 
   ~CudaSegment() override {
     if (stream_ != nullptr) cudaStreamSynchronize(stream_.get());  // nothing may still use the memory
@@ -84,13 +81,13 @@ class CudaSegment final : public CompiledSegment {
   Status Build(const DeviceInfo& device) {
     cudaGetLastError();  // a stale error of this thread must not be blamed on this segment
     HT_ASSIGN_OR_RETURN(weights_, AllocateDevice(layout_.weight_bytes, "the weights of " + label_));
-    HT_ASSIGN_OR_RETURN(arena_, AllocateDevice(layout_.arena_bytes, "the activations of " + label_,
-                                               CudaFaultInjected("oom")));
+    HT_ASSIGN_OR_RETURN(arena_,
+                        AllocateDevice(layout_.arena_bytes, "the activations of " + label_, inject_oom_));
     // fp16: inputs and outputs pass through float32 device copies of the staging area, converted
     // from and to their __half tensors in the arena (whose float-sized slots hold them with room).
     if (half_) {
-      HT_ASSIGN_OR_RETURN(device_staging_,
-                          AllocateDevice(layout_.staging_bytes, "the float32 inputs and outputs of " + label_));
+      HT_ASSIGN_OR_RETURN(device_staging_, AllocateDevice(layout_.staging_bytes,
+                                                          "the float32 inputs and outputs of " + label_));
     }
     void* staging = nullptr;
     HT_RETURN_IF_ERROR(CudaStatus(cudaMallocHost(&staging, std::max<int64_t>(layout_.staging_bytes, 1)),
@@ -145,7 +142,8 @@ class CudaSegment final : public CompiledSegment {
     HT_RETURN_IF_ERROR(CudaStatus(cudaEventRecord(kernels_end_.get(), stream_.get()), action));
     HT_RETURN_IF_ERROR(CudaStatus(cudaEventSynchronize(kernels_end_.get()), action));
     float total_ms = 0.0f;
-    HT_RETURN_IF_ERROR(CudaStatus(cudaEventElapsedTime(&total_ms, kernels_start_.get(), kernels_end_.get()), action));
+    HT_RETURN_IF_ERROR(
+        CudaStatus(cudaEventElapsedTime(&total_ms, kernels_start_.get(), kernels_end_.get()), action));
     return static_cast<double>(total_ms) / std::max(replays, 1);
   }
 
@@ -228,8 +226,8 @@ class CudaSegment final : public CompiledSegment {
     HT_RETURN_IF_ERROR(enqueued);
     HT_RETURN_IF_ERROR(CudaStatus(ended, "capture " + label_ + " as a CUDA graph"));
     cudaGraphExec_t raw_exec = nullptr;
-    HT_RETURN_IF_ERROR(
-        CudaStatus(cudaGraphInstantiate(&raw_exec, graph.get(), 0), "instantiate the CUDA graph of " + label_));
+    HT_RETURN_IF_ERROR(CudaStatus(cudaGraphInstantiate(&raw_exec, graph.get(), 0),
+                                  "instantiate the CUDA graph of " + label_));
     GraphExec exec(raw_exec);
     // Uploads the graph's work descriptors now, so the first launch is not slower.
     HT_RETURN_IF_ERROR(
@@ -245,9 +243,9 @@ class CudaSegment final : public CompiledSegment {
                                                     staged.bytes, cudaMemcpyHostToDevice, stream_.get()),
                                     action));
       if (half_) {
-        HT_RETURN_IF_ERROR(CudaStatus(EnqueueFloatToHalf(DeviceStaging(staged), tensor,
-                                                         staged.bytes / sizeof(float), stream_.get()),
-                                      action));
+        HT_RETURN_IF_ERROR(CudaStatus(
+            EnqueueFloatToHalf(DeviceStaging(staged), tensor, staged.bytes / sizeof(float), stream_.get()),
+            action));
       }
     }
     HT_RETURN_IF_ERROR(EnqueueSteps(device));
@@ -255,9 +253,9 @@ class CudaSegment final : public CompiledSegment {
       const float* tensor = Arena(layout_.arena_offsets[staged.tensor]);
       const std::string action = "copy " + TensorLabel(graph_, staged.tensor) + " out of " + label_;
       if (half_) {
-        HT_RETURN_IF_ERROR(CudaStatus(EnqueueHalfToFloat(tensor, DeviceStaging(staged),
-                                                         staged.bytes / sizeof(float), stream_.get()),
-                                      action));
+        HT_RETURN_IF_ERROR(CudaStatus(
+            EnqueueHalfToFloat(tensor, DeviceStaging(staged), staged.bytes / sizeof(float), stream_.get()),
+            action));
       }
       HT_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(Staging(staged), half_ ? DeviceStaging(staged) : tensor,
                                                     staged.bytes, cudaMemcpyDeviceToHost, stream_.get()),
@@ -304,6 +302,7 @@ class CudaSegment final : public CompiledSegment {
   const std::vector<Step> steps_;
   const SegmentLayout layout_;
   const bool half_;
+  const bool inject_oom_;
   // Released bottom-up: the graph before the stream it runs on, both before
   // the memory they use.
   DeviceMemory weights_;
@@ -322,8 +321,9 @@ class CudaSegment final : public CompiledSegment {
 
 Result<std::unique_ptr<CompiledSegment>> CompileCudaSegment(const model::Graph& graph,
                                                             const SegmentSpec& spec, const DeviceInfo& device,
-                                                            const std::string& label, bool half) {
-  std::vector<Step> steps = PlanSteps(graph, spec, FusionEnabled(), TakesEpilogue);
+                                                            const std::string& label,
+                                                            const CudaSegmentOptions& options) {
+  std::vector<Step> steps = PlanSteps(graph, spec, options.fuse, TakesEpilogue);
   std::vector<int64_t> scratch_bytes;
   for (const Step& step : steps) {
     const model::Node& node = graph.nodes[step.node];
@@ -331,7 +331,7 @@ Result<std::unique_ptr<CompiledSegment>> CompileCudaSegment(const model::Graph& 
     scratch_bytes.push_back(entry->scratch_bytes != nullptr ? entry->scratch_bytes(graph, node, device) : 0);
   }
   SegmentLayout layout = PlanSegmentLayout(graph, spec, steps, scratch_bytes);
-  auto segment = std::make_unique<CudaSegment>(graph, label, std::move(steps), std::move(layout), half);
+  auto segment = std::make_unique<CudaSegment>(graph, label, std::move(steps), std::move(layout), options);
   HT_RETURN_IF_ERROR(segment->Build(device));
   return std::unique_ptr<CompiledSegment>(std::move(segment));
 }

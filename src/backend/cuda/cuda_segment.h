@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "backend/backend.h"
 #include "backend/cuda/ops.h"
@@ -11,12 +12,23 @@
 
 namespace handtrack::backend::cuda {
 
+struct CudaSegmentOptions {
+  // fp16 storage (weights converted at compile, once), float32 accumulation;
+  // inputs and outputs stay float32.
+  bool half = false;
+  // Fold ADD/PRELU into the kernel before them (fusion.h); setting "cuda.fusion" "0" turns it off.
+  bool fuse = true;
+  // Test hook (fault "cuda:oom"): the activation arena's allocation fails as
+  // if the device were out of memory.
+  bool inject_oom = false;
+};
+
 // Plans, allocates, uploads and captures a segment whose spec passed
 // CheckSegmentSpec and whose nodes the backend supports, on the current
-// device. `label` names it in messages. `half`: fp16 storage (weights
-// converted here, once), float32 accumulation; inputs and outputs float32.
+// device. `label` names it in messages.
 Result<std::unique_ptr<CompiledSegment>> CompileCudaSegment(const model::Graph& graph,
                                                             const SegmentSpec& spec, const DeviceInfo& device,
-                                                            const std::string& label, bool half = false);
+                                                            const std::string& label,
+                                                            const CudaSegmentOptions& options = {});
 
 }  // namespace handtrack::backend::cuda

@@ -31,7 +31,8 @@ __global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const T*
       const Vector x = *reinterpret_cast<const Vector*>(in + ((n * g.in_h + iy) * g.in_w + ix) * g.in_c + c);
       const Vector w = *reinterpret_cast<const Vector*>(filter + (ky * g.filter_w + kx) * g.out_c + oc);
 #pragma unroll
-      for (int lane = 0; lane < kLanes; ++lane) acc[lane] = fmaf(ToFloat(x.v[lane]), ToFloat(w.v[lane]), acc[lane]);
+      for (int lane = 0; lane < kLanes; ++lane)
+        acc[lane] = fmaf(ToFloat(x.v[lane]), ToFloat(w.v[lane]), acc[lane]);
     });
     Vector result;
 #pragma unroll
@@ -151,7 +152,8 @@ __global__ void __launch_bounds__(kRowTileThreads, 3)
 
 // Launches the row-tiled kernel when it covers the node; false otherwise.
 template <typename T>
-bool LaunchDepthwiseRowTile(const WindowGeometry& g, int multiplier, const OpLaunch& launch, const float* bias) {
+bool LaunchDepthwiseRowTile(const WindowGeometry& g, int multiplier, const OpLaunch& launch,
+                            const float* bias) {
   constexpr int kLanes = kRowTileLanes;
   if (multiplier != 1 || g.out_c % kLanes != 0 || g.dilation_h != 1 || g.dilation_w != 1 ||
       g.filter_h != g.filter_w || g.stride_h != g.stride_w) {

@@ -31,7 +31,7 @@ struct Step {
 using TakesEpilogueFn = bool (*)(model::OpType op);
 
 // The segment's nodes grouped into steps, in execution order. With `fuse`
-// false, one step per node (HANDTRACK_CUDA_FUSION=0 asks for that).
+// false, one step per node (backend setting "cuda.fusion" "0" asks for that).
 std::vector<Step> PlanSteps(const model::Graph& graph, const SegmentSpec& spec, bool fuse,
                             TakesEpilogueFn takes_epilogue);
 

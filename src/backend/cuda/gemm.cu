@@ -126,7 +126,8 @@ __global__ void __launch_bounds__(kGemmThreads)
       if (partials != nullptr) {
         partials[blockIdx.z * m * n + index] = acc[i][j];
       } else {
-        const float v = Activate(acc[i][j] + (bias != nullptr ? ToFloat(bias[col]) : 0.0f), operands.activation);
+        const float v =
+            Activate(acc[i][j] + (bias != nullptr ? ToFloat(bias[col]) : 0.0f), operands.activation);
         out[index] = FromFloat<T>(ApplyEpilogue<T>(epilogue, v, index, col));
       }
     }
@@ -158,7 +159,8 @@ int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
 }
 
 cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch) {
-  if (UsesTensorCores(shape, launch.half, launch.device)) return EnqueueTensorCoreGemm(shape, operands, launch);
+  if (UsesTensorCores(shape, launch.half, launch.device))
+    return EnqueueTensorCoreGemm(shape, operands, launch);
   const GemmPlan plan = PlanGemm(shape, launch.device);
   const dim3 grid(plan.tiles_n, plan.tiles_m, plan.splits);
   float* partials = plan.splits > 1 ? launch.scratch : nullptr;
@@ -174,8 +176,9 @@ cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, co
                                                                      launch.epilogue, partials);
     }
     if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess || plan.splits == 1) return error;
-    SplitKReduceKernel<T><<<BlocksFor(static_cast<int64_t>(shape.m) * shape.n), kThreadsPerBlock, 0,
-                            launch.stream>>>(shape, plan.splits, partials, operands, launch.epilogue);
+    SplitKReduceKernel<T>
+        <<<BlocksFor(static_cast<int64_t>(shape.m) * shape.n), kThreadsPerBlock, 0, launch.stream>>>(
+            shape, plan.splits, partials, operands, launch.epilogue);
     return cudaGetLastError();
   });
 }

@@ -47,9 +47,10 @@ cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, co
 
 // Whether EnqueueGemm runs this product on the tensor cores (tensor_core_gemm.cu):
 // fp16 storage, K a multiple of 8, compute capability 8.0 or more, enough
-// 128-row tiles for every multiprocessor, and HANDTRACK_CUDA_TENSOR_CORES not 0.
+// 128-row tiles for every multiprocessor, and DeviceInfo::tensor_cores.
 bool UsesTensorCores(const GemmShape& shape, bool half, const DeviceInfo& device);
 // Only for products UsesTensorCores accepts; needs no scratch.
-cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch);
+cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& operands,
+                                  const OpLaunch& launch);
 
 }  // namespace handtrack::backend::cuda

@@ -18,8 +18,8 @@ cudaError_t EnqueueLogistic(const OpLaunch& launch) {
   const int count = static_cast<int>(launch.output_tensor().num_elements());
   return WithStorage(launch, [&](auto zero) {
     using T = decltype(zero);
-    LogisticKernel<T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(count, As<T>(launch.inputs[0]),
-                                                                                 As<T>(launch.output));
+    LogisticKernel<T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(
+        count, As<T>(launch.inputs[0]), As<T>(launch.output));
     return cudaGetLastError();
   });
 }

@@ -7,7 +7,8 @@ namespace {
 // thread per (batch, channel), summing pixels in order as the reference does;
 // consecutive threads read consecutive channels.
 template <typename T>
-__global__ void MeanKernel(int batch, int pixels, int channels, const T* __restrict__ in, T* __restrict__ out) {
+__global__ void MeanKernel(int batch, int pixels, int channels, const T* __restrict__ in,
+                           T* __restrict__ out) {
   const int count = batch * channels;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
     const int n = i / channels, c = i % channels;

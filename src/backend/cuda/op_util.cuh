@@ -29,15 +29,23 @@ __device__ __forceinline__ float ToFloat(__half v) { return __half2float(v); }
 template <typename T>
 __device__ __forceinline__ T FromFloat(float v);
 template <>
-__device__ __forceinline__ float FromFloat<float>(float v) { return v; }
+__device__ __forceinline__ float FromFloat<float>(float v) {
+  return v;
+}
 template <>
-__device__ __forceinline__ __half FromFloat<__half>(float v) { return __float2half_rn(v); }
+__device__ __forceinline__ __half FromFloat<__half>(float v) {
+  return __float2half_rn(v);
+}
 
 // The launch's float pointers as the storage type.
 template <typename T>
-__host__ __device__ __forceinline__ const T* As(const float* p) { return reinterpret_cast<const T*>(p); }
+__host__ __device__ __forceinline__ const T* As(const float* p) {
+  return reinterpret_cast<const T*>(p);
+}
 template <typename T>
-__host__ __device__ __forceinline__ T* As(float* p) { return reinterpret_cast<T*>(p); }
+__host__ __device__ __forceinline__ T* As(float* p) {
+  return reinterpret_cast<T*>(p);
+}
 
 // kLanes consecutive values, loaded and stored as one vector (16 bytes for 4 floats, 8 for 4 halves).
 template <typename T, int kLanes>

@@ -26,6 +26,8 @@ struct DeviceInfo {
   // major * 10 + minor, e.g. 90 for Hopper. The tensor-core GEMM (mma.sync,
   // cp.async) needs 80 or more; older GPUs run the CUDA-core kernels.
   int compute_capability = 0;
+  // Setting "cuda.tensor_cores" "0" keeps every product on the CUDA cores.
+  bool tensor_cores = true;
 };
 
 // Folded ADD / PRELU nodes (see fusion.h), applied to each output value v of
@@ -72,38 +74,30 @@ using ScratchBytesFn = int64_t (*)(const model::Graph& graph, const model::Node&
 using EnqueueFn = cudaError_t (*)(const OpLaunch& launch);
 
 struct OpEntry {
-  model::OpType op;
-  SupportsFn supports;
-  ScratchBytesFn scratch_bytes;
-  EnqueueFn enqueue;
-  bool takes_epilogue;  // the kernel applies OpLaunch::epilogue
+  SupportsFn supports = nullptr;
+  ScratchBytesFn scratch_bytes = nullptr;
+  EnqueueFn enqueue = nullptr;
+  bool takes_epilogue = false;  // the kernel applies OpLaunch::epilogue
 };
 
-// The entry of `op`; every model::OpType has one.
+// The entry of `op`, or nullptr when the backend has no kernel for it (the
+// node then goes to another backend; see backend/op_table.h).
 const OpEntry* FindOp(model::OpType op);
 
 // Whether `op`'s kernel applies an epilogue.
 bool TakesEpilogue(model::OpType op);
 
-cudaError_t EnqueueAdd(const OpLaunch& launch);
-cudaError_t EnqueueAveragePool2D(const OpLaunch& launch);
-cudaError_t EnqueueConcatenation(const OpLaunch& launch);
-cudaError_t EnqueueConv2D(const OpLaunch& launch);
+// Declared for every op of model/op_list.h; an op is implemented when its
+// <op>.cu defines Enqueue<Op> and ops.cc has its row.
+#define HANDTRACK_CUDA_DECLARE_OP(name, tflite_name, builtin, options) \
+  cudaError_t Enqueue##name(const OpLaunch& launch);
+HANDTRACK_OP_LIST(HANDTRACK_CUDA_DECLARE_OP)
+#undef HANDTRACK_CUDA_DECLARE_OP
+// Ops' own support checks and scratch sizes, where they need them.
 int64_t Conv2DScratchBytes(const model::Graph& graph, const model::Node& node, const DeviceInfo& device);
-cudaError_t EnqueueDepthwiseConv2D(const OpLaunch& launch);
-cudaError_t EnqueueFullyConnected(const OpLaunch& launch);
 int64_t FullyConnectedScratchBytes(const model::Graph& graph, const model::Node& node,
                                    const DeviceInfo& device);
-cudaError_t EnqueueLogistic(const OpLaunch& launch);
-cudaError_t EnqueueMaxPool2D(const OpLaunch& launch);
-cudaError_t EnqueueMean(const OpLaunch& launch);
 Status SupportsPad(const model::Graph& graph, const model::Node& node);
-cudaError_t EnqueuePad(const OpLaunch& launch);
-cudaError_t EnqueuePRelu(const OpLaunch& launch);
-cudaError_t EnqueueRelu(const OpLaunch& launch);
-cudaError_t EnqueueRelu6(const OpLaunch& launch);
-cudaError_t EnqueueReshape(const OpLaunch& launch);
-cudaError_t EnqueueResizeBilinear(const OpLaunch& launch);
 
 // fp16 segments: a staged float32 input into its __half tensor (`out` holds
 // __half values), and a __half output (`in`) into float32 for the host.

@@ -28,7 +28,8 @@ struct PadGeometry {
 // in float and half alike, so the kernel copies raw elements: uint16_t or
 // uint32_t (one value), or uint4 (16 bytes: 8 halves or 4 floats).
 template <typename Element>
-__global__ void PadKernel(PadGeometry g, int count, const Element* __restrict__ in, Element* __restrict__ out) {
+__global__ void PadKernel(PadGeometry g, int count, const Element* __restrict__ in,
+                          Element* __restrict__ out) {
   const int outermost = kMaxPadRank - g.rank;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
     int rest = i, in_index = 0, in_stride = 1;

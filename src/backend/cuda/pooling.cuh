@@ -73,7 +73,8 @@ cudaError_t EnqueuePool2D(const OpLaunch& launch) {
       Pool2DKernel<kIsMax, kLanes, T>
           <<<BlocksFor(count / kLanes), kThreadsPerBlock, 0, launch.stream>>>(g, in, out, p.activation);
     } else {
-      Pool2DKernel<kIsMax, 1, T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(g, in, out, p.activation);
+      Pool2DKernel<kIsMax, 1, T>
+          <<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(g, in, out, p.activation);
     }
     return cudaGetLastError();
   });

@@ -45,7 +45,8 @@ cudaError_t EnqueuePRelu(const OpLaunch& launch) {
       PReluKernel<kLanes, T><<<BlocksFor(count / kLanes), kThreadsPerBlock, 0, launch.stream>>>(
           count, channels, in, alpha, out);
     } else {
-      PReluKernel<1, T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(count, channels, in, alpha, out);
+      PReluKernel<1, T>
+          <<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(count, channels, in, alpha, out);
     }
     return cudaGetLastError();
   });

@@ -16,8 +16,8 @@ cudaError_t EnqueueClamp(const OpLaunch& launch, model::Activation activation) {
   const int count = static_cast<int>(launch.output_tensor().num_elements());
   return WithStorage(launch, [&](auto zero) {
     using T = decltype(zero);
-    ClampKernel<T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(count, As<T>(launch.inputs[0]),
-                                                                             As<T>(launch.output), activation);
+    ClampKernel<T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(
+        count, As<T>(launch.inputs[0]), As<T>(launch.output), activation);
     return cudaGetLastError();
   });
 }

@@ -49,7 +49,7 @@ __global__ void ResizeBilinearKernel(ResizeGeometry g, const T* __restrict__ in,
     const Tap tx = SourceTap(ox, g.in_w, g.out_w, g.align_corners, g.half_pixel_centers);
     const T* image = in + n * g.in_h * g.in_w * g.channels + c;
     float top_left[kLanes], top_right[kLanes], bottom_left[kLanes], bottom_right[kLanes];
-    auto load = [&](int y, int x, float (&v)[kLanes]) {
+    auto load = [&](int y, int x, float(&v)[kLanes]) {
       const T* source = image + (y * g.in_w + x) * g.channels;
       if constexpr (kLanes == 1) {
         v[0] = ToFloat(*source);

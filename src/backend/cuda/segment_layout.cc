@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "backend/cuda/arena_plan.h"
+#include "backend/arena_plan.h"
 
 namespace handtrack::backend::cuda {
 namespace {

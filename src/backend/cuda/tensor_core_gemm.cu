@@ -88,7 +88,8 @@ __device__ __forceinline__ void LoadMatrixX4(unsigned (&r)[4], const __half* sha
 }
 
 // c += a (16x16, row) * b (16x8, col), fp16 in, fp32 accumulate.
-__device__ __forceinline__ void MultiplyAccumulate(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+__device__ __forceinline__ void MultiplyAccumulate(float (&c)[4], const unsigned (&a)[4], unsigned b0,
+                                                   unsigned b1) {
 #if HANDTRACK_TENSOR_CORES
   asm volatile(
       "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
@@ -132,13 +133,17 @@ __device__ __forceinline__ void StoreEight(const GemmShape& shape, const GemmOpe
   float v[8] = {low.x, low.y, low.z, low.w, high.x, high.y, high.z, high.w};
   Eight bias, residual, alpha;
   if (operands.bias != nullptr) bias = *reinterpret_cast<const Eight*>(As<__half>(operands.bias) + col);
-  if (epilogue.residual != nullptr) residual = *reinterpret_cast<const Eight*>(As<__half>(epilogue.residual) + index);
-  if (epilogue.prelu_alpha != nullptr) alpha = *reinterpret_cast<const Eight*>(As<__half>(epilogue.prelu_alpha) + col);
+  if (epilogue.residual != nullptr)
+    residual = *reinterpret_cast<const Eight*>(As<__half>(epilogue.residual) + index);
+  if (epilogue.prelu_alpha != nullptr)
+    alpha = *reinterpret_cast<const Eight*>(As<__half>(epilogue.prelu_alpha) + col);
   Eight result;
 #pragma unroll
   for (int j = 0; j < 8; ++j) {
-    float x = Activate(v[j] + (operands.bias != nullptr ? __half2float(bias.v[j]) : 0.0f), operands.activation);
-    if (epilogue.residual != nullptr) x = Activate(x + __half2float(residual.v[j]), epilogue.residual_activation);
+    float x =
+        Activate(v[j] + (operands.bias != nullptr ? __half2float(bias.v[j]) : 0.0f), operands.activation);
+    if (epilogue.residual != nullptr)
+      x = Activate(x + __half2float(residual.v[j]), epilogue.residual_activation);
     if (epilogue.prelu_alpha != nullptr && x < 0.0f) x *= __half2float(alpha.v[j]);
     result.v[j] = __float2half_rn(x);
   }
@@ -156,7 +161,8 @@ __global__ void __launch_bounds__(kThreads)
   constexpr int kOutBytes = kBlockM * kOutPitch * static_cast<int>(sizeof(float));
   __shared__ alignas(16) unsigned char shared[kStageBytes > kOutBytes ? kStageBytes : kOutBytes];
   auto a_tile = reinterpret_cast<__half(*)[kBlockM][kRowHalves]>(shared);
-  auto b_tile = reinterpret_cast<__half(*)[kBlockN][kRowHalves]>(shared + 2 * kBlockM * kRowHalves * sizeof(__half));
+  auto b_tile =
+      reinterpret_cast<__half(*)[kBlockN][kRowHalves]>(shared + 2 * kBlockM * kRowHalves * sizeof(__half));
   const __half* a = As<__half>(operands.a);
   const __half* b = As<__half>(operands.b);
   const int m = shape.m, n = shape.n, k = shape.k;
@@ -208,7 +214,8 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
       for (int nj = 0; nj < kTilesN / 2; ++nj) {
         unsigned b_frag[4];
-        LoadMatrixX4(b_frag, &b_tile[stage][nj * 16 + (lane & 7) + ((lane >> 4) << 3)][kk + ((lane >> 3) & 1) * 8]);
+        LoadMatrixX4(b_frag,
+                     &b_tile[stage][nj * 16 + (lane & 7) + ((lane >> 4) << 3)][kk + ((lane >> 3) & 1) * 8]);
 #pragma unroll
         for (int mi = 0; mi < 2; ++mi) {
           MultiplyAccumulate(acc[mi][2 * nj], a_frag[mi], b_frag[0], b_frag[1]);
@@ -259,29 +266,25 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         const int row = m0 + warp * kWarpM + mi * 16 + group + 8 * h;
-        if (row < m) StorePair(shape, operands, epilogue, row, col, acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
+        if (row < m)
+          StorePair(shape, operands, epilogue, row, col, acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
       }
     }
   }
 }
 
-// HANDTRACK_CUDA_TENSOR_CORES=0 keeps every product on the CUDA cores, to
-// compare timings or rule the tensor cores out when hunting a difference.
-bool TensorCoresEnabled() {
-  const char* setting = std::getenv("HANDTRACK_CUDA_TENSOR_CORES");
-  return setting == nullptr || std::string(setting) != "0";
-}
-
 }  // namespace
 
 bool UsesTensorCores(const GemmShape& shape, bool half, const DeviceInfo& device) {
-  if (!half || shape.k % 8 != 0 || device.compute_capability < 80 || !TensorCoresEnabled()) return false;
+  if (!half || shape.k % 8 != 0 || device.compute_capability < 80 || !device.tensor_cores) return false;
   // Too few tiles leave SMs idle; the CUDA-core GEMM splits such products over K instead.
-  const int64_t tiles = static_cast<int64_t>(CeilDiv(shape.m, kBlockM)) * CeilDiv(shape.n, ChooseBlockN(shape.n));
+  const int64_t tiles =
+      static_cast<int64_t>(CeilDiv(shape.m, kBlockM)) * CeilDiv(shape.n, ChooseBlockN(shape.n));
   return tiles >= device.multiprocessors;
 }
 
-cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch) {
+cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& operands,
+                                  const OpLaunch& launch) {
   const int block_n = ChooseBlockN(shape.n);
   const int tiles_n = CeilDiv(shape.n, block_n);
   const int64_t blocks = static_cast<int64_t>(CeilDiv(shape.m, kBlockM)) * tiles_n;
@@ -289,16 +292,20 @@ cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& op
   const dim3 grid(static_cast<unsigned>(blocks));
   switch (block_n) {
     case 16:
-      TensorCoreGemmKernel<16><<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
+      TensorCoreGemmKernel<16>
+          <<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
       break;
     case 32:
-      TensorCoreGemmKernel<32><<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
+      TensorCoreGemmKernel<32>
+          <<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
       break;
     case 48:
-      TensorCoreGemmKernel<48><<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
+      TensorCoreGemmKernel<48>
+          <<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
       break;
     default:
-      TensorCoreGemmKernel<64><<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
+      TensorCoreGemmKernel<64>
+          <<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
       break;
   }
   return cudaGetLastError();

@@ -33,7 +33,8 @@ void DepthwiseConv2D(const KernelArgs& args) {
             const float* in_pixel = in + ((static_cast<size_t>(n) * in_h + iy) * in_w + ix) * in_c;
             const float* w = filter + (static_cast<size_t>(ky) * kernel_w + kx) * out_c;
             for (int c = 0; c < in_c; ++c) {
-              for (int k = 0; k < multiplier; ++k) out_pixel[c * multiplier + k] += in_pixel[c] * w[c * multiplier + k];
+              for (int k = 0; k < multiplier; ++k)
+                out_pixel[c * multiplier + k] += in_pixel[c] * w[c * multiplier + k];
             }
           }
         }

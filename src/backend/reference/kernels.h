@@ -24,15 +24,20 @@ struct KernelArgs {
 
 using KernelFn = void (*)(const KernelArgs& args);
 
-// Returns the kernel of an op; every OpType has one.
+// Returns the kernel of an op; the reference backend implements every op of
+// the list (a missing kernel file is a link error).
 KernelFn FindKernel(model::OpType op);
 
 inline float ApplyActivation(float v, model::Activation activation) {
   switch (activation) {
-    case model::Activation::kNone: return v;
-    case model::Activation::kRelu: return std::max(v, 0.0f);
-    case model::Activation::kReluN1To1: return std::clamp(v, -1.0f, 1.0f);
-    case model::Activation::kRelu6: return std::clamp(v, 0.0f, 6.0f);
+    case model::Activation::kNone:
+      return v;
+    case model::Activation::kRelu:
+      return std::max(v, 0.0f);
+    case model::Activation::kReluN1To1:
+      return std::clamp(v, -1.0f, 1.0f);
+    case model::Activation::kRelu6:
+      return std::clamp(v, 0.0f, 6.0f);
   }
   return v;
 }
@@ -45,20 +50,10 @@ inline int PaddingBefore(int in, int out, int filter, int stride, int dilation, 
   return std::max((out - 1) * stride + effective - in, 0) / 2;
 }
 
-void Add(const KernelArgs& args);
-void AveragePool2D(const KernelArgs& args);
-void Concatenation(const KernelArgs& args);
-void Conv2D(const KernelArgs& args);
-void DepthwiseConv2D(const KernelArgs& args);
-void FullyConnected(const KernelArgs& args);
-void Logistic(const KernelArgs& args);
-void MaxPool2D(const KernelArgs& args);
-void Mean(const KernelArgs& args);
-void Pad(const KernelArgs& args);
-void PRelu(const KernelArgs& args);
-void Relu(const KernelArgs& args);
-void Relu6(const KernelArgs& args);
-void Reshape(const KernelArgs& args);
-void ResizeBilinear(const KernelArgs& args);
+// One kernel per op of model/op_list.h, in <snake_case name>.cc.
+#define HANDTRACK_REFERENCE_DECLARE_KERNEL(name, tflite_name, builtin, options) \
+  void name(const KernelArgs& args);
+HANDTRACK_OP_LIST(HANDTRACK_REFERENCE_DECLARE_KERNEL)
+#undef HANDTRACK_REFERENCE_DECLARE_KERNEL
 
 }  // namespace handtrack::backend::reference

@@ -28,7 +28,8 @@ void Pool2D(const KernelArgs& args, float init, Reduce reduce, Finish finish) {
         for (int c = 0; c < channels; ++c) {
           float acc = init;
           for (int y = y0; y < y1; ++y) {
-            for (int x = x0; x < x1; ++x) acc = reduce(acc, in[((static_cast<size_t>(n) * in_h + y) * in_w + x) * channels + c]);
+            for (int x = x0; x < x1; ++x)
+              acc = reduce(acc, in[((static_cast<size_t>(n) * in_h + y) * in_w + x) * channels + c]);
           }
           const int count = std::max((y1 - y0) * (x1 - x0), 1);
           out[((static_cast<size_t>(n) * out_h + oy) * out_w + ox) * channels + c] =

@@ -1,42 +1,32 @@
 #include "backend/reference/reference_backend.h"
 
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "backend/op_table.h"
 #include "backend/reference/kernels.h"
+#include "backend/segment_check.h"
 
 namespace handtrack::backend {
 namespace {
 
 using model::OpType;
 
-struct KernelEntry {
-  OpType op;
-  reference::KernelFn fn;
+// Derived from the one op list: the reference backend implements every op.
+constexpr OpRow<reference::KernelFn> kKernelRows[] = {
+#define HANDTRACK_REFERENCE_KERNEL_ROW(name, tflite_name, builtin, options) \
+  {OpType::k##name, &reference::name},
+    HANDTRACK_OP_LIST(HANDTRACK_REFERENCE_KERNEL_ROW)
+#undef HANDTRACK_REFERENCE_KERNEL_ROW
 };
-
-// The one list of reference kernels.
-constexpr KernelEntry kKernels[] = {
-    {OpType::kAdd, reference::Add},
-    {OpType::kAveragePool2D, reference::AveragePool2D},
-    {OpType::kConcatenation, reference::Concatenation},
-    {OpType::kConv2D, reference::Conv2D},
-    {OpType::kDepthwiseConv2D, reference::DepthwiseConv2D},
-    {OpType::kFullyConnected, reference::FullyConnected},
-    {OpType::kLogistic, reference::Logistic},
-    {OpType::kMaxPool2D, reference::MaxPool2D},
-    {OpType::kMean, reference::Mean},
-    {OpType::kPad, reference::Pad},
-    {OpType::kPRelu, reference::PRelu},
-    {OpType::kRelu, reference::Relu},
-    {OpType::kRelu6, reference::Relu6},
-    {OpType::kReshape, reference::Reshape},
-    {OpType::kResizeBilinear, reference::ResizeBilinear},
-};
-static_assert(std::size(kKernels) == model::kNumOpTypes, "every op needs a reference kernel");
+constexpr OpTable<reference::KernelFn> kKernels = MakeOpTable(kKernelRows);
+static_assert(kKernels.Complete(), "the reference backend is every plan's last fallback: it runs every op");
 
 class ReferenceSegment : public CompiledSegment {
  public:
-  ReferenceSegment(const model::Graph& graph, SegmentSpec spec) : graph_(graph), spec_(std::move(spec)) {
+  ReferenceSegment(const model::Graph& graph, SegmentSpec spec, std::string label)
+      : graph_(graph), spec_(std::move(spec)), label_(std::move(label)) {
     // Tensors produced inside the segment and not visible to the host get a buffer of their own.
     internal_.resize(graph.tensors.size());
     for (int n : spec_.nodes) {
@@ -46,6 +36,11 @@ class ReferenceSegment : public CompiledSegment {
   }
 
   Status Run(const HostTensors& tensors) override {
+    // Compile() checked that every tensor a node reads is a constant, a segment
+    // input or produced inside: the segment's inputs and outputs are all the
+    // host must hand in.
+    HT_RETURN_IF_ERROR(CheckHostBuffers(graph_, spec_.inputs, tensors, label_));
+    HT_RETURN_IF_ERROR(CheckHostBuffers(graph_, spec_.outputs, tensors, label_));
     std::vector<const float*> inputs;
     std::vector<float*> outputs;
     for (int n : spec_.nodes) {
@@ -54,9 +49,6 @@ class ReferenceSegment : public CompiledSegment {
       outputs.clear();
       for (int t : node.inputs) inputs.push_back(t < 0 ? nullptr : Buffer(t, tensors));
       for (int t : node.outputs) outputs.push_back(Buffer(t, tensors));
-      for (float* out : outputs) {
-        if (out == nullptr) return InternalError("failed to run " + model::NodeLabel(graph_, n) + ": no output buffer");
-      }
       reference::FindKernel(node.op)({graph_, node, inputs, outputs});
     }
     return Status::Ok();
@@ -72,6 +64,7 @@ class ReferenceSegment : public CompiledSegment {
 
   const model::Graph& graph_;
   SegmentSpec spec_;
+  std::string label_;
   std::vector<std::vector<float>> internal_;
 };
 
@@ -82,7 +75,9 @@ class ReferenceBackend : public Backend {
   Status Supports(const model::Graph&, int) const override { return Status::Ok(); }
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
                                                    const BackendOptions&) override {
-    return std::unique_ptr<CompiledSegment>(new ReferenceSegment(graph, spec));
+    std::string label = SegmentLabel(graph, spec, "reference");
+    HT_RETURN_IF_ERROR(CheckSegmentSpec(graph, spec, label));
+    return std::unique_ptr<CompiledSegment>(new ReferenceSegment(graph, spec, std::move(label)));
   }
 };
 
@@ -90,10 +85,8 @@ class ReferenceBackend : public Backend {
 
 namespace reference {
 KernelFn FindKernel(OpType op) {
-  for (const KernelEntry& entry : kKernels) {
-    if (entry.op == op) return entry.fn;
-  }
-  return nullptr;  // unreachable: the static_assert above keeps the table complete
+  const KernelFn* kernel = kKernels.Find(op);
+  return kernel != nullptr ? *kernel : nullptr;
 }
 }  // namespace reference
 

@@ -42,7 +42,8 @@ void ResizeBilinear(const KernelArgs& args) {
         };
         float* dst = out + ((static_cast<size_t>(n) * out_h + oy) * out_w + ox) * channels;
         for (int c = 0; c < channels; ++c) {
-          const float top = at(ty.lower, tx.lower, c) + (at(ty.lower, tx.upper, c) - at(ty.lower, tx.lower, c)) * tx.weight;
+          const float top =
+              at(ty.lower, tx.lower, c) + (at(ty.lower, tx.upper, c) - at(ty.lower, tx.lower, c)) * tx.weight;
           const float bottom =
               at(ty.upper, tx.lower, c) + (at(ty.upper, tx.upper, c) - at(ty.upper, tx.lower, c)) * tx.weight;
           dst[c] = top + (bottom - top) * ty.weight;

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "backend/segment_check.h"
+
 namespace handtrack::backend::xnnpack {
 namespace {
 
@@ -25,10 +27,6 @@ const char* XnnStatusName(xnn_status status) {
       return "out of memory";
   }
   return "unknown";
-}
-
-std::string TensorLabel(const model::Graph& graph, int tensor) {
-  return "tensor '" + graph.tensors[tensor].name + "' (#" + std::to_string(tensor) + ")";
 }
 
 }  // namespace

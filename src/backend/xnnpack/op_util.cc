@@ -5,14 +5,9 @@
 #include <algorithm>
 #include <limits>
 
-#include "backend/xnnpack/ops.h"
-
 namespace handtrack::backend::xnnpack {
 
-const char* OpName(model::OpType op) {
-  const OpEntry* entry = FindOp(op);
-  return entry != nullptr ? entry->name : "UNKNOWN_OP";
-}
+const char* OpName(model::OpType op) { return model::OpTypeName(op); }
 
 std::string NodeLabel(const model::Node& node) {
   return std::string(OpName(node.op)) + " #" + std::to_string(node.tflite_index);

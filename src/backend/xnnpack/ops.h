@@ -1,4 +1,4 @@
-// The ops the XNNPACK backend lowers, listed once: each has a
+// The ops the XNNPACK backend lowers, one row each in ops.cc: each has a
 // Supports<Fn>(graph, node) in <file>.cc that says whether XNNPACK can run the
 // node exactly (Unsupported with a reason naming the op and attribute
 // otherwise), and a Define<Fn>(context, graph, node) that adds it to the
@@ -10,40 +10,22 @@
 #include "handtrack/status.h"
 #include "model/graph.h"
 
-// X(OpType enumerator, TFLite name, function suffix)
-#define HANDTRACK_XNNPACK_OPS(X)                            \
-  X(kAdd, "ADD", Add)                                       \
-  X(kAveragePool2D, "AVERAGE_POOL_2D", AveragePool2D)       \
-  X(kConcatenation, "CONCATENATION", Concatenation)         \
-  X(kConv2D, "CONV_2D", Conv2D)                             \
-  X(kDepthwiseConv2D, "DEPTHWISE_CONV_2D", DepthwiseConv2D) \
-  X(kFullyConnected, "FULLY_CONNECTED", FullyConnected)     \
-  X(kLogistic, "LOGISTIC", Logistic)                        \
-  X(kMaxPool2D, "MAX_POOL_2D", MaxPool2D)                   \
-  X(kMean, "MEAN", Mean)                                    \
-  X(kPad, "PAD", Pad)                                       \
-  X(kPRelu, "PRELU", PRelu)                                 \
-  X(kRelu, "RELU", Relu)                                    \
-  X(kRelu6, "RELU6", Relu6)                                 \
-  X(kReshape, "RESHAPE", Reshape)                           \
-  X(kResizeBilinear, "RESIZE_BILINEAR", ResizeBilinear)
-
 namespace handtrack::backend::xnnpack {
 
 using SupportsFn = Status (*)(const model::Graph&, const model::Node&);
 using DefineFn = Status (*)(BuildContext&, const model::Graph&, const model::Node&);
 
-#define HANDTRACK_XNNPACK_DECLARE_OP(op, name, fn)                         \
-  Status Supports##fn(const model::Graph& graph, const model::Node& node); \
-  Status Define##fn(BuildContext& context, const model::Graph& graph, const model::Node& node);
-HANDTRACK_XNNPACK_OPS(HANDTRACK_XNNPACK_DECLARE_OP)
+// Declared for every op of model/op_list.h; an op is implemented when its
+// <op>.cc defines both and ops.cc has its row.
+#define HANDTRACK_XNNPACK_DECLARE_OP(name, tflite_name, builtin, options)    \
+  Status Supports##name(const model::Graph& graph, const model::Node& node); \
+  Status Define##name(BuildContext& context, const model::Graph& graph, const model::Node& node);
+HANDTRACK_OP_LIST(HANDTRACK_XNNPACK_DECLARE_OP)
 #undef HANDTRACK_XNNPACK_DECLARE_OP
 
 struct OpEntry {
-  model::OpType op;
-  const char* name;  // TFLite's, e.g. "CONV_2D"
-  SupportsFn supports;
-  DefineFn define;
+  SupportsFn supports = nullptr;
+  DefineFn define = nullptr;
 };
 
 // The entry of `op`, or nullptr when this backend has no lowering for it.

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "backend/arena_plan.h"
+#include "backend/segment_check.h"
 #include "backend/xnnpack/build_context.h"
 #include "backend/xnnpack/depthwise_kernel.h"
 #include "backend/xnnpack/op_util.h"
@@ -48,10 +50,6 @@ constexpr size_t kCacheLineFloats = 16;
 Status InitializeXnnpack() {
   static const xnn_status kInitStatus = xnn_initialize(/*allocator=*/nullptr);
   return XnnStatus(kInitStatus);
-}
-
-std::string TensorLabel(const model::Graph& graph, int tensor) {
-  return "tensor '" + graph.tensors[tensor].name + "' (#" + std::to_string(tensor) + ")";
 }
 
 // One XNNPACK runtime over a run of a segment's nodes, reading and writing the
@@ -108,12 +106,7 @@ class XnnpackSegment final : public CompiledSegment {
         steps_(std::move(steps)) {}
 
   Status Run(const HostTensors& tensors) override {
-    for (const int tensor : host_tensors_) {
-      if (tensor >= static_cast<int>(tensors.data.size()) || tensors.data[tensor] == nullptr) {
-        return InvalidArgumentError("failed to run " + label_ + ": " + TensorLabel(graph_, tensor) +
-                                    " has no host buffer");
-      }
-    }
+    HT_RETURN_IF_ERROR(CheckHostBuffers(graph_, host_tensors_, tensors, label_));
     auto buffer = [&](int tensor) {
       return own_buffers_[tensor] != nullptr ? own_buffers_[tensor] : tensors.data[tensor];
     };
@@ -200,13 +193,12 @@ class XnnpackBackend final : public Backend {
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
                                                    const BackendOptions& options) override {
     HT_RETURN_IF_ERROR(Availability());
-    if (spec.nodes.empty()) return InvalidArgumentError("failed to compile XNNPACK segment: it has no nodes");
     if (options.num_threads < 1) {
       return InvalidArgumentError("failed to compile XNNPACK segment: num_threads is " +
                                   std::to_string(options.num_threads) + ", must be at least 1");
     }
-    const std::string label = SegmentLabel(graph, spec);
-    HT_RETURN_IF_ERROR(CheckSpecTensors(graph, spec, label));
+    const std::string label = SegmentLabel(graph, spec, "XNNPACK");
+    HT_RETURN_IF_ERROR(CheckSegmentSpec(graph, spec, label));
 
     ThreadPoolPtr threadpool;
     if (options.num_threads > 1) {
@@ -321,59 +313,50 @@ class XnnpackBackend final : public Backend {
   }
 
  private:
-  // Lays out one arena for the tensors that need_own_buffer, reusing a buffer
-  // once the last step that reads its tensor has run (the smallest free buffer
-  // that fits), each buffer on a cache line and with kHostBufferSlackFloats of
-  // readable slack like host buffers; points own_buffers[tensor] into it.
+  // Lays out one arena for the tensors that need_own_buffer with the shared
+  // arena planner (backend/arena_plan.h): a tensor lives from the step that
+  // produces it to the last step that reads it, buffers whose lifetimes do
+  // not overlap share bytes. Each buffer starts on a cache line and has
+  // kHostBufferSlackFloats of readable slack like host buffers; points
+  // own_buffers[tensor] into the arena.
   template <typename NeedsOwnBuffer>
   static Result<ArenaPtr> AllocateOwnBuffers(const model::Graph& graph,
                                              const std::vector<std::vector<int>>& step_nodes,
                                              const std::vector<int>& last_reader,
                                              NeedsOwnBuffer needs_own_buffer, const std::string& label,
                                              std::vector<float*>& own_buffers) {
-    std::vector<size_t> buffer_floats;   // multiples of kCacheLineFloats
-    std::vector<int> buffer_busy_until;  // per buffer, the last step that reads it
-    std::vector<int> tensor_buffer(graph.tensors.size(), -1);
+    std::vector<BufferLifetime> lifetimes;
+    std::vector<int> buffer_tensor;
+    std::vector<bool> planned(graph.tensors.size(), false);
     for (int step = 0; step < static_cast<int>(step_nodes.size()); ++step) {
       for (int node_index : step_nodes[step]) {
         for (int tensor : graph.nodes[node_index].outputs) {
-          if (!needs_own_buffer(tensor) || tensor_buffer[tensor] >= 0) continue;
-          const size_t floats =
-              static_cast<size_t>(graph.tensors[tensor].num_elements()) + kHostBufferSlackFloats;
-          const size_t size = (floats + kCacheLineFloats - 1) / kCacheLineFloats * kCacheLineFloats;
-          int best = -1;
-          for (int b = 0; b < static_cast<int>(buffer_floats.size()); ++b) {
-            if (buffer_busy_until[b] >= step || buffer_floats[b] < size) continue;
-            if (best < 0 || buffer_floats[b] < buffer_floats[best]) best = b;
-          }
-          if (best < 0) {
-            best = static_cast<int>(buffer_floats.size());
-            buffer_floats.push_back(size);
-            buffer_busy_until.push_back(-1);
-          }
-          buffer_busy_until[best] = std::max(last_reader[tensor], step);
-          tensor_buffer[tensor] = best;
+          if (!needs_own_buffer(tensor) || planned[tensor]) continue;
+          planned[tensor] = true;
+          const int64_t floats =
+              graph.tensors[tensor].num_elements() + static_cast<int64_t>(kHostBufferSlackFloats);
+          lifetimes.push_back(
+              {floats * static_cast<int64_t>(sizeof(float)), step, std::max(last_reader[tensor], step)});
+          buffer_tensor.push_back(tensor);
         }
       }
     }
-    std::vector<size_t> offsets;
-    size_t total_floats = 0;
-    for (size_t floats : buffer_floats) {
-      offsets.push_back(total_floats);
-      total_floats += floats;
-    }
     ArenaPtr arena;
-    if (total_floats == 0) return arena;
-    const size_t bytes = total_floats * sizeof(float);  // a multiple of the alignment, as aligned_alloc needs
-    arena.reset(static_cast<float*>(std::aligned_alloc(kCacheLineFloats * sizeof(float), bytes)));
+    if (lifetimes.empty()) return arena;
+    constexpr int64_t kAlignment = kCacheLineFloats * sizeof(float);
+    const ArenaPlan plan = PlanArena(lifetimes, kAlignment);
+    const size_t bytes =
+        static_cast<size_t>(plan.total_bytes);  // a multiple of the alignment, as aligned_alloc needs
+    arena.reset(static_cast<float*>(std::aligned_alloc(kAlignment, bytes)));
     if (arena == nullptr) {
       return ResourceExhaustedError("failed to allocate " + std::to_string(bytes) + " bytes of buffers for " +
                                     label);
     }
     // Zeros, so that reads of the slack see defined values.
-    std::fill(arena.get(), arena.get() + total_floats, 0.0f);
-    for (size_t tensor = 0; tensor < tensor_buffer.size(); ++tensor) {
-      if (tensor_buffer[tensor] >= 0) own_buffers[tensor] = arena.get() + offsets[tensor_buffer[tensor]];
+    std::fill(arena.get(), arena.get() + bytes / sizeof(float), 0.0f);
+    for (size_t buffer = 0; buffer < buffer_tensor.size(); ++buffer) {
+      own_buffers[buffer_tensor[buffer]] =
+          arena.get() + plan.offsets[buffer] / static_cast<int64_t>(sizeof(float));
     }
     return arena;
   }
@@ -419,68 +402,6 @@ class XnnpackBackend final : public Backend {
       run->bound.push_back({static_cast<uint32_t>(id), nullptr});
     }
     return run;
-  }
-
-  static std::string SegmentLabel(const model::Graph& graph, const SegmentSpec& spec) {
-    auto node_label = [&](int index) {
-      return index >= 0 && index < static_cast<int>(graph.nodes.size())
-                 ? xnnpack::NodeLabel(graph.nodes[index])
-                 : "node #" + std::to_string(index);
-    };
-    std::string label = "XNNPACK segment " + node_label(spec.nodes.front());
-    if (spec.nodes.size() > 1) label += " .. " + node_label(spec.nodes.back());
-    return label;
-  }
-
-  // The spec comes from the runtime, not the verified model: check its
-  // indices, that each input or output is listed once, that outputs are
-  // produced inside the segment, and that every tensor a node reads is a
-  // constant, a segment input or produced by an earlier node of the segment.
-  static Status CheckSpecTensors(const model::Graph& graph, const SegmentSpec& spec,
-                                 const std::string& label) {
-    const int num_tensors = static_cast<int>(graph.tensors.size());
-    auto fail = [&](const std::string& reason) {
-      return InvalidArgumentError("failed to compile " + label + ": " + reason);
-    };
-    enum class Role { kNone, kInput, kOutput };
-    std::vector<Role> roles(num_tensors, Role::kNone);
-    for (const std::vector<int>* list : {&spec.inputs, &spec.outputs}) {
-      for (int tensor : *list) {
-        if (tensor < 0 || tensor >= num_tensors) {
-          return fail("tensor #" + std::to_string(tensor) + " is out of range");
-        }
-        if (roles[tensor] != Role::kNone) return fail(TensorLabel(graph, tensor) + " is listed twice");
-        roles[tensor] = list == &spec.inputs ? Role::kInput : Role::kOutput;
-      }
-    }
-    std::vector<bool> available(num_tensors, false);
-    for (int tensor : spec.inputs) available[tensor] = true;
-    for (int node_index : spec.nodes) {
-      if (node_index < 0 || node_index >= static_cast<int>(graph.nodes.size())) {
-        return fail("node #" + std::to_string(node_index) + " is out of range");
-      }
-      const model::Node& node = graph.nodes[node_index];
-      for (int tensor : node.inputs) {
-        if (tensor < 0 || tensor >= num_tensors || graph.tensors[tensor].is_constant) continue;
-        if (!available[tensor]) {
-          return fail(xnnpack::NodeLabel(node) + " reads " + TensorLabel(graph, tensor) +
-                      ", which is neither a segment input nor produced before it");
-        }
-      }
-      for (int tensor : node.outputs) {
-        if (tensor < 0 || tensor >= num_tensors) continue;  // Supports() reports it
-        if (roles[tensor] == Role::kInput) {
-          return fail(TensorLabel(graph, tensor) + " is a segment input that one of its nodes produces");
-        }
-        available[tensor] = true;
-      }
-    }
-    for (int tensor : spec.outputs) {
-      if (!available[tensor]) {
-        return fail(TensorLabel(graph, tensor) + " is a segment output that no node of it produces");
-      }
-    }
-    return Status::Ok();
   }
 };
 

@@ -1,20 +1,16 @@
-#include "backend/cuda/spec_check.h"
+#include "backend/segment_check.h"
 
 #include <vector>
 
-namespace handtrack::backend::cuda {
+namespace handtrack::backend {
 
-std::string TensorLabel(const model::Graph& graph, int tensor) {
-  return "tensor '" + graph.tensors[tensor].name + "' (#" + std::to_string(tensor) + ")";
-}
-
-std::string SegmentLabel(const model::Graph& graph, const SegmentSpec& spec) {
+std::string SegmentLabel(const model::Graph& graph, const SegmentSpec& spec, const std::string& kind) {
   auto node_label = [&](int index) {
     return index >= 0 && index < static_cast<int>(graph.nodes.size()) ? model::NodeLabel(graph, index)
                                                                       : "node #" + std::to_string(index);
   };
-  if (spec.nodes.empty()) return "empty CUDA segment";
-  std::string label = "CUDA segment " + node_label(spec.nodes.front());
+  if (spec.nodes.empty()) return "empty " + kind + " segment";
+  std::string label = kind + " segment " + node_label(spec.nodes.front());
   if (spec.nodes.size() > 1) label += " .. " + node_label(spec.nodes.back());
   return label;
 }
@@ -69,4 +65,15 @@ Status CheckSegmentSpec(const model::Graph& graph, const SegmentSpec& spec, cons
   return Status::Ok();
 }
 
-}  // namespace handtrack::backend::cuda
+Status CheckHostBuffers(const model::Graph& graph, const std::vector<int>& needed, const HostTensors& tensors,
+                        const std::string& label) {
+  for (const int tensor : needed) {
+    if (tensor < 0 || tensor >= static_cast<int>(tensors.data.size()) || tensors.data[tensor] == nullptr) {
+      return InvalidArgumentError("failed to run " + label + ": " + TensorLabel(graph, tensor) +
+                                  " has no host buffer");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace handtrack::backend

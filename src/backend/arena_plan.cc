@@ -1,10 +1,10 @@
-#include "backend/cuda/arena_plan.h"
+#include "backend/arena_plan.h"
 
 #include <algorithm>
 #include <limits>
 #include <numeric>
 
-namespace handtrack::backend::cuda {
+namespace handtrack::backend {
 namespace {
 
 int64_t AlignUp(int64_t value, int64_t alignment) { return (value + alignment - 1) & ~(alignment - 1); }
@@ -52,4 +52,4 @@ ArenaPlan PlanArena(std::span<const BufferLifetime> buffers, int64_t alignment) 
   return plan;
 }
 
-}  // namespace handtrack::backend::cuda
+}  // namespace handtrack::backend

@@ -7,7 +7,7 @@
 #include <span>
 #include <vector>
 
-namespace handtrack::backend::cuda {
+namespace handtrack::backend {
 
 // A buffer needed from step first_step to step last_step, both included
 // (steps are the positions of the segment's nodes; -1 is "before the first
@@ -28,4 +28,4 @@ struct ArenaPlan {
 // or above them all. `alignment` must be a power of two.
 ArenaPlan PlanArena(std::span<const BufferLifetime> buffers, int64_t alignment);
 
-}  // namespace handtrack::backend::cuda
+}  // namespace handtrack::backend
