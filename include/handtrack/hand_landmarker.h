@@ -90,10 +90,10 @@ struct WorldLandmark {
 inline constexpr int kNumHandLandmarks = 21;
 
 struct Handedness {
-  std::string label;        // "Left" or "Right"
-  float score = 0;          // confidence of the label, in [0.5, 1]
-  int index = 0;            // MediaPipe's class index: 0 = "Right", 1 = "Left"
-  float model_output = 0;   // the raw sigmoid of the landmark model (> 0.5: right hand)
+  std::string label;       // "Left" or "Right"
+  float score = 0;         // confidence of the label, in [0.5, 1]
+  int index = 0;           // MediaPipe's class index: 0 = "Right", 1 = "Left"
+  float model_output = 0;  // the raw sigmoid of the landmark model (> 0.5: right hand)
 };
 
 struct HandResult {
@@ -101,14 +101,14 @@ struct HandResult {
   // again after being lost gets a new id. IMAGE mode: 0, 1, ... per call.
   int id = 0;
   Handedness handedness;
-  float presence = 0;       // hand presence score of the landmark model
+  float presence = 0;  // hand presence score of the landmark model
   std::array<NormalizedLandmark, kNumHandLandmarks> landmarks{};
   std::array<WorldLandmark, kNumHandLandmarks> world_landmarks{};
 };
 
 struct HandLandmarkerResult {
   std::vector<HandResult> hands;
-  int64_t timestamp_ms = 0;  // as given (0 in IMAGE mode)
+  int64_t timestamp_ms = 0;         // as given (0 in IMAGE mode)
   bool palm_detection_ran = false;  // false when every hand came from tracking
 };
 
@@ -121,7 +121,7 @@ struct HandLandmarkerOptions {
   // (max_batch 1). options() reports the engine in use either way.
   std::shared_ptr<HandEngine> engine;
   RunningMode running_mode = RunningMode::kImage;
-  int num_hands = 1;                       // MediaPipe's default; at most 8
+  int num_hands = 1;  // MediaPipe's default; at most 8
   float min_hand_detection_confidence = 0.5f;
   float min_hand_presence_confidence = 0.5f;
   float min_tracking_confidence = 0.5f;

@@ -43,7 +43,9 @@ class Image {
  public:
   Image() = default;
   Image(int width, int height, PixelFormat format)
-      : width_(width), height_(height), format_(format),
+      : width_(width),
+        height_(height),
+        format_(format),
         pixels_(static_cast<size_t>(width) * height * BytesPerPixel(format)) {}
 
   int width() const { return width_; }

@@ -15,10 +15,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "handtrack/status.h"
@@ -27,14 +30,38 @@ namespace handtrack {
 
 enum class ModelVariant { kFull, kLite };
 
-// Which backend runs the models. kAuto: the fastest available backend for
-// each node, falling back (visibly) to the next one; a named backend that is
-// unavailable is an error.
-enum class Delegate { kAuto, kCuda, kXnnpack, kReference };
+// Which backend runs the models, by its name in ListBackends(). "auto"
+// (kAuto, the default): the fastest available backend for each node, falling
+// back (visibly) to the next one. A named backend ("cuda", "xnnpack",
+// "reference", or any backend registered later: Delegate("name")) runs what
+// it can, the reference backend the rest; a named backend that is
+// unavailable is an error when the model is loaded.
+class Delegate {
+ public:
+  Delegate() = default;  // auto
+  explicit Delegate(std::string name) : name_(std::move(name)) {}
+  // The built-in backends' names, for existing callers.
+  static const Delegate kAuto;
+  static const Delegate kCuda;
+  static const Delegate kXnnpack;
+  static const Delegate kReference;
 
-// "auto", "cuda", "xnnpack", "reference".
-const char* DelegateName(Delegate delegate);
-// Parses a delegate name; InvalidArgument for anything else.
+  const std::string& name() const { return name_; }
+  bool is_auto() const { return name_ == "auto"; }
+  bool operator==(const Delegate& other) const = default;
+
+ private:
+  std::string name_ = "auto";
+};
+inline const Delegate Delegate::kAuto{"auto"};
+inline const Delegate Delegate::kCuda{"cuda"};
+inline const Delegate Delegate::kXnnpack{"xnnpack"};
+inline const Delegate Delegate::kReference{"reference"};
+
+// "auto", "cuda", ...: the delegate's name.
+std::string DelegateName(const Delegate& delegate);
+// "auto" or the name of a backend this build knows (ListBackends(), whether
+// available here or not); InvalidArgument listing the names otherwise.
 Result<Delegate> ParseDelegate(const std::string& name);
 
 // Arithmetic precision of inference. kFp16: half-precision storage of weights
@@ -48,14 +75,37 @@ const char* PrecisionName(Precision precision);
 // Parses a precision name; InvalidArgument for anything else.
 Result<Precision> ParsePrecision(const std::string& name);
 
+// The .tflite bytes of models held in memory (MediaPipe's model_asset_buffer),
+// by model name: "palm_detection_full", "hand_landmark_full",
+// "palm_detection_lite", "hand_landmark_lite". The bytes are read (and
+// verified exactly as a file is) while the engine or landmarker is created;
+// the caller owns them and may free them afterwards.
+using ModelBuffers = std::map<std::string, std::span<const uint8_t>>;
+
 struct ModelOptions {
   ModelVariant variant = ModelVariant::kFull;
   // Folder holding the .tflite files. Empty: $HANDTRACK_MODELS, else
   // $XDG_CACHE_HOME/handtrack/models, else ~/.cache/handtrack/models.
   std::string model_dir;
+  // Models from memory: a model named here is read from these bytes instead
+  // of from model_dir (which is then not needed for it).
+  ModelBuffers model_buffers;
   Delegate delegate = Delegate::kAuto;
   int num_threads = 1;  // CPU threads for inference (>= 1)
   Precision precision = Precision::kFp32;
+  // Testing and diagnosis: "BACKEND:STAGE[,...]" makes that stage of that
+  // backend fail (availability, compile, run; cuda:oom), to exercise the
+  // fallback paths. Empty (default): no faults. InvalidArgument when malformed.
+  std::string inject_faults;
+  // Testing: asked (from any thread) at every point where a fault can be
+  // injected, with the backend and stage; true makes it fail there. For tests
+  // that switch faults on and off while a model is loaded. Empty: none.
+  std::function<bool(std::string_view backend, std::string_view stage)> fault_hook;
+  // Backend kernel switches, e.g. {"cuda.fusion", "0"} (every node its own
+  // kernel) or {"cuda.tensor_cores", "0"} (products on the CUDA cores), to
+  // compare timings or hunt a numerical difference. A key that no available
+  // backend reads is an error.
+  std::map<std::string, std::string> backend_settings;
 };
 
 // The folder the options point at, after the fallbacks above.
@@ -65,14 +115,20 @@ std::string ResolveModelDir(const std::string& model_dir);
 std::string PalmModelName(ModelVariant variant);
 std::string LandmarkModelName(ModelVariant variant);
 
-// A backend compiled into this build, and whether it can be used here.
+// A backend this build knows, and whether it can be used here.
 struct BackendInfo {
-  std::string name;      // "cuda", "xnnpack", "reference"
+  std::string name;  // "cuda", "xnnpack", "reference", ...
+  int priority = 0;  // higher is tried first under auto
+  bool compiled_in = false;
+  // Runs on a device with memory of its own (a GPU): inputs and outputs are
+  // copied, and batching frames pays.
+  bool device = false;
   bool available = false;
-  std::string detail;    // why it is unavailable, or what it runs on
+  std::string detail;  // why it is not compiled in or unavailable, or "ready"
 };
 
-// Every backend this build knows, in the order kAuto tries them.
+// Every backend this build knows (its backend registry), in the order auto
+// tries them; ones not compiled in are listed with the reason.
 std::vector<BackendInfo> ListBackends();
 
 // Runs one model on float32 inputs; used by benchmarks and tests.
@@ -96,8 +152,17 @@ class ModelRunner {
     // batch cannot be rewritten fails Create with InvalidArgument naming the
     // node.
     int batch = 1;
+    // As ModelOptions::inject_faults, ::fault_hook and ::backend_settings.
+    std::string inject_faults;
+    std::function<bool(std::string_view backend, std::string_view stage)> fault_hook;
+    std::map<std::string, std::string> backend_settings;
   };
   static Result<std::unique_ptr<ModelRunner>> Create(const std::string& path, const Options& options);
+  // The same from a .tflite file's bytes, read during the call; `name` names
+  // the model in plans and messages.
+  static Result<std::unique_ptr<ModelRunner>> CreateFromBuffer(std::span<const uint8_t> bytes,
+                                                               const std::string& name,
+                                                               const Options& options);
   ~ModelRunner();
   ModelRunner(const ModelRunner&) = delete;
   ModelRunner& operator=(const ModelRunner&) = delete;

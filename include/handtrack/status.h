@@ -61,15 +61,17 @@ inline Status InvalidImageError(std::string m) { return {StatusCode::kInvalidIma
 inline Status UnsupportedError(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
-inline Status FailedPreconditionError(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
+inline Status FailedPreconditionError(std::string m) {
+  return {StatusCode::kFailedPrecondition, std::move(m)};
+}
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 // Either a value or an error Status (never an OK status without a value).
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                 // NOLINT(google-explicit-constructor)
-  Result(Status status) : v_(std::move(status)) {           // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (std::get<Status>(v_).ok()) v_ = Status(StatusCode::kInternal, "Result built from an OK status");
   }
 
@@ -97,10 +99,10 @@ class [[nodiscard]] Result {
 #define HT_CONCAT_INNER_(a, b) a##b
 #define HT_CONCAT_(a, b) HT_CONCAT_INNER_(a, b)
 
-#define HT_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    ::handtrack::Status ht_status_ = (expr);      \
-    if (!ht_status_.ok()) return ht_status_;      \
+#define HT_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::handtrack::Status ht_status_ = (expr); \
+    if (!ht_status_.ok()) return ht_status_; \
   } while (0)
 
 #define HT_ASSIGN_OR_RETURN(lhs, expr) HT_ASSIGN_OR_RETURN_IMPL_(HT_CONCAT_(ht_result_, __LINE__), lhs, expr)

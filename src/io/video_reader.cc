@@ -338,7 +338,8 @@ Status FfmpegVideoReader::EndStatus() const {
   const bool lost_frames = lists_samples && stream_frames_ > 0 && frames_returned_ < stream_frames_;
   if (decode_errors_at_input_end_ > 0 || (total_decode_errors_ > 0 && lost_frames)) {
     return InvalidImageError("failed to decode " + name_ + ": " + std::to_string(total_decode_errors_) +
-                             " corrupt packets, the stream is damaged after " + std::to_string(frames_returned_) +
+                             " corrupt packets, the stream is damaged after " +
+                             std::to_string(frames_returned_) +
                              " good frames (last error: " + last_decode_error_ + ")");
   }
   return Status::Ok();

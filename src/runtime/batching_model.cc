@@ -131,8 +131,7 @@ Result<std::unique_ptr<BatchingModel::Instance>> BatchingModel::CreateInstance(i
   HT_ASSIGN_OR_RETURN(std::shared_ptr<const model::Graph> graph, GraphForBatch(batch));
   auto instance = std::make_unique<Instance>();
   instance->batch = batch;
-  HT_ASSIGN_OR_RETURN(instance->interpreter, Interpreter::Create(std::move(graph), options_.delegate,
-                                                                 options_.num_threads, options_.precision));
+  HT_ASSIGN_OR_RETURN(instance->interpreter, Interpreter::Create(std::move(graph), options_.interpreter));
   instance->plan = instance->interpreter->DescribePlan();
   instance->described_plan_generation = instance->interpreter->plan_generation();
   return instance;

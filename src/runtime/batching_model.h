@@ -96,9 +96,8 @@ class BatchingGroup {
 };
 
 struct BatchingOptions {
-  Delegate delegate = Delegate::kAuto;
-  int num_threads = 1;  // per interpreter
-  Precision precision = Precision::kFp32;
+  // Of every interpreter of the pool (num_threads is per interpreter).
+  InterpreterOptions interpreter;
   // Most frames per run; a power of two in [1, kMaxBatchingBatch]. 1: no batching.
   int max_batch = 1;
   // How long the oldest queued frame may wait for a fuller batch.

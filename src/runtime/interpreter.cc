@@ -1,85 +1,143 @@
 #include "runtime/interpreter.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
+#include <set>
+#include <utility>
+
+#include "runtime/backend_registry.h"
 
 namespace handtrack::runtime {
 namespace {
 
-// Test hook: HANDTRACK_INJECT_FAULT="BACKEND:STAGE[,BACKEND:STAGE...]" with
-// STAGE one of availability, compile, run makes that step of that backend
-// fail, so fallback paths can be exercised on any machine.
-bool FaultInjected(const std::string& backend, const char* stage) {
-  const char* spec = std::getenv("HANDTRACK_INJECT_FAULT");
-  if (spec == nullptr) return false;
-  const std::string wanted = backend + ":" + stage;
-  std::string all = spec;
-  size_t start = 0;
-  while (start <= all.size()) {
-    size_t end = all.find(',', start);
-    if (end == std::string::npos) end = all.size();
-    if (all.compare(start, end - start, wanted) == 0) return true;
-    start = end + 1;
-  }
-  return false;
+std::string FormatBytes(int64_t bytes) {
+  if (bytes >= 10 * 1024 * 1024) return std::to_string(bytes / (1024 * 1024)) + " MB";
+  if (bytes >= 10 * 1024) return std::to_string(bytes / 1024) + " KB";
+  return std::to_string(bytes) + " B";
 }
 
-Status InjectedFault(const std::string& backend, const char* stage) {
-  return UnavailableError("failed to " + std::string(stage) + " on " + backend +
-                          ": fault injected by HANDTRACK_INJECT_FAULT");
+int64_t TensorBytes(const model::Graph& graph, int tensor) {
+  return graph.tensors[tensor].num_elements() * static_cast<int64_t>(sizeof(float));
 }
-
-const char* BackendNameOf(Delegate delegate) { return DelegateName(delegate); }
 
 }  // namespace
 
-Interpreter::Interpreter(std::shared_ptr<const model::Graph> graph, Delegate delegate, int num_threads,
-                         Precision precision)
-    : graph_(std::move(graph)), delegate_(delegate), num_threads_(num_threads), precision_(precision) {}
+Interpreter::Interpreter(std::shared_ptr<const model::Graph> graph, const InterpreterOptions& options)
+    : graph_(std::move(graph)), options_(options) {}
 
 Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::shared_ptr<const model::Graph> graph,
-                                                         Delegate delegate, int num_threads,
-                                                         Precision precision) {
+                                                         const InterpreterOptions& options) {
   if (graph == nullptr) return InvalidArgumentError("failed to create interpreter: no graph");
-  if (num_threads < 1 || num_threads > 256) {
-    return InvalidArgumentError("failed to create interpreter: num_threads " + std::to_string(num_threads) +
-                                " is not in [1, 256]");
+  if (options.num_threads < 1 || options.num_threads > 256) {
+    return InvalidArgumentError("failed to create interpreter: num_threads " +
+                                std::to_string(options.num_threads) + " is not in [1, 256]");
   }
-  std::unique_ptr<Interpreter> interpreter(new Interpreter(std::move(graph), delegate, num_threads, precision));
-  const std::string wanted = BackendNameOf(delegate);
-  bool found = false;
-  for (auto& backend : backend::CreateAllBackends()) {
-    const std::string name = backend->name();
-    const bool is_reference = name == "reference";
-    if (delegate != Delegate::kAuto && name != wanted && !is_reference) continue;
-    found |= name == wanted;
-    Status available = FaultInjected(name, "availability") ? InjectedFault(name, "start") : backend->Availability();
-    if (!available.ok()) {
-      if (delegate != Delegate::kAuto) {
-        return UnavailableError("failed to use delegate " + wanted + ": " + available.message());
-      }
-      interpreter->notes_.push_back(name + " skipped: " + available.message());
-      continue;
-    }
-    interpreter->candidates_.push_back(std::move(backend));
+  if (options.min_device_run < 1) {
+    return InvalidArgumentError("failed to create interpreter: min_device_run " +
+                                std::to_string(options.min_device_run) + " is below 1");
   }
-  if (delegate != Delegate::kAuto && !found) {
-    return UnavailableError("failed to use delegate " + wanted + ": this build of handtrack does not include it");
+  // The reader guarantees these; graphs built by hand (tests, tools) are checked here too.
+  const model::Graph& g = *graph;
+  if (g.nodes.empty() || g.outputs.empty()) {
+    return InvalidModelError("failed to plan model " + g.name + ": it has no " +
+                             (g.nodes.empty() ? "operators" : "outputs"));
   }
-  const model::Graph& g = *interpreter->graph_;
+  std::unique_ptr<Interpreter> interpreter(new Interpreter(std::move(graph), options));
+  HT_RETURN_IF_ERROR(interpreter->ChooseCandidates());
+  HT_RETURN_IF_ERROR(interpreter->CheckSettings());
   interpreter->host_storage_.resize(g.tensors.size());
   interpreter->host_.data.assign(g.tensors.size(), nullptr);
   for (int t : g.inputs) interpreter->HostBuffer(t);
   for (int t : g.outputs) interpreter->HostBuffer(t);
-  while (true) {
-    HT_RETURN_IF_ERROR(interpreter->Plan());
-    Status compiled = interpreter->CompilePlan();
-    if (compiled.ok()) break;
-    // CompilePlan names the failing backend in notes via FallBack; retry without it.
-    if (compiled.code() != StatusCode::kUnavailable || interpreter->delegate_ != Delegate::kAuto) return compiled;
-  }
+  HT_RETURN_IF_ERROR(interpreter->PlanAndCompile());
   return interpreter;
+}
+
+Status Interpreter::ChooseCandidates() {
+  const std::string& wanted = options_.delegate;
+  const bool automatic = wanted == "auto";
+  auto fail = [&](const std::string& reason) {
+    return UnavailableError("failed to use delegate " + wanted + ": " + reason);
+  };
+  // (backend, whether it is the named delegate)
+  std::vector<std::pair<std::shared_ptr<backend::Backend>, bool>> chosen;
+  if (!options_.backends.empty()) {
+    bool found = automatic;
+    for (size_t i = 0; i < options_.backends.size(); ++i) {
+      const auto& backend = options_.backends[i];
+      if (backend == nullptr)
+        return InvalidArgumentError("failed to create interpreter: backend #" + std::to_string(i) +
+                                    " is null");
+      const bool named = backend->name() == wanted;
+      found |= named;
+      if (automatic || named || i + 1 == options_.backends.size()) chosen.emplace_back(backend, named);
+    }
+    if (!found) return fail("it is not one of the backends given");
+  } else {
+    const BackendRegistry& registry = BackendRegistry::Global();
+    if (!automatic) {
+      const std::optional<BackendEntry> entry = registry.Find(wanted);
+      if (!entry.has_value()) return fail("no such backend (known: " + registry.NameList() + ")");
+      if (!entry->compiled_in())
+        return fail("this build of handtrack does not include it (" + entry->not_built_reason + ")");
+    }
+    for (const BackendEntry& entry : registry.Entries()) {
+      if (!entry.compiled_in()) continue;
+      const bool named = entry.name == wanted;
+      if (!automatic && !named && !entry.fallback) continue;
+      std::shared_ptr<backend::Backend> backend = entry.create();
+      if (backend == nullptr || backend->name() != entry.name) {
+        return InternalError(
+            "failed to create backend " + entry.name + ": its factory made " +
+            (backend == nullptr ? std::string("nothing") : "backend " + std::string(backend->name())));
+      }
+      chosen.emplace_back(std::move(backend), named);
+    }
+  }
+  for (auto& [backend, named] : chosen) {
+    const std::string name = backend->name();
+    if (FindCandidate(name) != nullptr) continue;  // listed twice (e.g. the fallback named)
+    const Status available = options_.faults.Has(name, "availability")
+                                 ? backend::FaultInjection::Error(name, "start")
+                                 : backend->Availability();
+    if (!available.ok()) {
+      if (named) return fail(available.message());
+      notes_.push_back(name + " skipped: " + available.message());
+      continue;
+    }
+    candidates_.push_back({std::move(backend), name});
+  }
+  if (candidates_.empty())
+    return UnavailableError("failed to use delegate " + wanted + ": no backend is available");
+  return Status::Ok();
+}
+
+Status Interpreter::CheckSettings() const {
+  std::set<std::string> known;
+  for (const Candidate& candidate : candidates_) {
+    for (const std::string& key : candidate.backend->SettingKeys()) known.insert(key);
+  }
+  for (const auto& [key, value] : options_.settings) {
+    // A setting of a backend that is registered but not a candidate here is
+    // harmless (a CPU-only machine told to turn cuda fusion off).
+    const std::string owner = key.substr(0, key.find('.'));
+    bool owner_is_candidate = false;
+    for (const Candidate& candidate : candidates_) owner_is_candidate |= candidate.name == owner;
+    if (known.count(key) == 0 && (owner_is_candidate || !BackendRegistry::Global().Find(owner).has_value())) {
+      std::string names;
+      for (const std::string& k : known) names += (names.empty() ? "" : ", ") + k;
+      return InvalidArgumentError("failed to apply backend setting '" + key +
+                                  "': no backend reads it (known: " + (names.empty() ? "none" : names) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+backend::Backend* Interpreter::FindCandidate(const std::string& name) const {
+  for (const Candidate& candidate : candidates_) {
+    if (candidate.name == name) return candidate.backend.get();
+  }
+  return nullptr;
 }
 
 float* Interpreter::HostBuffer(int tensor) {
@@ -103,44 +161,72 @@ std::span<const float> Interpreter::output(int index) const {
 
 Status Interpreter::Plan() {
   const model::Graph& g = *graph_;
+  const int num_nodes = static_cast<int>(g.nodes.size());
   ++plan_generation_;
   plan_.clear();
   compiled_.clear();
   node_fallback_reasons_.assign(g.nodes.size(), "");
   std::vector<int> owner(g.nodes.size(), -1);
-  for (int n = 0; n < static_cast<int>(g.nodes.size()); ++n) {
+  auto note_declined = [&](int n, const std::string& reason) {
+    node_fallback_reasons_[n] += (node_fallback_reasons_[n].empty() ? "" : "; ") + reason;
+  };
+  for (int n = 0; n < num_nodes; ++n) {
     for (int b = 0; b < static_cast<int>(candidates_.size()); ++b) {
-      Status supported = candidates_[b]->Supports(g, n);
+      const Status supported = candidates_[b].backend->Supports(g, n);
       if (supported.ok()) {
         owner[n] = b;
         break;
       }
-      node_fallback_reasons_[n] += std::string(node_fallback_reasons_[n].empty() ? "" : "; ") +
-                                   candidates_[b]->name() + ": " + supported.message();
+      note_declined(n, candidates_[b].name + ": " + supported.message());
     }
     if (owner[n] < 0) {
       return UnsupportedError("failed to plan " + model::NodeLabel(g, n) + " of model " + g.name +
                               ": no backend supports it (" + node_fallback_reasons_[n] + ")");
     }
   }
+  // Short device runs between host work: the copies in and out cost more than
+  // the device saves, so the best host backend that runs them all takes them.
+  auto on_device = [&](int b) {
+    return candidates_[b].backend->memory_space() == backend::MemorySpace::kDevice;
+  };
+  for (int start = 0; start < num_nodes;) {
+    int end = start;
+    while (end < num_nodes && owner[end] == owner[start]) ++end;
+    const int length = end - start;
+    if (on_device(owner[start]) && length < options_.min_device_run && length < num_nodes) {
+      for (int b = 0; b < static_cast<int>(candidates_.size()); ++b) {
+        if (on_device(b)) continue;
+        bool runs_all = true;
+        for (int n = start; n < end && runs_all; ++n) runs_all = candidates_[b].backend->Supports(g, n).ok();
+        if (!runs_all) continue;
+        for (int n = start; n < end; ++n) {
+          note_declined(n, candidates_[owner[n]].name + ": a run of " + std::to_string(length) +
+                               " node(s) is not worth the copies to and from the device");
+          owner[n] = b;
+        }
+        break;
+      }
+    }
+    start = end;
+  }
   // Consecutive nodes of one backend form a segment.
   std::vector<int> segment_of_node(g.nodes.size());
-  for (int n = 0; n < static_cast<int>(g.nodes.size()); ++n) {
-    if (plan_.empty() || plan_.back().backend != candidates_[owner[n]]->name()) {
-      plan_.push_back({candidates_[owner[n]]->name(), {}});
+  for (int n = 0; n < num_nodes; ++n) {
+    if (plan_.empty() || plan_.back().backend != candidates_[owner[n]].name) {
+      plan_.push_back({candidates_[owner[n]].name, {}});
     }
     plan_.back().spec.nodes.push_back(n);
     segment_of_node[n] = static_cast<int>(plan_.size()) - 1;
   }
   // Boundary tensors: produced in one segment and read in another, or graph inputs/outputs.
   std::vector<int> producer_segment(g.tensors.size(), -1);
-  for (int n = 0; n < static_cast<int>(g.nodes.size()); ++n) {
+  for (int n = 0; n < num_nodes; ++n) {
     for (int t : g.nodes[n].outputs) producer_segment[t] = segment_of_node[n];
   }
   auto add_unique = [](std::vector<int>& list, int t) {
     if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
   };
-  for (int n = 0; n < static_cast<int>(g.nodes.size()); ++n) {
+  for (int n = 0; n < num_nodes; ++n) {
     const int s = segment_of_node[n];
     for (int t : g.nodes[n].inputs) {
       if (t < 0 || g.tensors[t].is_constant || producer_segment[t] == s) continue;
@@ -149,66 +235,103 @@ Status Interpreter::Plan() {
       HostBuffer(t);
     }
   }
-  for (int t : g.outputs) add_unique(plan_[producer_segment[t]].spec.outputs, t);
+  for (int t : g.outputs) {
+    if (producer_segment[t] < 0) {
+      return InvalidModelError("failed to plan model " + g.name + ": output tensor '" + g.tensors[t].name +
+                               "' is produced by no node");
+    }
+    add_unique(plan_[producer_segment[t]].spec.outputs, t);
+  }
   return Status::Ok();
 }
 
 Status Interpreter::CompilePlan() {
   backend::BackendOptions options;
-  options.num_threads = num_threads_;
-  options.precision = precision_;
+  options.num_threads = options_.num_threads;
+  options.precision = options_.precision;
+  options.faults = options_.faults;
+  options.settings = options_.settings;
   for (const PlanSegment& segment : plan_) {
-    backend::Backend* backend = nullptr;
-    for (auto& candidate : candidates_) {
-      if (segment.backend == candidate->name()) backend = candidate.get();
-    }
+    backend::Backend* backend = FindCandidate(segment.backend);
     Result<std::unique_ptr<backend::CompiledSegment>> compiled =
-        FaultInjected(segment.backend, "compile")
-            ? Result<std::unique_ptr<backend::CompiledSegment>>(InjectedFault(segment.backend, "compile"))
+        options_.faults.Has(segment.backend, "compile")
+            ? Result<std::unique_ptr<backend::CompiledSegment>>(
+                  backend::FaultInjection::Error(segment.backend, "compile"))
             : backend->Compile(*graph_, segment.spec, options);
     if (!compiled.ok()) return FallBack(segment.backend, compiled.status());
     compiled_.push_back(std::move(compiled).value());
-    if (!backend->HonoursPrecision(precision_)) {
-      const std::string note = segment.backend + " runs fp32: precision " + PrecisionName(precision_) +
-                               " is honoured by the cuda backend only";
+    if (!backend->HonoursPrecision(options_.precision)) {
+      const std::string note =
+          segment.backend + " runs fp32: it does not honour precision " + PrecisionName(options_.precision);
       if (std::find(notes_.begin(), notes_.end(), note) == notes_.end()) notes_.push_back(note);
     }
   }
   return Status::Ok();
 }
 
+Status Interpreter::PlanAndCompile() {
+  while (true) {
+    HT_RETURN_IF_ERROR(Plan());
+    const Status compiled = CompilePlan();
+    if (compiled.ok() || !std::exchange(dropped_backend_, false)) return compiled;
+  }
+}
+
 Status Interpreter::FallBack(const std::string& backend_name, const Status& failure) {
-  if (delegate_ != Delegate::kAuto || backend_name == "reference") {
+  const bool last = candidates_.size() <= 1 || candidates_.back().name == backend_name;
+  if (options_.delegate != "auto" || last) {
     return failure.WithPrefix("failed to run model " + graph_->name + " on " + backend_name);
   }
   notes_.push_back(backend_name + " dropped, fell back: " + failure.message());
-  candidates_.erase(std::remove_if(candidates_.begin(), candidates_.end(),
-                                   [&](const auto& b) { return backend_name == b->name(); }),
-                    candidates_.end());
-  return UnavailableError(failure.message());  // the caller re-plans
-}
-
-Status Interpreter::RunPlan() {
-  for (size_t s = 0; s < compiled_.size(); ++s) {
-    Status status = FaultInjected(plan_[s].backend, "run") ? InjectedFault(plan_[s].backend, "run")
-                                                           : compiled_[s]->Run(host_);
-    if (!status.ok()) return FallBack(plan_[s].backend, status);
-  }
-  return Status::Ok();
+  std::erase_if(candidates_, [&](const Candidate& c) { return c.name == backend_name; });
+  compiled_.clear();
+  dropped_backend_ = true;  // PlanAndCompile and the run loops plan again
+  return failure;
 }
 
 Status Interpreter::Run() {
   while (true) {
-    Status status = RunPlan();
-    if (status.ok() || status.code() != StatusCode::kUnavailable || delegate_ != Delegate::kAuto) return status;
-    // A backend failed and was dropped: plan again without it and repeat the run.
-    while (true) {
-      HT_RETURN_IF_ERROR(Plan());
-      Status compiled = CompilePlan();
-      if (compiled.ok()) break;
-      if (compiled.code() != StatusCode::kUnavailable) return compiled;
+    Status status = Status::Ok();
+    for (size_t s = 0; s < compiled_.size() && status.ok(); ++s) {
+      const std::string& name = plan_[s].backend;
+      status = options_.faults.Has(name, "run") ? backend::FaultInjection::Error(name, "run")
+                                                : compiled_[s]->Run(host_);
+      if (!status.ok()) status = FallBack(name, status);
     }
+    if (status.ok() || !std::exchange(dropped_backend_, false)) return status;
+    // A backend failed and was dropped: plan again without it and repeat the run.
+    HT_RETURN_IF_ERROR(PlanAndCompile());
   }
+}
+
+void Interpreter::RunAsync(backend::RunCompletion done) {
+  RunFrom(0, std::make_shared<backend::RunCompletion>(std::move(done)));
+}
+
+void Interpreter::RunFrom(size_t first, std::shared_ptr<backend::RunCompletion> done) {
+  if (first >= compiled_.size()) {
+    (*done)(Status::Ok());
+    return;
+  }
+  auto after_segment = [this, first, done](Status status) {
+    if (status.ok()) {
+      RunFrom(first + 1, done);
+      return;
+    }
+    status = FallBack(plan_[first].backend, status);
+    if (std::exchange(dropped_backend_, false)) status = PlanAndCompile();
+    if (!status.ok()) {
+      (*done)(status);
+      return;
+    }
+    RunFrom(0, done);  // re-planned without the failed backend: the whole run again
+  };
+  const std::string& name = plan_[first].backend;
+  if (options_.faults.Has(name, "run")) {
+    after_segment(backend::FaultInjection::Error(name, "run"));
+    return;
+  }
+  compiled_[first]->RunAsync(host_, std::move(after_segment));
 }
 
 Result<std::optional<double>> Interpreter::TimeKernelReplays(int replays) {
@@ -223,31 +346,66 @@ Result<std::optional<double>> Interpreter::TimeKernelReplays(int replays) {
 }
 
 std::string Interpreter::BackendSummary() const {
-  std::string summary;
+  std::vector<std::string> names;
   for (const PlanSegment& segment : plan_) {
-    if (summary.find(segment.backend) == std::string::npos) summary += (summary.empty() ? "" : "+") + segment.backend;
+    if (std::find(names.begin(), names.end(), segment.backend) == names.end())
+      names.push_back(segment.backend);
   }
+  std::string summary;
+  for (const std::string& name : names) summary += (summary.empty() ? "" : "+") + name;
   return summary;
+}
+
+Interpreter::Copies Interpreter::CopiesPerRun() const {
+  Copies copies;
+  for (const PlanSegment& segment : plan_) {
+    const backend::Backend* backend = FindCandidate(segment.backend);
+    if (backend == nullptr || backend->memory_space() != backend::MemorySpace::kDevice) continue;
+    for (const std::vector<int>* list : {&segment.spec.inputs, &segment.spec.outputs}) {
+      for (int t : *list) {
+        ++copies.tensors;
+        copies.bytes += TensorBytes(*graph_, t);
+      }
+    }
+  }
+  return copies;
 }
 
 std::string Interpreter::DescribePlan() const {
   const model::Graph& g = *graph_;
-  std::string out = g.name + ": " + std::to_string(g.nodes.size()) + " nodes in " + std::to_string(plan_.size()) +
-                    " segment(s), " + std::to_string(num_threads_) + " thread(s), " + PrecisionName(precision_) + "\n";
+  std::string out = g.name + ": " + std::to_string(g.nodes.size()) + " nodes in " +
+                    std::to_string(plan_.size()) + " segment(s), " + std::to_string(options_.num_threads) +
+                    " thread(s), " + PrecisionName(options_.precision) + "\n";
   for (const PlanSegment& segment : plan_) {
     const auto& nodes = segment.spec.nodes;
     out += "  " + segment.backend + ": " + std::to_string(nodes.size()) + " node(s), " +
-           model::NodeLabel(g, nodes.front()) + (nodes.size() > 1 ? " .. " + model::NodeLabel(g, nodes.back()) : "") +
-           "\n";
+           model::NodeLabel(g, nodes.front()) +
+           (nodes.size() > 1 ? " .. " + model::NodeLabel(g, nodes.back()) : "");
+    const backend::Backend* backend = FindCandidate(segment.backend);
+    if (backend != nullptr && backend->memory_space() == backend::MemorySpace::kDevice) {
+      int64_t in_bytes = 0, out_bytes = 0;
+      for (int t : segment.spec.inputs) in_bytes += TensorBytes(g, t);
+      for (int t : segment.spec.outputs) out_bytes += TensorBytes(g, t);
+      out += ", copies in " + std::to_string(segment.spec.inputs.size()) + " tensor(s) (" +
+             FormatBytes(in_bytes) + "), out " + std::to_string(segment.spec.outputs.size()) + " (" +
+             FormatBytes(out_bytes) + ")";
+    }
+    out += "\n";
     std::map<std::string, std::vector<std::string>> by_reason;
     for (int n : nodes) {
-      if (!node_fallback_reasons_[n].empty()) by_reason[node_fallback_reasons_[n]].push_back(model::NodeLabel(g, n));
+      if (!node_fallback_reasons_[n].empty())
+        by_reason[node_fallback_reasons_[n]].push_back(model::NodeLabel(g, n));
     }
     for (const auto& [reason, labels] : by_reason) {
       std::string names;
       for (const auto& label : labels) names += (names.empty() ? "" : ", ") + label;
       out += "    fallback for " + names + " (" + reason + ")\n";
     }
+  }
+  const Copies copies = CopiesPerRun();
+  if (copies.tensors > 0) {
+    out += "  copies between host and device per run: " + std::to_string(copies.tensors) + " tensor(s), " +
+           FormatBytes(copies.bytes) + "\n";
   }
   for (const std::string& note : notes_) out += "  note: " + note + "\n";
   return out;

@@ -1,18 +1,26 @@
 // Runs one model graph on a plan of backends, with visible fallback.
 //
-// Planning: each node goes to the first candidate backend that supports it
-// (reference last, which supports everything); consecutive nodes on one
-// backend form a segment compiled once. With Delegate::kAuto every available
-// backend is a candidate; with a named delegate only that one (it must be
-// available) plus the reference backend for the nodes it cannot run.
+// Backends: the interpreter plans on the backends it is given
+// (InterpreterOptions::backends), or, when given none, on the ones the
+// BackendRegistry creates for the delegate: every available one under
+// "auto", the named one plus the registry's fallback backend otherwise.
 //
-// Fallback: in kAuto mode, a backend whose compile or run fails is dropped
+// Planning: each node goes to the first candidate backend that supports it;
+// consecutive nodes on one backend form a segment compiled once. Crossing
+// between a device backend (MemorySpace::kDevice) and the host costs copies,
+// so a short run of device nodes between host segments (fewer than
+// min_device_run nodes) is given to the best host backend that supports all
+// of them instead of bouncing there and back. DescribePlan() lists the
+// copies a run makes between segments.
+//
+// Fallback: under "auto", a backend whose compile or run fails is dropped
 // for this interpreter, the graph is re-planned without it and the run is
 // repeated, so callers still get correct results; the reason is recorded
 // once and shown by DescribePlan(). With a named delegate the failure is
-// returned as an error instead.
+// returned as an error instead. The last candidate (the fallback backend) is
+// never dropped: its failure is the interpreter's.
 //
-// Threading: one Run at a time per Interpreter.
+// Threading: one Run or RunAsync at a time per Interpreter.
 #pragma once
 
 #include <memory>
@@ -22,6 +30,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/fault_injection.h"
 #include "handtrack/models.h"
 #include "model/graph.h"
 
@@ -32,14 +41,30 @@ struct PlanSegment {
   backend::SegmentSpec spec;
 };
 
+struct InterpreterOptions {
+  // "auto" or a backend name (the registry's, or one of `backends`).
+  std::string delegate = "auto";
+  int num_threads = 1;  // CPU threads of a run, [1, 256]
+  Precision precision = Precision::kFp32;
+  // The candidates, highest priority first; the last one is the fallback for
+  // what the others cannot run. Empty: created from BackendRegistry::Global().
+  std::vector<std::shared_ptr<backend::Backend>> backends;
+  // Test hook: "BACKEND:availability|compile|run" fail there; backends get
+  // the whole set for faults of their own (cuda:oom).
+  backend::FaultInjection faults;
+  // Kernel switches (BackendOptions::settings); keys no candidate reads are an error.
+  backend::BackendSettings settings;
+  // Device runs shorter than this between host segments go to the host (see above).
+  int min_device_run = 4;
+};
+
 class Interpreter {
  public:
   // `graph` is shared so that several interpreters (e.g. one per thread) can
-  // run one loaded model.
-  // `precision` goes to the backends (BackendOptions); those that run float32
-  // instead are named in the plan's notes.
-  static Result<std::unique_ptr<Interpreter>> Create(std::shared_ptr<const model::Graph> graph, Delegate delegate,
-                                                     int num_threads, Precision precision = Precision::kFp32);
+  // run one loaded model. `precision` goes to the backends (BackendOptions);
+  // those that run float32 instead are named in the plan's notes.
+  static Result<std::unique_ptr<Interpreter>> Create(std::shared_ptr<const model::Graph> graph,
+                                                     const InterpreterOptions& options);
 
   const model::Graph& graph() const { return *graph_; }
   int num_inputs() const { return static_cast<int>(graph_->inputs.size()); }
@@ -48,37 +73,62 @@ class Interpreter {
   std::span<const float> output(int index) const;
 
   Status Run();
+  // Runs without blocking on asynchronous segments (CompiledSegment::RunAsync):
+  // returns at once, and `done` is called exactly once when the outputs are
+  // written or the run failed (after any fallback), possibly before RunAsync
+  // returns when every segment is synchronous. The inputs must stay untouched
+  // until then.
+  void RunAsync(backend::RunCompletion done);
+
   // Benchmarks: mean device milliseconds per replay of the GPU segments'
   // kernels (CompiledSegment::TimeKernelReplays), summed over them; nullopt
   // when no segment runs on a device. Call after a Run (the inputs it left).
   Result<std::optional<double>> TimeKernelReplays(int replays);
 
   const std::vector<PlanSegment>& plan() const { return plan_; }
-  // Counts the plans made so far: it changes when a run re-planned (kAuto
+  // Counts the plans made so far: it changes when a run re-planned (auto
   // fallback), so holders of a cached DescribePlan() know to redo it.
   int plan_generation() const { return plan_generation_; }
   // Names of the backends the plan uses, e.g. "xnnpack+reference".
   std::string BackendSummary() const;
+  // Segments, fallback reasons per node, copies between segments, notes.
   std::string DescribePlan() const;
+  // Host<->device copies one run makes between segments, and their bytes.
+  struct Copies {
+    int tensors = 0;
+    int64_t bytes = 0;
+  };
+  Copies CopiesPerRun() const;
 
  private:
-  Interpreter(std::shared_ptr<const model::Graph> graph, Delegate delegate, int num_threads, Precision precision);
+  struct Candidate {
+    std::shared_ptr<backend::Backend> backend;
+    std::string name;
+  };
+  explicit Interpreter(std::shared_ptr<const model::Graph> graph, const InterpreterOptions& options);
+  Status ChooseCandidates();
+  Status CheckSettings() const;
   Status Plan();
   Status CompilePlan();
-  Status RunPlan();
-  // Drops a failed backend (kAuto only) and re-plans; returns the original error otherwise.
+  // Plans and compiles until a plan compiles, dropping failed backends under "auto".
+  Status PlanAndCompile();
+  // Drops a failed backend (auto, not the last candidate), sets
+  // dropped_backend_ so that the caller re-plans, and returns the failure;
+  // returns it prefixed with the model and backend otherwise.
   Status FallBack(const std::string& backend_name, const Status& failure);
+  // Runs segments from `first` on; on a failure falls back and starts over.
+  void RunFrom(size_t first, std::shared_ptr<backend::RunCompletion> done);
+  backend::Backend* FindCandidate(const std::string& name) const;
   float* HostBuffer(int tensor);
 
   std::shared_ptr<const model::Graph> graph_;
-  Delegate delegate_;
-  int num_threads_;
-  Precision precision_;
-  std::vector<std::unique_ptr<backend::Backend>> candidates_;
-  std::vector<std::string> notes_;  // why backends were skipped or dropped
+  InterpreterOptions options_;
+  std::vector<Candidate> candidates_;
+  std::vector<std::string> notes_;                  // why backends were skipped or dropped
   std::vector<std::string> node_fallback_reasons_;  // per node: why earlier candidates declined it
   std::vector<PlanSegment> plan_;
   int plan_generation_ = 0;
+  bool dropped_backend_ = false;
   std::vector<std::unique_ptr<backend::CompiledSegment>> compiled_;
   std::vector<std::vector<float>> host_storage_;  // per tensor; empty when not host-visible
   backend::HostTensors host_;

@@ -6,6 +6,7 @@
 
 #include "model/tflite_reader.h"
 #include "tasks/hand_engine_impl.h"
+#include "tasks/model_loading.h"
 #include "vision/anchors.h"
 
 namespace handtrack {
@@ -37,18 +38,9 @@ Status ValidateOptions(const HandEngineOptions& o) {
 Result<std::unique_ptr<runtime::BatchingModel>> LoadModel(
     const HandEngineOptions& o, const std::string& name,
     const std::shared_ptr<runtime::BatchingGroup>& group) {
-  const std::string path = ResolveModelDir(o.model.model_dir) + "/" + name + ".tflite";
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return NotFoundError("failed to load model " + path +
-                         ": no such file (run scripts/fetch_models.sh, or point --models / HANDTRACK_MODELS "
-                         "at a folder holding the four .tflite files)");
-  }
-  HT_ASSIGN_OR_RETURN(model::Graph graph, model::ReadTfliteFile(path));
+  HT_ASSIGN_OR_RETURN(model::Graph graph, tasks::LoadModelGraph(o.model, name));
   runtime::BatchingOptions batching;
-  batching.delegate = o.model.delegate;
-  batching.num_threads = o.model.num_threads;
-  batching.precision = o.model.precision;
+  HT_ASSIGN_OR_RETURN(batching.interpreter, tasks::MakeInterpreterOptions(tasks::RunSettingsOf(o.model)));
   batching.max_batch = o.max_batch;
   batching.batch_wait = std::chrono::microseconds(o.batch_wait_us);
   batching.max_instances = o.max_instances;

@@ -44,7 +44,8 @@ Status ValidateOptions(const HandLandmarkerOptions& o) {
     return InvalidArgumentError("failed to create hand landmarker: LIVE_STREAM mode needs a result_callback");
   }
   if (o.running_mode != RunningMode::kLiveStream && o.result_callback) {
-    return InvalidArgumentError("failed to create hand landmarker: result_callback is only for LIVE_STREAM mode");
+    return InvalidArgumentError(
+        "failed to create hand landmarker: result_callback is only for LIVE_STREAM mode");
   }
   return Status::Ok();
 }
@@ -95,8 +96,8 @@ struct HandLandmarker::Impl {
   // Runs the landmark model on every region at once (one submission, so that a
   // batching engine can put a frame's hands into one run). Per region: the
   // hand, or nothing when no hand is present.
-  Result<std::vector<std::optional<HandResult>>> DetectLandmarks(const ImageView& image,
-                                                                 const std::vector<vision::RotatedRect>& regions) const {
+  Result<std::vector<std::optional<HandResult>>> DetectLandmarks(
+      const ImageView& image, const std::vector<vision::RotatedRect>& regions) const {
     std::vector<std::optional<HandResult>> hands(regions.size());
     if (regions.empty()) return hands;
     runtime::BatchingModel& model = *models.landmarks;
@@ -104,7 +105,8 @@ struct HandLandmarker::Impl {
     const size_t crop_size = model.input_size(0);
     std::vector<float> crops(n * crop_size);
     for (size_t i = 0; i < n; ++i) {
-      vision::CropRotatedRect(image, regions[i], kLandmarkInputSize, kLandmarkInputSize, crops.data() + i * crop_size);
+      vision::CropRotatedRect(image, regions[i], kLandmarkInputSize, kLandmarkInputSize,
+                              crops.data() + i * crop_size);
     }
     std::vector<std::vector<float>> out(model.num_outputs());
     std::vector<float*> outputs;
@@ -178,7 +180,8 @@ struct HandLandmarker::Impl {
       if (!found[i].has_value()) continue;
       HandResult& hand = *found[i];
       hand.id = regions[i].id;
-      next_regions.push_back({vision::LandmarksToHandRect(hand.landmarks, image.width, image.height), hand.id});
+      next_regions.push_back(
+          {vision::LandmarksToHandRect(hand.landmarks, image.width, image.height), hand.id});
       hands.push_back(std::move(hand));
     }
     std::vector<std::array<NormalizedLandmark, kNumHandLandmarks>> all;
@@ -201,7 +204,9 @@ struct HandLandmarker::Impl {
     for (HandResult& hand : result.hands) {
       auto it = smoothers.find(hand.id);
       if (it == smoothers.end()) {
-        it = smoothers.emplace(hand.id, vision::HandSmoother(options.image_smoothing, options.world_smoothing)).first;
+        it =
+            smoothers.emplace(hand.id, vision::HandSmoother(options.image_smoothing, options.world_smoothing))
+                .first;
       }
       it->second.Apply(hand, width, height, result.timestamp_ms);
       alive.emplace(hand.id, std::move(it->second));
@@ -212,8 +217,8 @@ struct HandLandmarker::Impl {
   Status CheckTimestamp(int64_t timestamp_ms) {
     if (last_timestamp_ms.has_value() && timestamp_ms <= *last_timestamp_ms) {
       return FailedPreconditionError("failed to process frame: timestamp " + std::to_string(timestamp_ms) +
-                                     " ms is not after the previous one (" + std::to_string(*last_timestamp_ms) +
-                                     " ms); timestamps must increase");
+                                     " ms is not after the previous one (" +
+                                     std::to_string(*last_timestamp_ms) + " ms); timestamps must increase");
     }
     last_timestamp_ms = timestamp_ms;
     return Status::Ok();
@@ -284,9 +289,12 @@ std::string HandLandmarker::DescribePlan() const { return impl_->engine->Describ
 namespace {
 const char* ModeName(RunningMode mode) {
   switch (mode) {
-    case RunningMode::kImage: return "IMAGE";
-    case RunningMode::kVideo: return "VIDEO";
-    case RunningMode::kLiveStream: return "LIVE_STREAM";
+    case RunningMode::kImage:
+      return "IMAGE";
+    case RunningMode::kVideo:
+      return "VIDEO";
+    case RunningMode::kLiveStream:
+      return "LIVE_STREAM";
   }
   return "?";
 }

@@ -2,38 +2,25 @@
 #include "handtrack/models.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 
 #include "backend/backend.h"
 #include "model/batch.h"
 #include "model/tflite_reader.h"
+#include "runtime/backend_registry.h"
 #include "runtime/interpreter.h"
+#include "tasks/model_loading.h"
 
 namespace handtrack {
 
-const char* DelegateName(Delegate delegate) {
-  switch (delegate) {
-    case Delegate::kAuto: return "auto";
-    case Delegate::kCuda: return "cuda";
-    case Delegate::kXnnpack: return "xnnpack";
-    case Delegate::kReference: return "reference";
-  }
-  return "auto";
-}
+std::string DelegateName(const Delegate& delegate) { return delegate.name(); }
 
 Result<Delegate> ParseDelegate(const std::string& name) {
-  for (Delegate d : {Delegate::kAuto, Delegate::kCuda, Delegate::kXnnpack, Delegate::kReference}) {
-    if (name == DelegateName(d)) return d;
-  }
-  return InvalidArgumentError("failed to parse delegate '" + name + "': expected auto, cuda, xnnpack or reference");
-}
-
-const char* PrecisionName(Precision precision) { return precision == Precision::kFp16 ? "fp16" : "fp32"; }
-
-Result<Precision> ParsePrecision(const std::string& name) {
-  for (Precision p : {Precision::kFp32, Precision::kFp16}) {
-    if (name == PrecisionName(p)) return p;
-  }
-  return InvalidArgumentError("failed to parse precision '" + name + "': expected fp32 or fp16");
+  const runtime::BackendRegistry& registry = runtime::BackendRegistry::Global();
+  if (name == "auto" || registry.Find(name).has_value()) return Delegate(name);
+  return InvalidArgumentError("failed to parse delegate '" + name + "': expected one of " +
+                              registry.NameList());
 }
 
 std::string ResolveModelDir(const std::string& model_dir) {
@@ -55,22 +42,58 @@ std::string LandmarkModelName(ModelVariant variant) {
 
 std::vector<BackendInfo> ListBackends() {
   std::vector<BackendInfo> infos;
-  bool have_cuda = false, have_xnnpack = false;
-  for (const auto& backend : backend::CreateAllBackends()) {
-    const std::string name = backend->name();
-    have_cuda |= name == "cuda";
-    have_xnnpack |= name == "xnnpack";
-    Status available = backend->Availability();
-    infos.push_back({name, available.ok(), available.ok() ? "ready" : available.message()});
-  }
-  if (!have_cuda) {
-    infos.insert(infos.begin(), {"cuda", false, "not compiled into this build (CMake found no CUDA toolkit)"});
-  }
-  if (!have_xnnpack) {
-    infos.insert(infos.end() - 1, {"xnnpack", false, "not compiled into this build (libxnnpack-dev was missing)"});
+  for (const runtime::BackendEntry& entry : runtime::BackendRegistry::Global().Entries()) {
+    BackendInfo info;
+    info.name = entry.name;
+    info.priority = entry.priority;
+    info.compiled_in = entry.compiled_in();
+    if (!entry.compiled_in()) {
+      info.detail = "not compiled into this build (" + entry.not_built_reason + ")";
+    } else {
+      const std::unique_ptr<backend::Backend> backend = entry.create();
+      info.device = backend->memory_space() == backend::MemorySpace::kDevice;
+      const Status available = backend->Availability();
+      info.available = available.ok();
+      info.detail = available.ok() ? "ready" : available.message();
+    }
+    infos.push_back(std::move(info));
   }
   return infos;
 }
+
+namespace tasks {
+
+Result<model::Graph> LoadModelGraph(const ModelOptions& options, const std::string& name) {
+  if (const auto buffer = options.model_buffers.find(name); buffer != options.model_buffers.end()) {
+    if (buffer->second.empty()) {
+      return InvalidModelError("failed to load model " + name + " from memory: the buffer is empty");
+    }
+    Result<model::Graph> graph = model::ReadTflite(buffer->second, name);
+    if (!graph.ok()) return graph.status().WithPrefix("failed to load model " + name + " from memory");
+    return graph;
+  }
+  const std::string path = ResolveModelDir(options.model_dir) + "/" + name + ".tflite";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return NotFoundError("failed to load model " + path +
+                         ": no such file (run scripts/fetch_models.sh, point --models / HANDTRACK_MODELS "
+                         "at a folder holding the four .tflite files, or pass the models in memory)");
+  }
+  return model::ReadTfliteFile(path);
+}
+
+Result<runtime::InterpreterOptions> MakeInterpreterOptions(const ModelRunSettings& settings) {
+  runtime::InterpreterOptions options;
+  options.delegate = settings.delegate.name();
+  options.num_threads = settings.num_threads;
+  options.precision = settings.precision;
+  HT_ASSIGN_OR_RETURN(options.faults, backend::FaultInjection::Parse(settings.inject_faults));
+  if (settings.fault_hook != nullptr) options.faults.set_hook(settings.fault_hook);
+  options.settings = settings.backend_settings;
+  return options;
+}
+
+}  // namespace tasks
 
 struct ModelRunner::Impl {
   std::unique_ptr<runtime::Interpreter> interpreter;
@@ -87,13 +110,36 @@ Result<std::unique_ptr<ModelRunner>> ModelRunner::Create(const std::string& path
   return Create(path, options);
 }
 
+namespace {
+
+Result<std::unique_ptr<ModelRunner::Impl>> CreateRunnerImpl(const model::Graph& loaded,
+                                                            const ModelRunner::Options& options) {
+  HT_ASSIGN_OR_RETURN(model::Graph graph, model::WithBatch(loaded, options.batch));
+  HT_ASSIGN_OR_RETURN(runtime::InterpreterOptions interpreter_options,
+                      tasks::MakeInterpreterOptions(tasks::RunSettingsOf(options)));
+  auto impl = std::make_unique<ModelRunner::Impl>();
+  HT_ASSIGN_OR_RETURN(impl->interpreter,
+                      runtime::Interpreter::Create(std::make_shared<const model::Graph>(std::move(graph)),
+                                                   interpreter_options));
+  return impl;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ModelRunner>> ModelRunner::Create(const std::string& path, const Options& options) {
   HT_ASSIGN_OR_RETURN(model::Graph loaded, model::ReadTfliteFile(path));
-  HT_ASSIGN_OR_RETURN(model::Graph graph, model::WithBatch(loaded, options.batch));
-  auto impl = std::make_unique<Impl>();
-  HT_ASSIGN_OR_RETURN(impl->interpreter, runtime::Interpreter::Create(
-                                             std::make_shared<const model::Graph>(std::move(graph)),
-                                             options.delegate, options.num_threads, options.precision));
+  HT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, CreateRunnerImpl(loaded, options));
+  return std::unique_ptr<ModelRunner>(new ModelRunner(std::move(impl)));
+}
+
+Result<std::unique_ptr<ModelRunner>> ModelRunner::CreateFromBuffer(std::span<const uint8_t> bytes,
+                                                                   const std::string& name,
+                                                                   const Options& options) {
+  if (bytes.empty())
+    return InvalidModelError("failed to load model " + name + " from memory: the buffer is empty");
+  Result<model::Graph> loaded = model::ReadTflite(bytes, name);
+  if (!loaded.ok()) return loaded.status().WithPrefix("failed to load model " + name + " from memory");
+  HT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, CreateRunnerImpl(*loaded, options));
   return std::unique_ptr<ModelRunner>(new ModelRunner(std::move(impl)));
 }
 

@@ -25,7 +25,8 @@ float OneEuroFilter::Filter(float value, int64_t timestamp_ms, float value_scale
   if (has_value_ && timestamp_ms <= last_timestamp_ms_) return value;
   if (last_timestamp_ms_ >= 0) frequency_ = 1000.0 / static_cast<double>(timestamp_ms - last_timestamp_ms_);
   last_timestamp_ms_ = timestamp_ms;
-  const float derivative = has_value_ ? (value - last_raw_) * value_scale * static_cast<float>(frequency_) : 0.0f;
+  const float derivative =
+      has_value_ ? (value - last_raw_) * value_scale * static_cast<float>(frequency_) : 0.0f;
   const float alpha_d = Alpha(params_.derivative_cutoff);
   last_derivative_ = has_value_ ? alpha_d * derivative + (1 - alpha_d) * last_derivative_ : derivative;
   const float cutoff = params_.min_cutoff + params_.beta * std::fabs(last_derivative_);

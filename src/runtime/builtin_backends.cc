@@ -1,0 +1,62 @@
+// The backends that ship with handtrack: the one place that names them. A
+// backend left out of this build is still listed, with the reason, so that
+// `handtrack devices` and ListBackends() can say why it is missing.
+#include "backend/reference/reference_backend.h"
+#include "runtime/backend_registry.h"
+#ifdef HANDTRACK_HAVE_CUDA
+#include "backend/cuda/cuda_backend.h"
+#endif
+#ifdef HANDTRACK_HAVE_XNNPACK
+#include "backend/xnnpack/xnnpack_backend.h"
+#endif
+
+// Set by src/runtime/CMakeLists.txt from what CMake found.
+#ifndef HANDTRACK_CUDA_NOT_BUILT_REASON
+#define HANDTRACK_CUDA_NOT_BUILT_REASON "built without nvcc"
+#endif
+#ifndef HANDTRACK_XNNPACK_NOT_BUILT_REASON
+#define HANDTRACK_XNNPACK_NOT_BUILT_REASON "built without libxnnpack-dev"
+#endif
+
+namespace handtrack::runtime {
+namespace {
+
+using BackendFactory = std::unique_ptr<backend::Backend> (*)();
+
+// An entry that is compiled in when `create` is non-null, and otherwise says why not.
+BackendEntry MakeEntry(const char* name, int priority, BackendFactory create, const char* not_built_reason) {
+  BackendEntry entry;
+  entry.name = name;
+  entry.priority = priority;
+  if (create != nullptr) {
+    entry.create = create;
+  } else {
+    entry.not_built_reason = not_built_reason;
+  }
+  return entry;
+}
+
+}  // namespace
+
+void RegisterBuiltinBackends(BackendRegistry& registry) {
+#ifdef HANDTRACK_HAVE_CUDA
+  constexpr BackendFactory kCreateCuda = backend::CreateCudaBackend;
+#else
+  constexpr BackendFactory kCreateCuda = nullptr;
+#endif
+#ifdef HANDTRACK_HAVE_XNNPACK
+  constexpr BackendFactory kCreateXnnpack = backend::CreateXnnpackBackend;
+#else
+  constexpr BackendFactory kCreateXnnpack = nullptr;
+#endif
+  // Priorities leave room for backends registered later (a browser GPU backend
+  // between cuda and xnnpack, say).
+  BackendEntry reference = MakeEntry("reference", 0, backend::CreateReferenceBackend, "");
+  reference.fallback = true;
+  // Fixed, distinct names: registering cannot fail.
+  (void)registry.Register(MakeEntry("cuda", 300, kCreateCuda, HANDTRACK_CUDA_NOT_BUILT_REASON));
+  (void)registry.Register(MakeEntry("xnnpack", 200, kCreateXnnpack, HANDTRACK_XNNPACK_NOT_BUILT_REASON));
+  (void)registry.Register(std::move(reference));
+}
+
+}  // namespace handtrack::runtime
