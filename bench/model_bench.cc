@@ -15,8 +15,8 @@ using handtrack::Delegate;
 
 void BM_Model(benchmark::State& state, std::string model, Delegate delegate) {
   const int threads = static_cast<int>(state.range(0));
-  auto runner = handtrack::ModelRunner::Create(handtrack::ResolveModelDir("") + "/" + model + ".tflite", delegate,
-                                               threads);
+  auto runner = handtrack::ModelRunner::Create(handtrack::ResolveModelDir("") + "/" + model + ".tflite",
+                                               delegate, threads);
   if (!runner.ok()) {
     state.SkipWithError(runner.status().message().c_str());
     return;
@@ -61,12 +61,22 @@ void RegisterAll() {
   for (const handtrack::BackendInfo& info : handtrack::ListBackends()) {
     if (!info.available) continue;
     const Delegate delegate = handtrack::ParseDelegate(info.name).value();
-    for (const char* model : {"palm_detection_full", "hand_landmark_full", "palm_detection_lite", "hand_landmark_lite"}) {
-      benchmark::RegisterBenchmark(("model/" + std::string(model) + "/" + info.name).c_str(), BM_Model, model, delegate)
-          ->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();
+    for (const char* model :
+         {"palm_detection_full", "hand_landmark_full", "palm_detection_lite", "hand_landmark_lite"}) {
+      benchmark::RegisterBenchmark(("model/" + std::string(model) + "/" + info.name).c_str(), BM_Model, model,
+                                   delegate)
+          ->Arg(1)
+          ->Arg(2)
+          ->ArgName("threads")
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
     }
     benchmark::RegisterBenchmark(("detect/" + info.name).c_str(), BM_Detect, delegate)
-        ->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();
+        ->Arg(1)
+        ->Arg(2)
+        ->ArgName("threads")
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
 }
 

@@ -38,7 +38,7 @@ how GPU peers such as PyTorch with CUDA graphs time themselves. detect always ru
 batch 1.
 
 options:
-  --delegate auto|cuda|xnnpack|reference   only this backend (default: every available one)
+  --delegate NAME                          auto or a backend of `handtrack devices`: only this backend (default: every available one)
   --precision fp32|fp16[,...]              precisions to time, comma-separated (default fp32;
                                            fp16 is honoured by cuda, the CPU backends run fp32)
   --threads N                              CPU threads, 1 to 64 (default 1)
@@ -56,8 +56,8 @@ options:
 )";
 
 constexpr OptionSpec kOptions[] = {
-    {"--delegate", true}, {"--precision", true}, {"--threads", true}, {"--iters", true}, {"--warmup", true}, {"--batch", true},
-    {"--models", true},   {"--json", false},   {"--help", false}, {"-h", false},
+    {"--delegate", true}, {"--precision", true}, {"--threads", true}, {"--iters", true}, {"--warmup", true},
+    {"--batch", true},    {"--models", true},    {"--json", false},   {"--help", false}, {"-h", false},
 };
 
 struct BenchSettings {
@@ -110,6 +110,7 @@ Result<Row> BenchModel(const BenchSettings& settings, Delegate delegate, Precisi
   options.num_threads = settings.threads;
   options.precision = precision;
   options.batch = batch;
+  HT_RETURN_IF_ERROR(ApplyEnvironmentHooks(&options.inject_faults, &options.backend_settings));
   HT_ASSIGN_OR_RETURN(std::unique_ptr<ModelRunner> runner, ModelRunner::Create(path, options));
   std::mt19937 random(1);
   std::uniform_real_distribution<float> unit(0.0f, 1.0f);
@@ -130,6 +131,7 @@ Result<Row> BenchDetect(const BenchSettings& settings, Delegate delegate, Precis
   options.model.delegate = delegate;
   options.model.num_threads = settings.threads;
   options.model.precision = precision;
+  HT_RETURN_IF_ERROR(ApplyEnvironmentHooks(&options.model.inject_faults, &options.model.backend_settings));
   HT_ASSIGN_OR_RETURN(std::unique_ptr<HandLandmarker> landmarker, HandLandmarker::Create(options));
   return Time(settings, [&]() -> Status { return landmarker->Detect(image.view()).status(); });
 }
@@ -197,7 +199,8 @@ double DeviceFramesPerSecond(const Row& row) {
 }
 
 void PrintTable(const std::vector<Row>& rows, bool batch_columns) {
-  std::printf("%-22s %-10s %-9s %7s %10s %10s", "what", "backend", "precision", "threads", "median_ms", "min_ms");
+  std::printf("%-22s %-10s %-9s %7s %10s %10s", "what", "backend", "precision", "threads", "median_ms",
+              "min_ms");
   if (batch_columns) std::printf(" %6s %12s %19s", "batch", "frames_per_s", "device_frames_per_s");
   std::printf("\n");
   for (const Row& row : rows) {
@@ -221,11 +224,11 @@ void PrintJson(const std::vector<Row>& rows, bool batch_columns) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& row = rows[i];
     Json json = {{"what", row.what},
-                       {"backend", row.backend},
-                       {"precision", row.precision},
-                       {"threads", row.threads},
-                       {"median_ms", std::round(row.median_ms * 1000) / 1000},
-                       {"min_ms", std::round(row.min_ms * 1000) / 1000}};
+                 {"backend", row.backend},
+                 {"precision", row.precision},
+                 {"threads", row.threads},
+                 {"median_ms", std::round(row.median_ms * 1000) / 1000},
+                 {"min_ms", std::round(row.min_ms * 1000) / 1000}};
     if (batch_columns) {
       json["batch"] = row.batch;
       json["frames_per_s"] = std::round(FramesPerSecond(row) * 10) / 10;
@@ -300,8 +303,8 @@ int RunBench(std::span<const std::string> arguments) {
     for (Precision precision : settings->precisions) {
       for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
         for (int batch : settings->batches) {
-          add(BenchModel(*settings, delegate, precision, PalmModelName(variant), batch), PalmModelName(variant),
-              delegate, precision);
+          add(BenchModel(*settings, delegate, precision, PalmModelName(variant), batch),
+              PalmModelName(variant), delegate, precision);
         }
       }
       for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {

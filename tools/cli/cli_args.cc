@@ -84,10 +84,25 @@ Result<Precision> ParsePrecisionOption(const std::string& text) {
 Result<Delegate> ParseDelegateOption(const std::string& text) {
   auto delegate = ParseDelegate(text);
   if (!delegate.ok()) {
-    return InvalidArgumentError("--delegate must be one of auto, cuda, xnnpack, reference, got '" + text +
-                                "'");
+    std::string names = "auto";
+    for (const BackendInfo& backend : ListBackends()) names += ", " + backend.name;
+    return InvalidArgumentError("--delegate must be one of " + names + ", got '" + text + "'");
   }
   return delegate;
+}
+
+Status ApplyEnvironmentHooks(std::string* inject_faults,
+                             std::map<std::string, std::string>* backend_settings) {
+  if (const char* faults = std::getenv("HANDTRACK_INJECT_FAULT"); faults != nullptr) *inject_faults = faults;
+  // The CUDA kernel switches (see docs/CUDA.md), as backend settings.
+  const std::pair<const char*, const char*> switches[] = {
+      {"HANDTRACK_CUDA_FUSION", "cuda.fusion"}, {"HANDTRACK_CUDA_TENSOR_CORES", "cuda.tensor_cores"}};
+  for (const auto& [variable, key] : switches) {
+    if (const char* value = std::getenv(variable); value != nullptr && *value != '\0') {
+      (*backend_settings)[key] = value;
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace handtrack::cli

@@ -2,6 +2,7 @@
 // the checks that turn bad values into clear one-line usage errors.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,6 +47,13 @@ Result<ParsedArgs> ParseArgs(std::span<const std::string> args, std::span<const 
 Result<int> ParseIntOption(std::string_view option, const std::string& text, int min, int max);
 Result<float> ParseUnitOption(std::string_view option, const std::string& text);  // a number in [0, 1]
 Result<Delegate> ParseDelegateOption(const std::string& text);
+
+// The CLI's test and diagnosis switches from the environment (the library
+// reads none of them): HANDTRACK_INJECT_FAULT="BACKEND:STAGE,..." into
+// inject_faults, HANDTRACK_CUDA_FUSION and HANDTRACK_CUDA_TENSOR_CORES into
+// backend settings "cuda.fusion" and "cuda.tensor_cores".
+Status ApplyEnvironmentHooks(std::string* inject_faults,
+                             std::map<std::string, std::string>* backend_settings);
 // "fp32" or "fp16" (--precision).
 Result<Precision> ParsePrecisionOption(const std::string& text);
 

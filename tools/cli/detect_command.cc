@@ -13,8 +13,8 @@
 #include "handtrack/hand_landmarker.h"
 #include "handtrack/image_io.h"
 #include "input_files.h"
-#include "landmarker_options.h"
 #include "io/overlay.h"
+#include "landmarker_options.h"
 
 namespace handtrack::cli {
 namespace {
@@ -148,7 +148,8 @@ int RunDetect(std::span<const std::string> arguments) {
   OverlayNamer overlay_namer(settings->overlay_dir);
 
   FrameStreamWriter writer;
-  if (Status opened = writer.Open(settings->output, LandmarkerHeaderJson(settings->landmarker)); !opened.ok()) {
+  if (Status opened = writer.Open(settings->output, LandmarkerHeaderJson(settings->landmarker));
+      !opened.ok()) {
     return Fail(opened.message(), kExitFailed);
   }
 

@@ -32,10 +32,10 @@ int RunDevices(std::span<const std::string> arguments) {
   }
   if (!args->positional().empty()) return Fail("devices takes no arguments", kExitUsage);
 
-  std::printf("%-10s %-10s %s\n", "backend", "available", "detail");
+  std::printf("%-10s %-8s %-9s %-10s %s\n", "backend", "priority", "built", "available", "detail");
   for (const BackendInfo& backend : ListBackends()) {
-    std::printf("%-10s %-10s %s\n", backend.name.c_str(), backend.available ? "yes" : "no",
-                backend.detail.c_str());
+    std::printf("%-10s %-8d %-9s %-10s %s\n", backend.name.c_str(), backend.priority,
+                backend.compiled_in ? "yes" : "no", backend.available ? "yes" : "no", backend.detail.c_str());
   }
 
   const std::string model_dir = ResolveModelDir(args->Value("--models").value_or(""));

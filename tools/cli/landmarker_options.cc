@@ -21,7 +21,8 @@ constexpr OptionSpec kSpecs[] = {
 }  // namespace
 
 Result<ParsedArgs> ParseLandmarkerCommandArgs(std::span<const std::string> arguments,
-                                              std::span<const OptionSpec> own_options, std::string_view command) {
+                                              std::span<const OptionSpec> own_options,
+                                              std::string_view command) {
   std::vector<OptionSpec> specs(std::begin(kSpecs), std::end(kSpecs));
   specs.insert(specs.end(), own_options.begin(), own_options.end());
   return ParseArgs(arguments, specs, command);
@@ -54,7 +55,7 @@ Status ParseLandmarkerOptions(const ParsedArgs& args, HandLandmarkerOptions* opt
       &options->model.num_threads));
   options->mirrored = args.Has("--mirrored");
   options->model.model_dir = args.Value("--models").value_or("");
-  return Status::Ok();
+  return ApplyEnvironmentHooks(&options->model.inject_faults, &options->model.backend_settings);
 }
 
 Json LandmarkerHeaderJson(const HandLandmarkerOptions& options) {

@@ -12,7 +12,8 @@ namespace handtrack::cli {
 
 // Parses a command's arguments: the shared options below plus the command's own.
 Result<ParsedArgs> ParseLandmarkerCommandArgs(std::span<const std::string> arguments,
-                                              std::span<const OptionSpec> own_options, std::string_view command);
+                                              std::span<const OptionSpec> own_options,
+                                              std::string_view command);
 
 // Fills `options` from the shared options; num_hands defaults to 2 (people track
 // both hands; MediaPipe's default is 1). InvalidArgument names a bad value.

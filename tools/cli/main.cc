@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   if (command == "track") return RunTrack(rest);
   if (command == "bench") return RunBench(rest);
   if (command == "devices") return RunDevices(rest);
-  return Fail("unknown command '" + command + "' (commands: detect, track, bench, devices; see 'handtrack --help')",
-              kExitUsage);
+  return Fail(
+      "unknown command '" + command + "' (commands: detect, track, bench, devices; see 'handtrack --help')",
+      kExitUsage);
 }

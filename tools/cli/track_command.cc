@@ -70,10 +70,9 @@ exit status: 0 all inputs processed, 1 some input failed, 2 bad usage.
 )";
 
 constexpr OptionSpec kTrackOptions[] = {
-    {"--format", true}, {"--output", true}, {"--overlay", true},     {"--summary", true},
-    {"--smoothing", true}, {"--fps", true}, {"--jobs", true},        {"--batch", true},
-    {"--progress", false},
-    {"--no-progress", false}, {"--help", false}, {"-h", false},
+    {"--format", true},    {"--output", true},       {"--overlay", true}, {"--summary", true},
+    {"--smoothing", true}, {"--fps", true},          {"--jobs", true},    {"--batch", true},
+    {"--progress", false}, {"--no-progress", false}, {"--help", false},   {"-h", false},
 };
 
 struct TrackSettings {
@@ -91,9 +90,12 @@ struct TrackSettings {
 
 const char* Extension(TrackFormat format) {
   switch (format) {
-    case TrackFormat::kJsonLines: return ".jsonl";
-    case TrackFormat::kCsv: return ".csv";
-    case TrackFormat::kGolden: return ".json";
+    case TrackFormat::kJsonLines:
+      return ".jsonl";
+    case TrackFormat::kCsv:
+      return ".csv";
+    case TrackFormat::kGolden:
+      return ".json";
   }
   return ".out";
 }
@@ -103,10 +105,14 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
   HT_RETURN_IF_ERROR(ParseLandmarkerOptions(args, &settings.landmarker));
   settings.landmarker.running_mode = RunningMode::kVideo;
   if (auto format = args.Value("--format")) {
-    if (*format == "jsonl") settings.format = TrackFormat::kJsonLines;
-    else if (*format == "csv") settings.format = TrackFormat::kCsv;
-    else if (*format == "golden") settings.format = TrackFormat::kGolden;
-    else return InvalidArgumentError("--format must be jsonl, csv or golden, got '" + *format + "'");
+    if (*format == "jsonl")
+      settings.format = TrackFormat::kJsonLines;
+    else if (*format == "csv")
+      settings.format = TrackFormat::kCsv;
+    else if (*format == "golden")
+      settings.format = TrackFormat::kGolden;
+    else
+      return InvalidArgumentError("--format must be jsonl, csv or golden, got '" + *format + "'");
   }
   if (auto smoothing = args.Value("--smoothing")) {
     if (*smoothing != "on" && *smoothing != "off") {
@@ -122,7 +128,8 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
     }
   }
   HT_RETURN_IF_ERROR(ReadOption(
-      args, "--jobs", [](const std::string& t) { return ParseIntOption("--jobs", t, 1, 64); }, &settings.jobs));
+      args, "--jobs", [](const std::string& t) { return ParseIntOption("--jobs", t, 1, 64); },
+      &settings.jobs));
   if (args.Has("--batch")) {
     const std::string text = args.Value("--batch").value_or("");
     Result<int> batch = ParseIntOption("--batch", text, 1, 64);
@@ -135,8 +142,10 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
   settings.overlay = args.Value("--overlay").value_or("");
   settings.summary = args.Value("--summary").value_or("");
   if (settings.output.empty()) return InvalidArgumentError("--output needs a file name (or - for stdout)");
-  if (args.Has("--overlay") && settings.overlay.empty()) return InvalidArgumentError("--overlay needs a path");
-  if (args.Has("--summary") && settings.summary.empty()) return InvalidArgumentError("--summary needs a path");
+  if (args.Has("--overlay") && settings.overlay.empty())
+    return InvalidArgumentError("--overlay needs a path");
+  if (args.Has("--summary") && settings.summary.empty())
+    return InvalidArgumentError("--summary needs a path");
   settings.progress = args.Has("--progress") || (!args.Has("--no-progress") && isatty(STDERR_FILENO));
   settings.inputs = args.positional();
   if (settings.inputs.empty()) {
@@ -187,15 +196,15 @@ struct VideoSummary {
       pinches += h.pinches;
       stroke += h.stroke_length_px;
     }
-    Json out = {{"input", input},
-                {"frames", frames},
-                {"duration_ms", duration_ms},
-                {"frames_with_hands", frames_with_hands},
-                {"pinch_count", pinches},
-                {"total_stroke_length_px", std::round(stroke * 10) / 10},
-                {"processing_fps",
-                 processing_seconds > 0 ? std::round(frames / processing_seconds * 10) / 10 : 0.0},
-                {"hands", std::move(hands_json)}};
+    Json out = {
+        {"input", input},
+        {"frames", frames},
+        {"duration_ms", duration_ms},
+        {"frames_with_hands", frames_with_hands},
+        {"pinch_count", pinches},
+        {"total_stroke_length_px", std::round(stroke * 10) / 10},
+        {"processing_fps", processing_seconds > 0 ? std::round(frames / processing_seconds * 10) / 10 : 0.0},
+        {"hands", std::move(hands_json)}};
     if (!error.empty()) out["error"] = error;
     return out;
   }
@@ -203,13 +212,13 @@ struct VideoSummary {
 
 // Per-hand state across frames: pinch hysteresis and the stroke drawn while pinching.
 struct HandTrackState {
-  PinchTracker pinch;
+  PinchTracker pinch{GestureOptions{}};
   std::vector<PixelPoint> stroke;  // index fingertip while pinching (current stroke)
   std::vector<std::vector<PixelPoint>> strokes;
 };
 
 OverlayColor IdColor(int id) {
-  static constexpr OverlayColor kColors[] = {{0, 200, 255}, {255, 160, 0}, {120, 230, 60},
+  static constexpr OverlayColor kColors[] = {{0, 200, 255},  {255, 160, 0},  {120, 230, 60},
                                              {240, 80, 200}, {255, 240, 60}, {80, 120, 255}};
   return kColors[static_cast<size_t>(id) % std::size(kColors)];
 }
@@ -228,9 +237,9 @@ void DrawFrame(Image& canvas, const TrackedFrame& frame, const std::map<int, Han
       points.push_back({p.x * canvas.width(), p.y * canvas.height()});
     }
     char label[96];
-    std::snprintf(label, sizeof(label), "#%d %s %s %d%s", tracked.hand->id, tracked.hand->handedness.label.c_str(),
-                  GestureName(tracked.gestures.gesture), tracked.gestures.finger_count,
-                  tracked.pinching ? " pinch" : "");
+    std::snprintf(label, sizeof(label), "#%d %s %s %d%s", tracked.hand->id,
+                  tracked.hand->handedness.label.c_str(), GestureName(tracked.gestures.gesture),
+                  tracked.gestures.finger_count, tracked.pinching ? " pinch" : "");
     HandOverlayStyle style;
     style.label_background = IdColor(tracked.hand->id);
     DrawHand(canvas, points, label, style);
@@ -239,7 +248,8 @@ void DrawFrame(Image& canvas, const TrackedFrame& frame, const std::map<int, Han
 
 class ProgressBar {
  public:
-  ProgressBar(bool enabled, std::string name, int64_t total) : enabled_(enabled), name_(std::move(name)), total_(total) {}
+  ProgressBar(bool enabled, std::string name, int64_t total)
+      : enabled_(enabled), name_(std::move(name)), total_(total) {}
   void Update(int64_t done, double seconds) {
     if (!enabled_ || (done % 10 != 0 && done != total_)) return;
     const double fps = seconds > 0 ? done / seconds : 0;
@@ -252,7 +262,8 @@ class ProgressBar {
                     std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(),
                     static_cast<long long>(done), static_cast<long long>(total_), fps, eta);
     } else {
-      std::snprintf(line, sizeof(line), "\r%s %lld frames %.1f fps", name_.c_str(), static_cast<long long>(done), fps);
+      std::snprintf(line, sizeof(line), "\r%s %lld frames %.1f fps", name_.c_str(),
+                    static_cast<long long>(done), fps);
     }
     std::fputs(line, stderr);
   }
@@ -279,8 +290,9 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   };
   std::error_code ec;
   VideoReaderOptions reader_options;
-  auto reader = std::filesystem::is_directory(input, ec) ? VideoReader::OpenFrameDirectory(input, settings.fps)
-                                                         : VideoReader::Open(input, reader_options);
+  auto reader = std::filesystem::is_directory(input, ec)
+                    ? VideoReader::OpenFrameDirectory(input, settings.fps)
+                    : VideoReader::Open(input, reader_options);
   if (!reader.ok()) {
     fail(reader.status());
     return summary;
@@ -325,7 +337,8 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
     if (!*got) break;
     auto result = (*landmarker)->DetectForVideo(frame.image.view(), frame.timestamp_ms);
     if (!result.ok()) {
-      fail(result.status().WithPrefix("failed to track frame " + std::to_string(frame.index) + " of " + input));
+      fail(result.status().WithPrefix("failed to track frame " + std::to_string(frame.index) + " of " +
+                                      input));
       break;
     }
     TrackedFrame tracked{frame.index, frame.timestamp_ms, frame.image.width(), frame.image.height(), {}};
@@ -334,7 +347,7 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
       TrackedHand t;
       t.hand = &hand;
       t.gestures = ComputeGestures(hand, tracked.width, tracked.height);
-      HandTrackState state = states.count(hand.id) ? std::move(states[hand.id]) : HandTrackState{};
+      HandTrackState state = states.count(hand.id) ? std::move(states[hand.id]) : HandTrackState();
       t.pinch_event = state.pinch.Update(t.gestures, frame.timestamp_ms).type;
       t.pinching = state.pinch.pinching();
       const PixelPoint tip{hand.landmarks[8].x * tracked.width, hand.landmarks[8].y * tracked.height};
@@ -370,7 +383,8 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
     ++summary.frames;
     summary.frames_with_hands += !tracked.hands.empty();
     summary.duration_ms = frame.timestamp_ms;
-    bar.Update(summary.frames, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    bar.Update(summary.frames,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   bar.Finish();
   if (Status finished = (*sink)->Finish(); !finished.ok() && summary.error.empty()) fail(finished);
@@ -378,19 +392,25 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
     if (Status closed = overlay->Close(); !closed.ok() && summary.error.empty()) fail(closed);
   }
   if (summary.frames > 0 && info.fps > 0) summary.duration_ms += static_cast<int64_t>(1000.0 / info.fps);
-  summary.processing_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.processing_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
 
-// Batching pays on the GPU only: there, by default, every job's hands fit one batch.
+// Batching pays on a device backend (a GPU) only: there, by default, every job's hands fit one
+// batch. Under auto the first available backend is the one that runs the models.
 int DefaultBatch(const TrackSettings& settings, int jobs) {
   if (jobs <= 1) return 1;
-  bool on_cuda = settings.landmarker.model.delegate == Delegate::kCuda;
-  if (settings.landmarker.model.delegate == Delegate::kAuto) {
-    for (const BackendInfo& backend : ListBackends()) on_cuda |= backend.name == "cuda" && backend.available;
+  const Delegate& delegate = settings.landmarker.model.delegate;
+  bool on_device = false;
+  for (const BackendInfo& backend : ListBackends()) {
+    if (!backend.available || (!delegate.is_auto() && backend.name != delegate.name())) continue;
+    on_device = backend.device;
+    break;
   }
-  if (!on_cuda) return 1;
-  return static_cast<int>(std::bit_ceil(static_cast<unsigned>(std::min(64, jobs * settings.landmarker.num_hands))));
+  if (!on_device) return 1;
+  return static_cast<int>(
+      std::bit_ceil(static_cast<unsigned>(std::min(64, jobs * settings.landmarker.num_hands))));
 }
 
 }  // namespace
@@ -436,7 +456,8 @@ int RunTrack(std::span<const std::string> arguments) {
   std::mutex stdout_mutex;
   auto worker = [&] {
     for (size_t i = next++; i < n; i = next++) {
-      summaries[i] = TrackOne(settings->inputs[i], *settings, *engine, settings->progress && jobs == 1, &stdout_mutex);
+      summaries[i] =
+          TrackOne(settings->inputs[i], *settings, *engine, settings->progress && jobs == 1, &stdout_mutex);
     }
   };
   if (engine.ok()) {

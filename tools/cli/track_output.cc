@@ -65,7 +65,7 @@ class JsonLinesSink : public TrackSink {
   Status Write(const TrackedFrame& frame) override {
     Json hands = Json::array();
     for (const TrackedHand& hand : frame.hands) hands.push_back(HandJson(hand, true));
-    Json line = {{"video", video_},   {"index", frame.index}, {"timestamp_ms", frame.timestamp_ms},
+    Json line = {{"video", video_},      {"index", frame.index},   {"timestamp_ms", frame.timestamp_ms},
                  {"width", frame.width}, {"height", frame.height}, {"hands", std::move(hands)}};
     return out_.Put(line.dump() + "\n");
   }
@@ -82,7 +82,8 @@ class CsvSink : public TrackSink {
   Status Open(const std::string& path, std::mutex* m) {
     HT_RETURN_IF_ERROR(out_.Open(path, m));
     std::string header =
-        "video,index,timestamp_ms,hand_id,handedness,handedness_score,gesture,gesture_score,finger_count,pinch,"
+        "video,index,timestamp_ms,hand_id,handedness,handedness_score,gesture,gesture_score,finger_count,"
+        "pinch,"
         "pinch_event";
     for (const char* kind : {"", "world_"}) {
       for (int i = 0; i < kNumHandLandmarks; ++i) {
@@ -96,8 +97,8 @@ class CsvSink : public TrackSink {
   Status Write(const TrackedFrame& frame) override {
     std::string rows;
     char buf[64];
-    const std::string prefix = Quote(video_) + "," + std::to_string(frame.index) + "," +
-                               std::to_string(frame.timestamp_ms) + ",";
+    const std::string prefix =
+        Quote(video_) + "," + std::to_string(frame.index) + "," + std::to_string(frame.timestamp_ms) + ",";
     if (frame.hands.empty()) rows = prefix + std::string(8 + 6 * kNumHandLandmarks, ',') + "\n";
     for (const TrackedHand& tracked : frame.hands) {
       const HandResult& hand = *tracked.hand;
@@ -163,9 +164,12 @@ class GoldenSink : public TrackSink {
 
 const char* PinchEventName(PinchEventType type) {
   switch (type) {
-    case PinchEventType::kStart: return "start";
-    case PinchEventType::kEnd: return "end";
-    case PinchEventType::kNone: return "none";
+    case PinchEventType::kStart:
+      return "start";
+    case PinchEventType::kEnd:
+      return "end";
+    case PinchEventType::kNone:
+      return "none";
   }
   return "none";
 }

@@ -23,7 +23,7 @@ enum class TrackFormat { kJsonLines, kCsv, kGolden };
 struct TrackedHand {
   const HandResult* hand = nullptr;
   HandGestures gestures;
-  bool pinching = false;                             // with hysteresis
+  bool pinching = false;                               // with hysteresis
   PinchEventType pinch_event = PinchEventType::kNone;  // start / end in this frame
 };
 
