@@ -41,7 +41,7 @@ std::shared_ptr<const model::Graph> LogisticGraph() {
 
 BatchingOptions Options(int max_batch, int batch_wait_us = 2000, int max_instances = 0) {
   BatchingOptions options;
-  options.delegate = Delegate::kReference;
+  options.interpreter.delegate = "reference";
   options.max_batch = max_batch;
   options.batch_wait = std::chrono::microseconds(batch_wait_us);
   options.max_instances = max_instances;
@@ -90,7 +90,7 @@ void FinishesWithin(std::chrono::seconds limit, const std::function<void()>& wor
 }
 
 TEST(BatchingModelTest, RejectsBadOptions) {
-  SCOPED_TRACE(std::string("delegate ") + DelegateName(Options(1).delegate));
+  SCOPED_TRACE("delegate " + Options(1).interpreter.delegate);
   auto group = std::make_shared<BatchingGroup>();
   for (int max_batch : {0, 3, 128}) {
     auto model = BatchingModel::Create(LogisticGraph(), Options(max_batch), group);
@@ -110,7 +110,7 @@ TEST(BatchingModelTest, RequestLargerThanMaxBatchRunsInSeveralBatches) {
   auto group = std::make_shared<BatchingGroup>();
   auto model = BatchingModel::Create(LogisticGraph(), Options(2), group);
   ASSERT_TRUE(model.ok()) << model.status().message();
-  auto oracle = Interpreter::Create(LogisticGraph(), Delegate::kReference, 1);
+  auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
   ASSERT_TRUE(oracle.ok());
   RunAndCheck(**model, **oracle, 1, 5);  // 2 + 2 + 1
   const BatchingStats stats = (*model)->stats();
@@ -134,7 +134,7 @@ TEST(BatchingModelTest, BatchRunsWhenEveryStreamWaits) {
     std::vector<std::thread> threads;
     for (int s = 0; s < kStreams; ++s) {
       threads.emplace_back([&, s] {
-        auto oracle = Interpreter::Create(LogisticGraph(), Delegate::kReference, 1);
+        auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
         ASSERT_TRUE(oracle.ok());
         for (int round = 0; round < kRounds; ++round) {
           BatchingGroup::Call call(*streams[s]);
@@ -162,7 +162,7 @@ TEST(BatchingModelTest, ConcurrentCallersWithinTheInstanceCap) {
       std::vector<std::thread> threads;
       for (int t = 0; t < 6; ++t) {
         threads.emplace_back([&, t] {
-          auto oracle = Interpreter::Create(LogisticGraph(), Delegate::kReference, 1);
+          auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
           ASSERT_TRUE(oracle.ok());
           for (int round = 0; round < 30; ++round)
             RunAndCheck(**model, **oracle, t * 100 + round, 1 + (t + round) % 5);
@@ -179,9 +179,10 @@ TEST(BatchingModelTest, ConcurrentCallersWithinTheInstanceCap) {
 }
 
 TEST(BatchingModelTest, RunErrorReachesEveryCallerOfTheBatch) {
-  testing::ScopedEnv fault("HANDTRACK_INJECT_FAULT", "reference:run");
+  BatchingOptions options = Options(4, 10'000'000);
+  options.interpreter.faults = *backend::FaultInjection::Parse("reference:run");
   auto group = std::make_shared<BatchingGroup>();
-  auto model = BatchingModel::Create(LogisticGraph(), Options(4, 10'000'000), group);
+  auto model = BatchingModel::Create(LogisticGraph(), options, group);
   ASSERT_TRUE(model.ok()) << model.status().message();
   constexpr int kStreams = 3;
   std::vector<Status> statuses(kStreams);

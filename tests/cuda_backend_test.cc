@@ -1,14 +1,23 @@
-// The CUDA backend: every case of the shared op table (op_graph_builders.h)
-// against the reference backend within 1e-4 of the largest reference
-// magnitude, multi-node segments, concurrent segments, error paths, injected
-// faults (fallback under kAuto, errors with Delegate::kCuda), and the four hand
-// models against TFLite's own outputs. Tests that need a GPU skip with "no
-// CUDA device (...)" without one; arena planning, segment layout and support
-// decisions are checked everywhere.
+// The CUDA backend's own behaviour: the large-batch kernels (with and without
+// the tensor cores) and fused blocks against the reference backend within 1e-4
+// (fp32) or 1e-2 (fp16) of the largest reference magnitude, multi-node
+// segments, concurrent segments, error paths, injected faults (fallback under
+// kAuto, errors with Delegate::kCuda), and the four hand models against
+// TFLite's own outputs. Tests that need a GPU skip with "no CUDA device (...)"
+// without one; segment layout, fusion and support decisions are checked
+// everywhere. The shared op table runs in backend_op_test (fp32 and fp16, with
+// every other backend); the arena planner's tests are there too
+// (arena_plan_test.cc).
+//
+//   cuda_backend_test [--cuda-setting KEY=VALUE ...] [gtest flags]
+//
+// --cuda-setting (e.g. cuda.fusion=0: every node its own kernel) goes into the
+// BackendOptions::settings of every compile that does not set that key itself.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -17,11 +26,12 @@
 #include <vector>
 
 #include "backend/backend.h"
-#include "backend/cuda/arena_plan.h"
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/fusion.h"
 #include "backend/cuda/segment_layout.h"
+#include "backend/fault_injection.h"
 #include "backend/reference/reference_backend.h"
+#include "backend_settings_flag.h"
 #include "handtrack/models.h"
 #include "model/tflite_reader.h"
 #include "op_graph_builders.h"
@@ -38,13 +48,21 @@ using backend::SegmentSpec;
 
 std::unique_ptr<Backend> Cuda() { return backend::CreateCudaBackend(); }
 
+// Options for a CUDA compile: the command line's --cuda-setting values, which
+// a test may then override key by key.
+BackendOptions CudaOptions(Precision precision = Precision::kFp32) {
+  BackendOptions options;
+  options.precision = precision;
+  options.settings = CommandLineBackendSettings();
+  return options;
+}
+
 // Availability's message starts with "no CUDA device".
 #define HT_REQUIRE_CUDA_DEVICE()                                        \
   do {                                                                  \
     const Status cuda_available = Cuda()->Availability();               \
     if (!cuda_available.ok()) GTEST_SKIP() << cuda_available.message(); \
   } while (0)
-
 
 Result<Tensors> RunSegment(CompiledSegment& segment, const model::Graph& graph, const Tensors& inputs) {
   HostBuffers buffers(graph, inputs);
@@ -66,7 +84,8 @@ Tensors RunReference(const model::Graph& graph, const Tensors& inputs) {
 }
 
 // Within `relative` (1e-4) of the largest reference magnitude, every element (NaN never passes).
-void ExpectClose(const Tensors& got, const Tensors& expected, const std::string& what, float relative = 1e-4f) {
+void ExpectClose(const Tensors& got, const Tensors& expected, const std::string& what,
+                 float relative = 1e-4f) {
   ASSERT_EQ(got.size(), expected.size()) << what;
   for (size_t i = 0; i < got.size(); ++i) {
     ASSERT_EQ(got[i].size(), expected[i].size()) << what << " output " << i;
@@ -87,38 +106,6 @@ void ExpectClose(const Tensors& got, const Tensors& expected, const std::string&
 
 // ---------------------------------------------------------------------------
 // Without a GPU: planning and support decisions.
-
-TEST(CudaArenaPlanTest, BuffersLiveAtTheSameTimeNeverShareBytes) {
-  std::mt19937 rng(3);
-  for (int round = 0; round < 50; ++round) {
-    std::vector<backend::cuda::BufferLifetime> buffers;
-    const int count = 1 + static_cast<int>(rng() % 40);
-    for (int i = 0; i < count; ++i) {
-      const int first = static_cast<int>(rng() % 30) - 1;
-      buffers.push_back({1 + static_cast<int64_t>(rng() % 5000), first, first + static_cast<int>(rng() % 8)});
-    }
-    const backend::cuda::ArenaPlan plan = backend::cuda::PlanArena(buffers, 256);
-    ASSERT_EQ(plan.offsets.size(), buffers.size());
-    for (size_t a = 0; a < buffers.size(); ++a) {
-      EXPECT_EQ(plan.offsets[a] % 256, 0);
-      EXPECT_LE(plan.offsets[a] + buffers[a].bytes, plan.total_bytes);
-      for (size_t b = a + 1; b < buffers.size(); ++b) {
-        const bool live_together =
-            buffers[a].first_step <= buffers[b].last_step && buffers[b].first_step <= buffers[a].last_step;
-        const bool share_bytes = plan.offsets[a] < plan.offsets[b] + buffers[b].bytes &&
-                                 plan.offsets[b] < plan.offsets[a] + buffers[a].bytes;
-        EXPECT_FALSE(live_together && share_bytes) << "round " << round << ": buffers " << a << " and " << b;
-      }
-    }
-  }
-}
-
-TEST(CudaArenaPlanTest, AChainNeedsOnlyTwoBuffers) {
-  std::vector<backend::cuda::BufferLifetime> chain;
-  for (int step = 0; step < 10; ++step) chain.push_back({1024, step, step + 1});
-  EXPECT_EQ(backend::cuda::PlanArena(chain, 256).total_bytes, 2 * 1024);
-}
-
 
 std::vector<backend::cuda::Step> Steps(const model::Graph& graph, bool fuse) {
   return backend::cuda::PlanSteps(graph, WholeGraph(graph), fuse, backend::cuda::TakesEpilogue);
@@ -251,50 +238,8 @@ TEST(CudaFusionTest, KeepsTensorsThatAreReadElsewhere) {
 // ---------------------------------------------------------------------------
 // On a GPU.
 
-class CudaOpTest : public ::testing::TestWithParam<OpCase> {};
-
-// Twice on one compiled segment: the replayed graph must read the new inputs.
-TEST_P(CudaOpTest, MatchesTheReferenceBackend) {
-  HT_REQUIRE_CUDA_DEVICE();
-  const OpCase& c = GetParam();
-  std::unique_ptr<Backend> cuda = Cuda();
-  Result<std::unique_ptr<CompiledSegment>> segment = cuda->Compile(c.graph, WholeGraph(c.graph), {});
-  ASSERT_TRUE(segment.ok()) << segment.status().message();
-  for (uint32_t seed : {7u, 8u}) {
-    const Tensors inputs = RandomInputs(c.graph, seed, c.input_range);
-    Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
-    ASSERT_TRUE(got.ok()) << got.status().message();
-    ExpectClose(*got, RunReference(c.graph, inputs), c.name + " seed " + std::to_string(seed));
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(AllOps, CudaOpTest, ::testing::ValuesIn(AllOpCases()),
-                         [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
-
-class CudaOpFp16Test : public ::testing::TestWithParam<OpCase> {};
-
-// fp16 storage (inputs, weights, outputs rounded to half), float accumulation:
-// within 1e-2 of the largest reference magnitude.
-TEST_P(CudaOpFp16Test, MatchesTheReferenceBackend) {
-  HT_REQUIRE_CUDA_DEVICE();
-  const OpCase& c = GetParam();
-  BackendOptions options;
-  options.precision = Precision::kFp16;
-  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
-  ASSERT_TRUE(segment.ok()) << segment.status().message();
-  for (uint32_t seed : {7u, 8u}) {
-    const Tensors inputs = RandomInputs(c.graph, seed, c.input_range);
-    Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
-    ASSERT_TRUE(got.ok()) << got.status().message();
-    ExpectClose(*got, RunReference(c.graph, inputs), c.name + " fp16 seed " + std::to_string(seed), 1e-2f);
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(AllOpsFp16, CudaOpFp16Test, ::testing::ValuesIn(AllOpCases()),
-                         [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
-
 // The large-batch kernels in both precisions (and the CUDA-core GEMM they
-// replace, with HANDTRACK_CUDA_TENSOR_CORES=0). The reference runs once per case.
+// replace, with the setting cuda.tensor_cores 0). The reference runs once per case.
 class CudaLargeBatchTest : public ::testing::TestWithParam<OpCase> {};
 
 TEST_P(CudaLargeBatchTest, MatchesTheReferenceBackend) {
@@ -303,16 +248,15 @@ TEST_P(CudaLargeBatchTest, MatchesTheReferenceBackend) {
   const Tensors inputs = RandomInputs(c.graph, 11, c.input_range);
   const Tensors expected = RunReference(c.graph, inputs);
   for (const char* tensor_cores : {"1", "0"}) {
-    ScopedEnv env("HANDTRACK_CUDA_TENSOR_CORES", tensor_cores);
     for (Precision precision : {Precision::kFp16, Precision::kFp32}) {
-      BackendOptions options;
-      options.precision = precision;
-      Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
+      BackendOptions options = CudaOptions(precision);
+      options.settings["cuda.tensor_cores"] = tensor_cores;
+      Result<std::unique_ptr<CompiledSegment>> segment =
+          Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
       ASSERT_TRUE(segment.ok()) << segment.status().message();
       Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
       ASSERT_TRUE(got.ok()) << got.status().message();
-      ExpectClose(*got, expected,
-                  c.name + " " + PrecisionName(precision) + " tensor_cores=" + tensor_cores,
+      ExpectClose(*got, expected, c.name + " " + PrecisionName(precision) + " tensor_cores=" + tensor_cores,
                   precision == Precision::kFp16 ? 1e-2f : 1e-4f);
     }
   }
@@ -324,7 +268,7 @@ INSTANTIATE_TEST_SUITE_P(LargeBatch, CudaLargeBatchTest, ::testing::ValuesIn(Lar
 TEST(CudaBackendTest, RunsMultiNodeSegmentsWithSharedArenaMemory) {
   HT_REQUIRE_CUDA_DEVICE();
   const model::Graph graph = ChainOfOpsGraph();
-  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
+  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), CudaOptions());
   ASSERT_TRUE(segment.ok()) << segment.status().message();
   for (uint32_t seed : {1u, 2u}) {
     const Tensors inputs = RandomInputs(graph, seed, 2);
@@ -338,14 +282,15 @@ TEST(CudaBackendTest, RunsMultiNodeSegmentsWithSharedArenaMemory) {
 TEST(CudaBackendTest, FusedBlocksMatchTheReference) {
   HT_REQUIRE_CUDA_DEVICE();
   for (const char* fusion : {"1", "0"}) {
-    ScopedEnv env("HANDTRACK_CUDA_FUSION", fusion);
+    BackendOptions options = CudaOptions();
+    options.settings["cuda.fusion"] = fusion;
     for (bool conv_escapes : {false, true}) {
       for (int size : {3, 40}) {
         const model::Graph graph = ResidualBlocks(conv_escapes, size, size == 3 ? 512 : 24);
         const std::string what = std::string("fusion=") + fusion +
                                  " conv_escapes=" + std::to_string(conv_escapes) +
                                  " size=" + std::to_string(size);
-        Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
+        Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), options);
         ASSERT_TRUE(segment.ok()) << what << ": " << segment.status().message();
         for (uint32_t seed : {1u, 2u, 3u}) {
           const Tensors inputs = RandomInputs(graph, seed, 2);
@@ -364,14 +309,14 @@ TEST(CudaBackendTest, FusedBlocksMatchTheReferenceOnTheTensorCores) {
   HT_REQUIRE_CUDA_DEVICE();
   for (bool conv_escapes : {false, true}) {
     const model::Graph graph = ResidualBlocks(conv_escapes, 160, 64, 40);
-    BackendOptions options;
-    options.precision = Precision::kFp16;
+    const BackendOptions options = CudaOptions(Precision::kFp16);
     Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), options);
     ASSERT_TRUE(segment.ok()) << segment.status().message();
     const Tensors inputs = RandomInputs(graph, 5, 2);
     Result<Tensors> got = RunSegment(**segment, graph, inputs);
     ASSERT_TRUE(got.ok()) << got.status().message();
-    ExpectClose(*got, RunReference(graph, inputs), "fp16 conv_escapes=" + std::to_string(conv_escapes), 1e-2f);
+    ExpectClose(*got, RunReference(graph, inputs), "fp16 conv_escapes=" + std::to_string(conv_escapes),
+                1e-2f);
   }
 }
 
@@ -385,7 +330,8 @@ TEST(CudaBackendTest, SegmentsRunConcurrentlyOnTheirOwnThreads) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < results.size(); ++i) {
     threads.emplace_back([&, i] {
-      Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
+      Result<std::unique_ptr<CompiledSegment>> segment =
+          Cuda()->Compile(graph, WholeGraph(graph), CudaOptions());
       if (!segment.ok()) {
         errors[i] = segment.status().message();
         return;
@@ -407,45 +353,17 @@ TEST(CudaBackendTest, SegmentsRunConcurrentlyOnTheirOwnThreads) {
   }
 }
 
-model::Graph CaseGraph(const std::string& name) {
-  for (OpCase& c : AllOpCases()) {
-    if (c.name == name) return std::move(c.graph);
-  }
-  ADD_FAILURE() << "no op case " << name;
-  return {};
-}
-
-TEST(CudaBackendTest, CompileAndRunErrorsNameTheProblem) {
-  HT_REQUIRE_CUDA_DEVICE();
-  std::unique_ptr<Backend> cuda = Cuda();
-  const model::Graph graph = CaseGraph("relu_1x5x7x11");
-
-  SegmentSpec missing_input = WholeGraph(graph);
-  missing_input.inputs.clear();
-  Result<std::unique_ptr<CompiledSegment>> bad = cuda->Compile(graph, missing_input, {});
-  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.status().message().find("neither a segment input nor produced before it"), std::string::npos)
-      << bad.status().message();
-
-  SegmentSpec listed_twice = WholeGraph(graph);
-  listed_twice.outputs.push_back(listed_twice.outputs[0]);
-  bad = cuda->Compile(graph, listed_twice, {});
-  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().message();
-
-  Result<std::unique_ptr<CompiledSegment>> segment = cuda->Compile(graph, WholeGraph(graph), {});
-  ASSERT_TRUE(segment.ok()) << segment.status().message();
-  HostBuffers buffers(graph, RandomInputs(graph, 1, 1));
-  buffers.tensors.data[graph.outputs[0]] = nullptr;
-  const Status run = (*segment)->Run(buffers.tensors);
-  EXPECT_EQ(run.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(run.message().find("failed to run CUDA segment RELU #0"), std::string::npos) << run.message();
-}
+// The segment checks every backend shares (backend/segment_check.h) are
+// backend_op_test's BackendContract/cuda.SegmentChecks.
 
 TEST(CudaBackendTest, InjectedOutOfMemoryIsResourceExhausted) {
   HT_REQUIRE_CUDA_DEVICE();
   const model::Graph graph = ChainOfOpsGraph();
-  ScopedEnv fault("HANDTRACK_INJECT_FAULT", "xnnpack:run,cuda:oom");
-  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), {});
+  BackendOptions options = CudaOptions();
+  Result<backend::FaultInjection> faults = backend::FaultInjection::Parse("xnnpack:run,cuda:oom");
+  ASSERT_TRUE(faults.ok()) << faults.status().message();
+  options.faults = *faults;
+  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), options);
   ASSERT_FALSE(segment.ok());
   EXPECT_EQ(segment.status().code(), StatusCode::kResourceExhausted);
   EXPECT_NE(segment.status().message().find("failed to allocate"), std::string::npos)
@@ -466,6 +384,16 @@ std::vector<std::vector<float>> RunWithSeededInput(ModelRunner& runner) {
   return outputs;
 }
 
+// A runner on `delegate` (cuda among its candidates) with the command line's
+// settings and the given faults ("cuda:run", ModelRunner::Options::inject_faults).
+ModelRunner::Options CudaRunnerOptions(Delegate delegate, const std::string& faults = "") {
+  ModelRunner::Options options;
+  options.delegate = delegate;
+  options.inject_faults = faults;
+  options.backend_settings = CommandLineBackendSettings();
+  return options;
+}
+
 // kAuto drops a failing cuda, still gives the reference's results and says
 // why; a named cuda delegate reports the same faults as errors.
 TEST(CudaFallbackTest, InjectedFaultsFallBackUnderAutoAndFailWhenNamed) {
@@ -476,7 +404,7 @@ TEST(CudaFallbackTest, InjectedFaultsFallBackUnderAutoAndFailWhenNamed) {
   ASSERT_TRUE(reference.ok()) << reference.status().message();
   const Tensors expected = RunWithSeededInput(**reference);
   {
-    auto runner = ModelRunner::Create(path, Delegate::kAuto, 1);
+    auto runner = ModelRunner::Create(path, CudaRunnerOptions(Delegate::kAuto));
     ASSERT_TRUE(runner.ok()) << runner.status().message();
     EXPECT_NE((*runner)->DescribePlan().find("cuda:"), std::string::npos) << (*runner)->DescribePlan();
     ExpectClose(RunWithSeededInput(**runner), expected, "auto without faults");
@@ -489,15 +417,14 @@ TEST(CudaFallbackTest, InjectedFaultsFallBackUnderAutoAndFailWhenNamed) {
   };
   for (const Fault& fault : {Fault{"cuda:run", "fault injected", StatusCode::kUnavailable, false},
                              Fault{"cuda:oom", "out of memory", StatusCode::kResourceExhausted, true}}) {
-    ScopedEnv env("HANDTRACK_INJECT_FAULT", fault.spec);
-    auto runner = ModelRunner::Create(path, Delegate::kAuto, 1);
+    auto runner = ModelRunner::Create(path, CudaRunnerOptions(Delegate::kAuto, fault.spec));
     ASSERT_TRUE(runner.ok()) << fault.spec << ": " << runner.status().message();
     ExpectClose(RunWithSeededInput(**runner), expected, std::string("auto with ") + fault.spec);
     const std::string plan = (*runner)->DescribePlan();
     EXPECT_NE(plan.find("cuda dropped"), std::string::npos) << fault.spec << ": " << plan;
     EXPECT_NE(plan.find(fault.reason), std::string::npos) << fault.spec << ": " << plan;
 
-    auto named = ModelRunner::Create(path, Delegate::kCuda, 1);
+    auto named = ModelRunner::Create(path, CudaRunnerOptions(Delegate::kCuda, fault.spec));
     Status status = named.ok() ? (*named)->Run() : named.status();
     EXPECT_EQ(named.ok(), !fault.fails_at_create) << fault.spec << ": " << status.message();
     EXPECT_EQ(status.code(), fault.named_code) << fault.spec << ": " << status.message();
@@ -521,7 +448,8 @@ TEST_P(CudaModelTest, MatchesTfliteAndRepeatsExactly) {
   Tensors inputs, expected;
   for (const NamedTensor& t : dump->inputs) inputs.push_back(t.data);
   for (const NamedTensor& t : dump->outputs) expected.push_back(t.data);
-  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(*graph, WholeGraph(*graph), {});
+  Result<std::unique_ptr<CompiledSegment>> segment =
+      Cuda()->Compile(*graph, WholeGraph(*graph), CudaOptions());
   ASSERT_TRUE(segment.ok()) << segment.status().message();
   Result<Tensors> first = RunSegment(**segment, *graph, inputs);
   ASSERT_TRUE(first.ok()) << first.status().message();
@@ -537,3 +465,14 @@ INSTANTIATE_TEST_SUITE_P(HandModels, CudaModelTest,
 
 }  // namespace
 }  // namespace handtrack::testing
+
+// Takes --cuda-setting out of argv before gtest sees it (backend_settings_flag.h).
+int main(int argc, char** argv) {
+  if (const handtrack::Status flags = handtrack::testing::ParseBackendSettingFlags(&argc, argv);
+      !flags.ok()) {
+    std::fprintf(stderr, "cuda_backend_test: %s\n", flags.message().c_str());
+    return 2;
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -58,16 +58,19 @@ std::string Points(const std::array<Point, handtrack::kNumHandLandmarks>& points
 std::string FrameJson(int index, const std::string& file, const Ppm& ppm, double ms,
                       const handtrack::HandLandmarkerResult& result) {
   std::string out = "{\"index\":" + std::to_string(index) + ",\"file\":\"" + file +
-                    "\",\"width\":" + std::to_string(ppm.width) + ",\"height\":" + std::to_string(ppm.height) +
+                    "\",\"width\":" + std::to_string(ppm.width) +
+                    ",\"height\":" + std::to_string(ppm.height) +
                     ",\"time_ms\":" + Num(static_cast<float>(ms)) +
                     ",\"num_hands\":" + std::to_string(result.hands.size()) + ",\"hands\":[";
   for (size_t h = 0; h < result.hands.size(); ++h) {
     const handtrack::HandResult& hand = result.hands[h];
     out += (h ? ",{" : "{");
-    out += "\"handedness\":{\"label\":\"" + hand.handedness.label + "\",\"score\":" + Num(hand.handedness.score) +
+    out += "\"handedness\":{\"label\":\"" + hand.handedness.label +
+           "\",\"score\":" + Num(hand.handedness.score) +
            ",\"index\":" + std::to_string(hand.handedness.index) +
            ",\"model_output\":" + Num(hand.handedness.model_output) + "},\"presence\":" + Num(hand.presence) +
-           ",\"landmarks\":" + Points(hand.landmarks) + ",\"world_landmarks\":" + Points(hand.world_landmarks) + "}";
+           ",\"landmarks\":" + Points(hand.landmarks) +
+           ",\"world_landmarks\":" + Points(hand.world_landmarks) + "}";
   }
   return out + "]}";
 }
@@ -79,15 +82,24 @@ int main(int argc, char** argv) {
   int num_hands = 2, iters = 1000, warmup = 50;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--images") images = value;
-    else if (flag == "--output") output = value;
-    else if (flag == "--delegate") delegate_name = value;
-    else if (flag == "--model") model = value;
-    else if (flag == "--precision") precision = value;
-    else if (flag == "--num-hands") num_hands = std::atoi(value.c_str());
-    else if (flag == "--time") time_file = value;
-    else if (flag == "--iters") iters = std::max(1, std::atoi(value.c_str()));
-    else if (flag == "--warmup") warmup = std::max(0, std::atoi(value.c_str()));
+    if (flag == "--images")
+      images = value;
+    else if (flag == "--output")
+      output = value;
+    else if (flag == "--delegate")
+      delegate_name = value;
+    else if (flag == "--model")
+      model = value;
+    else if (flag == "--precision")
+      precision = value;
+    else if (flag == "--num-hands")
+      num_hands = std::atoi(value.c_str());
+    else if (flag == "--time")
+      time_file = value;
+    else if (flag == "--iters")
+      iters = std::max(1, std::atoi(value.c_str()));
+    else if (flag == "--warmup")
+      warmup = std::max(0, std::atoi(value.c_str()));
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -114,7 +126,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", landmarker.status().message().c_str());
     return 1;
   }
-  std::printf("create_ms %.1f\n%s\n", std::chrono::duration<double, std::milli>(Clock::now() - create_start).count(),
+  std::printf("create_ms %.1f\n%s\n",
+              std::chrono::duration<double, std::milli>(Clock::now() - create_start).count(),
               (*landmarker)->DescribePlan().c_str());
   int failures = 0;
   if (!images.empty() && !output.empty()) {
@@ -124,8 +137,9 @@ int main(int argc, char** argv) {
     }
     std::sort(files.begin(), files.end());
     std::ofstream out(output);
-    out << "{\"handtrack\":{\"tool\":\"cuda_image_detect\",\"delegate\":\"" << delegate_name << "\",\"precision\":\""
-        << precision << "\",\"model\":\"" << model << "\",\"num_hands\":" << num_hands << "},\"frames\":[\n";
+    out << "{\"handtrack\":{\"tool\":\"cuda_image_detect\",\"delegate\":\"" << delegate_name
+        << "\",\"precision\":\"" << precision << "\",\"model\":\"" << model
+        << "\",\"num_hands\":" << num_hands << "},\"frames\":[\n";
     for (size_t index = 0; index < files.size(); ++index) {
       Ppm ppm;
       std::string name = std::filesystem::path(files[index]).filename().string();
@@ -136,8 +150,9 @@ int main(int argc, char** argv) {
         continue;
       }
       const Clock::time_point start = Clock::now();
-      auto result = (*landmarker)->Detect(
-          handtrack::ImageView::Packed(ppm.pixels.data(), ppm.width, ppm.height, handtrack::PixelFormat::kRGB));
+      auto result = (*landmarker)
+                        ->Detect(handtrack::ImageView::Packed(ppm.pixels.data(), ppm.width, ppm.height,
+                                                              handtrack::PixelFormat::kRGB));
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       if (!result.ok()) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), result.status().message().c_str());
@@ -172,9 +187,11 @@ int main(int argc, char** argv) {
     ms.erase(ms.begin(), ms.begin() + warmup);
     std::sort(ms.begin(), ms.end());
     auto at = [&](double fraction) { return ms[static_cast<size_t>(fraction * (ms.size() - 1))]; };
-    std::printf("detect %s %dx%d hands=%zu delegate=%s precision=%s iters=%d: median %.3f ms, p10 %.3f, p90 %.3f, min %.3f\n",
-                std::filesystem::path(time_file).filename().c_str(), ppm.width, ppm.height, hands,
-                delegate_name.c_str(), precision.c_str(), iters, at(0.5), at(0.1), at(0.9), ms.front());
+    std::printf(
+        "detect %s %dx%d hands=%zu delegate=%s precision=%s iters=%d: median %.3f ms, p10 %.3f, p90 %.3f, "
+        "min %.3f\n",
+        std::filesystem::path(time_file).filename().c_str(), ppm.width, ppm.height, hands,
+        delegate_name.c_str(), precision.c_str(), iters, at(0.5), at(0.1), at(0.9), ms.front());
   }
   return failures == 0 ? 0 : 1;
 }

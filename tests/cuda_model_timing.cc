@@ -7,17 +7,21 @@
 //
 //   cuda_model_timing [--delegate NAME] [--iters N] [--warmup N]   (models: $HANDTRACK_MODELS)
 //                     [--batch N,...] [--precision fp32|fp16,...] [--model NAME,...]
+//                     [--cuda-setting KEY=VALUE ...]
 //
 // With --batch (or --precision), each model is timed at every batch and
 // precision (ModelRunner::Options), and the rows gain batch, precision,
 // frames_per_s (batch * 1000 / median_ms), and the median device time of the
 // kernels alone (ModelRunner::last_run_device_ms: host copies excluded, as the
 // PyTorch peer, whose inputs stay on the device) with its frames/s.
+// --cuda-setting (repeatable) goes into ModelRunner::Options::backend_settings,
+// e.g. cuda.fusion=0 (every node its own kernel) or cuda.tensor_cores=0.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -29,6 +33,9 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// --cuda-setting KEY=VALUE, for every runner.
+std::map<std::string, std::string> backend_settings;
 
 double MillisecondsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -53,6 +60,7 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
   options.delegate = delegate;
   options.batch = batch;
   options.precision = precision;
+  options.backend_settings = backend_settings;
   auto runner = handtrack::ModelRunner::Create(path, options);
   const double create_ms = MillisecondsSince(create_start);
   if (!runner.ok()) {
@@ -88,7 +96,8 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
   std::sort(ms.begin(), ms.end());
   auto at = [&](double fraction) { return ms[static_cast<size_t>(fraction * (ms.size() - 1))]; };
   std::printf("%-20s %-9s %10.2f %9.3f %9.3f %9.3f %9.3f %9.3f", name.c_str(),
-              handtrack::DelegateName(delegate), create_ms, first_ms, at(0.5), at(0.1), at(0.9), ms.front());
+              handtrack::DelegateName(delegate).c_str(), create_ms, first_ms, at(0.5), at(0.1), at(0.9),
+              ms.front());
   if (batch_columns) {
     std::printf(" %6d %-9s %12.1f", batch, handtrack::PrecisionName(precision), batch * 1000.0 / at(0.5));
     // Kernels alone (inputs already on the device), as the PyTorch peer times itself.
@@ -129,7 +138,8 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--batch") == 0) {
       batch_columns = true;
       batches.clear();
-      for (const std::string& item : Split(argv[i + 1])) batches.push_back(std::max(1, std::atoi(item.c_str())));
+      for (const std::string& item : Split(argv[i + 1]))
+        batches.push_back(std::max(1, std::atoi(item.c_str())));
     } else if (std::strcmp(argv[i], "--precision") == 0) {
       batch_columns = true;
       precisions.clear();
@@ -143,18 +153,27 @@ int main(int argc, char** argv) {
       }
     } else if (std::strcmp(argv[i], "--model") == 0) {
       models = Split(argv[i + 1]);
+    } else if (std::strcmp(argv[i], "--cuda-setting") == 0) {
+      const std::string setting = argv[i + 1];
+      const size_t equals = setting.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        std::fprintf(stderr, "--cuda-setting %s: expected KEY=VALUE, e.g. cuda.fusion=0\n", setting.c_str());
+        return 2;
+      }
+      backend_settings[setting.substr(0, equals)] = setting.substr(equals + 1);
     } else {
       std::fprintf(stderr,
                    "usage: %s [--delegate NAME] [--iters N] [--warmup N] [--batch N,...] "
-                   "[--precision P,...] [--model NAME,...]\n",
+                   "[--precision P,...] [--model NAME,...] [--cuda-setting KEY=VALUE ...]\n",
                    argv[0]);
       return 2;
     }
   }
-  std::printf("%-20s %-9s %10s %9s %9s %9s %9s %9s", "model", "delegate", "create_ms", "first_ms", "median_ms",
-              "p10_ms", "p90_ms", "min_ms");
+  std::printf("%-20s %-9s %10s %9s %9s %9s %9s %9s", "model", "delegate", "create_ms", "first_ms",
+              "median_ms", "p10_ms", "p90_ms", "min_ms");
   if (batch_columns) {
-    std::printf(" %6s %-9s %12s %12s %15s", "batch", "precision", "frames_per_s", "device_ms", "device_frames_s");
+    std::printf(" %6s %-9s %12s %12s %15s", "batch", "precision", "frames_per_s", "device_ms",
+                "device_frames_s");
   }
   std::printf("\n");
   int failures = 0;

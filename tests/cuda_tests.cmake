@@ -1,17 +1,16 @@
-# The CUDA backend's test (only in builds that found nvcc): the shared op table
-# against the reference backend, arena planning, support decisions, fallback
-# under injected faults, the hand models against TFLite. Tests that need a GPU
-# skip with "no CUDA device (...)" on machines without one (CI).
+# The CUDA backend's test (only in builds that found nvcc): large-batch kernels
+# against the reference backend, segment layout, fusion, support decisions,
+# fallback under injected faults, the hand models against TFLite. Tests that
+# need a GPU skip with "no CUDA device (...)" on machines without one (CI). The
+# op table runs in backend_op_test (op_tests.cmake, which defines
+# handtrack_op_cases). Its own main() reads --cuda-setting KEY=VALUE
+# (backend_settings_flag.h): no gtest_main.
 if(HANDTRACK_HAVE_CUDA)
-  # xnnpack_tests.cmake defines the op table's library in builds with XNNPACK.
-  if(NOT TARGET handtrack_op_cases)
-    add_library(handtrack_op_cases STATIC ${CMAKE_CURRENT_LIST_DIR}/op_graph_builders.cc)
-    target_include_directories(handtrack_op_cases PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-    target_link_libraries(handtrack_op_cases PUBLIC handtrack_base)
-  endif()
-  handtrack_add_gtest(cuda_backend_test ${CMAKE_CURRENT_LIST_DIR}/cuda_backend_test.cc)
-  target_link_libraries(cuda_backend_test PRIVATE handtrack_op_cases handtrack_backend_cuda
-                                                  handtrack_backend_reference handtrack_model)
+  add_executable(cuda_backend_test ${CMAKE_CURRENT_LIST_DIR}/cuda_backend_test.cc)
+  target_link_libraries(cuda_backend_test PRIVATE handtrack_test_support handtrack_op_cases
+                                                  handtrack_backend_cuda handtrack_backend_reference
+                                                  handtrack_model GTest::gtest)
+  gtest_discover_tests(cuda_backend_test DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}")
 endif()
 
 if(HANDTRACK_HAVE_CUDA)
@@ -21,7 +20,7 @@ if(HANDTRACK_HAVE_CUDA)
   target_link_libraries(cuda_model_timing PRIVATE handtrack)
 endif()
 
-if(HANDTRACK_HAVE_CUDA)
+if(HANDTRACK_HAVE_CUDA AND TARGET handtrack_io)
   # Not tests: `handtrack detect` for the GPU machine, which lacks the image
   # libraries. raw_image_pack (here) decodes photos to PPM with handtrack's own
   # decoders; cuda_image_detect (there, only libhandtrack) runs HandLandmarker

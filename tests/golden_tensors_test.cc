@@ -22,7 +22,8 @@ TEST_P(GoldenTensorsTest, MatchesTflite) {
   HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models (run scripts/fetch_models.sh)");
   HT_REQUIRE_FIXTURE(!testing::SharedDir().empty(), "../shared");
   for (const BackendInfo& info : ListBackends()) {
-    if (info.name == DelegateName(c.delegate) && !info.available) GTEST_SKIP() << info.name << ": " << info.detail;
+    if (info.name == DelegateName(c.delegate) && !info.available)
+      GTEST_SKIP() << info.name << ": " << info.detail;
   }
   auto dump = testing::ReadTensorDump(testing::SharedDir() + "/golden/tensors/" + c.model + "_s1.tdmp");
   ASSERT_TRUE(dump.ok()) << dump.status().message();
@@ -42,15 +43,18 @@ TEST_P(GoldenTensorsTest, MatchesTflite) {
     auto out = (*runner)->output(i);
     std::vector<float> got(out.begin(), out.end());
     const double err = testing::RelativeError(got, dump->outputs[i].data);
-    EXPECT_LE(err, c.precision == Precision::kFp16 ? 5e-3 : 1e-4) << c.model << " output " << i << " (" << (*runner)->output_name(i) << ") on "
-                         << DelegateName(c.delegate) << " " << PrecisionName(c.precision);
+    EXPECT_LE(err, c.precision == Precision::kFp16 ? 5e-3 : 1e-4)
+        << c.model << " output " << i << " (" << (*runner)->output_name(i) << ") on "
+        << DelegateName(c.delegate) << " " << PrecisionName(c.precision);
   }
 }
 
 std::vector<Case> AllCases() {
   std::vector<Case> cases;
-  for (const char* model : {"palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"}) {
-    for (Delegate d : {Delegate::kReference, Delegate::kXnnpack, Delegate::kCuda}) cases.push_back({model, d});
+  for (const char* model :
+       {"palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"}) {
+    for (Delegate d : {Delegate::kReference, Delegate::kXnnpack, Delegate::kCuda})
+      cases.push_back({model, d});
     cases.push_back({model, Delegate::kCuda, Precision::kFp16});
   }
   return cases;

@@ -7,9 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
+#include <string_view>
 #include <thread>
 
 #include "handtrack/hand_landmarker.h"
@@ -37,10 +39,16 @@ HandLandmarkerOptions LandmarkerOptions(RunningMode mode, std::shared_ptr<HandEn
   return options;
 }
 
+// Switched on and off by tests while engines run (ModelOptions::fault_hook).
+std::atomic<bool> g_fail_reference_runs{false};
+
 std::shared_ptr<HandEngine> MakeEngine(int max_batch, int batch_wait_us = 2000,
                                        Delegate delegate = CpuDelegate()) {
   HandEngineOptions options;
   options.model.delegate = delegate;
+  options.model.fault_hook = [](std::string_view backend, std::string_view stage) {
+    return g_fail_reference_runs.load() && backend == "reference" && stage == "run";
+  };
   options.max_batch = max_batch;
   options.batch_wait_us = batch_wait_us;
   auto engine = HandEngine::Create(options);
@@ -404,7 +412,7 @@ TEST(HandEngineTest, BatchedRunErrorReachesEveryCaller) {
   }
   std::vector<Result<HandLandmarkerResult>> results(kStreams, HandLandmarkerResult{});
   {
-    testing::ScopedEnv fault("HANDTRACK_INJECT_FAULT", "reference:run");
+    g_fail_reference_runs = true;
     FinishesWithin(std::chrono::seconds(120), [&] {
       std::vector<std::thread> threads;
       for (int s = 0; s < kStreams; ++s) {
@@ -412,6 +420,7 @@ TEST(HandEngineTest, BatchedRunErrorReachesEveryCaller) {
       }
       for (std::thread& thread : threads) thread.join();
     });
+    g_fail_reference_runs = false;
   }
   for (const auto& result : results) {
     ASSERT_FALSE(result.ok());

@@ -45,7 +45,8 @@ TEST(HandLandmarkerTest, MissingModelsSayWhatToDo) {
   options.model.model_dir = "/nonexistent/models";
   auto landmarker = HandLandmarker::Create(options);
   ASSERT_EQ(landmarker.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(landmarker.status().message().find("/nonexistent/models/palm_detection_full.tflite"), std::string::npos);
+  EXPECT_NE(landmarker.status().message().find("/nonexistent/models/palm_detection_full.tflite"),
+            std::string::npos);
   EXPECT_NE(landmarker.status().message().find("fetch_models"), std::string::npos);
 }
 
@@ -126,7 +127,9 @@ TEST(HandLandmarkerTest, PixelFormatsAndStridesAgree) {
   auto landmarker = HandLandmarker::Create(Options());
   ASSERT_TRUE(landmarker.ok());
   auto rgb = (*landmarker)->Detect(photo.view());
-  auto other = (*landmarker)->Detect(ImageView{bgra.data(), photo.width(), photo.height(), stride, PixelFormat::kBGRA});
+  auto other =
+      (*landmarker)
+          ->Detect(ImageView{bgra.data(), photo.width(), photo.height(), stride, PixelFormat::kBGRA});
   ASSERT_TRUE(rgb.ok() && other.ok());
   ASSERT_EQ(rgb->hands.size(), other->hands.size());
   ASSERT_FALSE(rgb->hands.empty());

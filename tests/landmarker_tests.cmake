@@ -1,6 +1,9 @@
 # HandLandmarker: API behaviour, and agreement with MediaPipe's golden outputs.
-handtrack_add_gtest(hand_landmarker_test hand_landmarker_test.cc)
-target_link_libraries(hand_landmarker_test PRIVATE handtrack_io)
+# It reads the shared photos with handtrack_io: not in builds without it (-DHANDTRACK_BUILD_IO=OFF).
+if(TARGET handtrack_io)
+  handtrack_add_gtest(hand_landmarker_test hand_landmarker_test.cc)
+  target_link_libraries(hand_landmarker_test PRIVATE handtrack_io)
+endif()
 
 if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
   foreach(model full lite)

@@ -98,7 +98,8 @@ TEST_P(RuntimeBatchTest, BatchOfNMatchesNSingleRuns) {
   const Case& c = GetParam();
   HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models (run scripts/fetch_models.sh)");
   for (const BackendInfo& info : ListBackends()) {
-    if (info.name == DelegateName(c.delegate) && !info.available) GTEST_SKIP() << info.name << ": " << info.detail;
+    if (info.name == DelegateName(c.delegate) && !info.available)
+      GTEST_SKIP() << info.name << ": " << info.detail;
   }
   ModelRunner::Options options;
   options.delegate = c.delegate;
@@ -129,7 +130,8 @@ TEST_P(RuntimeBatchTest, BatchOfNMatchesNSingleRuns) {
   ASSERT_TRUE((*batched)->Run().ok());
 
   for (int f = 0; f < kBatch; ++f) {
-    std::copy(frames.begin() + f * frame_in, frames.begin() + (f + 1) * frame_in, (*single)->input(0).begin());
+    std::copy(frames.begin() + f * frame_in, frames.begin() + (f + 1) * frame_in,
+              (*single)->input(0).begin());
     ASSERT_TRUE((*single)->Run().ok());
     for (int o = 0; o < (*single)->num_outputs(); ++o) {
       auto want = (*single)->output(o);
@@ -145,8 +147,10 @@ TEST_P(RuntimeBatchTest, BatchOfNMatchesNSingleRuns) {
 
 std::vector<Case> AllCases() {
   std::vector<Case> cases;
-  for (const char* model : {"palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"}) {
-    for (Delegate d : {Delegate::kReference, Delegate::kXnnpack, Delegate::kCuda}) cases.push_back({model, d});
+  for (const char* model :
+       {"palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"}) {
+    for (Delegate d : {Delegate::kReference, Delegate::kXnnpack, Delegate::kCuda})
+      cases.push_back({model, d});
   }
   return cases;
 }

@@ -10,8 +10,6 @@
 namespace handtrack {
 namespace {
 
-using testing::ScopedEnv;
-
 bool Available(const char* name) {
   for (const BackendInfo& info : ListBackends()) {
     if (info.name == name) return info.available;
@@ -25,7 +23,8 @@ std::vector<std::vector<float>> RunWithSeededInput(ModelRunner& runner) {
   for (float& v : runner.input(0)) v = uniform(rng);
   EXPECT_TRUE(runner.Run().ok());
   std::vector<std::vector<float>> outputs;
-  for (int i = 0; i < runner.num_outputs(); ++i) outputs.emplace_back(runner.output(i).begin(), runner.output(i).end());
+  for (int i = 0; i < runner.num_outputs(); ++i)
+    outputs.emplace_back(runner.output(i).begin(), runner.output(i).end());
   return outputs;
 }
 
@@ -47,8 +46,7 @@ TEST(RuntimeTest, Fp16OnReferenceRunsFp32WithANote) {
   auto half = ModelRunner::Create(testing::ModelPath("hand_landmark_lite"), options);
   ASSERT_TRUE(half.ok()) << half.status().message();
   const std::string plan = (*half)->DescribePlan();
-  EXPECT_NE(plan.find("reference runs fp32: precision fp16 is honoured by the cuda backend only"), std::string::npos)
-      << plan;
+  EXPECT_NE(plan.find("reference runs fp32: it does not honour precision fp16"), std::string::npos) << plan;
   auto full = ModelRunner::Create(testing::ModelPath("hand_landmark_lite"), Delegate::kReference, 1);
   ASSERT_TRUE(full.ok()) << full.status().message();
   EXPECT_EQ((*full)->DescribePlan().find("runs fp32"), std::string::npos);
@@ -71,7 +69,9 @@ TEST(RuntimeTest, AutoPrefersXnnpackAndExplainsFallbacks) {
   const std::string plan = (*runner)->DescribePlan();
   EXPECT_NE(plan.find("xnnpack:"), std::string::npos) << plan;
   // Every node that went elsewhere says why.
-  if (plan.find("reference:") != std::string::npos) EXPECT_NE(plan.find("fallback for"), std::string::npos) << plan;
+  if (plan.find("reference:") != std::string::npos) {
+    EXPECT_NE(plan.find("fallback for"), std::string::npos) << plan;
+  }
 }
 
 TEST(RuntimeTest, NamedUnavailableDelegateIsAnError) {
@@ -89,18 +89,21 @@ TEST(RuntimeTest, NamedUnavailableDelegateIsAnError) {
 TEST(RuntimeTest, InjectedFaultsFallBackWithCorrectResults) {
   HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
   if (!Available("xnnpack")) GTEST_SKIP() << "xnnpack not available";
-  if (Available("cuda")) GTEST_SKIP() << "cuda is available: auto would not use xnnpack (see cuda_backend_test)";
+  if (Available("cuda"))
+    GTEST_SKIP() << "cuda is available: auto would not use xnnpack (see cuda_backend_test)";
   const std::string path = testing::ModelPath("hand_landmark_lite");
   auto reference = ModelRunner::Create(path, Delegate::kReference, 1);
   ASSERT_TRUE(reference.ok());
   const auto expected = RunWithSeededInput(**reference);
   for (const char* stage : {"availability", "compile", "run"}) {
-    ScopedEnv fault("HANDTRACK_INJECT_FAULT", (std::string("xnnpack:") + stage).c_str());
-    auto runner = ModelRunner::Create(path, Delegate::kAuto, 1);
+    ModelRunner::Options options;
+    options.inject_faults = std::string("xnnpack:") + stage;
+    auto runner = ModelRunner::Create(path, options);
     ASSERT_TRUE(runner.ok()) << stage << ": " << runner.status().message();
     const auto got = RunWithSeededInput(**runner);
     ASSERT_EQ(got.size(), expected.size());
-    for (size_t i = 0; i < got.size(); ++i) EXPECT_LE(testing::RelativeError(got[i], expected[i]), 1e-6) << stage;
+    for (size_t i = 0; i < got.size(); ++i)
+      EXPECT_LE(testing::RelativeError(got[i], expected[i]), 1e-6) << stage;
     const std::string plan = (*runner)->DescribePlan();
     EXPECT_EQ(plan.find("  xnnpack:"), std::string::npos) << stage << "\n" << plan;
     EXPECT_NE(plan.find("fault injected"), std::string::npos) << stage << "\n" << plan;
@@ -111,20 +114,31 @@ TEST(RuntimeTest, InjectedFaultIsAnErrorForANamedDelegate) {
   HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
   if (!Available("xnnpack")) GTEST_SKIP() << "xnnpack not available";
   const std::string path = testing::ModelPath("hand_landmark_lite");
+  ModelRunner::Options options;
+  options.delegate = Delegate::kXnnpack;
   {
-    ScopedEnv fault("HANDTRACK_INJECT_FAULT", "xnnpack:compile");
-    auto runner = ModelRunner::Create(path, Delegate::kXnnpack, 1);
+    options.inject_faults = "xnnpack:compile";
+    auto runner = ModelRunner::Create(path, options);
     ASSERT_FALSE(runner.ok());
     EXPECT_NE(runner.status().message().find("fault injected"), std::string::npos);
   }
   {
-    ScopedEnv fault("HANDTRACK_INJECT_FAULT", "xnnpack:run");
-    auto runner = ModelRunner::Create(path, Delegate::kXnnpack, 1);
+    options.inject_faults = "xnnpack:run";
+    auto runner = ModelRunner::Create(path, options);
     ASSERT_TRUE(runner.ok());
     Status run = (*runner)->Run();
     EXPECT_FALSE(run.ok());
     EXPECT_NE(run.message().find("fault injected"), std::string::npos) << run.message();
   }
+}
+
+TEST(RuntimeTest, AMalformedFaultListIsAnError) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  ModelRunner::Options options;
+  options.inject_faults = "xnnpack";
+  auto runner = ModelRunner::Create(testing::ModelPath("hand_landmark_lite"), options);
+  ASSERT_FALSE(runner.ok());
+  EXPECT_EQ(runner.status().message(), "failed to parse fault 'xnnpack': expected BACKEND:STAGE");
 }
 
 }  // namespace

@@ -41,14 +41,16 @@ Result<TensorDump> ReadTensorDump(const std::string& path) {
     pos += 4;
     return true;
   };
-  if (bytes.size() < 8 || std::memcmp(bytes.data(), "TDMP", 4) != 0) return InvalidArgumentError(path + ": not TDMP");
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), "TDMP", 4) != 0)
+    return InvalidArgumentError(path + ": not TDMP");
   pos = 4;
   uint32_t count = 0;
   u32(&count);
   TensorDump dump;
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t role = 0, name_len = 0, rank = 0;
-    if (!u32(&role) || !u32(&name_len) || pos + name_len > bytes.size()) return InvalidArgumentError(path + ": truncated");
+    if (!u32(&role) || !u32(&name_len) || pos + name_len > bytes.size())
+      return InvalidArgumentError(path + ": truncated");
     NamedTensor t;
     t.name.assign(bytes.data() + pos, name_len);
     pos += name_len;

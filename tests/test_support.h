@@ -17,12 +17,12 @@ std::string ModelPath(const std::string& name);
 
 // Skips the current test with a message when `what` is missing, except under
 // CI=true, where a missing fixture is a failure.
-#define HT_REQUIRE_FIXTURE(cond, what)                                                  \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      if (::handtrack::testing::InCi()) FAIL() << "missing in CI: " << (what);          \
-      GTEST_SKIP() << "missing: " << (what);                                            \
-    }                                                                                   \
+#define HT_REQUIRE_FIXTURE(cond, what)                                         \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      if (::handtrack::testing::InCi()) FAIL() << "missing in CI: " << (what); \
+      GTEST_SKIP() << "missing: " << (what);                                   \
+    }                                                                          \
   } while (0)
 bool InCi();
 
