@@ -21,7 +21,7 @@ readonly DEBIAN_PACKAGES=(
   libturbojpeg0-dev libpng-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   python3 ca-certificates
 )
 

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Runs every test of handtrack, in three stages:
-#   1. Release build with the tests ($BUILD/), all of ctest;
-#   2. RelWithDebInfo build under AddressSanitizer + UndefinedBehaviorSanitizer
+# Runs every test of handtrack, in six stages:
+#   1. format: scripts/check_format.sh (clang-format 14 --dry-run -Werror on every
+#      C/C++/CUDA file);
+#   2. Release build with the tests and -DHANDTRACK_WERROR=ON ($BUILD/), all of ctest;
+#   3. install: `cmake --install $BUILD` ($BUILD-install/), then examples/consumer built
+#      against it with CMake (find_package) and with pkg-config, and run on a real model;
+#   4. the minimal core in Debug ($BUILD-core/): no handtrack_io, CLI, XNNPACK, CUDA or
+#      benchmarks, -DHANDTRACK_WERROR=ON, assertions on; its tests (ctest);
+#   5. RelWithDebInfo build under AddressSanitizer + UndefinedBehaviorSanitizer
 #      ($BUILD-asan/), the tests of untrusted input: ctest -L sanitize (image and model
 #      readers, the CLI's bad-input tour) plus every other test not labelled "slow";
-#   3. with clang, a short libFuzzer run of every fuzz target ($BUILD-fuzz/), seeded
+#   6. with clang, a short libFuzzer run of every fuzz target ($BUILD-fuzz/), seeded
 #      with the real models and the shared photos.
 # Installs missing dependencies (scripts/setup.sh --deps-only) and fetches the models
 # first. Exits non-zero when any stage fails; every stage runs regardless.
 #
 #   scripts/test.sh
 # Environment knobs: JOBS (2), FUZZ_SECONDS (45), BUILD (build: the build folders are
-# $BUILD, $BUILD-asan, $BUILD-fuzz and the logs $BUILD-logs).
+# $BUILD, $BUILD-install, $BUILD-consumer, $BUILD-core, $BUILD-asan, $BUILD-fuzz and the
+# logs $BUILD-logs).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -19,6 +26,8 @@ readonly JOBS=${JOBS:-2}
 readonly FUZZ_SECONDS=${FUZZ_SECONDS:-45}
 readonly BUILD=${BUILD:-build}
 readonly LOGS=$BUILD-logs
+case $BUILD in /*) build_abs=$BUILD ;; *) build_abs=$PWD/$BUILD ;; esac
+readonly build_abs
 mkdir -p "$LOGS"
 results=()
 failed=0
@@ -61,11 +70,18 @@ png("palette", 4, 4, 8, 3, bytes([0, 1, 2, 1]), chunk(b"PLTE", bytes(range(9))) 
 PY
 }
 
-# ---- 1. Release ---------------------------------------------------------------
-note "1/3 Release build and all tests ($BUILD/)"
+# ---- 1. Format ------------------------------------------------------------------
+note "1/6 format (scripts/check_format.sh, clang-format 14)"
+scripts/check_format.sh 2>&1 | tee "$LOGS/format.log"
+record "format (scripts/check_format.sh)" "${PIPESTATUS[0]}"
+
+# ---- 2. Release -----------------------------------------------------------------
+note "2/6 Release build with -Werror and all tests ($BUILD/)"
 status=0
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHANDTRACK_BUILD_TESTS=ON >"$LOGS/configure-release.log" 2>&1 &&
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHANDTRACK_BUILD_TESTS=ON -DHANDTRACK_WERROR=ON \
+  >"$LOGS/configure-release.log" 2>&1 &&
   cmake --build "$BUILD" -j"$JOBS" || status=$?
+release_built=$status
 if [ "$status" -ne 0 ]; then
   tail -n 30 "$LOGS/configure-release.log"
   record "release build" "$status"
@@ -74,8 +90,59 @@ else
   record "release tests (ctest)" $?
 fi
 
-# ---- 2. Sanitizers ------------------------------------------------------------
-note "2/3 ASan+UBSan build and the untrusted-input tests ($BUILD-asan/)"
+# ---- 3. Install -------------------------------------------------------------------
+# The Release build installed, then examples/consumer built against the install alone, with
+# CMake and with pkg-config, and run on a real model. The installed CMake and pkg-config files
+# must not point into the source tree (the internal headers of src/ are not installed).
+note "3/6 install ($BUILD-install/) and examples/consumer against it ($BUILD-consumer/)"
+install_check() {
+  local prefix=$build_abs-install consumer=$build_abs-consumer model=$models_dir/palm_detection_full.tflite
+  [ "$release_built" -eq 0 ] || { echo "test.sh: no Release build to install"; return 1; }
+  rm -rf "$prefix" "$consumer"
+  cmake --install "$BUILD" --prefix "$prefix" >"$LOGS/install.log" 2>&1 ||
+    { tail -n 30 "$LOGS/install.log"; return 1; }
+  if grep -rlF "$PWD" "$prefix/lib/cmake/handtrack" "$prefix/lib/pkgconfig"; then
+    echo "test.sh: the installed package files above name the source tree $PWD"
+    return 1
+  fi
+  cmake -S examples/consumer -B "$consumer" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+    >"$LOGS/consumer.log" 2>&1 && cmake --build "$consumer" >>"$LOGS/consumer.log" 2>&1 ||
+    { tail -n 30 "$LOGS/consumer.log"; return 1; }
+  if grep -F "$PWD/src" "$consumer/CMakeFiles/consumer.dir/flags.make"; then
+    echo "test.sh: the consumer is compiled with the source tree's internal headers"
+    return 1
+  fi
+  "$consumer/consumer" "$model" || { echo "test.sh: the CMake consumer failed on $model"; return 1; }
+  PKG_CONFIG_PATH=$prefix/lib/pkgconfig make -C examples/consumer OUT="$consumer" >>"$LOGS/consumer.log" 2>&1 ||
+    { tail -n 30 "$LOGS/consumer.log"; return 1; }
+  "$consumer/consumer-pc" "$model" || { echo "test.sh: the pkg-config consumer failed on $model"; return 1; }
+}
+install_check
+record "install and examples/consumer (cmake, pkg-config)" $?
+
+# ---- 4. Minimal core, Debug ---------------------------------------------------------
+# The library without handtrack_io, the CLI, XNNPACK or CUDA needs only a C++20 compiler
+# and Threads (GoogleTest for the tests); Debug keeps assert() on (no NDEBUG).
+note "4/6 minimal core, Debug, and its tests ($BUILD-core/)"
+status=0
+cmake -S . -B "$BUILD-core" -DCMAKE_BUILD_TYPE=Debug -DHANDTRACK_BUILD_IO=OFF -DHANDTRACK_BUILD_CLI=OFF \
+  -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_WITH_CUDA=OFF -DHANDTRACK_BUILD_BENCH=OFF -DHANDTRACK_BUILD_TESTS=ON \
+  -DHANDTRACK_WERROR=ON >"$LOGS/configure-core.log" 2>&1 || status=$?
+if [ "$status" -eq 0 ] && grep -E 'Found (PNG|ZLIB|nlohmann_json)|turbojpeg|libav(format|codec)|libswscale' "$LOGS/configure-core.log"; then
+  echo "test.sh: the minimal core looked for the image, video or JSON libraries (above)"
+  status=1
+fi
+[ "$status" -eq 0 ] && { cmake --build "$BUILD-core" -j"$JOBS" || status=$?; }
+if [ "$status" -ne 0 ]; then
+  tail -n 30 "$LOGS/configure-core.log"
+  record "minimal core Debug build" "$status"
+else
+  run_ctest "$BUILD-core" -j"$JOBS"
+  record "minimal core Debug tests (ctest)" $?
+fi
+
+# ---- 5. Sanitizers ------------------------------------------------------------
+note "5/6 ASan+UBSan build and the untrusted-input tests ($BUILD-asan/)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
@@ -92,8 +159,8 @@ else
   record "sanitizer tests (ctest -LE slow)" $?
 fi
 
-# ---- 3. Fuzzing -----------------------------------------------------------------
-note "3/3 libFuzzer, ${FUZZ_SECONDS}s per target ($BUILD-fuzz/)"
+# ---- 6. Fuzzing -----------------------------------------------------------------
+note "6/6 libFuzzer, ${FUZZ_SECONDS}s per target ($BUILD-fuzz/)"
 if ! command -v clang++ >/dev/null; then
   echo "test.sh: clang++ is not installed: skipping fuzzing"
   results+=("SKIP  fuzzing (no clang++)")
@@ -128,7 +195,7 @@ else
       -artifact_prefix="$artifacts/$target-" -print_final_stats=1 "${max_len[@]}" "$corpus" \
       >"$LOGS/fuzz-$target.log" 2>&1
     status=$?
-    grep -E '^(stat::number_of_executed_units|Done )' "$LOGS/fuzz-$target.log" | tail -n 2
+    grep -E "^(stat::number_of_executed_units|Done |$target: )" "$LOGS/fuzz-$target.log" | tail -n 3
     [ "$status" -eq 0 ] || tail -n 40 "$LOGS/fuzz-$target.log"
     record "fuzz $target" "$status"
   done

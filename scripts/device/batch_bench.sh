@@ -21,7 +21,7 @@ bundle() {
   set -e
   local build=$ROOT/build-cuda
   cmake -S "$ROOT" -B "$build" -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_BUILD_BENCH=OFF >/dev/null
-  local binaries=(cuda_model_timing cuda_backend_test golden_tensors_test)
+  local binaries=(cuda_model_timing backend_op_test cuda_backend_test golden_tensors_test)
   cmake --build "$build" -j2 --target "${binaries[@]}"
   rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/bin"
   local binary
@@ -46,9 +46,12 @@ run() {
   local ncu_dir
   for ncu_dir in /opt/nvidia/nsight-compute/*/; do PATH=$PATH:$ncu_dir; done
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
-  # Correctness first: the large-batch kernels and the models against TFLite, fp32 and fp16.
-  timeout 200 "$BUNDLE/bin/cuda_backend_test" --gtest_brief=1 \
-    --gtest_filter='LargeBatch/*:AllOps/*:AllOpsFp16/*:HandModels/*:CudaBackendTest.*' 2>&1 | tail -n 40 | tee "$OUT/tests.log"
+  # Correctness first: the op table on cuda (backend_op_test), the large-batch kernels and the
+  # models against TFLite, fp32 and fp16.
+  timeout 100 "$BUNDLE/bin/backend_op_test" --gtest_brief=1 --gtest_filter='BackendOp/cuda/*' 2>&1 | tail -n 20 |
+    tee "$OUT/tests.log"
+  timeout 150 "$BUNDLE/bin/cuda_backend_test" --gtest_brief=1 \
+    --gtest_filter='LargeBatch/*:HandModels/*:CudaBackendTest.*' 2>&1 | tail -n 40 | tee -a "$OUT/tests.log"
   timeout 90 "$BUNDLE/bin/golden_tensors_test" --gtest_brief=1 2>&1 | tail -n 5 | tee -a "$OUT/tests.log"
   local model
   for model in "${MODELS[@]}"; do

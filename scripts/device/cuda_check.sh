@@ -19,7 +19,11 @@
 #
 # The bundled binaries need only libc and libstdc++ (gtest and cudart are
 # linked statically); the timings come from tests/cuda_model_timing.cc, as the
-# CLI links image and video libraries the device machine lacks.
+# CLI links image and video libraries the device machine lacks. The op table
+# runs in backend_op_test (BackendOp/cuda/fp32.* and BackendOp/cuda/fp16.*);
+# cuda_backend_test has the CUDA backend's own tests. The library reads no
+# environment variables: the unfused runs pass --cuda-setting cuda.fusion=0,
+# which these binaries put into the backend settings they use.
 #
 # `run` writes every log under $OUT and prints a short summary last.
 set -u
@@ -32,7 +36,8 @@ bundle() {
   local build=$ROOT/build-cuda
   # No XNNPACK: the device machine lacks libxnnpack, and the CPU backends are not what is measured there.
   cmake -S "$ROOT" -B "$build" -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_BUILD_BENCH=OFF >/dev/null
-  local binaries=(cuda_backend_test golden_tensors_test runtime_test cuda_model_timing cuda_image_detect)
+  local binaries=(backend_op_test cuda_backend_test golden_tensors_test runtime_test cuda_model_timing
+    cuda_image_detect)
   cmake --build "$build" -j2 --target "${binaries[@]}" raw_image_pack
   rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/bin"
   for binary in "${binaries[@]}"; do
@@ -80,14 +85,18 @@ run() {
   for ncu_dir in /opt/nvidia/nsight-compute/*/; do PATH=$PATH:$ncu_dir; done
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,temperature.gpu --format=csv
 
+  # Every op case on cuda (fp32 and fp16) and on the fake CPU backend, against the reference.
+  step backend_op_test 150 "$bin/backend_op_test" --gtest_brief=1
   step cuda_backend_test 150 "$bin/cuda_backend_test" --gtest_brief=1
   step golden_tensors_test 90 "$bin/golden_tensors_test" --gtest_brief=1
   step runtime_test 45 "$bin/runtime_test" --gtest_brief=1
   # Every node its own kernel: the same checks.
-  HANDTRACK_CUDA_FUSION=0 step unfused_cuda_backend_test 90 "$bin/cuda_backend_test" --gtest_brief=1
+  step unfused_backend_op_test 90 "$bin/backend_op_test" --gtest_brief=1 --cuda-setting cuda.fusion=0 \
+    --gtest_filter='BackendOp/cuda/*'
+  step unfused_cuda_backend_test 90 "$bin/cuda_backend_test" --gtest_brief=1 --cuda-setting cuda.fusion=0
   # Median of many runs of ModelRunner::Run: host copies in, graph replay, host copies out.
   step timing_fused 90 "$bin/cuda_model_timing" --warmup 100 --iters 3000
-  HANDTRACK_CUDA_FUSION=0 step timing_unfused 90 "$bin/cuda_model_timing" --warmup 100 --iters 3000
+  step timing_unfused 90 "$bin/cuda_model_timing" --warmup 100 --iters 3000 --cuda-setting cuda.fusion=0
   step timing_fused_repeat 90 "$bin/cuda_model_timing" --warmup 100 --iters 3000
   # The photos through the whole pipeline, for compare.py (run here afterwards), and
   # whole Detect calls on a 640x480 one-hand photo, batch 1.
@@ -109,18 +118,22 @@ run() {
     step "torch_$model" 120 python3 "$ROOT/.models/peers/tflite2torch.py" bench "$ROOT/.models/$model.tflite" \
       --batch 1,32,256 --dtype fp32,fp16 --channels-last --cuda-graphs
   done
-  step memcheck 150 compute-sanitizer --tool memcheck --leak-check no --error-exitcode 9 \
+  step memcheck_ops 120 compute-sanitizer --tool memcheck --leak-check no --error-exitcode 9 \
+    "$bin/backend_op_test" --gtest_brief=1 --gtest_filter='BackendOp/cuda/*'
+  step memcheck 120 compute-sanitizer --tool memcheck --leak-check no --error-exitcode 9 \
     "$bin/cuda_backend_test" --gtest_brief=1 \
-    --gtest_filter='AllOps/*:AllOpsFp16/*:HandModels/*:CudaBackendTest.*:LargeBatch/*in8x56x56x24*'
-  step racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 9 "$bin/cuda_backend_test" \
-    --gtest_brief=1 --gtest_filter='CudaBackendTest.FusedBlocks*:AllOps/*fully_connected*:AllOps/*conv2d_1x1*'
+    --gtest_filter='HandModels/*:CudaBackendTest.*:LargeBatch/*in8x56x56x24*'
+  step racecheck_ops 45 compute-sanitizer --tool racecheck --error-exitcode 9 "$bin/backend_op_test" \
+    --gtest_brief=1 --gtest_filter='BackendOp/cuda/fp32.*fully_connected*:BackendOp/cuda/fp32.*conv2d_1x1*'
+  step racecheck 45 compute-sanitizer --tool racecheck --error-exitcode 9 "$bin/cuda_backend_test" \
+    --gtest_brief=1 --gtest_filter='CudaBackendTest.FusedBlocks*'
   # Per-kernel GPU time at the clocks and caches the runs see (one run of each model, in launch order).
   step ncu 90 ncu --metrics gpu__time_duration.sum --csv --print-units base --cache-control none \
     --clock-control none "$bin/cuda_model_timing" --warmup 0 --iters 1
 
   echo "== failures"
   grep -h -E "FAILED|Failure|error" "$OUT"/*test.log | head -40
-  grep -h -E "ERROR SUMMARY" "$OUT"/memcheck.log "$OUT"/racecheck.log
+  grep -h -E "ERROR SUMMARY" "$OUT"/memcheck*.log "$OUT"/racecheck*.log
   echo "== timing (ms)"
   cat "$OUT"/timing_fused.log "$OUT"/timing_unfused.log "$OUT"/timing_fused_repeat.log
   grep -h "^detect " "$OUT"/detect_*.log
