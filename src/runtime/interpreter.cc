@@ -16,8 +16,11 @@ std::string FormatBytes(int64_t bytes) {
   return std::to_string(bytes) + " B";
 }
 
-int64_t TensorBytes(const model::Graph& graph, int tensor) {
-  return graph.tensors[tensor].num_elements() * static_cast<int64_t>(sizeof(float));
+// The float data of `tensors`, in bytes: what a device segment copies for them.
+int64_t TensorBytes(const model::Graph& graph, const std::vector<int>& tensors) {
+  int64_t bytes = 0;
+  for (int t : tensors) bytes += graph.tensors[t].num_elements() * static_cast<int64_t>(sizeof(float));
+  return bytes;
 }
 
 }  // namespace
@@ -121,8 +124,7 @@ Status Interpreter::CheckSettings() const {
     // A setting of a backend that is registered but not a candidate here is
     // harmless (a CPU-only machine told to turn cuda fusion off).
     const std::string owner = key.substr(0, key.find('.'));
-    bool owner_is_candidate = false;
-    for (const Candidate& candidate : candidates_) owner_is_candidate |= candidate.name == owner;
+    const bool owner_is_candidate = FindCandidate(owner) != nullptr;
     if (known.count(key) == 0 && (owner_is_candidate || !BackendRegistry::Global().Find(owner).has_value())) {
       std::string names;
       for (const std::string& k : known) names += (names.empty() ? "" : ", ") + k;
@@ -138,6 +140,11 @@ backend::Backend* Interpreter::FindCandidate(const std::string& name) const {
     if (candidate.name == name) return candidate.backend.get();
   }
   return nullptr;
+}
+
+bool Interpreter::CopiesToDevice(const PlanSegment& segment) const {
+  const backend::Backend* backend = FindCandidate(segment.backend);
+  return backend != nullptr && backend->memory_space() == backend::MemorySpace::kDevice;
 }
 
 float* Interpreter::HostBuffer(int tensor) {
@@ -359,14 +366,9 @@ std::string Interpreter::BackendSummary() const {
 Interpreter::Copies Interpreter::CopiesPerRun() const {
   Copies copies;
   for (const PlanSegment& segment : plan_) {
-    const backend::Backend* backend = FindCandidate(segment.backend);
-    if (backend == nullptr || backend->memory_space() != backend::MemorySpace::kDevice) continue;
-    for (const std::vector<int>* list : {&segment.spec.inputs, &segment.spec.outputs}) {
-      for (int t : *list) {
-        ++copies.tensors;
-        copies.bytes += TensorBytes(*graph_, t);
-      }
-    }
+    if (!CopiesToDevice(segment)) continue;
+    copies.tensors += static_cast<int>(segment.spec.inputs.size() + segment.spec.outputs.size());
+    copies.bytes += TensorBytes(*graph_, segment.spec.inputs) + TensorBytes(*graph_, segment.spec.outputs);
   }
   return copies;
 }
@@ -381,14 +383,11 @@ std::string Interpreter::DescribePlan() const {
     out += "  " + segment.backend + ": " + std::to_string(nodes.size()) + " node(s), " +
            model::NodeLabel(g, nodes.front()) +
            (nodes.size() > 1 ? " .. " + model::NodeLabel(g, nodes.back()) : "");
-    const backend::Backend* backend = FindCandidate(segment.backend);
-    if (backend != nullptr && backend->memory_space() == backend::MemorySpace::kDevice) {
-      int64_t in_bytes = 0, out_bytes = 0;
-      for (int t : segment.spec.inputs) in_bytes += TensorBytes(g, t);
-      for (int t : segment.spec.outputs) out_bytes += TensorBytes(g, t);
+    if (CopiesToDevice(segment)) {
       out += ", copies in " + std::to_string(segment.spec.inputs.size()) + " tensor(s) (" +
-             FormatBytes(in_bytes) + "), out " + std::to_string(segment.spec.outputs.size()) + " (" +
-             FormatBytes(out_bytes) + ")";
+             FormatBytes(TensorBytes(g, segment.spec.inputs)) + "), out " +
+             std::to_string(segment.spec.outputs.size()) + " (" +
+             FormatBytes(TensorBytes(g, segment.spec.outputs)) + ")";
     }
     out += "\n";
     std::map<std::string, std::vector<std::string>> by_reason;

@@ -119,6 +119,8 @@ class Interpreter {
   // Runs segments from `first` on; on a failure falls back and starts over.
   void RunFrom(size_t first, std::shared_ptr<backend::RunCompletion> done);
   backend::Backend* FindCandidate(const std::string& name) const;
+  // Whether the segment runs on a device backend, copying its inputs in and outputs out.
+  bool CopiesToDevice(const PlanSegment& segment) const;
   float* HostBuffer(int tensor);
 
   std::shared_ptr<const model::Graph> graph_;

@@ -3,8 +3,10 @@
 // runtime's interpreter options.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,6 +15,10 @@
 #include "runtime/interpreter.h"
 
 namespace handtrack::tasks {
+
+// The verified graph of model `name` from its .tflite bytes; errors start with
+// "failed to load model <name> from memory" (an empty buffer included).
+Result<model::Graph> ReadModelBuffer(std::span<const uint8_t> bytes, const std::string& name);
 
 // The graph of model `name` ("palm_detection_full", ...): from
 // options.model_buffers when it holds the name, else from

@@ -63,14 +63,17 @@ std::vector<BackendInfo> ListBackends() {
 
 namespace tasks {
 
+Result<model::Graph> ReadModelBuffer(std::span<const uint8_t> bytes, const std::string& name) {
+  if (bytes.empty())
+    return InvalidModelError("failed to load model " + name + " from memory: the buffer is empty");
+  Result<model::Graph> graph = model::ReadTflite(bytes, name);
+  if (!graph.ok()) return graph.status().WithPrefix("failed to load model " + name + " from memory");
+  return graph;
+}
+
 Result<model::Graph> LoadModelGraph(const ModelOptions& options, const std::string& name) {
   if (const auto buffer = options.model_buffers.find(name); buffer != options.model_buffers.end()) {
-    if (buffer->second.empty()) {
-      return InvalidModelError("failed to load model " + name + " from memory: the buffer is empty");
-    }
-    Result<model::Graph> graph = model::ReadTflite(buffer->second, name);
-    if (!graph.ok()) return graph.status().WithPrefix("failed to load model " + name + " from memory");
-    return graph;
+    return ReadModelBuffer(buffer->second, name);
   }
   const std::string path = ResolveModelDir(options.model_dir) + "/" + name + ".tflite";
   std::error_code ec;
@@ -135,11 +138,8 @@ Result<std::unique_ptr<ModelRunner>> ModelRunner::Create(const std::string& path
 Result<std::unique_ptr<ModelRunner>> ModelRunner::CreateFromBuffer(std::span<const uint8_t> bytes,
                                                                    const std::string& name,
                                                                    const Options& options) {
-  if (bytes.empty())
-    return InvalidModelError("failed to load model " + name + " from memory: the buffer is empty");
-  Result<model::Graph> loaded = model::ReadTflite(bytes, name);
-  if (!loaded.ok()) return loaded.status().WithPrefix("failed to load model " + name + " from memory");
-  HT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, CreateRunnerImpl(*loaded, options));
+  HT_ASSIGN_OR_RETURN(model::Graph loaded, tasks::ReadModelBuffer(bytes, name));
+  HT_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, CreateRunnerImpl(loaded, options));
   return std::unique_ptr<ModelRunner>(new ModelRunner(std::move(impl)));
 }
 
