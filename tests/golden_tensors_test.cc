@@ -1,5 +1,6 @@
 // Every backend reproduces TFLite's own outputs (../shared/golden/tensors) for
-// every model within 1e-4 of each output's largest magnitude; cuda in fp16
+// every model within 1e-4 of each output's largest magnitude (wasm also with
+// three threads); cuda in fp16
 // (half storage, float accumulation) within 5e-3.
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@ struct Case {
   std::string model;
   Delegate delegate;
   Precision precision = Precision::kFp32;
+  int threads = 1;
 };
 
 class GoldenTensorsTest : public ::testing::TestWithParam<Case> {};
@@ -30,6 +32,7 @@ TEST_P(GoldenTensorsTest, MatchesTflite) {
   ModelRunner::Options options;
   options.delegate = c.delegate;
   options.precision = c.precision;
+  options.num_threads = c.threads;
   auto runner = ModelRunner::Create(testing::ModelPath(c.model), options);
   ASSERT_TRUE(runner.ok()) << runner.status().message();
   ASSERT_EQ(dump->inputs.size(), 1u);
@@ -53,8 +56,9 @@ std::vector<Case> AllCases() {
   std::vector<Case> cases;
   for (const char* model :
        {"palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"}) {
-    for (Delegate d : {Delegate::kReference, Delegate::kXnnpack, Delegate::kCuda})
+    for (Delegate d : {Delegate::kReference, Delegate::kXnnpack, Delegate::kCuda, Delegate("wasm")})
       cases.push_back({model, d});
+    cases.push_back({model, Delegate("wasm"), Precision::kFp32, 3});  // the thread pool
     cases.push_back({model, Delegate::kCuda, Precision::kFp16});
   }
   return cases;
@@ -63,7 +67,10 @@ std::vector<Case> AllCases() {
 INSTANTIATE_TEST_SUITE_P(AllModelsAllBackends, GoldenTensorsTest, ::testing::ValuesIn(AllCases()),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return info.param.model + "_" + DelegateName(info.param.delegate) +
-                                  (info.param.precision == Precision::kFp16 ? "_fp16" : "");
+                                  (info.param.precision == Precision::kFp16 ? "_fp16" : "") +
+                                  (info.param.threads > 1
+                                       ? "_" + std::to_string(info.param.threads) + "threads"
+                                       : "");
                          });
 
 }  // namespace

@@ -300,6 +300,62 @@ std::vector<std::vector<float>> RandomInputs(const model::Graph& graph, uint32_t
   return inputs;
 }
 
+// The hand models' residual blocks, whose convolution a backend may fuse with
+// what follows it (the wasm backend does: bias, activation, ADD, PRELU in one
+// store). kPalmShortcut is BlazePalm's channel-growing block, where the ADD's
+// other operand (MAX_POOL_2D then PAD) is computed after the convolution.
+enum class Block { kPalm, kPalmShortcut, kLandmark, kConvPrelu };
+
+OpCase ResidualBlock(Block block, int size, int channels) {
+  const char* names[] = {"palm", "palm_shortcut", "landmark", "conv_prelu"};
+  const std::string name = std::string("block_") + names[static_cast<int>(block)] + "_" +
+                           std::to_string(size) + "x" + std::to_string(size) + "x" + std::to_string(channels);
+  GraphBuilder b(name);
+  NodeParams plain;
+  const int x = b.Input({1, size, size, channels});
+  if (block == Block::kConvPrelu) {  // BlazePalm's first layer: 5x5 stride 2 then PRELU
+    NodeParams stride2;
+    stride2.stride_h = stride2.stride_w = 2;
+    const int out = (size + 1) / 2;
+    const int conv = b.Intermediate({1, out, out, 16});
+    b.AddNode(OpType::kConv2D, {x, b.Constant({16, 5, 5, channels}, 0.3f), b.Constant({16})}, {conv},
+              stride2);
+    b.AddNode(OpType::kPRelu, {conv, b.Constant({1, 1, 16})}, {b.Output({1, out, out, 16})});
+    return {name, b.Build()};
+  }
+  NodeParams depthwise = plain;
+  depthwise.activation = block == Block::kLandmark ? Activation::kRelu6 : Activation::kNone;
+  const int k = block == Block::kLandmark ? 3 : 5;
+  if (block == Block::kPalmShortcut) depthwise.stride_h = depthwise.stride_w = 2;
+  const int out = block == Block::kPalmShortcut ? (size + 1) / 2 : size;
+  const int out_c = block == Block::kPalmShortcut ? 2 * channels : channels;
+  const int dw = b.Intermediate({1, out, out, channels});
+  b.AddNode(OpType::kDepthwiseConv2D, {x, b.Constant({1, k, k, channels}, 0.3f), b.Constant({channels})},
+            {dw}, depthwise);
+  const int conv = b.Intermediate({1, out, out, out_c});
+  b.AddNode(OpType::kConv2D, {dw, b.Constant({out_c, 1, 1, channels}, 0.3f), b.Constant({out_c})}, {conv},
+            plain);
+  int shortcut = x;
+  if (block == Block::kPalmShortcut) {
+    NodeParams pool;
+    pool.filter_h = pool.filter_w = 2;
+    pool.stride_h = pool.stride_w = 2;
+    pool.padding = Padding::kValid;
+    const int pooled = b.Intermediate({1, out, out, channels});
+    b.AddNode(OpType::kMaxPool2D, {x}, {pooled}, pool);
+    shortcut = b.Intermediate({1, out, out, out_c});
+    b.AddNode(OpType::kPad, {pooled, b.Int32Constant({4, 2}, {0, 0, 0, 0, 0, 0, 0, channels})}, {shortcut});
+  }
+  if (block == Block::kLandmark) {
+    b.AddNode(OpType::kAdd, {shortcut, conv}, {b.Output({1, out, out, out_c})});
+    return {name, b.Build()};
+  }
+  const int sum = b.Intermediate({1, out, out, out_c});
+  b.AddNode(OpType::kAdd, {conv, shortcut}, {sum});
+  b.AddNode(OpType::kPRelu, {sum, b.Constant({1, 1, out_c})}, {b.Output({1, out, out, out_c})});
+  return {name, b.Build()};
+}
+
 std::vector<OpCase> LargeBatchOpCases() {
   constexpr Padding kSame = Padding::kSame, kValid = Padding::kValid;
   constexpr Activation kNone = Activation::kNone, kRelu = Activation::kRelu, kRelu6 = Activation::kRelu6;
@@ -486,6 +542,11 @@ std::vector<OpCase> AllOpCases() {
       Unary(OpType::kLogistic, "logistic", {1, 2, 2, 2, 3}, 4),
       Unary(OpType::kRelu, "relu", {1, 5, 7, 11}, 4),
       Unary(OpType::kRelu6, "relu6", {3, 17}, 9),
+      // Residual blocks (fusion across nodes), with partial weight panels and odd sizes.
+      ResidualBlock(Block::kPalm, 11, 12),
+      ResidualBlock(Block::kPalmShortcut, 10, 8),
+      ResidualBlock(Block::kLandmark, 9, 20),
+      ResidualBlock(Block::kConvPrelu, 13, 3),
   };
 }
 

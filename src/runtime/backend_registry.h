@@ -31,6 +31,10 @@ struct BackendEntry {
   // the host. A plan for a named delegate adds it for the nodes the delegate
   // cannot run, and it is never dropped on a failure.
   bool fallback = false;
+  // Tried under "auto". False for a backend that runs only when named: the
+  // portable wasm kernels on a native build, where xnnpack is the fast CPU
+  // backend and the native fallback order must stay xnnpack -> reference.
+  bool in_auto = true;
   // Creates a backend object (cheap; state lives in compiled segments). Null
   // when the backend is not compiled into this build.
   std::function<std::unique_ptr<backend::Backend>()> create;

@@ -9,6 +9,9 @@
 #ifdef HANDTRACK_HAVE_XNNPACK
 #include "backend/xnnpack/xnnpack_backend.h"
 #endif
+#ifdef HANDTRACK_HAVE_WASM
+#include "backend/wasm/wasm_backend.h"
+#endif
 
 // Set by src/runtime/CMakeLists.txt from what CMake found.
 #ifndef HANDTRACK_CUDA_NOT_BUILT_REASON
@@ -51,11 +54,23 @@ void RegisterBuiltinBackends(BackendRegistry& registry) {
 #endif
   // Priorities leave room for backends registered later (a browser GPU backend
   // between cuda and xnnpack, say).
+#ifdef HANDTRACK_HAVE_WASM
+  constexpr BackendFactory kCreateWasm = backend::CreateWasmBackend;
+#else
+  constexpr BackendFactory kCreateWasm = nullptr;
+#endif
   BackendEntry reference = MakeEntry("reference", 0, backend::CreateReferenceBackend, "");
   reference.fallback = true;
   // Fixed, distinct names: registering cannot fail.
   (void)registry.Register(MakeEntry("cuda", 300, kCreateCuda, HANDTRACK_CUDA_NOT_BUILT_REASON));
   (void)registry.Register(MakeEntry("xnnpack", 200, kCreateXnnpack, HANDTRACK_XNNPACK_NOT_BUILT_REASON));
+  BackendEntry wasm = MakeEntry("wasm", 100, kCreateWasm, "built with -DHANDTRACK_WITH_WASM_BACKEND=OFF");
+#ifndef __EMSCRIPTEN__
+  // Natively xnnpack is the fast CPU backend: the portable kernels run only
+  // when named (tests, comparisons), so auto keeps xnnpack -> reference.
+  wasm.in_auto = false;
+#endif
+  (void)registry.Register(std::move(wasm));
   (void)registry.Register(std::move(reference));
 }
 

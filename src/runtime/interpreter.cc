@@ -88,6 +88,7 @@ Status Interpreter::ChooseCandidates() {
       if (!entry.compiled_in()) continue;
       const bool named = entry.name == wanted;
       if (!automatic && !named && !entry.fallback) continue;
+      if (automatic && !entry.in_auto && !entry.fallback) continue;
       std::shared_ptr<backend::Backend> backend = entry.create();
       if (backend == nullptr || backend->name() != entry.name) {
         return InternalError(

@@ -1,0 +1,59 @@
+#include "backend/wasm/ops.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "backend/op_table.h"
+
+namespace handtrack::backend::wasm {
+namespace {
+
+using model::OpType;
+
+#define HANDTRACK_WASM_OP_ROW(name)                      \
+  {                                                      \
+    OpType::k##name, { &Supports##name, &Prepare##name } \
+  }
+
+// What dominates the two hand models runs here; the rest (FULLY_CONNECTED,
+// MEAN, LOGISTIC, RESIZE_BILINEAR, CONCATENATION, RESHAPE...: well under
+// 1 % of their work) stays
+// with the reference backend.
+constexpr OpRow<OpEntry> kOpRows[] = {
+    HANDTRACK_WASM_OP_ROW(Add),       HANDTRACK_WASM_OP_ROW(Conv2D), HANDTRACK_WASM_OP_ROW(DepthwiseConv2D),
+    HANDTRACK_WASM_OP_ROW(MaxPool2D), HANDTRACK_WASM_OP_ROW(Pad),    HANDTRACK_WASM_OP_ROW(PRelu),
+};
+#undef HANDTRACK_WASM_OP_ROW
+constexpr OpTable<OpEntry> kOps = MakeOpTable(kOpRows);
+
+}  // namespace
+
+const OpEntry* FindOp(OpType op) { return kOps.Find(op); }
+
+bool ActivationRange(model::Activation activation, float& min, float& max) {
+  switch (activation) {
+    case model::Activation::kNone:
+      return false;
+    case model::Activation::kRelu:
+      min = 0.0f;
+      max = std::numeric_limits<float>::infinity();
+      return true;
+    case model::Activation::kReluN1To1:
+      min = -1.0f;
+      max = 1.0f;
+      return true;
+    case model::Activation::kRelu6:
+      min = 0.0f;
+      max = 6.0f;
+      return true;
+  }
+  return false;
+}
+
+int PaddingBefore(int in, int out, int filter, int stride, int dilation, model::Padding padding) {
+  if (padding == model::Padding::kValid) return 0;
+  const int effective = (filter - 1) * dilation + 1;
+  return std::max((out - 1) * stride + effective - in, 0) / 2;
+}
+
+}  // namespace handtrack::backend::wasm
