@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds handtrack for the browser: installs what is missing (Debian's emscripten,
+# chromium and ffmpeg; the npm packages of web/), fetches the models, builds the
+# WebAssembly module twice (single-threaded and with threads) and the JavaScript
+# package (web/dist/). Idempotent: a second run rebuilds only what changed.
+#
+#   scripts/build_web.sh
+#
+# JOBS (default 2) sets the build parallelism, WEB_BUILD (default build-wasm) the prefix of
+# the CMake folders. Outputs: web/build/wasm/handtrack_{st,mt}.* (the modules),
+# $WEB_BUILD-st/ and $WEB_BUILD-mt/ (CMake folders, also holding the wasm tests run under
+# node: ctest --test-dir $WEB_BUILD-st), web/dist/ (the package; `cd web && npm pack` makes
+# its tarball).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+readonly JOBS=${JOBS:-2}
+readonly WEB_BUILD=${WEB_BUILD:-build-wasm}
+readonly DEBIAN_PACKAGES=(emscripten chromium fonts-dejavu-core ffmpeg nodejs googletest)
+
+install_dependencies() {
+  local missing=() package
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  command -v npm >/dev/null || missing+=(npm)
+  [ ${#missing[@]} -eq 0 ] && return
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  echo "build_web: installing ${missing[*]} (apt)"
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Debian's emscripten finds its acorn there; a NodeSource node does not look there.
+export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+
+build_module() {  # build_module DIR THREADS(ON|OFF)
+  local dir=$1 threads=$2
+  if [ ! -f "$dir/CMakeCache.txt" ]; then
+    emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHANDTRACK_WASM_THREADS="$threads" \
+      -DHANDTRACK_BUILD_IO=OFF -DHANDTRACK_BUILD_CLI=OFF -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_WITH_CUDA=OFF \
+      -DHANDTRACK_BUILD_BENCH=OFF -DHANDTRACK_BUILD_TESTS=ON -DHANDTRACK_WERROR=ON
+  fi
+  cmake --build "$dir" -j "$JOBS"
+}
+
+install_dependencies
+scripts/fetch_models.sh
+build_module "$WEB_BUILD-st" OFF
+build_module "$WEB_BUILD-mt" ON
+if [ -f web/package.json ]; then
+  (cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build)
+fi
+echo "build_web: modules in web/build/wasm, package in web/dist"

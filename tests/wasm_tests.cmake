@@ -1,0 +1,44 @@
+# Emscripten builds (scripts/build_web.sh): the tests that matter for the browser module, run
+# under node. GoogleTest comes from Debian's googletest source package, compiled with emcc.
+# backend_op_test: every op case on the wasm backend against the reference (and the contract
+# checks); golden_tensors_test: the four models on wasm against TFLite's own tensors.
+# NODERAWFS gives the tests the real file system (models, ../shared); wasm_test_env.js hands
+# them node's environment (HANDTRACK_MODELS, HOME, CI, HANDTRACK_SHARED).
+set(HANDTRACK_GTEST_SOURCE /usr/src/googletest CACHE PATH "GoogleTest's sources (Debian: googletest)")
+if(NOT EXISTS ${HANDTRACK_GTEST_SOURCE}/CMakeLists.txt)
+  message(FATAL_ERROR "handtrack: the wasm tests need GoogleTest's sources in ${HANDTRACK_GTEST_SOURCE} "
+                      "(Debian: apt-get install googletest)")
+endif()
+set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
+add_subdirectory(${HANDTRACK_GTEST_SOURCE} ${CMAKE_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+
+get_filename_component(HANDTRACK_SHARED_DIR "${PROJECT_SOURCE_DIR}/../shared" ABSOLUTE)
+add_library(handtrack_test_support STATIC ${CMAKE_CURRENT_LIST_DIR}/test_support.cc)
+target_link_libraries(handtrack_test_support PUBLIC handtrack gtest)
+target_compile_definitions(handtrack_test_support PUBLIC HANDTRACK_SHARED_DIR="${HANDTRACK_SHARED_DIR}")
+
+add_library(handtrack_op_cases STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/op_graph_builders.cc ${CMAKE_CURRENT_LIST_DIR}/op_oracle.cc
+  ${CMAKE_CURRENT_LIST_DIR}/op_case_registry.cc ${CMAKE_CURRENT_LIST_DIR}/backend_settings_flag.cc)
+target_include_directories(handtrack_op_cases PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(handtrack_op_cases PUBLIC handtrack_backend_reference handtrack_model handtrack_base)
+
+set(wasm_test_link_options -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=67108864
+    -sWASM_ASYNC_COMPILATION=0 --pre-js ${CMAKE_CURRENT_LIST_DIR}/wasm_test_env.js)
+if(HANDTRACK_WASM_THREADS)
+  list(APPEND wasm_test_link_options -sPTHREAD_POOL_SIZE=${HANDTRACK_WASM_MAX_THREADS})
+endif()
+
+add_executable(backend_op_test ${CMAKE_CURRENT_LIST_DIR}/backend_op_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/backend_op_test_fake.cc ${CMAKE_CURRENT_LIST_DIR}/arena_plan_test.cc)
+target_link_libraries(backend_op_test PRIVATE handtrack_op_cases handtrack gtest)
+add_executable(golden_tensors_test ${CMAKE_CURRENT_LIST_DIR}/golden_tensors_test.cc)
+target_link_libraries(golden_tensors_test PRIVATE handtrack_test_support gtest_main)
+foreach(test backend_op_test golden_tensors_test)
+  set_target_properties(${test} PROPERTIES SUFFIX ".js")
+  target_link_options(${test} PRIVATE ${wasm_test_link_options})
+  # A path, not the target's name: CTest then runs exactly this node command line.
+  add_test(NAME wasm_${test} COMMAND node $<TARGET_FILE:${test}>)
+endforeach()
+set_tests_properties(wasm_backend_op_test PROPERTIES ENVIRONMENT "HANDTRACK_SHARED=${HANDTRACK_SHARED_DIR}")
