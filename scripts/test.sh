@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of handtrack, in six stages:
+# Runs every test of handtrack, in seven stages:
 #   1. format: scripts/check_format.sh (clang-format 14 --dry-run -Werror on every
 #      C/C++/CUDA file);
 #   2. Release build with the tests and -DHANDTRACK_WERROR=ON ($BUILD/), all of ctest;
@@ -11,14 +11,17 @@
 #      ($BUILD-asan/), the tests of untrusted input: ctest -L sanitize (image and model
 #      readers, the CLI's bad-input tour) plus every other test not labelled "slow";
 #   6. with clang, a short libFuzzer run of every fuzz target ($BUILD-fuzz/), seeded
-#      with the real models and the shared photos.
+#      with the real models and the shared photos;
+#   7. the browser: scripts/build_web.sh (both WebAssembly modules, $BUILD-wasm-st/ and
+#      $BUILD-wasm-mt/, and the npm package web/dist/), the modules' tests under node (ctest),
+#      and the package's tests in headless Chromium (web/tests/run.sh).
 # Installs missing dependencies (scripts/setup.sh --deps-only) and fetches the models
 # first. Exits non-zero when any stage fails; every stage runs regardless.
 #
 #   scripts/test.sh
 # Environment knobs: JOBS (2), FUZZ_SECONDS (45), BUILD (build: the build folders are
-# $BUILD, $BUILD-install, $BUILD-consumer, $BUILD-core, $BUILD-asan, $BUILD-fuzz and the
-# logs $BUILD-logs).
+# $BUILD, $BUILD-install, $BUILD-consumer, $BUILD-core, $BUILD-asan, $BUILD-fuzz,
+# $BUILD-wasm-st, $BUILD-wasm-mt and the logs $BUILD-logs).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -71,12 +74,12 @@ PY
 }
 
 # ---- 1. Format ------------------------------------------------------------------
-note "1/6 format (scripts/check_format.sh, clang-format 14)"
+note "1/7 format (scripts/check_format.sh, clang-format 14)"
 scripts/check_format.sh 2>&1 | tee "$LOGS/format.log"
 record "format (scripts/check_format.sh)" "${PIPESTATUS[0]}"
 
 # ---- 2. Release -----------------------------------------------------------------
-note "2/6 Release build with -Werror and all tests ($BUILD/)"
+note "2/7 Release build with -Werror and all tests ($BUILD/)"
 status=0
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHANDTRACK_BUILD_TESTS=ON -DHANDTRACK_WERROR=ON \
   >"$LOGS/configure-release.log" 2>&1 &&
@@ -94,7 +97,7 @@ fi
 # The Release build installed, then examples/consumer built against the install alone, with
 # CMake and with pkg-config, and run on a real model. The installed CMake and pkg-config files
 # must not point into the source tree (the internal headers of src/ are not installed).
-note "3/6 install ($BUILD-install/) and examples/consumer against it ($BUILD-consumer/)"
+note "3/7 install ($BUILD-install/) and examples/consumer against it ($BUILD-consumer/)"
 install_check() {
   local prefix=$build_abs-install consumer=$build_abs-consumer model=$models_dir/palm_detection_full.tflite
   [ "$release_built" -eq 0 ] || { echo "test.sh: no Release build to install"; return 1; }
@@ -123,7 +126,7 @@ record "install and examples/consumer (cmake, pkg-config)" $?
 # ---- 4. Minimal core, Debug ---------------------------------------------------------
 # The library without handtrack_io, the CLI, XNNPACK or CUDA needs only a C++20 compiler
 # and Threads (GoogleTest for the tests); Debug keeps assert() on (no NDEBUG).
-note "4/6 minimal core, Debug, and its tests ($BUILD-core/)"
+note "4/7 minimal core, Debug, and its tests ($BUILD-core/)"
 status=0
 cmake -S . -B "$BUILD-core" -DCMAKE_BUILD_TYPE=Debug -DHANDTRACK_BUILD_IO=OFF -DHANDTRACK_BUILD_CLI=OFF \
   -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_WITH_CUDA=OFF -DHANDTRACK_BUILD_BENCH=OFF -DHANDTRACK_BUILD_TESTS=ON \
@@ -142,7 +145,7 @@ else
 fi
 
 # ---- 5. Sanitizers ------------------------------------------------------------
-note "5/6 ASan+UBSan build and the untrusted-input tests ($BUILD-asan/)"
+note "5/7 ASan+UBSan build and the untrusted-input tests ($BUILD-asan/)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
@@ -160,7 +163,7 @@ else
 fi
 
 # ---- 6. Fuzzing -----------------------------------------------------------------
-note "6/6 libFuzzer, ${FUZZ_SECONDS}s per target ($BUILD-fuzz/)"
+note "6/7 libFuzzer, ${FUZZ_SECONDS}s per target ($BUILD-fuzz/)"
 if ! command -v clang++ >/dev/null; then
   echo "test.sh: clang++ is not installed: skipping fuzzing"
   results+=("SKIP  fuzzing (no clang++)")
@@ -199,6 +202,24 @@ else
     [ "$status" -eq 0 ] || tail -n 40 "$LOGS/fuzz-$target.log"
     record "fuzz $target" "$status"
   done
+fi
+
+# ---- 7. Browser -----------------------------------------------------------------
+# Both WebAssembly modules and the package (scripts/build_web.sh installs Emscripten,
+# Chromium and the npm packages when missing), the wasm backend's op and golden tensor
+# tests under node for each module, then the package in headless Chromium.
+note "7/7 browser: scripts/build_web.sh, the modules' tests under node, web/tests/run.sh in Chromium"
+status=0
+WEB_BUILD=$BUILD-wasm JOBS=$JOBS scripts/build_web.sh >"$LOGS/build-web.log" 2>&1 || status=$?
+[ "$status" -eq 0 ] || tail -n 40 "$LOGS/build-web.log"
+record "web build (scripts/build_web.sh)" "$status"
+if [ "$status" -eq 0 ]; then
+  for module in st mt; do
+    run_ctest "$BUILD-wasm-$module"
+    record "wasm module $module under node (ctest)" $?
+  done
+  web/tests/run.sh 2>&1 | tee "$LOGS/web-tests.log"
+  record "browser tests in Chromium (web/tests/run.sh)" "${PIPESTATUS[0]}"
 fi
 
 # ---- Summary ----------------------------------------------------------------------
