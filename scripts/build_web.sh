@@ -37,11 +37,11 @@ export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 
 build_module() {  # build_module DIR THREADS(ON|OFF)
   local dir=$1 threads=$2
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
-    emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHANDTRACK_WASM_THREADS="$threads" \
-      -DHANDTRACK_BUILD_IO=OFF -DHANDTRACK_BUILD_CLI=OFF -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_WITH_CUDA=OFF \
-      -DHANDTRACK_BUILD_BENCH=OFF -DHANDTRACK_BUILD_TESTS=ON -DHANDTRACK_WERROR=ON
-  fi
+  # Configured every time (quick when nothing changed), so that a folder configured by
+  # hand with other options gets these back.
+  emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHANDTRACK_WASM_THREADS="$threads" \
+    -DHANDTRACK_BUILD_IO=OFF -DHANDTRACK_BUILD_CLI=OFF -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_WITH_CUDA=OFF \
+    -DHANDTRACK_BUILD_BENCH=OFF -DHANDTRACK_BUILD_TESTS=ON -DHANDTRACK_WERROR=ON >/dev/null
   cmake --build "$dir" -j "$JOBS"
 }
 

@@ -210,7 +210,7 @@ fi
 # tests under node for each module, then the package in headless Chromium.
 note "7/7 browser: scripts/build_web.sh, the modules' tests under node, web/tests/run.sh in Chromium"
 status=0
-WEB_BUILD=$BUILD-wasm JOBS=$JOBS scripts/build_web.sh >"$LOGS/build-web.log" 2>&1 || status=$?
+env WEB_BUILD="$BUILD-wasm" JOBS="$JOBS" scripts/build_web.sh >"$LOGS/build-web.log" 2>&1 || status=$?
 [ "$status" -eq 0 ] || tail -n 40 "$LOGS/build-web.log"
 record "web build (scripts/build_web.sh)" "$status"
 if [ "$status" -eq 0 ]; then

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -258,7 +259,14 @@ HT_EXPORT int ht_detect(int handle, const uint8_t* rgba, int width, int height, 
     return -1;
   }
   const bool video = entry->options.running_mode == handtrack::RunningMode::kVideo;
-  const auto timestamp = static_cast<int64_t>(timestamp_ms);
+  // Converting NaN or a huge double to an integer traps in WebAssembly: refuse it first.
+  constexpr double kLargestTimestampMs = 9.0e15;  // well inside int64 and exact in a double
+  if (video && !(std::fabs(timestamp_ms) <= kLargestTimestampMs)) {
+    SetError("failed to detect hands: timestamp " + std::to_string(timestamp_ms) +
+             " ms is not a finite number of milliseconds");
+    return -1;
+  }
+  const auto timestamp = video ? static_cast<int64_t>(timestamp_ms) : 0;
   auto result = video ? entry->landmarker->DetectForVideo(view, timestamp) : entry->landmarker->Detect(view);
   if (!result.ok()) {
     SetError(result.status().message());
