@@ -123,14 +123,14 @@ PackedWeights PackWeights(const float* filter, const float* bias, int n, int k) 
 
 template <unsigned kFlags>
 void GemmRowsWith(const float* a, int lda, const PackedWeights& weights, const Epilogue& epilogue, float* c,
-                  int ldc, int row_begin, int row_end) {
+                  int ldc, int row_begin, int row_end, int channel_begin, int channel_end) {
   const int k = weights.k;
   const int n = weights.n;
   // Blocks of rows small enough to stay in cache while every panel passes over them.
   constexpr int kRowBlock = 64;  // a multiple of kRowsPerTile
   for (int block = row_begin; block < row_end; block += kRowBlock) {
     const int block_end = std::min(block + kRowBlock, row_end);
-    for (int n0 = 0; n0 < n; n0 += kPanelWidth) {
+    for (int n0 = channel_begin; n0 < channel_end; n0 += kPanelWidth) {
       const float* panel = weights.panels.data() + static_cast<size_t>(n0 / kPanelWidth) * k * kPanelWidth;
       const float* bias = weights.bias.data() + n0;
       const int width = std::min(kPanelWidth, n - n0);
@@ -155,13 +155,18 @@ void GemmRowsWith(const float* a, int lda, const PackedWeights& weights, const E
 }
 
 void GemmRows(const float* a, int lda, const PackedWeights& weights, const Epilogue& epilogue, float* c,
-              int ldc, int row_begin, int row_end) {
+              int ldc, int row_begin, int row_end, int panel_begin, int panel_end) {
+  const int panels = PanelCount(weights);
+  if (panel_end < 0 || panel_end > panels) panel_end = panels;
+  const int channel_begin = panel_begin * kPanelWidth;
+  const int channel_end = std::min(weights.n, panel_end * kPanelWidth);
   const unsigned flags = (epilogue.clamp ? kClamp : 0u) | (epilogue.residual != nullptr ? kResidual : 0u) |
                          (epilogue.prelu_slopes != nullptr ? kPrelu : 0u);
   switch (flags) {
-#define HANDTRACK_WASM_GEMM_CASE(f) \
-  case (f):                         \
-    return GemmRowsWith<(f)>(a, lda, weights, epilogue, c, ldc, row_begin, row_end);
+#define HANDTRACK_WASM_GEMM_CASE(f)                                                                \
+  case (f):                                                                                        \
+    return GemmRowsWith<(f)>(a, lda, weights, epilogue, c, ldc, row_begin, row_end, channel_begin, \
+                             channel_end);
     HANDTRACK_WASM_GEMM_CASE(0)
     HANDTRACK_WASM_GEMM_CASE(1)
     HANDTRACK_WASM_GEMM_CASE(2)

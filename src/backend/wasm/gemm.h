@@ -42,8 +42,13 @@ struct Epilogue {
 };
 
 // c[m * ldc + j] = epilogue(bias[j] + sum_i a[m * lda + i] * w[i][j]) for the
-// rows m in [row_begin, row_end) and every output channel j.
+// rows m in [row_begin, row_end) and the output channels j of the weight
+// panels [panel_begin, panel_end) (-1: to the last panel), so that a product
+// with few rows can be split over its channels too.
 void GemmRows(const float* a, int lda, const PackedWeights& weights, const Epilogue& epilogue, float* c,
-              int ldc, int row_begin, int row_end);
+              int ldc, int row_begin, int row_end, int panel_begin = 0, int panel_end = -1);
+
+// Weight panels of a product (kPanelWidth output channels each).
+inline int PanelCount(const PackedWeights& weights) { return (weights.n + kPanelWidth - 1) / kPanelWidth; }
 
 }  // namespace handtrack::backend::wasm
