@@ -19,37 +19,21 @@ constexpr int kGatherPixels = 32;
 class Conv2DStep : public Step {
  public:
   Conv2DStep(const model::Graph& graph, const model::Node& node, const FusedTail& fused) {
-    const auto& in_shape = graph.tensors[node.inputs[0]].shape;
     const auto& filter = graph.tensors[node.inputs[1]];
-    const auto& out_shape = graph.tensors[node.outputs[0]].shape;
     const model::NodeParams& p = node.params;
-    batch_ = in_shape[0];
-    in_h_ = in_shape[1];
-    in_w_ = in_shape[2];
-    in_c_ = in_shape[3];
-    out_h_ = out_shape[1];
-    out_w_ = out_shape[2];
-    out_c_ = out_shape[3];
-    kernel_h_ = filter.shape[1];
-    kernel_w_ = filter.shape[2];
-    stride_h_ = p.stride_h;
-    stride_w_ = p.stride_w;
-    dilation_h_ = p.dilation_h;
-    dilation_w_ = p.dilation_w;
-    pad_top_ = PaddingBefore(in_h_, out_h_, kernel_h_, stride_h_, dilation_h_, p.padding);
-    pad_left_ = PaddingBefore(in_w_, out_w_, kernel_w_, stride_w_, dilation_w_, p.padding);
-    pointwise_ = kernel_h_ == 1 && kernel_w_ == 1 && stride_h_ == 1 && stride_w_ == 1 && in_h_ == out_h_ &&
-                 in_w_ == out_w_;
-    const int window = kernel_h_ * kernel_w_ * in_c_;
+    g_ = WindowOf(graph, node, filter.shape[1], filter.shape[2]);
+    pointwise_ = g_.kernel_h == 1 && g_.kernel_w == 1 && g_.stride_h == 1 && g_.stride_w == 1 &&
+                 g_.in_h == g_.out_h && g_.in_w == g_.out_w;
+    const int window = g_.kernel_h * g_.kernel_w * g_.in_c;
     const float* bias =
         node.inputs.size() > 2 && node.inputs[2] >= 0 ? graph.tensors[node.inputs[2]].f32.data() : nullptr;
-    weights_ = PackWeights(filter.f32.data(), bias, out_c_, window);
+    weights_ = PackWeights(filter.f32.data(), bias, g_.out_c, window);
     input_ = node.inputs[0];
     output_ = fused.output >= 0 ? fused.output : node.outputs[0];
     epilogue_.clamp = ActivationRange(p.activation, epilogue_.clamp_min, epilogue_.clamp_max);
     if (fused.add != nullptr) {
       residual_ = fused.residual;
-      epilogue_.residual_stride = out_c_;
+      epilogue_.residual_stride = g_.out_c;
       epilogue_.clamp_after_add =
           ActivationRange(fused.add->params.activation, epilogue_.add_min, epilogue_.add_max);
     }
@@ -66,7 +50,7 @@ class Conv2DStep : public Step {
     float* out = buffers[output_];
     Epilogue epilogue = epilogue_;
     if (residual_ >= 0) epilogue.residual = buffers[residual_];
-    const int pixels = batch_ * out_h_ * out_w_;
+    const int pixels = g_.batch * g_.out_h * g_.out_w;
     if (pointwise_) {
       // Tasks over rows and, when the rows are too few to keep every thread
       // busy (the landmark model's 7x7 layers: 49 rows, 1152 channels), over
@@ -80,7 +64,7 @@ class Conv2DStep : public Step {
       pool.ParallelFor(row_tasks * panel_tasks, [&](int task) {
         const int row_begin = (task / panel_tasks) * rows_per_task;
         const int panel_begin = (task % panel_tasks) * panels_per_task;
-        GemmRows(in, in_c_, weights_, epilogue, out, out_c_, row_begin,
+        GemmRows(in, g_.in_c, weights_, epilogue, out, g_.out_c, row_begin,
                  std::min(pixels, row_begin + rows_per_task), panel_begin, panel_begin + panels_per_task);
       });
       return;
@@ -96,9 +80,9 @@ class Conv2DStep : public Step {
         const int count = std::min(kGatherPixels, pixels - first);
         for (int i = 0; i < count; ++i) Gather(in, first + i, rows.data() + static_cast<size_t>(i) * window);
         Epilogue shifted = epilogue;
-        if (shifted.residual != nullptr) shifted.residual += static_cast<size_t>(first) * out_c_;
-        GemmRows(rows.data(), window, weights_, shifted, out + static_cast<size_t>(first) * out_c_, out_c_, 0,
-                 count);
+        if (shifted.residual != nullptr) shifted.residual += static_cast<size_t>(first) * g_.out_c;
+        GemmRows(rows.data(), window, weights_, shifted, out + static_cast<size_t>(first) * g_.out_c,
+                 g_.out_c, 0, count);
       }
     });
   }
@@ -107,27 +91,25 @@ class Conv2DStep : public Step {
   // The window of output pixel `pixel` (n, oy, ox) as kh * kw * in_c floats, in
   // the filter's order, zeros outside the image.
   void Gather(const float* in, int pixel, float* row) const {
-    const int ox = pixel % out_w_;
-    const int oy = (pixel / out_w_) % out_h_;
-    const int n = pixel / (out_w_ * out_h_);
-    for (int ky = 0; ky < kernel_h_; ++ky) {
-      const int iy = oy * stride_h_ - pad_top_ + ky * dilation_h_;
-      for (int kx = 0; kx < kernel_w_; ++kx) {
-        const int ix = ox * stride_w_ - pad_left_ + kx * dilation_w_;
-        float* dst = row + (static_cast<size_t>(ky) * kernel_w_ + kx) * in_c_;
-        if (iy < 0 || iy >= in_h_ || ix < 0 || ix >= in_w_) {
-          std::memset(dst, 0, sizeof(float) * in_c_);
+    const int ox = pixel % g_.out_w;
+    const int oy = (pixel / g_.out_w) % g_.out_h;
+    const int n = pixel / (g_.out_w * g_.out_h);
+    for (int ky = 0; ky < g_.kernel_h; ++ky) {
+      const int iy = oy * g_.stride_h - g_.pad_top + ky * g_.dilation_h;
+      for (int kx = 0; kx < g_.kernel_w; ++kx) {
+        const int ix = ox * g_.stride_w - g_.pad_left + kx * g_.dilation_w;
+        float* dst = row + (static_cast<size_t>(ky) * g_.kernel_w + kx) * g_.in_c;
+        if (iy < 0 || iy >= g_.in_h || ix < 0 || ix >= g_.in_w) {
+          std::memset(dst, 0, sizeof(float) * g_.in_c);
         } else {
-          std::memcpy(dst, in + ((static_cast<size_t>(n) * in_h_ + iy) * in_w_ + ix) * in_c_,
-                      sizeof(float) * in_c_);
+          std::memcpy(dst, in + ((static_cast<size_t>(n) * g_.in_h + iy) * g_.in_w + ix) * g_.in_c,
+                      sizeof(float) * g_.in_c);
         }
       }
     }
   }
 
-  int batch_ = 0, in_h_ = 0, in_w_ = 0, in_c_ = 0, out_h_ = 0, out_w_ = 0, out_c_ = 0;
-  int kernel_h_ = 0, kernel_w_ = 0, stride_h_ = 1, stride_w_ = 1, dilation_h_ = 1, dilation_w_ = 1;
-  int pad_top_ = 0, pad_left_ = 0;
+  Window g_;
   bool pointwise_ = false;
   PackedWeights weights_;
   std::vector<float> prelu_slopes_;

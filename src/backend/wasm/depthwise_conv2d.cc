@@ -13,30 +13,15 @@ namespace {
 class DepthwiseStep : public Step {
  public:
   DepthwiseStep(const model::Graph& graph, const model::Node& node) {
-    const auto& in_shape = graph.tensors[node.inputs[0]].shape;
     const auto& filter = graph.tensors[node.inputs[1]];
-    const auto& out_shape = graph.tensors[node.outputs[0]].shape;
     const model::NodeParams& p = node.params;
-    batch_ = in_shape[0];
-    in_h_ = in_shape[1];
-    in_w_ = in_shape[2];
-    channels_ = in_shape[3];
-    out_h_ = out_shape[1];
-    out_w_ = out_shape[2];
-    kernel_h_ = filter.shape[1];
-    kernel_w_ = filter.shape[2];
-    stride_h_ = p.stride_h;
-    stride_w_ = p.stride_w;
-    dilation_h_ = p.dilation_h;
-    dilation_w_ = p.dilation_w;
-    pad_top_ = PaddingBefore(in_h_, out_h_, kernel_h_, stride_h_, dilation_h_, p.padding);
-    pad_left_ = PaddingBefore(in_w_, out_w_, kernel_w_, stride_w_, dilation_w_, p.padding);
+    g_ = WindowOf(graph, node, filter.shape[1], filter.shape[2]);
     // Channels padded to a multiple of 8 so that the vector loop has no tail
     // in the weights; the input and output are handled exactly (see Pixel).
-    padded_channels_ = (channels_ + 7) / 8 * 8;
-    weights_.assign(static_cast<size_t>(kernel_h_) * kernel_w_ * padded_channels_, 0.0f);
-    for (int tap = 0; tap < kernel_h_ * kernel_w_; ++tap)
-      std::copy_n(filter.f32.data() + static_cast<size_t>(tap) * channels_, channels_,
+    padded_channels_ = (g_.in_c + 7) / 8 * 8;
+    weights_.assign(static_cast<size_t>(g_.kernel_h) * g_.kernel_w * padded_channels_, 0.0f);
+    for (int tap = 0; tap < g_.kernel_h * g_.kernel_w; ++tap)
+      std::copy_n(filter.f32.data() + static_cast<size_t>(tap) * g_.in_c, g_.in_c,
                   weights_.data() + static_cast<size_t>(tap) * padded_channels_);
     bias_.assign(padded_channels_, 0.0f);
     zeros_.assign(padded_channels_, 0.0f);
@@ -46,11 +31,12 @@ class DepthwiseStep : public Step {
     }
     clamp_ = ActivationRange(p.activation, clamp_min_, clamp_max_);
     // Output columns whose window lies inside the image horizontally.
-    interior_begin_ = std::min(out_w_, (pad_left_ + stride_w_ - 1) / stride_w_);
+    interior_begin_ = std::min(g_.out_w, (g_.pad_left + g_.stride_w - 1) / g_.stride_w);
     const int last_start =
-        in_w_ - 1 - (kernel_w_ - 1) * dilation_w_ + pad_left_;  // largest ox * stride allowed
-    interior_end_ = last_start < 0 ? interior_begin_
-                                   : std::max(interior_begin_, std::min(out_w_, last_start / stride_w_ + 1));
+        g_.in_w - 1 - (g_.kernel_w - 1) * g_.dilation_w + g_.pad_left;  // largest ox * stride allowed
+    interior_end_ = last_start < 0
+                        ? interior_begin_
+                        : std::max(interior_begin_, std::min(g_.out_w, last_start / g_.stride_w + 1));
     input_ = node.inputs[0];
     output_ = node.outputs[0];
   }
@@ -58,12 +44,12 @@ class DepthwiseStep : public Step {
   void Run(float* const* buffers, ThreadPool& pool) const override {
     const float* in = buffers[input_];
     float* out = buffers[output_];
-    ParallelRanges(pool, batch_ * out_h_, 1, [&](int begin, int end) {
+    ParallelRanges(pool, g_.batch * g_.out_h, 1, [&](int begin, int end) {
       for (int row = begin; row < end; ++row) {
-        const int n = row / out_h_, oy = row % out_h_;
+        const int n = row / g_.out_h, oy = row % g_.out_h;
         int ox = 0;
-        if (channels_ % 8 == 0) {
-          for (; ox + 4 <= out_w_; ox += 4) {
+        if (g_.in_c % 8 == 0) {
+          for (; ox + 4 <= g_.out_w; ox += 4) {
             if (ox >= interior_begin_ && ox + 4 <= interior_end_) {
               FourPixels<false>(in, out, n, oy, ox);
             } else {
@@ -71,7 +57,7 @@ class DepthwiseStep : public Step {
             }
           }
         }
-        for (; ox < out_w_; ++ox) Pixel(in, out, n, oy, ox);
+        for (; ox < g_.out_w; ++ox) Pixel(in, out, n, oy, ox);
       }
     });
   }
@@ -83,39 +69,40 @@ class DepthwiseStep : public Step {
   // horizontally, and those taps read a row of zeros instead.
   template <bool kClipped>
   void FourPixels(const float* in, float* out, int n, int oy, int ox) const {
-    const int iy0 = oy * stride_h_ - pad_top_;
-    const int ky_begin = std::max(0, (-iy0 + dilation_h_ - 1) / dilation_h_);
-    const int ky_end = std::min(kernel_h_, (in_h_ - iy0 + dilation_h_ - 1) / dilation_h_);
-    const int ix0 = ox * stride_w_ - pad_left_;
-    const float* image = in + static_cast<size_t>(n) * in_h_ * in_w_ * channels_;
-    float* dst = out + ((static_cast<size_t>(n) * out_h_ + oy) * out_w_ + ox) * channels_;
-    const size_t pixel_step = static_cast<size_t>(stride_w_) * channels_;
+    const int iy0 = oy * g_.stride_h - g_.pad_top;
+    const int ky_begin = std::max(0, (-iy0 + g_.dilation_h - 1) / g_.dilation_h);
+    const int ky_end = std::min(g_.kernel_h, (g_.in_h - iy0 + g_.dilation_h - 1) / g_.dilation_h);
+    const int ix0 = ox * g_.stride_w - g_.pad_left;
+    const float* image = in + static_cast<size_t>(n) * g_.in_h * g_.in_w * g_.in_c;
+    float* dst = out + ((static_cast<size_t>(n) * g_.out_h + oy) * g_.out_w + ox) * g_.in_c;
+    const size_t pixel_step = static_cast<size_t>(g_.stride_w) * g_.in_c;
     const Vec low = Splat(clamp_min_), high = Splat(clamp_max_);
-    for (int c = 0; c < channels_; c += 8) {
+    for (int c = 0; c < g_.in_c; c += 8) {
       const Vec bias0 = Load(bias_.data() + c), bias1 = Load(bias_.data() + c + 4);
       Vec a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1, a30 = bias0,
           a31 = bias1;
       for (int ky = ky_begin; ky < ky_end; ++ky) {
-        const float* row_start = image + static_cast<size_t>(iy0 + ky * dilation_h_) * in_w_ * channels_ + c;
+        const float* row_start =
+            image + static_cast<size_t>(iy0 + ky * g_.dilation_h) * g_.in_w * g_.in_c + c;
         // Clipped windows may start left of the image: their pointers are made per tap below.
-        const float* src = kClipped ? row_start : row_start + static_cast<size_t>(ix0) * channels_;
-        const float* w = weights_.data() + static_cast<size_t>(ky) * kernel_w_ * padded_channels_ + c;
-        for (int kx = 0; kx < kernel_w_;
-             ++kx, src += static_cast<size_t>(dilation_w_) * channels_, w += padded_channels_) {
+        const float* src = kClipped ? row_start : row_start + static_cast<size_t>(ix0) * g_.in_c;
+        const float* w = weights_.data() + static_cast<size_t>(ky) * g_.kernel_w * padded_channels_ + c;
+        for (int kx = 0; kx < g_.kernel_w;
+             ++kx, src += static_cast<size_t>(g_.dilation_w) * g_.in_c, w += padded_channels_) {
           const Vec w0 = Load(w), w1 = Load(w + 4);
           const float* p0 = src;
           const float* p1 = kClipped ? src : src + pixel_step;
           const float* p2 = kClipped ? src : src + 2 * pixel_step;
           const float* p3 = kClipped ? src : src + 3 * pixel_step;
           if constexpr (kClipped) {
-            const int ix = ix0 + kx * dilation_w_;
+            const int ix = ix0 + kx * g_.dilation_w;
             auto tap = [&](int x) {
-              return x >= 0 && x < in_w_ ? row_start + static_cast<size_t>(x) * channels_ : zeros_.data() + c;
+              return x >= 0 && x < g_.in_w ? row_start + static_cast<size_t>(x) * g_.in_c : zeros_.data() + c;
             };
             p0 = tap(ix);
-            p1 = tap(ix + stride_w_);
-            p2 = tap(ix + 2 * stride_w_);
-            p3 = tap(ix + 3 * stride_w_);
+            p1 = tap(ix + g_.stride_w);
+            p2 = tap(ix + 2 * g_.stride_w);
+            p3 = tap(ix + 3 * g_.stride_w);
           }
           a00 = MulAdd(Load(p0), w0, a00);
           a01 = MulAdd(Load(p0 + 4), w1, a01);
@@ -139,34 +126,34 @@ class DepthwiseStep : public Step {
       }
       Store(dst + c, a00);
       Store(dst + c + 4, a01);
-      Store(dst + channels_ + c, a10);
-      Store(dst + channels_ + c + 4, a11);
-      Store(dst + 2 * channels_ + c, a20);
-      Store(dst + 2 * channels_ + c + 4, a21);
-      Store(dst + 3 * channels_ + c, a30);
-      Store(dst + 3 * channels_ + c + 4, a31);
+      Store(dst + g_.in_c + c, a10);
+      Store(dst + g_.in_c + c + 4, a11);
+      Store(dst + 2 * g_.in_c + c, a20);
+      Store(dst + 2 * g_.in_c + c + 4, a21);
+      Store(dst + 3 * g_.in_c + c, a30);
+      Store(dst + 3 * g_.in_c + c + 4, a31);
     }
   }
 
   void Pixel(const float* in, float* out, int n, int oy, int ox) const {
-    const int iy0 = oy * stride_h_ - pad_top_;
-    const int ix0 = ox * stride_w_ - pad_left_;
+    const int iy0 = oy * g_.stride_h - g_.pad_top;
+    const int ix0 = ox * g_.stride_w - g_.pad_left;
     // The taps inside the image (the rest read zeros and add nothing).
-    const int ky_begin = std::max(0, (-iy0 + dilation_h_ - 1) / dilation_h_);
-    const int ky_end = std::min(kernel_h_, (in_h_ - iy0 + dilation_h_ - 1) / dilation_h_);
-    const int kx_begin = std::max(0, (-ix0 + dilation_w_ - 1) / dilation_w_);
-    const int kx_end = std::min(kernel_w_, (in_w_ - ix0 + dilation_w_ - 1) / dilation_w_);
-    const float* image = in + static_cast<size_t>(n) * in_h_ * in_w_ * channels_;
-    float* dst = out + ((static_cast<size_t>(n) * out_h_ + oy) * out_w_ + ox) * channels_;
+    const int ky_begin = std::max(0, (-iy0 + g_.dilation_h - 1) / g_.dilation_h);
+    const int ky_end = std::min(g_.kernel_h, (g_.in_h - iy0 + g_.dilation_h - 1) / g_.dilation_h);
+    const int kx_begin = std::max(0, (-ix0 + g_.dilation_w - 1) / g_.dilation_w);
+    const int kx_end = std::min(g_.kernel_w, (g_.in_w - ix0 + g_.dilation_w - 1) / g_.dilation_w);
+    const float* image = in + static_cast<size_t>(n) * g_.in_h * g_.in_w * g_.in_c;
+    float* dst = out + ((static_cast<size_t>(n) * g_.out_h + oy) * g_.out_w + ox) * g_.in_c;
     const Vec low = Splat(clamp_min_), high = Splat(clamp_max_);
     int c = 0;
-    for (; c + 8 <= channels_; c += 8) {
+    for (; c + 8 <= g_.in_c; c += 8) {
       Vec acc0 = Load(bias_.data() + c), acc1 = Load(bias_.data() + c + 4);
       for (int ky = ky_begin; ky < ky_end; ++ky) {
-        const float* src_row = image + static_cast<size_t>(iy0 + ky * dilation_h_) * in_w_ * channels_ + c;
-        const float* w_row = weights_.data() + static_cast<size_t>(ky) * kernel_w_ * padded_channels_ + c;
+        const float* src_row = image + static_cast<size_t>(iy0 + ky * g_.dilation_h) * g_.in_w * g_.in_c + c;
+        const float* w_row = weights_.data() + static_cast<size_t>(ky) * g_.kernel_w * padded_channels_ + c;
         for (int kx = kx_begin; kx < kx_end; ++kx) {
-          const float* src = src_row + static_cast<size_t>(ix0 + kx * dilation_w_) * channels_;
+          const float* src = src_row + static_cast<size_t>(ix0 + kx * g_.dilation_w) * g_.in_c;
           const float* w = w_row + static_cast<size_t>(kx) * padded_channels_;
           acc0 = MulAdd(Load(src), Load(w), acc0);
           acc1 = MulAdd(Load(src + 4), Load(w + 4), acc1);
@@ -179,14 +166,14 @@ class DepthwiseStep : public Step {
       Store(dst + c, acc0);
       Store(dst + c + 4, acc1);
     }
-    for (; c < channels_; ++c) {  // fewer than 8 channels left: one at a time
+    for (; c < g_.in_c; ++c) {  // fewer than 8 channels left: one at a time
       float acc = bias_[c];
       for (int ky = ky_begin; ky < ky_end; ++ky) {
         for (int kx = kx_begin; kx < kx_end; ++kx) {
-          acc += image[(static_cast<size_t>(iy0 + ky * dilation_h_) * in_w_ + ix0 + kx * dilation_w_) *
-                           channels_ +
+          acc += image[(static_cast<size_t>(iy0 + ky * g_.dilation_h) * g_.in_w + ix0 + kx * g_.dilation_w) *
+                           g_.in_c +
                        c] *
-                 weights_[(static_cast<size_t>(ky) * kernel_w_ + kx) * padded_channels_ + c];
+                 weights_[(static_cast<size_t>(ky) * g_.kernel_w + kx) * padded_channels_ + c];
         }
       }
       if (clamp_) acc = std::min(std::max(acc, clamp_min_), clamp_max_);
@@ -194,9 +181,8 @@ class DepthwiseStep : public Step {
     }
   }
 
-  int batch_ = 0, in_h_ = 0, in_w_ = 0, channels_ = 0, padded_channels_ = 0, out_h_ = 0, out_w_ = 0;
-  int kernel_h_ = 0, kernel_w_ = 0, stride_h_ = 1, stride_w_ = 1, dilation_h_ = 1, dilation_w_ = 1;
-  int pad_top_ = 0, pad_left_ = 0;
+  Window g_;
+  int padded_channels_ = 0;
   int interior_begin_ = 0, interior_end_ = 0;  // output columns [begin, end) need no horizontal clipping
   std::vector<float> weights_;                 // taps x padded channels
   std::vector<float> bias_;                    // padded channels

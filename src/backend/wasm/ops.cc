@@ -56,4 +56,27 @@ int PaddingBefore(int in, int out, int filter, int stride, int dilation, model::
   return std::max((out - 1) * stride + effective - in, 0) / 2;
 }
 
+Window WindowOf(const model::Graph& graph, const model::Node& node, int kernel_h, int kernel_w) {
+  const auto& in = graph.tensors[node.inputs[0]].shape;
+  const auto& out = graph.tensors[node.outputs[0]].shape;
+  const model::NodeParams& p = node.params;
+  Window w;
+  w.batch = in[0];
+  w.in_h = in[1];
+  w.in_w = in[2];
+  w.in_c = in[3];
+  w.out_h = out[1];
+  w.out_w = out[2];
+  w.out_c = out[3];
+  w.kernel_h = kernel_h;
+  w.kernel_w = kernel_w;
+  w.stride_h = p.stride_h;
+  w.stride_w = p.stride_w;
+  w.dilation_h = p.dilation_h;
+  w.dilation_w = p.dilation_w;
+  w.pad_top = PaddingBefore(w.in_h, w.out_h, kernel_h, w.stride_h, w.dilation_h, p.padding);
+  w.pad_left = PaddingBefore(w.in_w, w.out_w, kernel_w, w.stride_w, w.dilation_w, p.padding);
+  return w;
+}
+
 }  // namespace handtrack::backend::wasm

@@ -56,6 +56,16 @@ struct OpEntry {
 const OpEntry* FindOp(model::OpType op);
 
 // Shared by the op files.
+// The geometry of a windowed NHWC op (convolutions, pooling): sizes, the
+// window, strides, dilations and the padding before the first pixel
+// (TFLite's SAME rule puts the odd extra pixel after).
+struct Window {
+  int batch = 0, in_h = 0, in_w = 0, in_c = 0, out_h = 0, out_w = 0, out_c = 0;
+  int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  int pad_top = 0, pad_left = 0;
+};
+// kernel_h x kernel_w: the filter's size (convolutions) or the pool's window.
+Window WindowOf(const model::Graph& graph, const model::Node& node, int kernel_h, int kernel_w);
 // The [min, max] of a fused activation; false for none.
 bool ActivationRange(model::Activation activation, float& min, float& max);
 // Padding before the first element along one axis (TFLite's SAME rule).
