@@ -71,13 +71,11 @@ std::string MainBackend(const std::string& plan, const std::string& model_name) 
 }
 
 struct Landmarker {
-  std::string variant;
   std::unique_ptr<HandLandmarker> landmarker;
   HandLandmarkerOptions options;
   std::vector<float> records;
   bool palm_detection_ran = false;
   std::map<int, handtrack::PinchTracker> pinch_trackers;  // VIDEO mode, by hand id
-  int64_t last_timestamp_ms = 0;
   std::string plan;
   std::string palm_backend;
   std::string landmark_backend;
@@ -134,8 +132,10 @@ bool Rebuild(Landmarker& entry, HandLandmarkerOptions options, const char* verb)
     return false;
   }
   entry.landmarker = std::move(*created);
-  // Keep the engine for later option changes: the models stay loaded.
+  // Keep the engine for later option changes: the models stay loaded. The
+  // model bytes were read during Create and the spans point at the caller's memory.
   entry.options = entry.landmarker->options();
+  entry.options.model.model_buffers.clear();
   entry.pinch_trackers.clear();
   entry.records.clear();
   entry.plan = entry.landmarker->DescribePlan();
@@ -211,7 +211,6 @@ HT_EXPORT int ht_create(const uint8_t* palm_model, int palm_bytes, const uint8_t
   HandLandmarkerOptions landmarker_options;
   if (!ApplyOptions(options, landmarker_options, kVerb)) return 0;
   auto entry = std::make_unique<Landmarker>();
-  entry->variant = variant_name;
   landmarker_options.model.variant =
       variant_name == "lite" ? handtrack::ModelVariant::kLite : handtrack::ModelVariant::kFull;
   landmarker_options.model.delegate = *parsed_delegate;
@@ -222,7 +221,6 @@ HT_EXPORT int ht_create(const uint8_t* palm_model, int palm_bytes, const uint8_t
   landmarker_options.model.model_buffers[handtrack::LandmarkModelName(landmarker_options.model.variant)] =
       std::span<const uint8_t>(landmark_model, static_cast<size_t>(landmark_bytes));
   if (!Rebuild(*entry, landmarker_options, kVerb)) return 0;
-  entry->options.model.model_buffers.clear();  // the spans point at the caller's memory
   static int next_handle = 1;
   const int handle = next_handle++;
   Landmarkers()[handle] = std::move(entry);
@@ -236,16 +234,9 @@ HT_EXPORT int ht_set_options(int handle, const HtOptions* options) {
   HandLandmarkerOptions next = entry->options;
   if (!ApplyOptions(options, next, kVerb)) return -1;
   next.engine = entry->landmarker->options().engine;  // same models, no reload
-  // Validate before replacing, so a bad option leaves the landmarker as it was.
-  auto created = HandLandmarker::Create(next);
-  if (!created.ok()) {
-    SetError(std::string("failed to ") + kVerb + ": " + created.status().message());
-    return -1;
-  }
-  entry->landmarker = std::move(*created);
-  entry->options = entry->landmarker->options();
-  entry->pinch_trackers.clear();
-  entry->records.clear();
+  // Rebuild replaces the landmarker only once the new one exists: a bad
+  // option leaves it as it was.
+  if (!Rebuild(*entry, next, kVerb)) return -1;
   return 0;
 }
 
@@ -290,10 +281,7 @@ HT_EXPORT int ht_detect(int handle, const uint8_t* rgba, int width, int height, 
     }
     WriteRecord(hand, gestures, event, pinching, entry->records.data() + i * HT_HAND_RECORD_FLOATS);
   }
-  if (video) {
-    entry->pinch_trackers = std::move(still_tracked);
-    entry->last_timestamp_ms = timestamp;
-  }
+  if (video) entry->pinch_trackers = std::move(still_tracked);
   return static_cast<int>(result->hands.size());
 }
 

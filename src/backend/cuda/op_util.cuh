@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "backend/cuda/ops.h"
+#include "backend/padding.h"
 #include "model/graph.h"
 
 namespace handtrack::backend::cuda {
@@ -100,14 +101,6 @@ __device__ __forceinline__ float ApplyEpilogue(const Epilogue& epilogue, float v
   }
   if (epilogue.prelu_alpha != nullptr && v < 0.0f) v *= ToFloat(As<T>(epilogue.prelu_alpha)[channel]);
   return v;
-}
-
-// Padding before the first element along one axis, TFLite's rule: SAME puts
-// the odd extra pixel after (bottom/right).
-inline int PaddingBefore(int in, int out, int filter, int stride, int dilation, model::Padding padding) {
-  if (padding == model::Padding::kValid) return 0;
-  const int effective = (filter - 1) * dilation + 1;
-  return std::max((out - 1) * stride + effective - in, 0) / 2;
 }
 
 // The NHWC geometry of a convolution or pooling node, passed to kernels by value.

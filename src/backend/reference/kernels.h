@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <span>
 
+#include "backend/padding.h"
 #include "handtrack/status.h"
 #include "model/graph.h"
 
@@ -40,14 +41,6 @@ inline float ApplyActivation(float v, model::Activation activation) {
       return std::clamp(v, 0.0f, 6.0f);
   }
   return v;
-}
-
-// Padding before the first element along one axis, TFLite's rule: SAME puts
-// the odd extra pixel after (bottom/right).
-inline int PaddingBefore(int in, int out, int filter, int stride, int dilation, model::Padding padding) {
-  if (padding == model::Padding::kValid) return 0;
-  const int effective = (filter - 1) * dilation + 1;
-  return std::max((out - 1) * stride + effective - in, 0) / 2;
 }
 
 // One kernel per op of model/op_list.h, in <snake_case name>.cc.

@@ -50,12 +50,6 @@ bool ActivationRange(model::Activation activation, float& min, float& max) {
   return false;
 }
 
-int PaddingBefore(int in, int out, int filter, int stride, int dilation, model::Padding padding) {
-  if (padding == model::Padding::kValid) return 0;
-  const int effective = (filter - 1) * dilation + 1;
-  return std::max((out - 1) * stride + effective - in, 0) / 2;
-}
-
 Window WindowOf(const model::Graph& graph, const model::Node& node, int kernel_h, int kernel_w) {
   const auto& in = graph.tensors[node.inputs[0]].shape;
   const auto& out = graph.tensors[node.outputs[0]].shape;

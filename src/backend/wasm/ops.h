@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "backend/padding.h"
 #include "backend/wasm/thread_pool.h"
 #include "handtrack/status.h"
 #include "model/graph.h"
@@ -68,8 +69,6 @@ struct Window {
 Window WindowOf(const model::Graph& graph, const model::Node& node, int kernel_h, int kernel_w);
 // The [min, max] of a fused activation; false for none.
 bool ActivationRange(model::Activation activation, float& min, float& max);
-// Padding before the first element along one axis (TFLite's SAME rule).
-int PaddingBefore(int in, int out, int filter, int stride, int dilation, model::Padding padding);
 // Splits [0, count) into about `pool.threads() * 4` ranges of at least
 // `min_per_task` items, and runs fn(begin, end) on each.
 template <typename Fn>
