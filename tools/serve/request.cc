@@ -198,8 +198,9 @@ Result<std::optional<ByteRange>> ParseRange(std::string_view header, int64_t siz
   const auto first = number(a);
   if (!first) return InvalidArgumentError("Range must be bytes=FIRST-LAST");
   std::optional<int64_t> last = b.empty() ? std::optional<int64_t>(size - 1) : number(b);
-  if (!last || *last < *first) return InvalidArgumentError("Range must be bytes=FIRST-LAST with FIRST <= LAST");
+  if (!last) return InvalidArgumentError("Range must be bytes=FIRST-LAST");
   if (*first >= size) return InvalidArgumentError("Range unsatisfiable");
+  if (*last < *first) return InvalidArgumentError("Range must be bytes=FIRST-LAST with FIRST <= LAST");
   range.first = *first;
   range.last = std::min(*last, size - 1);
   return std::optional<ByteRange>(range);

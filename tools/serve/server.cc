@@ -534,12 +534,14 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   } release{uploads};
 
   const std::string part = (std::filesystem::path(upload_dir) / (NewSessionId() + ".part")).string();
+  // The upload's file goes before any answer (so a client that got one sees no file).
   struct Remove {
     std::string path;
-    ~Remove() {
+    void Now() {
       std::error_code ec;
       std::filesystem::remove(path, ec);
     }
+    ~Remove() { Now(); }
   } remove{part};
   std::ofstream file(part, std::ios::binary | std::ios::trunc);
   if (!file) return refuse(500, "internal", "failed to store the upload: cannot create a file in " + upload_dir);
@@ -550,6 +552,7 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
     return static_cast<bool>(file);
   });
   file.close();
+  if (body != BodyStatus::kOk) remove.Now();
   if (body == BodyStatus::kTooLarge) {
     *status = 413;
     WriteError(c, 413, "too_large",
@@ -565,6 +568,7 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   }
   if (body != BodyStatus::kOk) return false;  // cut off or timed out: nothing to answer, nothing kept
   if (received == 0) {
+    remove.Now();
     *status = 400;
     return WriteError(c, 400, "invalid_argument", "failed to upload video: the request body is empty (send the video)",
                       req.keep_alive());
@@ -574,6 +578,7 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   reader_options.max_pixels = options.max_pixels;
   auto reader = VideoReader::Open(part, reader_options);
   if (!reader.ok()) {
+    remove.Now();
     std::string message = reader.status().message();
     for (size_t at; (at = message.find(part)) != std::string::npos;) message.replace(at, part.size(), options_->name);
     const bool large = reader.status().code() == StatusCode::kResourceExhausted;
@@ -582,6 +587,7 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   }
   const VideoInfo info = (*reader)->info();
   reader->reset();
+  if (info.duration_ms > options.max_video_ms) remove.Now();
   if (info.duration_ms > options.max_video_ms) {
     *status = 413;
     return WriteError(c, 413, "too_large",
@@ -601,6 +607,7 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   if (!store.ok()) return WriteError(c, *status = 503, "unavailable", store.status().message(), req.keep_alive());
   bool existed = false;
   auto created = (*store)->Create(fresh, part, &existed);
+  remove.Now();
   if (!created.ok()) return WriteError(c, *status = 503, "unavailable", created.status().message(), req.keep_alive());
   if (runner && !existed) runner->Wake();
   *status = existed ? 200 : 202;
@@ -616,6 +623,7 @@ bool Server::Impl::Detect(Connection& c, http::request_parser<http::buffer_body>
   };
   auto detect_options = ParseSessionOptions(query);
   if (!detect_options.ok()) return refuse(400, "invalid_argument", detect_options.status().message());
+  if (query.find("name=") == std::string::npos) detect_options->name = "image";
   if (parser.content_length() && *parser.content_length() > static_cast<uint64_t>(options.max_image_bytes)) {
     return refuse(413, "too_large",
                   "failed to read image: " + std::to_string(*parser.content_length()) + " bytes is over the limit of " +
