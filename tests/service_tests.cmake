@@ -10,6 +10,15 @@ if(TARGET handtrack_cli AND HANDTRACK_BUILD_SERVER)
   # The API on SQLite: results equal track's, routes, limits, bad input, live socket, OpenAPI.
   add_test(NAME service_api COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_api_test.py
                                     $<TARGET_FILE:handtrack_cli>)
-  set_tests_properties(service_api PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77
-                       TIMEOUT 900 LABELS "service")
+  # kill -9 of the server (SQLite), and of the server and workers (PostgreSQL, plus SIGSTOP).
+  add_test(NAME service_crash_sqlite COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_crash_test.py
+                                             $<TARGET_FILE:handtrack_cli> sqlite)
+  add_test(NAME service_crash_postgres COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_crash_test.py
+                                               $<TARGET_FILE:handtrack_cli> postgres)
+  # Three `handtrack worker` processes and one PostgreSQL: 30 sessions, each once, all workers busy.
+  add_test(NAME service_scaleout COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_scaleout_test.py
+                                         $<TARGET_FILE:handtrack_cli>)
+  set_tests_properties(service_api service_crash_sqlite service_crash_postgres service_scaleout PROPERTIES
+                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900 LABELS "service;slow"
+                       RUN_SERIAL TRUE)
 endif()
