@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   if (command == "serve") return RunServe(rest);
   if (command == "worker") return RunWorker(rest);
 #endif
-  return Fail(
-      "unknown command '" + command + "' (commands: detect, track, bench, devices, serve, worker; see 'handtrack --help')",
-      kExitUsage);
+  return Fail("unknown command '" + command +
+                  "' (commands: detect, track, bench, devices, serve, worker; see 'handtrack --help')",
+              kExitUsage);
 }

@@ -210,8 +210,10 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   std::unique_ptr<ProgressBar> bar;
   const auto start = std::chrono::steady_clock::now();
   request.on_progress = [&](int64_t done, int64_t total) {
-    if (!bar) bar = std::make_unique<ProgressBar>(progress, std::filesystem::path(input).filename().string(), total);
-    if (done > 0) bar->Update(done, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (!bar)
+      bar = std::make_unique<ProgressBar>(progress, std::filesystem::path(input).filename().string(), total);
+    if (done > 0)
+      bar->Update(done, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return Status::Ok();
   };
   VideoSummary summary = TrackVideo(request, engine);

@@ -79,7 +79,6 @@ Json VideoSummary::ToJson() const {
   return out;
 }
 
-
 VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<HandEngine>& engine) {
   const std::string& input = request.input;
   const std::string& name = request.name.empty() ? input : request.name;
@@ -116,7 +115,8 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   }
   std::unique_ptr<VideoWriter> overlay;
   if (!request.overlay.empty()) {
-    auto writer = VideoWriter::Open(request.overlay, info.width, info.height, info.fps > 0 ? info.fps : request.fps);
+    auto writer =
+        VideoWriter::Open(request.overlay, info.width, info.height, info.fps > 0 ? info.fps : request.fps);
     if (!writer.ok()) {
       fail(writer.status());
       return summary;
@@ -139,7 +139,8 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
     if (!*got) break;
     auto result = (*landmarker)->DetectForVideo(frame.image.view(), frame.timestamp_ms);
     if (!result.ok()) {
-      status = result.status().WithPrefix("failed to track frame " + std::to_string(frame.index) + " of " + name);
+      status =
+          result.status().WithPrefix("failed to track frame " + std::to_string(frame.index) + " of " + name);
       break;
     }
     TrackedFrame tracked{frame.index, frame.timestamp_ms, frame.image.width(), frame.image.height(), {}};
@@ -191,7 +192,8 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
     if (Status closed = overlay->Close(); !closed.ok() && summary.error.empty()) fail(closed);
   }
   if (summary.frames > 0 && info.fps > 0) summary.duration_ms += static_cast<int64_t>(1000.0 / info.fps);
-  summary.processing_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.processing_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
 

@@ -14,7 +14,8 @@ namespace http = beast::http;
 namespace {
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -73,8 +74,8 @@ Connection::~Connection() {
 
 void Connection::Arm() { deadline_ms_ = NowMs() + int64_t{timeout_s_} * 1000; }
 
-bool WriteText(Connection& c, int status, const std::string& content_type, const std::string& body, bool keep_alive,
-               const Headers& headers) {
+bool WriteText(Connection& c, int status, const std::string& content_type, const std::string& body,
+               bool keep_alive, const Headers& headers) {
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
   res.set(http::field::server, "handtrack");
   if (!content_type.empty()) res.set(http::field::content_type, content_type);
@@ -93,8 +94,8 @@ bool WriteJson(Connection& c, int status, const cli::Json& body, bool keep_alive
   return WriteText(c, status, "application/json", body.dump() + "\n", keep_alive, headers);
 }
 
-bool WriteError(Connection& c, int status, const std::string& code, const std::string& message, bool keep_alive,
-                const Headers& headers) {
+bool WriteError(Connection& c, int status, const std::string& code, const std::string& message,
+                bool keep_alive, const Headers& headers) {
   return WriteJson(c, status, {{"error", {{"code", code}, {"message", message}}}}, keep_alive, headers);
 }
 
@@ -150,8 +151,8 @@ BodyStatus ReadBody(Connection& c, http::request_parser<http::buffer_body>& pars
   return BodyStatus::kOk;
 }
 
-bool RefuseBody(Connection& c, http::request_parser<http::buffer_body>& parser, int status, const std::string& code,
-                const std::string& message) {
+bool RefuseBody(Connection& c, http::request_parser<http::buffer_body>& parser, int status,
+                const std::string& code, const std::string& message) {
   const bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
   const bool waiting = beast::iequals(parser.get()[http::field::expect], "100-continue");
   const bool keep = WriteError(c, status, code, message, !has_body && parser.get().keep_alive());

@@ -65,11 +65,12 @@ class Connection {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Each returns whether the connection may serve another request (keep_alive and written).
-bool WriteText(Connection& c, int status, const std::string& content_type, const std::string& body, bool keep_alive,
+bool WriteText(Connection& c, int status, const std::string& content_type, const std::string& body,
+               bool keep_alive, const Headers& headers = {});
+bool WriteJson(Connection& c, int status, const cli::Json& body, bool keep_alive,
                const Headers& headers = {});
-bool WriteJson(Connection& c, int status, const cli::Json& body, bool keep_alive, const Headers& headers = {});
-bool WriteError(Connection& c, int status, const std::string& code, const std::string& message, bool keep_alive,
-                const Headers& headers = {});
+bool WriteError(Connection& c, int status, const std::string& code, const std::string& message,
+                bool keep_alive, const Headers& headers = {});
 // A header with Content-Length `length`; the body follows with WriteRaw.
 bool WriteHeader(Connection& c, int status, const Headers& headers, int64_t length, bool keep_alive);
 bool WriteRaw(Connection& c, std::string_view bytes);
@@ -77,7 +78,8 @@ bool WriteRaw(Connection& c, std::string_view bytes);
 enum class BodyStatus { kOk, kTooLarge, kCutOff, kSinkFailed };
 // Reads the request body in pieces of up to 64 KiB into `sink` (false: stop), at most
 // `limit` bytes (kTooLarge as soon as it passes). Answers "Expect: 100-continue" first.
-BodyStatus ReadBody(Connection& c, boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
+BodyStatus ReadBody(Connection& c,
+                    boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
                     int64_t limit, const std::function<bool(std::string_view)>& sink);
 // Answers an error without reading the body; when the client is already sending one,
 // reads and drops at most kDrainBytes of it so the answer reaches it, then closes.

@@ -31,15 +31,20 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
     lo.engine = options_.engine;
     std::weak_ptr<LiveSession> weak = weak_from_this();
     net::io_context* ioc = &ioc_;
-    lo.result_callback = [weak, ioc](Result<HandLandmarkerResult> result, const ImageView& frame, int64_t ts) {
+    lo.result_callback = [weak, ioc](Result<HandLandmarkerResult> result, const ImageView& frame,
+                                     int64_t ts) {
       if (auto self = weak.lock()) {
-        Json message = self->ResultJson(result, frame.width, frame.height, ts);  // pinch state: callback thread only
-        net::post(*ioc, [self, message = std::move(message), ts]() mutable { self->Answer(std::move(message), ts); });
+        Json message =
+            self->ResultJson(result, frame.width, frame.height, ts);  // pinch state: callback thread only
+        net::post(*ioc, [self, message = std::move(message), ts]() mutable {
+          self->Answer(std::move(message), ts);
+        });
       }
     };
     HT_ASSIGN_OR_RETURN(landmarker_, HandLandmarker::Create(lo));
     ws_.read_message_max(static_cast<size_t>(options_.max_message_bytes));
-    websocket::stream_base::timeout timeout = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    websocket::stream_base::timeout timeout =
+        websocket::stream_base::timeout::suggested(beast::role_type::server);
     ws_.set_option(timeout);
     ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->Read();
@@ -47,8 +52,13 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
     return Status::Ok();
   }
 
+  // After the loop: finish the landmarker's frames, then close the socket so that what
+  // is left in the loop ends at once.
   void Close() {
     if (landmarker_) (void)landmarker_->Close();
+    beast::error_code ec;
+    ws_.next_layer().shutdown(tcp::socket::shutdown_both, ec);
+    ws_.next_layer().close(ec);
   }
 
  private:
@@ -68,7 +78,8 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
     const std::span<const uint8_t> bytes(static_cast<const uint8_t*>(data.data()), data.size());
     Status status = Status::Ok();
     if (ws_.got_text()) {
-      status = InvalidArgumentError("failed to read frame: send frames as binary messages (20-byte header, then pixels)");
+      status = InvalidArgumentError(
+          "failed to read frame: send frames as binary messages (20-byte header, then pixels)");
     } else {
       status = Submit(bytes);
     }
@@ -94,12 +105,14 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
     Status queued;
     if (frame.raw_rgba) {
       queued = landmarker_->DetectAsync(
-          ImageView::Packed(frame.payload.data(), frame.width, frame.height, PixelFormat::kRGBA), frame.timestamp_ms);
+          ImageView::Packed(frame.payload.data(), frame.width, frame.height, PixelFormat::kRGBA),
+          frame.timestamp_ms);
     } else {
       DecodeLimits limits;
       limits.max_pixels = options_.max_pixels;
       limits.max_file_bytes = options_.max_image_bytes;
-      HT_ASSIGN_OR_RETURN(Image image, DecodeImage(frame.payload, "frame " + std::to_string(frame.timestamp_ms), limits));
+      HT_ASSIGN_OR_RETURN(Image image,
+                          DecodeImage(frame.payload, "frame " + std::to_string(frame.timestamp_ms), limits));
       queued = landmarker_->DetectAsync(image.view(), frame.timestamp_ms);
     }
     HT_RETURN_IF_ERROR(queued);
@@ -122,14 +135,16 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
       PinchTracker tracker = found != pinch_.end() ? found->second : PinchTracker(GestureOptions{});
       const PinchEventType event = tracker.Update(gestures, ts).type;
       Json landmarks = Json::array();
-      for (const auto& p : hand.landmarks) landmarks.push_back({cli::Round7(p.x), cli::Round7(p.y), cli::Round7(p.z)});
-      Json h = {{"id", hand.id},
-                {"handedness", {{"label", hand.handedness.label}, {"score", cli::Round7(hand.handedness.score)}}},
-                {"landmarks", std::move(landmarks)},
-                {"gesture", GestureName(gestures.gesture)},
-                {"gesture_score", cli::Round7(gestures.gesture_score)},
-                {"finger_count", gestures.finger_count},
-                {"pinch", tracker.pinching()}};
+      for (const auto& p : hand.landmarks)
+        landmarks.push_back({cli::Round7(p.x), cli::Round7(p.y), cli::Round7(p.z)});
+      Json h = {
+          {"id", hand.id},
+          {"handedness", {{"label", hand.handedness.label}, {"score", cli::Round7(hand.handedness.score)}}},
+          {"landmarks", std::move(landmarks)},
+          {"gesture", GestureName(gestures.gesture)},
+          {"gesture_score", cli::Round7(gestures.gesture_score)},
+          {"finger_count", gestures.finger_count},
+          {"pinch", tracker.pinching()}};
       if (event == PinchEventType::kStart) h["pinch_event"] = "start";
       if (event == PinchEventType::kEnd) h["pinch_event"] = "end";
       hands.push_back(std::move(h));
@@ -195,7 +210,9 @@ void RunLiveSocket(Connection& c, const beast::http::request<beast::http::buffer
   auto session = std::make_shared<LiveSession>(ioc, std::move(socket), options);
   if (!session->Start(upgrade).ok()) return;
   ioc.run();
-  session->Close();  // joins the landmarker's thread; late answers are dropped with the loop
+  session->Close();  // joins the landmarker's thread
+  ioc.restart();
+  ioc.run();  // late answers fail at once on the closed socket
 }
 
 }  // namespace handtrack::serve

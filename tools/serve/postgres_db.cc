@@ -124,8 +124,8 @@ class PostgresConnection : public SqlConnection {
       lengths[i] = static_cast<int>(storage[i].size());
     }
     last_state_.clear();
-    PGresult* result = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                                    lengths.data(), formats.data(), result_format);
+    PGresult* result = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr,
+                                    values.data(), lengths.data(), formats.data(), result_format);
     const ExecStatusType status = PQresultStatus(result);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;

@@ -68,7 +68,8 @@ std::string QueryNames(std::string message) {
       {"--min-tracking-confidence", "min_tracking_confidence"},
       {"--model", "model"}};
   for (const auto& [flag, key] : kNames) {
-    for (size_t at; (at = message.find(flag)) != std::string::npos;) message.replace(at, std::strlen(flag), key);
+    for (size_t at; (at = message.find(flag)) != std::string::npos;)
+      message.replace(at, std::strlen(flag), key);
   }
   return message;
 }
@@ -173,7 +174,8 @@ Result<std::optional<ByteRange>> ParseRange(std::string_view header, int64_t siz
   constexpr std::string_view kPrefix = "bytes=";
   if (!header.starts_with(kPrefix)) return InvalidArgumentError("Range must be bytes=FIRST-LAST");
   const std::string_view spec = header.substr(kPrefix.size());
-  if (spec.find(',') != std::string_view::npos) return InvalidArgumentError("Range: only one range is served");
+  if (spec.find(',') != std::string_view::npos)
+    return InvalidArgumentError("Range: only one range is served");
   const size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return InvalidArgumentError("Range must be bytes=FIRST-LAST");
   auto number = [](std::string_view text) -> std::optional<int64_t> {
@@ -258,9 +260,9 @@ Result<LiveFrame> ParseLiveFrame(std::span<const uint8_t> message, int64_t max_p
                                   std::to_string(height) + " is out of bounds");
     }
     if (static_cast<int64_t>(frame.payload.size()) != width * height * 4) {
-      return InvalidArgumentError("failed to read frame: " + std::to_string(width) + "x" + std::to_string(height) +
-                                  " RGBA needs " + std::to_string(width * height * 4) + " bytes, got " +
-                                  std::to_string(frame.payload.size()));
+      return InvalidArgumentError(
+          "failed to read frame: " + std::to_string(width) + "x" + std::to_string(height) + " RGBA needs " +
+          std::to_string(width * height * 4) + " bytes, got " + std::to_string(frame.payload.size()));
     }
     frame.width = static_cast<int>(width);
     frame.height = static_cast<int>(height);

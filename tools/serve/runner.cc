@@ -101,24 +101,25 @@ void Runner::Loop(int index) {
     }
     std::unique_lock lock(mutex_);
     const int64_t seen = wakes_;
-    wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms), [&] { return stop_ || wakes_ != seen; });
+    wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
+                   [&] { return stop_ || wakes_ != seen; });
   }
 }
 
 void Runner::Process(SessionStore& store, const Claim& claim) {
   const Session& session = claim.session;
   const auto start = std::chrono::steady_clock::now();
-  Log("session " + session.id + ": claimed by " + options_.name + " (attempt " + std::to_string(session.attempts) +
-      ", lease " + std::to_string(claim.token) + ")");
+  Log("session " + session.id + ": claimed by " + options_.name + " (attempt " +
+      std::to_string(session.attempts) + ", lease " + std::to_string(claim.token) + ")");
   const std::filesystem::path dir =
       std::filesystem::path(options_.work_dir) / ("job-" + session.id + "-" + std::to_string(claim.token));
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   JobResult result;
   auto finish = [&] {
-    result.processing_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::steady_clock::now() - start)
-                               .count();
+    result.processing_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+            .count();
     Status stored = store.Finish(claim, result);
     if (!stored.ok()) {
       Log("session " + session.id + ": " + stored.message());
@@ -195,7 +196,8 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
   // every attempt, so the session fails at once, keeping the frames before the error.
   result.kind = summary.error.empty() ? JobResult::Kind::kSucceeded : JobResult::Kind::kFailed;
   result.error = summary.error;
-  for (size_t at; (at = result.error.find(video)) != std::string::npos;) result.error.replace(at, video.size(), options->name);
+  for (size_t at; (at = result.error.find(video)) != std::string::npos;)
+    result.error.replace(at, video.size(), options->name);
   finish();
 }
 

@@ -71,19 +71,40 @@ options:
 )";
 
 constexpr OptionSpec kServeOptions[] = {
-    {"--listen", true},          {"--data", true},          {"--db", true},
-    {"--token", true},           {"--workers", true},       {"--threads", true},
-    {"--delegate", true},        {"--models", true},        {"--max-upload-mb", true},
-    {"--max-image-mb", true},    {"--max-video-seconds", true}, {"--max-pixels", true},
-    {"--request-timeout", true}, {"--max-uploads", true},   {"--max-connections", true},
-    {"--max-sockets", true},     {"--lease-seconds", true}, {"--max-attempts", true},
-    {"--help", false},           {"-h", false},
+    {"--listen", true},
+    {"--data", true},
+    {"--db", true},
+    {"--token", true},
+    {"--workers", true},
+    {"--threads", true},
+    {"--delegate", true},
+    {"--models", true},
+    {"--max-upload-mb", true},
+    {"--max-image-mb", true},
+    {"--max-video-seconds", true},
+    {"--max-pixels", true},
+    {"--request-timeout", true},
+    {"--max-uploads", true},
+    {"--max-connections", true},
+    {"--max-sockets", true},
+    {"--lease-seconds", true},
+    {"--max-attempts", true},
+    {"--help", false},
+    {"-h", false},
 };
 
 constexpr OptionSpec kWorkerOptions[] = {
-    {"--db", true},       {"--data", true},          {"--workers", true},    {"--threads", true},
-    {"--delegate", true}, {"--models", true},        {"--lease-seconds", true}, {"--max-pixels", true},
-    {"--name", true},     {"--help", false},         {"-h", false},
+    {"--db", true},
+    {"--data", true},
+    {"--workers", true},
+    {"--threads", true},
+    {"--delegate", true},
+    {"--models", true},
+    {"--lease-seconds", true},
+    {"--max-pixels", true},
+    {"--name", true},
+    {"--help", false},
+    {"-h", false},
 };
 
 std::mutex log_mutex;
@@ -98,7 +119,8 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers) {
   HT_RETURN_IF_ERROR(ReadOption(args, "--delegate", ParseDelegateOption, &options.model.delegate));
   int threads = 1;
   HT_RETURN_IF_ERROR(ReadOption(
-      args, "--threads", [](const std::string& t) { return ParseIntOption("--threads", t, 1, 64); }, &threads));
+      args, "--threads", [](const std::string& t) { return ParseIntOption("--threads", t, 1, 64); },
+      &threads));
   options.model.num_threads = std::max(1, threads / std::max(1, workers));
   options.model.model_dir = args.Value("--models").value_or("");
   HT_RETURN_IF_ERROR(ApplyEnvironmentHooks(&options.model.inject_faults, &options.model.backend_settings));
@@ -112,8 +134,9 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers) {
     on_device = backend.device;
     break;
   }
-  options.max_batch =
-      on_device && workers > 1 ? static_cast<int>(std::bit_ceil(static_cast<unsigned>(std::min(64, workers * 2)))) : 1;
+  options.max_batch = on_device && workers > 1
+                          ? static_cast<int>(std::bit_ceil(static_cast<unsigned>(std::min(64, workers * 2))))
+                          : 1;
   return options;
 }
 
@@ -124,8 +147,8 @@ Status ReadInt64(const ParsedArgs& args, std::string_view name, int64_t min, int
   char* end = nullptr;
   const long long v = std::strtoll(text->c_str(), &end, 10);
   if (text->empty() || *end != '\0' || v < min || v > max) {
-    return InvalidArgumentError(std::string(name) + " must be an integer from " + std::to_string(min) + " to " +
-                                std::to_string(max) + ", got '" + *text + "'");
+    return InvalidArgumentError(std::string(name) + " must be an integer from " + std::to_string(min) +
+                                " to " + std::to_string(max) + ", got '" + *text + "'");
   }
   *value = v * scale;
   return Status::Ok();
@@ -162,7 +185,8 @@ int RunServe(std::span<const std::string> arguments) {
     std::cout << kServeHelp;
     return kExitOk;
   }
-  if (!args->positional().empty()) return Fail("serve takes no arguments, got '" + args->positional()[0] + "'", kExitUsage);
+  if (!args->positional().empty())
+    return Fail("serve takes no arguments, got '" + args->positional()[0] + "'", kExitUsage);
   serve::ServerOptions options;
   const std::string listen = args->Value("--listen").value_or("127.0.0.1:8080");
   const size_t colon = listen.rfind(':');
@@ -179,18 +203,22 @@ int RunServe(std::span<const std::string> arguments) {
   if (ec) return Fail("--listen must be IP:PORT, got '" + listen + "'", kExitUsage);
   options.data_dir = args->Value("--data").value_or("handtrack-data");
   if (options.data_dir.empty()) return Fail("--data needs a folder", kExitUsage);
-  options.db = args->Value("--db").value_or((std::filesystem::path(options.data_dir) / "handtrack.db").string());
+  options.db =
+      args->Value("--db").value_or((std::filesystem::path(options.data_dir) / "handtrack.db").string());
   const char* env_token = std::getenv("HANDTRACK_TOKEN");
   options.token = args->Value("--token").value_or(env_token ? env_token : "");
   if (!address.is_loopback() && options.token.empty()) {
-    return Fail("refusing to listen on " + listen + " without a token: set --token or HANDTRACK_TOKEN", kExitUsage);
+    return Fail("refusing to listen on " + listen + " without a token: set --token or HANDTRACK_TOKEN",
+                kExitUsage);
   }
   int workers = 1;
   int64_t lease_ms = 30000;
   Status parsed = ReadInt(*args, "--workers", 0, 64, &workers);
-  if (parsed.ok()) parsed = ReadInt64(*args, "--max-upload-mb", 1, 1 << 20, 1 << 20, &options.max_upload_bytes);
+  if (parsed.ok())
+    parsed = ReadInt64(*args, "--max-upload-mb", 1, 1 << 20, 1 << 20, &options.max_upload_bytes);
   if (parsed.ok()) parsed = ReadInt64(*args, "--max-image-mb", 1, 1024, 1 << 20, &options.max_image_bytes);
-  if (parsed.ok()) parsed = ReadInt64(*args, "--max-video-seconds", 1, 86400 * 7, 1000, &options.max_video_ms);
+  if (parsed.ok())
+    parsed = ReadInt64(*args, "--max-video-seconds", 1, 86400 * 7, 1000, &options.max_video_ms);
   if (parsed.ok()) parsed = ReadInt64(*args, "--max-pixels", 1, 1'000'000'000, 1, &options.max_pixels);
   if (parsed.ok()) parsed = ReadInt(*args, "--request-timeout", 1, 3600, &options.request_timeout_s);
   if (parsed.ok()) parsed = ReadInt(*args, "--max-uploads", 1, 10000, &options.max_uploads);
@@ -218,10 +246,11 @@ int RunServe(std::span<const std::string> arguments) {
   std::thread signals = SignalThread([&server] { server.Stop(); });
   signals.detach();
   if (Status started = server.Start(); !started.ok()) return Fail(started.message(), kExitFailed);
-  Log("serve", "listening on http://" + listen.substr(0, colon) + ":" + std::to_string(server.port()) + " (data " +
-                   options.data_dir + ", database " +
+  Log("serve", "listening on http://" + listen.substr(0, colon) + ":" + std::to_string(server.port()) +
+                   " (data " + options.data_dir + ", database " +
                    (serve::IsPostgresAddress(options.db) ? "PostgreSQL" : "SQLite " + options.db) + ", " +
-                   std::to_string(workers) + " worker(s)" + (options.token.empty() ? "" : ", token required") + ")");
+                   std::to_string(workers) + " worker(s)" +
+                   (options.token.empty() ? "" : ", token required") + ")");
   // Models load while the server already answers /healthz (and /readyz with 503).
   std::thread loader([&] {
     auto engine = engines->Get(ModelVariant::kFull);
@@ -254,10 +283,12 @@ int RunWorker(std::span<const std::string> arguments) {
     std::cout << kWorkerHelp;
     return kExitOk;
   }
-  if (!args->positional().empty()) return Fail("worker takes no arguments, got '" + args->positional()[0] + "'", kExitUsage);
+  if (!args->positional().empty())
+    return Fail("worker takes no arguments, got '" + args->positional()[0] + "'", kExitUsage);
   serve::RunnerOptions options;
   options.db = args->Value("--db").value_or("");
-  if (options.db.empty()) return Fail("worker needs --db ADDRESS (postgresql://... or an SQLite file)", kExitUsage);
+  if (options.db.empty())
+    return Fail("worker needs --db ADDRESS (postgresql://... or an SQLite file)", kExitUsage);
   options.work_dir = args->Value("--data").value_or("handtrack-worker");
   options.name = args->Value("--name").value_or("");
   options.log = [](const std::string& line) { Log("worker", line); };
@@ -270,7 +301,8 @@ int RunWorker(std::span<const std::string> arguments) {
   if (!parsed.ok()) return Fail(parsed.message(), kExitUsage);
   options.threads = workers;
   auto engines = std::make_shared<serve::EngineSet>(*engine_options);
-  if (auto engine = engines->Get(ModelVariant::kFull); !engine.ok()) return Fail(engine.status().message(), kExitFailed);
+  if (auto engine = engines->Get(ModelVariant::kFull); !engine.ok())
+    return Fail(engine.status().message(), kExitFailed);
   serve::Runner runner(options, engines);
   std::mutex mutex;
   std::condition_variable stopped;
@@ -282,9 +314,10 @@ int RunWorker(std::span<const std::string> arguments) {
   });
   signals.detach();
   if (Status s = runner.Start(); !s.ok()) return Fail(s.message(), kExitFailed);
-  Log("worker", "processing sessions from " +
-                    (serve::IsPostgresAddress(options.db) ? std::string("PostgreSQL") : "SQLite " + options.db) +
-                    " with " + std::to_string(workers) + " worker(s)");
+  Log("worker",
+      "processing sessions from " +
+          (serve::IsPostgresAddress(options.db) ? std::string("PostgreSQL") : "SQLite " + options.db) +
+          " with " + std::to_string(workers) + " worker(s)");
   std::unique_lock lock(mutex);
   stopped.wait(lock, [&] { return stop; });
   runner.Stop();

@@ -37,7 +37,8 @@ using Json = cli::Json;
 namespace {
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -88,14 +89,15 @@ class Metrics {
   std::string Text() {
     std::lock_guard lock(mutex_);
     std::string out =
-        "# HELP handtrack_http_request_duration_seconds Time from a request's header to its last response byte.\n"
+        "# HELP handtrack_http_request_duration_seconds Time from a request's header to its last response "
+        "byte.\n"
         "# TYPE handtrack_http_request_duration_seconds histogram\n";
     char line[256];
     for (const auto& [route, h] : latency_) {
       for (size_t i = 0; i < std::size(kBuckets); ++i) {
         std::snprintf(line, sizeof(line),
-                      "handtrack_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lld\n", route.c_str(),
-                      kBuckets[i], static_cast<long long>(h.buckets[i]));
+                      "handtrack_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lld\n",
+                      route.c_str(), kBuckets[i], static_cast<long long>(h.buckets[i]));
         out += line;
       }
       std::snprintf(line, sizeof(line),
@@ -106,8 +108,9 @@ class Metrics {
                     static_cast<long long>(h.count));
       out += line;
     }
-    out += "# HELP handtrack_http_responses_total Responses by status code.\n"
-           "# TYPE handtrack_http_responses_total counter\n";
+    out +=
+        "# HELP handtrack_http_responses_total Responses by status code.\n"
+        "# TYPE handtrack_http_responses_total counter\n";
     for (const auto& [code, n] : responses_) {
       out += "handtrack_http_responses_total{code=\"" + code + "\"} " + std::to_string(n) + "\n";
     }
@@ -148,15 +151,16 @@ struct Server::Impl {
 
   void Serve(tcp::socket socket);
   // Handles one request whose header has been read; false: close the connection.
-  bool Handle(Connection& c, http::request_parser<http::buffer_body>& parser, std::string* route, int* status);
+  bool Handle(Connection& c, http::request_parser<http::buffer_body>& parser, std::string* route,
+              int* status);
   bool CreateSession(Connection& c, http::request_parser<http::buffer_body>& parser, const std::string& query,
                      int* status);
   bool Detect(Connection& c, http::request_parser<http::buffer_body>& parser, const std::string& query,
               int* status);
   bool SessionRoute(Connection& c, const http::request<http::buffer_body>& req, const std::string& rest,
                     const std::string& query, int* status);
-  bool ServeBlob(Connection& c, const http::request<http::buffer_body>& req, const std::string& id, const std::string& kind,
-                 const std::string& content_type, bool ranges, int* status);
+  bool ServeBlob(Connection& c, const http::request<http::buffer_body>& req, const std::string& id,
+                 const std::string& kind, const std::string& content_type, bool ranges, int* status);
   std::string MetricsText();
 };
 
@@ -187,8 +191,8 @@ Status Server::Start() {
   if (!ec) s.acceptor.bind(endpoint, ec);
   if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return UnavailableError("failed to listen on " + s.options.host + ":" + std::to_string(s.options.port) + ": " +
-                            ec.message());
+    return UnavailableError("failed to listen on " + s.options.host + ":" + std::to_string(s.options.port) +
+                            ": " + ec.message());
   }
   s.watchdog.Start();
   return Status::Ok();
@@ -207,8 +211,8 @@ void Server::Run() {
     }
     if (s.connections >= s.options.max_connections) {
       Connection c(std::move(socket), &s.watchdog, s.options.request_timeout_s);
-      WriteError(c, 503, "unavailable", "too many connections (" + std::to_string(s.options.max_connections) + ")",
-                 false);
+      WriteError(c, 503, "unavailable",
+                 "too many connections (" + std::to_string(s.options.max_connections) + ")", false);
       continue;
     }
     ++s.connections;
@@ -218,7 +222,8 @@ void Server::Run() {
     }).detach();
   }
   // Stop() shut every connection down: wait (a little) for their threads to end.
-  for (int i = 0; i < 500 && s.connections > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && s.connections > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   boost::system::error_code ec;
   s.acceptor.close(ec);
   s.watchdog.Stop();
@@ -285,7 +290,8 @@ bool Server::Impl::Handle(Connection& c, http::request_parser<http::buffer_body>
     *status = 200;
     return WriteJson(c, 200, {{"status", "ready"}}, !has_body);
   }
-  if (!options.token.empty() && !BearerTokenMatches(std::string(req[http::field::authorization]), options.token)) {
+  if (!options.token.empty() &&
+      !BearerTokenMatches(std::string(req[http::field::authorization]), options.token)) {
     *route = "unauthorized";
     *status = 401;
     return WriteError(c, 401, "unauthorized", "a valid 'Authorization: Bearer TOKEN' header is required",
@@ -321,7 +327,8 @@ bool Server::Impl::Handle(Connection& c, http::request_parser<http::buffer_body>
     if (!engine.ok()) return error(503, "unavailable", engine.status().message());
     ++sockets;
     *status = 101;
-    LiveOptions lo{*live, *engine, options.max_socket_message_bytes, options.max_pixels, options.max_image_bytes};
+    LiveOptions lo{*live, *engine, options.max_socket_message_bytes, options.max_pixels,
+                   options.max_image_bytes};
     RunLiveSocket(c, parser.get(), lo);
     --sockets;
     return false;
@@ -338,7 +345,8 @@ bool Server::Impl::Handle(Connection& c, http::request_parser<http::buffer_body>
         char* end = nullptr;
         const long v = std::strtol(value.c_str(), &end, 10);
         if (value.empty() || *end || v < 1 || v > 100) {
-          return error(400, "invalid_argument", "limit must be an integer from 1 to 100, got '" + value + "'");
+          return error(400, "invalid_argument",
+                       "limit must be an integer from 1 to 100, got '" + value + "'");
         }
         limit = static_cast<int>(v);
       } else if (key == "page_token") {
@@ -373,8 +381,8 @@ bool Server::Impl::Handle(Connection& c, http::request_parser<http::buffer_body>
   return error(404, "not_found", "no route " + std::string(req.method_string()) + " " + path);
 }
 
-bool Server::Impl::SessionRoute(Connection& c, const http::request<http::buffer_body>& req, const std::string& rest,
-                                const std::string& query, int* status) {
+bool Server::Impl::SessionRoute(Connection& c, const http::request<http::buffer_body>& req,
+                                const std::string& rest, const std::string& query, int* status) {
   // {id}, {id}:cancel, {id}/frames, {id}/summary, {id}/overlay.mp4, {id}/video
   std::string id = rest, action;
   if (const size_t slash = rest.find('/'); slash != std::string::npos) {
@@ -417,13 +425,15 @@ bool Server::Impl::SessionRoute(Connection& c, const http::request<http::buffer_
     return WriteJson(c, 200, now.ok() && *now ? SessionJson(**now) : SessionJson(**session), true);
   }
   if (method != http::verb::get) return error(405, "method_not_allowed", "method not allowed here");
-  if (!query.empty() && action != "frames") return error(400, "invalid_argument", "this route takes no options");
+  if (!query.empty() && action != "frames")
+    return error(400, "invalid_argument", "this route takes no options");
   if (action == "frames") {
     auto pairs = ParseQuery(query);
     if (!pairs.ok()) return error(400, "invalid_argument", pairs.status().message());
     std::string format = "jsonl";
     for (const auto& [key, value] : *pairs) {
-      if (key != "format") return error(400, "invalid_argument", "unknown option '" + key + "' (options: format)");
+      if (key != "format")
+        return error(400, "invalid_argument", "unknown option '" + key + "' (options: format)");
       format = value;
     }
     if (format == "jsonl") return ServeBlob(c, req, id, kJsonlBlob, "application/x-ndjson", false, status);
@@ -444,8 +454,9 @@ bool Server::Impl::SessionRoute(Connection& c, const http::request<http::buffer_
   return error(404, "not_found", "no route GET /v1/sessions/{id}/" + action.substr(0, 64));
 }
 
-bool Server::Impl::ServeBlob(Connection& c, const http::request<http::buffer_body>& req, const std::string& id,
-                             const std::string& kind, const std::string& content_type, bool ranges, int* status) {
+bool Server::Impl::ServeBlob(Connection& c, const http::request<http::buffer_body>& req,
+                             const std::string& id, const std::string& kind, const std::string& content_type,
+                             bool ranges, int* status) {
   auto store = stores.Acquire();
   if (!store.ok()) return WriteError(c, *status = 503, "unavailable", store.status().message(), true);
   auto size = (*store)->BlobSize(id, kind);
@@ -462,9 +473,9 @@ bool Server::Impl::ServeBlob(Connection& c, const http::request<http::buffer_bod
     auto parsed = ParseRange(std::string(req[http::field::range]), **size);
     if (!parsed.ok()) {
       const bool unsatisfiable = parsed.status().message().find("unsatisfiable") != std::string::npos;
-      return WriteError(c, *status = unsatisfiable ? 416 : 400, unsatisfiable ? "range_not_satisfiable" : "bad_request",
-                        parsed.status().message(), true,
-                        {{"Content-Range", "bytes */" + std::to_string(**size)}});
+      return WriteError(c, *status = unsatisfiable ? 416 : 400,
+                        unsatisfiable ? "range_not_satisfiable" : "bad_request", parsed.status().message(),
+                        true, {{"Content-Range", "bytes */" + std::to_string(**size)}});
     }
     if (*parsed) {
       range = **parsed;
@@ -474,8 +485,8 @@ bool Server::Impl::ServeBlob(Connection& c, const http::request<http::buffer_bod
   std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", content_type}};
   if (ranges) headers.emplace_back("Accept-Ranges", "bytes");
   if (code == 206) {
-    headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) +
-                                              "/" + std::to_string(**size));
+    headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                              std::to_string(range.last) + "/" + std::to_string(**size));
   }
   const int64_t length = **size == 0 ? 0 : range.last - range.first + 1;
   *status = code;
@@ -518,15 +529,18 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   }
   if (parser.content_length() && *parser.content_length() > static_cast<uint64_t>(options.max_upload_bytes)) {
     return refuse(413, "too_large",
-                  "failed to upload video: " + std::to_string(*parser.content_length()) + " bytes is over the limit of " +
-                      std::to_string(options.max_upload_bytes) + " bytes (--max-upload-mb)");
+                  "failed to upload video: " + std::to_string(*parser.content_length()) +
+                      " bytes is over the limit of " + std::to_string(options.max_upload_bytes) +
+                      " bytes (--max-upload-mb)");
   }
   if (!parser.chunked() && (!parser.content_length() || *parser.content_length() == 0)) {
-    return refuse(400, "invalid_argument", "failed to upload video: the request body is empty (send the video)");
+    return refuse(400, "invalid_argument",
+                  "failed to upload video: the request body is empty (send the video)");
   }
   if (uploads.fetch_add(1) >= options.max_uploads) {
     --uploads;
-    return refuse(503, "unavailable", "too many uploads at once (" + std::to_string(options.max_uploads) + ")");
+    return refuse(503, "unavailable",
+                  "too many uploads at once (" + std::to_string(options.max_uploads) + ")");
   }
   struct Release {
     std::atomic<int>& n;
@@ -544,7 +558,8 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
     ~Remove() { Now(); }
   } remove{part};
   std::ofstream file(part, std::ios::binary | std::ios::trunc);
-  if (!file) return refuse(500, "internal", "failed to store the upload: cannot create a file in " + upload_dir);
+  if (!file)
+    return refuse(500, "internal", "failed to store the upload: cannot create a file in " + upload_dir);
   int64_t received = 0;
   const BodyStatus body = ReadBody(c, parser, options.max_upload_bytes, [&](std::string_view bytes) {
     file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -556,8 +571,8 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   if (body == BodyStatus::kTooLarge) {
     *status = 413;
     WriteError(c, 413, "too_large",
-               "failed to upload video: the body passed the limit of " + std::to_string(options.max_upload_bytes) +
-                   " bytes (--max-upload-mb)",
+               "failed to upload video: the body passed the limit of " +
+                   std::to_string(options.max_upload_bytes) + " bytes (--max-upload-mb)",
                false);
     return false;
   }
@@ -570,8 +585,8 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   if (received == 0) {
     remove.Now();
     *status = 400;
-    return WriteError(c, 400, "invalid_argument", "failed to upload video: the request body is empty (send the video)",
-                      req.keep_alive());
+    return WriteError(c, 400, "invalid_argument",
+                      "failed to upload video: the request body is empty (send the video)", req.keep_alive());
   }
   // The header must be a video this server will process: refused now rather than failed later.
   VideoReaderOptions reader_options;
@@ -580,7 +595,8 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   if (!reader.ok()) {
     remove.Now();
     std::string message = reader.status().message();
-    for (size_t at; (at = message.find(part)) != std::string::npos;) message.replace(at, part.size(), options_->name);
+    for (size_t at; (at = message.find(part)) != std::string::npos;)
+      message.replace(at, part.size(), options_->name);
     const bool large = reader.status().code() == StatusCode::kResourceExhausted;
     *status = large ? 413 : 415;
     return WriteError(c, *status, large ? "too_large" : "unsupported_media_type", message, req.keep_alive());
@@ -592,7 +608,8 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
     *status = 413;
     return WriteError(c, 413, "too_large",
                       "failed to upload video: " + std::to_string(info.duration_ms / 1000) +
-                          " s is longer than the limit of " + std::to_string(options.max_video_ms / 1000) + " s",
+                          " s is longer than the limit of " + std::to_string(options.max_video_ms / 1000) +
+                          " s",
                       req.keep_alive());
   }
   NewSession fresh;
@@ -604,18 +621,21 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   fresh.max_attempts = options.max_attempts;
   fresh.frames_total = info.frame_count;
   auto store = stores.Acquire();
-  if (!store.ok()) return WriteError(c, *status = 503, "unavailable", store.status().message(), req.keep_alive());
+  if (!store.ok())
+    return WriteError(c, *status = 503, "unavailable", store.status().message(), req.keep_alive());
   bool existed = false;
   auto created = (*store)->Create(fresh, part, &existed);
   remove.Now();
-  if (!created.ok()) return WriteError(c, *status = 503, "unavailable", created.status().message(), req.keep_alive());
+  if (!created.ok())
+    return WriteError(c, *status = 503, "unavailable", created.status().message(), req.keep_alive());
   if (runner && !existed) runner->Wake();
   *status = existed ? 200 : 202;
-  return WriteJson(c, *status, SessionJson(*created), req.keep_alive(), {{"Location", "/v1/sessions/" + created->id}});
+  return WriteJson(c, *status, SessionJson(*created), req.keep_alive(),
+                   {{"Location", "/v1/sessions/" + created->id}});
 }
 
-bool Server::Impl::Detect(Connection& c, http::request_parser<http::buffer_body>& parser, const std::string& query,
-                          int* status) {
+bool Server::Impl::Detect(Connection& c, http::request_parser<http::buffer_body>& parser,
+                          const std::string& query, int* status) {
   const auto& req = parser.get();
   auto refuse = [&](int code, const char* kind, const std::string& message) {
     *status = code;
@@ -626,8 +646,8 @@ bool Server::Impl::Detect(Connection& c, http::request_parser<http::buffer_body>
   if (query.find("name=") == std::string::npos) detect_options->name = "image";
   if (parser.content_length() && *parser.content_length() > static_cast<uint64_t>(options.max_image_bytes)) {
     return refuse(413, "too_large",
-                  "failed to read image: " + std::to_string(*parser.content_length()) + " bytes is over the limit of " +
-                      std::to_string(options.max_image_bytes) + " bytes");
+                  "failed to read image: " + std::to_string(*parser.content_length()) +
+                      " bytes is over the limit of " + std::to_string(options.max_image_bytes) + " bytes");
   }
   std::string bytes;
   const BodyStatus body = ReadBody(c, parser, options.max_image_bytes, [&](std::string_view chunk) {
@@ -637,14 +657,16 @@ bool Server::Impl::Detect(Connection& c, http::request_parser<http::buffer_body>
   if (body == BodyStatus::kTooLarge) {
     *status = 413;
     WriteError(c, 413, "too_large",
-               "failed to read image: the body passed the limit of " + std::to_string(options.max_image_bytes) + " bytes",
+               "failed to read image: the body passed the limit of " +
+                   std::to_string(options.max_image_bytes) + " bytes",
                false);
     return false;
   }
   if (body != BodyStatus::kOk) return false;
   if (bytes.empty()) {
     *status = 400;
-    return WriteError(c, 400, "invalid_argument", "failed to read image: the request body is empty (send a JPEG or PNG)",
+    return WriteError(c, 400, "invalid_argument",
+                      "failed to read image: the request body is empty (send a JPEG or PNG)",
                       req.keep_alive());
   }
   DecodeLimits limits;
@@ -659,7 +681,8 @@ bool Server::Impl::Detect(Connection& c, http::request_parser<http::buffer_body>
                       req.keep_alive());
   }
   auto engine = engines->Get(detect_options->landmarker.model.variant);
-  if (!engine.ok()) return WriteError(c, *status = 503, "unavailable", engine.status().message(), req.keep_alive());
+  if (!engine.ok())
+    return WriteError(c, *status = 503, "unavailable", engine.status().message(), req.keep_alive());
   HandLandmarkerOptions landmarker_options = detect_options->landmarker;
   landmarker_options.running_mode = RunningMode::kImage;
   landmarker_options.smoothing = SmoothingMode::kDefault;
@@ -670,18 +693,21 @@ bool Server::Impl::Detect(Connection& c, http::request_parser<http::buffer_body>
   }
   const auto start = std::chrono::steady_clock::now();
   auto result = (*landmarker)->Detect(image->view());
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  if (!result.ok()) return WriteError(c, *status = 500, "internal", result.status().message(), req.keep_alive());
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (!result.ok())
+    return WriteError(c, *status = 500, "internal", result.status().message(), req.keep_alive());
   *status = 200;
   return WriteJson(c, 200,
-                   cli::FrameJson(0, detect_options->name, image->width(), image->height(), std::round(ms * 100) / 100,
-                                  *result),
+                   cli::FrameJson(0, detect_options->name, image->width(), image->height(),
+                                  std::round(ms * 100) / 100, *result),
                    req.keep_alive());
 }
 
 std::string Server::Impl::MetricsText() {
   std::string out;
-  auto gauge = [&](const char* name, const char* help, const char* type, const std::string& labels, double value) {
+  auto gauge = [&](const char* name, const char* help, const char* type, const std::string& labels,
+                   double value) {
     char line[512];
     std::snprintf(line, sizeof(line), "# HELP %s %s\n# TYPE %s %s\n%s%s %.6g\n", name, help, name, type, name,
                   labels.c_str(), value);
@@ -691,7 +717,8 @@ std::string Server::Impl::MetricsText() {
   if (store.ok()) {
     auto counts = (*store)->CountStates();
     if (counts.ok()) {
-      out += "# HELP handtrack_sessions Sessions in the database by state.\n# TYPE handtrack_sessions gauge\n";
+      out +=
+          "# HELP handtrack_sessions Sessions in the database by state.\n# TYPE handtrack_sessions gauge\n";
       const std::pair<const char*, int64_t> states[] = {{"queued", counts->queued},
                                                         {"running", counts->running},
                                                         {"succeeded", counts->succeeded},
@@ -715,16 +742,17 @@ std::string Server::Impl::MetricsText() {
     const auto& [t0, f0] = frame_samples.front();
     if (now > t0) fps = (frames - f0) * 1000.0 / (now - t0);
   }
-  gauge("handtrack_frames_processed_total", "Video frames processed by this process's workers.", "counter", "",
-        static_cast<double>(frames));
-  gauge("handtrack_frames_per_second", "Frames processed per second since the previous scrape (up to a minute).",
-        "gauge", "", fps);
+  gauge("handtrack_frames_processed_total", "Video frames processed by this process's workers.", "counter",
+        "", static_cast<double>(frames));
+  gauge("handtrack_frames_per_second",
+        "Frames processed per second since the previous scrape (up to a minute).", "gauge", "", fps);
   gauge("handtrack_jobs_finished_total", "Jobs this process's workers ended.", "counter", "",
         runner ? static_cast<double>(runner->jobs_finished()) : 0.0);
   gauge("handtrack_uploads_in_progress", "Uploads being received.", "gauge", "", uploads.load());
   gauge("handtrack_live_sockets", "Open /v1/live sockets.", "gauge", "", sockets.load());
-  out += "# HELP handtrack_model_runs_total Model runs by model variant and model.\n"
-         "# TYPE handtrack_model_runs_total counter\n";
+  out +=
+      "# HELP handtrack_model_runs_total Model runs by model variant and model.\n"
+      "# TYPE handtrack_model_runs_total counter\n";
   std::string frames_text =
       "# HELP handtrack_model_frames_total Frames in those runs (frames / runs: the mean batch size).\n"
       "# TYPE handtrack_model_frames_total counter\n";

@@ -16,20 +16,20 @@ namespace handtrack::serve {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;               // 0: any free port (printed at start)
+  int port = 8080;  // 0: any free port (printed at start)
   std::string data_dir = "handtrack-data";
-  std::string db;                // database address; empty: DATA/handtrack.db (SQLite)
-  std::string token;             // bearer token; empty: none (loopback only)
+  std::string db;     // database address; empty: DATA/handtrack.db (SQLite)
+  std::string token;  // bearer token; empty: none (loopback only)
   int64_t max_upload_bytes = 256LL << 20;
   int64_t max_image_bytes = 16LL << 20;
   int64_t max_video_ms = 30LL * 60 * 1000;
   int64_t max_pixels = 3840LL * 2160;
-  int request_timeout_s = 30;    // idle time allowed within a request
-  int max_uploads = 32;          // uploads at once
+  int request_timeout_s = 30;  // idle time allowed within a request
+  int max_uploads = 32;        // uploads at once
   int max_connections = 256;
-  int max_sockets = 16;          // /v1/live sockets at once
+  int max_sockets = 16;  // /v1/live sockets at once
   int64_t max_socket_message_bytes = 8LL << 20;
-  int max_attempts = 3;          // attempts of a job before it fails
+  int max_attempts = 3;  // attempts of a job before it fails
 };
 
 class Server {

@@ -62,8 +62,9 @@ class SqliteConnection : public SqlConnection {
     return out;
   }
 
-  bool LastErrorWasUniqueViolation() const override { return last_extended_ == SQLITE_CONSTRAINT_UNIQUE ||
-                                                             last_extended_ == SQLITE_CONSTRAINT_PRIMARYKEY; }
+  bool LastErrorWasUniqueViolation() const override {
+    return last_extended_ == SQLITE_CONSTRAINT_UNIQUE || last_extended_ == SQLITE_CONSTRAINT_PRIMARYKEY;
+  }
 
   Status Exec(const char* sql) {
     char* error = nullptr;
@@ -127,7 +128,8 @@ Result<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::string& p
   }
   sqlite3_busy_timeout(db, 30000);
   auto connection = std::make_unique<SqliteConnection>(db);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     HT_RETURN_IF_ERROR(connection->Exec(pragma).WithPrefix("failed to open database " + path));
   }
   return std::unique_ptr<SqlConnection>(std::move(connection));

@@ -37,7 +37,9 @@ Session FromRow(const SqlRow& row) {
 int64_t SqlRow::Int(size_t i) const { return IsNull(i) ? 0 : std::strtoll(columns[i]->c_str(), nullptr, 10); }
 double SqlRow::Real(size_t i) const { return IsNull(i) ? 0 : std::strtod(columns[i]->c_str(), nullptr); }
 
-std::string PageToken(const Session& session) { return std::to_string(session.created_ms) + "_" + session.id; }
+std::string PageToken(const Session& session) {
+  return std::to_string(session.created_ms) + "_" + session.id;
+}
 
 Result<std::unique_ptr<SessionStore>> SessionStore::Open(const std::string& address) {
   HT_ASSIGN_OR_RETURN(auto db, OpenSqlConnection(address));
@@ -67,7 +69,8 @@ Status SessionStore::CreateSchema() {
       "CREATE TABLE IF NOT EXISTS media (session_id TEXT NOT NULL, kind TEXT NOT NULL, size BIGINT NOT NULL,"
       " chunks BIGINT NOT NULL, PRIMARY KEY (session_id, kind))",
       "CREATE TABLE IF NOT EXISTS chunks (session_id TEXT NOT NULL, kind TEXT NOT NULL, seq BIGINT NOT NULL,"
-      " data " + blob + " NOT NULL, PRIMARY KEY (session_id, kind, seq))",
+      " data " +
+          blob + " NOT NULL, PRIMARY KEY (session_id, kind, seq))",
   };
   for (const std::string& sql : statements) {
     HT_RETURN_IF_ERROR(db_->Execute(sql, {}).status().WithPrefix("failed to create the database tables"));
@@ -75,7 +78,8 @@ Status SessionStore::CreateSchema() {
   return txn.Commit();
 }
 
-Status SessionStore::InsertBlobFromFile(const std::string& id, const std::string& kind, const std::string& path) {
+Status SessionStore::InsertBlobFromFile(const std::string& id, const std::string& kind,
+                                        const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFoundError("failed to read " + kind + " of session " + id + ": cannot open " + path);
   std::string chunk(kBlobChunkBytes, '\0');
@@ -92,7 +96,9 @@ Status SessionStore::InsertBlobFromFile(const std::string& id, const std::string
     if (got < kBlobChunkBytes) break;
   }
   if (in.bad()) return InternalError("failed to read " + path);
-  return db_->Execute("INSERT INTO media (session_id, kind, size, chunks) VALUES (?, ?, ?, ?)", {id, kind, size, seq})
+  return db_
+      ->Execute("INSERT INTO media (session_id, kind, size, chunks) VALUES (?, ?, ?, ?)",
+                {id, kind, size, seq})
       .status();
 }
 
@@ -112,8 +118,9 @@ Result<Session> SessionStore::Create(const NewSession& s, const std::string& vid
   auto inserted = db_->Execute(
       "INSERT INTO sessions (id, name, options, overlay, idempotency_key, state, created_ms, max_attempts,"
       " frames_total, video_bytes) VALUES (?, ?, ?, ?, ?, 'queued', {now}, ?, ?, ?)",
-      {s.id, s.name, s.options, int64_t{s.overlay}, s.idempotency_key.empty() ? SqlValue(nullptr) : s.idempotency_key,
-       s.max_attempts, s.frames_total, ec ? int64_t{0} : bytes});
+      {s.id, s.name, s.options, int64_t{s.overlay},
+       s.idempotency_key.empty() ? SqlValue(nullptr) : s.idempotency_key, s.max_attempts, s.frames_total,
+       ec ? int64_t{0} : bytes});
   if (!inserted.ok()) {
     const bool duplicate = db_->LastErrorWasUniqueViolation();
     db_->Rollback();
@@ -127,7 +134,8 @@ Result<Session> SessionStore::Create(const NewSession& s, const std::string& vid
     }
     return inserted.status().WithPrefix("failed to create session");
   }
-  HT_RETURN_IF_ERROR(InsertBlobFromFile(s.id, kVideoBlob, video_path).WithPrefix("failed to store the video"));
+  HT_RETURN_IF_ERROR(
+      InsertBlobFromFile(s.id, kVideoBlob, video_path).WithPrefix("failed to store the video"));
   HT_RETURN_IF_ERROR(txn.Commit().WithPrefix("failed to create session"));
   HT_ASSIGN_OR_RETURN(auto created, Get(s.id));
   if (!created) return InternalError("failed to create session " + s.id + ": it vanished after its commit");
@@ -135,15 +143,16 @@ Result<Session> SessionStore::Create(const NewSession& s, const std::string& vid
 }
 
 Result<std::optional<Session>> SessionStore::Get(const std::string& id) {
-  HT_ASSIGN_OR_RETURN(auto rows, db_->Query(std::string("SELECT ") + kColumns + " FROM sessions WHERE id = ?", {id}));
+  HT_ASSIGN_OR_RETURN(auto rows,
+                      db_->Query(std::string("SELECT ") + kColumns + " FROM sessions WHERE id = ?", {id}));
   if (rows.empty()) return std::optional<Session>();
   return std::optional<Session>(FromRow(rows[0]));
 }
 
 Result<std::optional<Session>> SessionStore::FindByIdempotencyKey(const std::string& key) {
-  HT_ASSIGN_OR_RETURN(auto rows, db_->Query(std::string("SELECT ") + kColumns +
-                                                " FROM sessions WHERE idempotency_key = ?",
-                                            {key}));
+  HT_ASSIGN_OR_RETURN(
+      auto rows,
+      db_->Query(std::string("SELECT ") + kColumns + " FROM sessions WHERE idempotency_key = ?", {key}));
   if (rows.empty()) return std::optional<Session>();
   return std::optional<Session>(FromRow(rows[0]));
 }
@@ -158,8 +167,9 @@ Result<std::vector<Session>> SessionStore::List(int limit, const std::string& af
     const size_t cut = after.find('_');
     const int64_t created = std::strtoll(after.substr(0, cut).c_str(), nullptr, 10);
     const std::string id = cut == std::string::npos ? "" : after.substr(cut + 1);
-    HT_ASSIGN_OR_RETURN(rows, db_->Query(select + "WHERE created_ms < ? OR (created_ms = ? AND id < ?)" + order,
-                                         {created, created, id, int64_t{limit}}));
+    HT_ASSIGN_OR_RETURN(rows,
+                        db_->Query(select + "WHERE created_ms < ? OR (created_ms = ? AND id < ?)" + order,
+                                   {created, created, id, int64_t{limit}}));
   }
   std::vector<Session> out;
   for (const SqlRow& row : rows) out.push_back(FromRow(row));
@@ -188,11 +198,12 @@ Result<std::optional<Claim>> SessionStore::ClaimNext(const std::string& worker, 
   SqlTransaction txn(db_.get());
   HT_RETURN_IF_ERROR(txn.Begin());
   HT_RETURN_IF_ERROR(
-      db_->Execute("UPDATE sessions SET state = 'failed', finished_ms = {now}, lease_owner = NULL,"
-                   " lease_expires_ms = NULL, error = 'failed to process session ' || id || ': its worker stopped"
-                   " or lost its lease on each of ' || CAST(attempts AS TEXT) || ' attempts'"
-                   " WHERE state = 'running' AND lease_expires_ms < {now} AND attempts >= max_attempts",
-                   {})
+      db_->Execute(
+             "UPDATE sessions SET state = 'failed', finished_ms = {now}, lease_owner = NULL,"
+             " lease_expires_ms = NULL, error = 'failed to process session ' || id || ': its worker stopped"
+             " or lost its lease on each of ' || CAST(attempts AS TEXT) || ' attempts'"
+             " WHERE state = 'running' AND lease_expires_ms < {now} AND attempts >= max_attempts",
+             {})
           .status());
   const bool pg = db_->dialect() == SqlDialect::kPostgres;
   HT_ASSIGN_OR_RETURN(auto ids, db_->Query(std::string("SELECT id FROM sessions WHERE state = 'queued' OR"
@@ -218,10 +229,11 @@ Result<std::optional<Claim>> SessionStore::ClaimNext(const std::string& worker, 
 }
 
 Status SessionStore::Renew(const Claim& claim, int64_t lease_ms, int64_t frames_done, int64_t frames_total) {
-  HT_ASSIGN_OR_RETURN(int64_t n, db_->Execute("UPDATE sessions SET lease_expires_ms = {now} + ?, frames_done = ?,"
-                                              " frames_total = ? WHERE id = ? AND lease_token = ?"
-                                              " AND state = 'running'",
-                                              {lease_ms, frames_done, frames_total, claim.session.id, claim.token}));
+  HT_ASSIGN_OR_RETURN(int64_t n,
+                      db_->Execute("UPDATE sessions SET lease_expires_ms = {now} + ?, frames_done = ?,"
+                                   " frames_total = ? WHERE id = ? AND lease_token = ?"
+                                   " AND state = 'running'",
+                                   {lease_ms, frames_done, frames_total, claim.session.id, claim.token}));
   if (n == 0) {
     return FailedPreconditionError("failed to renew the lease of session " + claim.session.id +
                                    ": it was taken over, cancelled or deleted");
@@ -244,17 +256,18 @@ Status SessionStore::Finish(const Claim& claim, const JobResult& result) {
       db_->Execute(std::string("UPDATE sessions SET state = ") + state + ", finished_ms = " + finished +
                        ", frames_done = ?, processing_ms = ?, error = ?, lease_owner = NULL,"
                        " lease_expires_ms = NULL WHERE id = ? AND lease_token = ? AND state = 'running'",
-                       {result.frames_done, result.processing_ms,
-                        result.error.empty() ? SqlValue(nullptr) : SqlValue(result.error), claim.session.id,
-                        claim.token}));
+                   {result.frames_done, result.processing_ms,
+                    result.error.empty() ? SqlValue(nullptr) : SqlValue(result.error), claim.session.id,
+                    claim.token}));
   if (n == 0) {
-    return FailedPreconditionError("failed to store the results of session " + claim.session.id +
-                                   ": its lease was lost (taken over, cancelled or deleted); the write was refused");
+    return FailedPreconditionError(
+        "failed to store the results of session " + claim.session.id +
+        ": its lease was lost (taken over, cancelled or deleted); the write was refused");
   }
   for (const char* table : {"chunks", "media"}) {
     HT_RETURN_IF_ERROR(
-        db_->Execute(std::string("DELETE FROM ") + table + " WHERE session_id = ? AND kind <> ?", {claim.session.id,
-                                                                                                 std::string(kVideoBlob)})
+        db_->Execute(std::string("DELETE FROM ") + table + " WHERE session_id = ? AND kind <> ?",
+                     {claim.session.id, std::string(kVideoBlob)})
             .status());
   }
   for (const auto& [kind, path] : result.files) {
@@ -265,7 +278,8 @@ Status SessionStore::Finish(const Claim& claim, const JobResult& result) {
 }
 
 Result<std::optional<int64_t>> SessionStore::BlobSize(const std::string& id, const std::string& kind) {
-  HT_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT size FROM media WHERE session_id = ? AND kind = ?", {id, kind}));
+  HT_ASSIGN_OR_RETURN(auto rows,
+                      db_->Query("SELECT size FROM media WHERE session_id = ? AND kind = ?", {id, kind}));
   if (rows.empty()) return std::optional<int64_t>();
   return std::optional<int64_t>(rows[0].Int(0));
 }
@@ -274,13 +288,15 @@ Result<std::string> SessionStore::BlobChunk(const std::string& id, const std::st
   HT_ASSIGN_OR_RETURN(auto bytes, db_->QueryBytes("SELECT data FROM chunks WHERE session_id = ? AND kind = ?"
                                                   " AND seq = ?",
                                                   {id, kind, index}));
-  if (!bytes) return NotFoundError("failed to read " + kind + " of session " + id + ": chunk " +
-                                   std::to_string(index) + " is missing");
+  if (!bytes)
+    return NotFoundError("failed to read " + kind + " of session " + id + ": chunk " + std::to_string(index) +
+                         " is missing");
   return std::move(*bytes);
 }
 
 Status SessionStore::CopyBlobToFile(const std::string& id, const std::string& kind, const std::string& path) {
-  HT_ASSIGN_OR_RETURN(auto rows, db_->Query("SELECT chunks FROM media WHERE session_id = ? AND kind = ?", {id, kind}));
+  HT_ASSIGN_OR_RETURN(auto rows,
+                      db_->Query("SELECT chunks FROM media WHERE session_id = ? AND kind = ?", {id, kind}));
   if (rows.empty()) return NotFoundError("failed to read " + kind + " of session " + id + ": there is none");
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return InternalError("failed to write " + path);
