@@ -55,6 +55,10 @@ def run(binary, root, data):
 
 def exercise(server, binary, root, data):
     # Health checks need no token; everything else does.
+    # A client that sends half a header and stalls is cut off after --request-timeout (10 s);
+    # checked at the end.
+    slow = socket.create_connection(("127.0.0.1", server.port), timeout=120)
+    slow.sendall(b"GET /v1/sessions HTTP/1.1\r\nHost: x\r\n")
     status, body = record("get", "/healthz", *server.json("GET", "/healthz", auth=False))
     check(status == 200, "/healthz answers 200 without a token")
     server.wait_ready()
@@ -107,6 +111,14 @@ def exercise(server, binary, root, data):
         body = json.load(open(os.path.join(root, "413.json")))
         check(out == "413" and "limit" in body["error"]["message"], f"a 3 MiB upload ({how}) over --max-upload-mb 2: 413")
     check(os.listdir(os.path.join(data, "uploads")) == [], "no upload file is left behind")
+
+    # A declared body over the limit is refused from the header: the answer comes before any of it is sent.
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+    raw.sendall(f"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                f"Content-Length: {3 << 20}\r\n\r\n".encode())
+    answer = raw.recv(4096).decode(errors="replace")
+    raw.close()
+    check(answer.startswith("HTTP/1.1 413"), "Content-Length over the limit: 413 before a byte of the body is sent")
 
     # An upload cut off mid-body: no session, no file.
     status, before = server.json("GET", "/v1/sessions?limit=100")
@@ -239,6 +251,9 @@ def exercise(server, binary, root, data):
           and 'handtrack_http_request_duration_seconds_bucket{route="detect",le="+Inf"}' in text
           and "handtrack_frames_processed_total" in text and "handtrack_model_frames_total" in text,
           "/metrics: sessions by state, latencies, frames, batch sizes")
+
+    check(slow.recv(4096) == b"", "a stalled request is closed by the server (--request-timeout)")
+    slow.close()
 
     # Every JSON response recorded above matches /openapi.json.
     status, document = server.json("GET", "/openapi.json")

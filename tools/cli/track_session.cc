@@ -27,8 +27,9 @@ OverlayColor IdColor(int id) {
 
 void DrawFrame(Image& canvas, const TrackedFrame& frame, const std::map<int, HandTrackState>& states) {
   for (const auto& [id, state] : states) {
+    const OverlayColor color = IdColor(id);  // clang 14 cannot capture a structured binding
     auto draw_stroke = [&](const std::vector<PixelPoint>& stroke) {
-      for (size_t i = 1; i < stroke.size(); ++i) DrawLine(canvas, stroke[i - 1], stroke[i], 3, IdColor(id));
+      for (size_t i = 1; i < stroke.size(); ++i) DrawLine(canvas, stroke[i - 1], stroke[i], 3, color);
     };
     for (const auto& stroke : state.strokes) draw_stroke(stroke);
     draw_stroke(state.stroke);

@@ -165,10 +165,14 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
   // The lease is renewed every third of its length; a refused renewal (taken over,
   // cancelled, deleted) or a stop request ends the video there.
   Status lost = Status::Ok();
+  bool interrupted = false;
   auto last_renewal = std::chrono::steady_clock::now();
   request.on_progress = [&](int64_t done, int64_t total) -> Status {
     if (done > 0) ++frames_;
-    if (stop_) return UnavailableError("failed to finish session " + session.id + ": the worker is stopping");
+    if (stop_) {
+      interrupted = true;
+      return UnavailableError("failed to finish session " + session.id + ": the worker is stopping");
+    }
     const auto now = std::chrono::steady_clock::now();
     if (done == 0 || now - last_renewal >= std::chrono::milliseconds(options_.lease_ms / 3)) {
       last_renewal = now;
@@ -180,8 +184,15 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
   };
   cli::VideoSummary summary = cli::TrackVideo(request, *engine);
   result.frames_done = summary.frames;
-  if (!lost.ok() || stop_) {
-    Log("session " + session.id + ": stopped: " + (lost.ok() ? "the worker is stopping" : lost.message()));
+  if (interrupted) {
+    Status released = store.Release(claim);
+    Log("session " + session.id + ": " +
+        (released.ok() ? "given back to the queue: the worker is stopping" : released.message()));
+    std::filesystem::remove_all(dir, ec);
+    return;
+  }
+  if (!lost.ok()) {
+    Log("session " + session.id + ": stopped: " + lost.message());
     std::filesystem::remove_all(dir, ec);
     return;
   }

@@ -241,6 +241,18 @@ Status SessionStore::Renew(const Claim& claim, int64_t lease_ms, int64_t frames_
   return Status::Ok();
 }
 
+Status SessionStore::Release(const Claim& claim) {
+  HT_ASSIGN_OR_RETURN(int64_t n, db_->Execute("UPDATE sessions SET state = 'queued', attempts = attempts - 1,"
+                                              " lease_owner = NULL, lease_expires_ms = NULL, frames_done = 0"
+                                              " WHERE id = ? AND lease_token = ? AND state = 'running'",
+                                              {claim.session.id, claim.token}));
+  if (n == 0) {
+    return FailedPreconditionError("failed to give session " + claim.session.id +
+                                   " back: it was taken over, cancelled or deleted");
+  }
+  return Status::Ok();
+}
+
 Status SessionStore::Finish(const Claim& claim, const JobResult& result) {
   SqlTransaction txn(db_.get());
   HT_RETURN_IF_ERROR(txn.Begin());

@@ -107,6 +107,9 @@ class SessionStore {
   // Extends the lease and records progress; FailedPrecondition when the lease is lost
   // (taken over, cancelled, deleted).
   Status Renew(const Claim& claim, int64_t lease_ms, int64_t frames_done, int64_t frames_total);
+  // Gives the job back to the queue without counting the attempt (a worker that stops
+  // gracefully); fenced like Renew.
+  Status Release(const Claim& claim);
   // Ends the attempt, storing the result files with it (fenced, one transaction).
   Status Finish(const Claim& claim, const JobResult& result);
 
