@@ -298,6 +298,17 @@ def live(server):
     closed = closed or ws.status == 1009 or not ws.connected
     check(closed, "/v1/live: a 9 MiB message closes the socket (message too big)")
     ws.close()
+    # Browsers cannot set headers on a WebSocket: ?access_token= does instead; nothing is no way in.
+    ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/v1/live?access_token={TOKEN}&num_hands=1", timeout=120)
+    ws.send_binary(b"RGBA" + struct.pack("<IIq", 2, 2, 1) + bytes(16))
+    check(json.loads(ws.recv())["timestamp_ms"] == 1, "/v1/live?access_token=TOKEN works")
+    ws.close()
+    try:
+        websocket.create_connection(f"ws://127.0.0.1:{server.port}/v1/live", timeout=120)
+        refused = False
+    except websocket.WebSocketBadStatusException as e:
+        refused = e.status_code == 401
+    check(refused, "/v1/live without a token: 401")
     status, _ = server.json("GET", "/healthz", auth=False)
     check(status == 200, "the server lives on")
 

@@ -159,7 +159,8 @@ const std::string& OpenApiDocument() {
     "/v1/live": {
       "get": {
         "summary": "WebSocket: binary messages, a 20-byte header ('RGBA' or 'IMG ', uint32 LE width, uint32 LE height, int64 LE timestamp_ms) then RGBA pixels or a JPEG/PNG; each answer is a JSON text message {timestamp_ms, width, height, hands, dropped}",
-        "parameters": [{"$ref": "#/components/parameters/model"}, {"$ref": "#/components/parameters/num_hands"}, {"$ref": "#/components/parameters/mirrored"}, {"$ref": "#/components/parameters/smoothing"}],
+        "parameters": [{"$ref": "#/components/parameters/model"}, {"$ref": "#/components/parameters/num_hands"}, {"$ref": "#/components/parameters/mirrored"}, {"$ref": "#/components/parameters/smoothing"},
+          {"name": "access_token", "in": "query", "description": "the bearer token, for clients that cannot set headers (browsers)", "schema": {"type": "string"}}],
         "responses": {"101": {"description": "switching to the WebSocket protocol"}, "400": {"$ref": "#/components/responses/BadRequest"}, "503": {"$ref": "#/components/responses/Unavailable"}}
       }
     }

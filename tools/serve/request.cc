@@ -38,7 +38,9 @@ Result<std::string> Decode(std::string_view text) {
   return out;
 }
 
-std::string Encode(std::string_view text) {
+}  // namespace
+
+std::string EncodeQueryValue(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
@@ -52,6 +54,8 @@ std::string Encode(std::string_view text) {
   }
   return out;
 }
+
+namespace {
 
 Result<bool> ParseBool(const std::string& key, const std::string& value) {
   if (value == "true" || value == "1") return true;
@@ -165,7 +169,8 @@ Result<SessionOptions> ParseSessionOptions(std::string_view query) {
   options.canonical = std::string("model=") + (l.model.variant == ModelVariant::kLite ? "lite" : "full") +
                       "&num_hands=" + std::to_string(l.num_hands) + thresholds +
                       "&mirrored=" + (mirrored ? "true" : "false") + "&smoothing=" + smoothing +
-                      "&overlay=" + (options.overlay ? "true" : "false") + "&name=" + Encode(options.name);
+                      "&overlay=" + (options.overlay ? "true" : "false") +
+                      "&name=" + EncodeQueryValue(options.name);
   return options;
 }
 

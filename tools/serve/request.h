@@ -20,6 +20,9 @@ namespace handtrack::serve {
 // percent escapes, NUL bytes, empty keys, more than 32 pairs or a query over 4 KiB.
 Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query);
 
+// Percent-encodes all but unreserved characters (RFC 3986).
+std::string EncodeQueryValue(std::string_view text);
+
 // The session options of POST /v1/sessions (track's options) and of /v1/live.
 struct SessionOptions {
   HandLandmarkerOptions landmarker;  // VIDEO mode; model.variant set; num_hands 2 by default

@@ -268,7 +268,7 @@ bool Server::Impl::Handle(Connection& c, http::request_parser<http::buffer_body>
   const std::string target(req.target());
   const size_t q = target.find('?');
   const std::string path = target.substr(0, q);
-  const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+  const std::string raw_query = q == std::string::npos ? "" : target.substr(q + 1);
   const bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
   auto error = [&](int code, const char* kind, const std::string& message) {
     *status = code;
@@ -290,8 +290,24 @@ bool Server::Impl::Handle(Connection& c, http::request_parser<http::buffer_body>
     *status = 200;
     return WriteJson(c, 200, {{"status", "ready"}}, !has_body);
   }
-  if (!options.token.empty() &&
-      !BearerTokenMatches(std::string(req[http::field::authorization]), options.token)) {
+  // Browsers cannot set headers on a WebSocket: /v1/live also takes ?access_token=TOKEN.
+  std::string query = raw_query;
+  std::string authorization(req[http::field::authorization]);
+  if (path == "/v1/live") {
+    auto pairs = ParseQuery(query);
+    if (pairs.ok()) {
+      std::string rest;
+      for (const auto& [key, value] : *pairs) {
+        if (key == "access_token") {
+          authorization = "Bearer " + value;
+        } else {
+          rest += (rest.empty() ? "" : "&") + EncodeQueryValue(key) + "=" + EncodeQueryValue(value);
+        }
+      }
+      query = rest;
+    }
+  }
+  if (!options.token.empty() && !BearerTokenMatches(authorization, options.token)) {
     *route = "unauthorized";
     *status = 401;
     return WriteError(c, 401, "unauthorized", "a valid 'Authorization: Bearer TOKEN' header is required",
