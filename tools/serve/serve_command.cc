@@ -137,6 +137,11 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers) {
   options.max_batch = on_device && workers > 1
                           ? static_cast<int>(std::bit_ceil(static_cast<unsigned>(std::min(64, workers * 2))))
                           : 1;
+  // Interpreters (each with its activations) per model: one per worker plus one per core
+  // for /v1/detect and live sockets; more callers wait for a free one instead of each
+  // making its own (64 concurrent photos would otherwise mean 64 interpreters).
+  const int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  options.max_instances = std::max(1, workers) + cores;
   return options;
 }
 
