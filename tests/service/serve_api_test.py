@@ -40,7 +40,25 @@ def main():
         shutil.rmtree(root, ignore_errors=True)
 
 
+def usage(binary, root):
+    """Bad command lines: one line on stderr and exit 2 (1 when a resource fails)."""
+    for args, code, words in ((["serve", "--listen", "0.0.0.0:0"], 2, "without a token"),
+                              (["serve", "--listen", "localhost"], 2, "--listen"),
+                              (["serve", "--workers", "x"], 2, "--workers"),
+                              (["serve", "--max-upload-mb", "0"], 2, "--max-upload-mb"),
+                              (["worker"], 2, "--db"),
+                              (["worker", "--db", f"postgresql:///x?host={root}/none"], 1, "failed to connect to PostgreSQL")):
+        env = dict(os.environ)
+        env.pop("HANDTRACK_TOKEN", None)
+        result = subprocess.run([binary] + args + ["--data", os.path.join(root, "unused")], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, timeout=120)
+        err = result.stderr.decode().strip()
+        check(result.returncode == code and words in err and len(err.splitlines()) == 1,
+              f"handtrack {' '.join(args)}: exit {code}: {err}")
+
+
 def run(binary, root, data):
+    usage(binary, root)
     server = Server(binary, data, os.path.join(root, "serve.log"), token=TOKEN,
                     extra=["--workers", "2", "--max-upload-mb", "2", "--max-image-mb", "1", "--request-timeout", "10"])
     try:

@@ -176,23 +176,34 @@ bool RefuseBody(Connection& c, http::request_parser<http::buffer_body>& parser, 
 }
 
 StorePool::Lease::~Lease() {
-  if (store_ && pool_) {
-    std::lock_guard lock(pool_->mutex_);
-    pool_->idle_.push_back(std::move(store_));
-  }
+  if (store_ && pool_) pool_->Return(std::move(store_));
+}
+
+void StorePool::Return(std::unique_ptr<SessionStore> store) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(store));
+  freed_.notify_one();
 }
 
 Result<StorePool::Lease> StorePool::Acquire() {
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    freed_.wait(lock, [&] { return !idle_.empty() || open_ < max_open_; });
     if (!idle_.empty()) {
       std::unique_ptr<SessionStore> store = std::move(idle_.back());
       idle_.pop_back();
       return Lease(this, std::move(store));
     }
+    ++open_;
   }
-  HT_ASSIGN_OR_RETURN(auto store, SessionStore::Open(address_));
-  return Lease(this, std::move(store));
+  auto store = SessionStore::Open(address_);
+  if (!store.ok()) {
+    std::lock_guard lock(mutex_);
+    --open_;
+    freed_.notify_one();
+    return store.status();
+  }
+  return Lease(this, std::move(store).value());
 }
 
 Status StorePool::Check() {

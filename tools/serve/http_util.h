@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -87,16 +88,19 @@ inline constexpr int64_t kDrainBytes = 64 * 1024;
 bool RefuseBody(Connection& c, boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
                 int status, const std::string& code, const std::string& message);
 
-// Database connections for request threads, reused.
+// Database connections for request threads, reused; at most `max_open` at once (more
+// callers wait), so that a burst of requests stays within the database's connection limit.
 class StorePool {
  public:
-  explicit StorePool(std::string address) : address_(std::move(address)) {}
+  explicit StorePool(std::string address, int max_open = 32)
+      : address_(std::move(address)), max_open_(max_open) {}
   class Lease {
    public:
     Lease(StorePool* pool, std::unique_ptr<SessionStore> store) : pool_(pool), store_(std::move(store)) {}
     Lease(Lease&&) = default;
     ~Lease();
     SessionStore* operator->() { return store_.get(); }
+    SessionStore& operator*() { return *store_; }
 
    private:
     StorePool* pool_;
@@ -107,8 +111,12 @@ class StorePool {
   Status Check();
 
  private:
+  void Return(std::unique_ptr<SessionStore> store);
   std::string address_;
+  int max_open_;
+  int open_ = 0;  // connections handed out or idle
   std::mutex mutex_;
+  std::condition_variable freed_;
   std::vector<std::unique_ptr<SessionStore>> idle_;
 };
 

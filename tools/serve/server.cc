@@ -159,8 +159,10 @@ struct Server::Impl {
               int* status);
   bool SessionRoute(Connection& c, const http::request<http::buffer_body>& req, const std::string& rest,
                     const std::string& query, int* status);
-  bool ServeBlob(Connection& c, const http::request<http::buffer_body>& req, const std::string& id,
-                 const std::string& kind, const std::string& content_type, bool ranges, int* status);
+  // With the request's one database connection (a second per request could deadlock the pool).
+  bool ServeBlob(Connection& c, SessionStore& store, const http::request<http::buffer_body>& req,
+                 const std::string& id, const std::string& kind, const std::string& content_type, bool ranges,
+                 int* status);
   std::string MetricsText();
 };
 
@@ -452,30 +454,31 @@ bool Server::Impl::SessionRoute(Connection& c, const http::request<http::buffer_
         return error(400, "invalid_argument", "unknown option '" + key + "' (options: format)");
       format = value;
     }
-    if (format == "jsonl") return ServeBlob(c, req, id, kJsonlBlob, "application/x-ndjson", false, status);
-    if (format == "csv") return ServeBlob(c, req, id, kCsvBlob, "text/csv", false, status);
-    if (format == "golden") return ServeBlob(c, req, id, kGoldenBlob, "application/json", false, status);
+    if (format == "jsonl")
+      return ServeBlob(c, **store, req, id, kJsonlBlob, "application/x-ndjson", false, status);
+    if (format == "csv") return ServeBlob(c, **store, req, id, kCsvBlob, "text/csv", false, status);
+    if (format == "golden")
+      return ServeBlob(c, **store, req, id, kGoldenBlob, "application/json", false, status);
     return error(400, "invalid_argument", "format must be jsonl, csv or golden, got '" + format + "'");
   }
-  if (action == "summary") return ServeBlob(c, req, id, kSummaryBlob, "application/json", false, status);
-  if (action == "overlay.mp4") return ServeBlob(c, req, id, kOverlayBlob, "video/mp4", true, status);
+  if (action == "summary")
+    return ServeBlob(c, **store, req, id, kSummaryBlob, "application/json", false, status);
+  if (action == "overlay.mp4") return ServeBlob(c, **store, req, id, kOverlayBlob, "video/mp4", true, status);
   if (action == "video") {
     const std::string& name = (*session)->name;
     const std::string type = name.ends_with(".mp4") || name.ends_with(".m4v") ? "video/mp4"
                              : name.ends_with(".webm")                        ? "video/webm"
                              : name.ends_with(".mov")                         ? "video/quicktime"
                                                                               : "application/octet-stream";
-    return ServeBlob(c, req, id, kVideoBlob, type, true, status);
+    return ServeBlob(c, **store, req, id, kVideoBlob, type, true, status);
   }
   return error(404, "not_found", "no route GET /v1/sessions/{id}/" + action.substr(0, 64));
 }
 
-bool Server::Impl::ServeBlob(Connection& c, const http::request<http::buffer_body>& req,
+bool Server::Impl::ServeBlob(Connection& c, SessionStore& store, const http::request<http::buffer_body>& req,
                              const std::string& id, const std::string& kind, const std::string& content_type,
                              bool ranges, int* status) {
-  auto store = stores.Acquire();
-  if (!store.ok()) return WriteError(c, *status = 503, "unavailable", store.status().message(), true);
-  auto size = (*store)->BlobSize(id, kind);
+  auto size = store.BlobSize(id, kind);
   if (!size.ok()) return WriteError(c, *status = 503, "unavailable", size.status().message(), true);
   if (!*size) {
     return WriteError(c, *status = 404, "not_found",
@@ -510,7 +513,7 @@ bool Server::Impl::ServeBlob(Connection& c, const http::request<http::buffer_bod
   if (req.method() == http::verb::head) return true;
   for (int64_t at = range.first; at <= range.last && length > 0;) {
     const int64_t index = at / kBlobChunkBytes;
-    auto chunk = (*store)->BlobChunk(id, kind, index);
+    auto chunk = store.BlobChunk(id, kind, index);
     if (!chunk.ok()) return false;  // the header is out: all we can do is close
     const int64_t offset = at - index * kBlobChunkBytes;
     const int64_t n = std::min<int64_t>(static_cast<int64_t>(chunk->size()) - offset, range.last - at + 1);
