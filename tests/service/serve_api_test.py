@@ -68,7 +68,8 @@ def run(binary, root, data):
         raise
     finally:
         server.stop()
-    check("handtrack serve: stopped" in server.text(), "the server stops on SIGTERM")
+    check("handtrack serve: stopped" in server.text() and server.proc.returncode == 0,
+          f"the server stops on SIGTERM, exit status {server.proc.returncode}")
 
 
 def exercise(server, binary, root, data):

@@ -535,16 +535,24 @@ bool Server::Impl::CreateSession(Connection& c, http::request_parser<http::buffe
   if (!options_.ok()) return refuse(400, "invalid_argument", options_.status().message());
   const std::string key(req["Idempotency-Key"]);
   if (key.size() > 200) return refuse(400, "invalid_argument", "Idempotency-Key is longer than 200 bytes");
+  std::optional<Session> first;
   if (!key.empty()) {
     auto store = stores.Acquire();
     if (!store.ok()) return refuse(503, "unavailable", store.status().message());
     auto found = (*store)->FindByIdempotencyKey(key);
     if (!found.ok()) return refuse(503, "unavailable", found.status().message());
-    if (*found) {  // a retried upload: the first session, without reading the body again
-      *status = 200;
-      WriteJson(c, 200, SessionJson(**found), false, {{"Location", "/v1/sessions/" + (*found)->id}});
-      return false;
+    first = *found;
+  }
+  if (first) {  // a retried upload: the first session; the body is read and dropped
+    bool keep = req.keep_alive();
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      keep = false;  // the client waits before sending the body: answer now and close
+    } else {
+      keep = keep && ReadBody(c, parser, options.max_upload_bytes, [](std::string_view) { return true; }) ==
+                         BodyStatus::kOk;
     }
+    *status = 200;
+    return WriteJson(c, 200, SessionJson(*first), keep, {{"Location", "/v1/sessions/" + first->id}}) && keep;
   }
   if (parser.content_length() && *parser.content_length() > static_cast<uint64_t>(options.max_upload_bytes)) {
     return refuse(413, "too_large",
