@@ -18,7 +18,7 @@ import jsonschema
 import websocket
 
 from service_support import (COMPARE, GOLDEN, IMAGES, VIDEOS, Server, body_after_header, check, fail,
-                             skip_unless_shared, temp_root, videos)
+                             skip_unless_shared, temp_root, videos, wait_for)
 
 TOKEN = "s3cret-token"
 responses = []  # (method, route template, status, parsed JSON) for the OpenAPI check
@@ -148,7 +148,6 @@ def exercise(server, binary, root, data):
     status, after = server.json("GET", "/v1/sessions?limit=100")
     check(len(after["sessions"]) == len(before["sessions"]), "an upload cut off mid-body leaves no session")
     # The server notices the cut (EOF) at once; poll until its thread cleaned up.
-    from service_support import wait_for
     wait_for("the cut-off upload's file to go", lambda: os.listdir(os.path.join(data, "uploads")) == [])
     check(True, "an upload cut off mid-body leaves no file")
 
@@ -247,6 +246,19 @@ def exercise(server, binary, root, data):
     check(status == 206 and head == mp4[:8], "overlay.mp4 serves ranges")
     status, body = server.json("GET", f"/v1/sessions/{sid}/overlay.mp4")
     check(status == 404 and "overlay=true" in body["error"]["message"], "no overlay unless asked: 404")
+
+    # Cancel a running session: its worker's next write (a lease renewal or the results) is refused.
+    status, s = server.upload("asl_fingerspelling_one_hand_portrait_01.mp4")
+    running = s["id"]
+    wait_for("the session to run", lambda: server.json("GET", f"/v1/sessions/{running}")[1]["progress"]["frames_done"] > 0, 0.05)
+    status, s = server.json("POST", f"/v1/sessions/{running}:cancel")
+    check(status == 200 and s["state"] == "cancelled", "POST :cancel of a running session: cancelled")
+    line = wait_for("the worker to give up", lambda: [l for l in server.text().splitlines()
+                                                      if running in l and "cancelled or deleted" in l])
+    check(True, f"its worker stops, its write refused: {line[0]}")
+    status, s = server.json("GET", f"/v1/sessions/{running}")
+    check(s["state"] == "cancelled", "the session stays cancelled")
+    status, _, _ = server.request("DELETE", f"/v1/sessions/{running}")
 
     # Paging, newest first.
     seen, token = [], None
