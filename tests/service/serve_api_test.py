@@ -17,6 +17,8 @@ import sys
 import jsonschema
 import websocket
 
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from service_support import (COMPARE, GOLDEN, IMAGES, VIDEOS, Server, body_after_header, check, fail,
                              skip_unless_shared, temp_root, videos, wait_for)
 

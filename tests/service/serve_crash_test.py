@@ -19,6 +19,8 @@ import sys
 import threading
 import time
 
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from service_support import (VIDEOS, Postgres, Process, Server, body_after_header, check, fail, skip_unless_shared,
                              temp_root, videos, wait_for)
 

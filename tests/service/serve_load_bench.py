@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from service_support import IMAGES, VIDEOS, Server, check, skip_unless_shared, temp_root, videos
 
 

@@ -12,6 +12,8 @@ import shutil
 import sys
 import time
 
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from service_support import (VIDEOS, Postgres, Process, Server, check, skip_unless_shared, temp_root, videos,
                              wait_for)
 
