@@ -19,6 +19,10 @@ if(TARGET handtrack_cli AND HANDTRACK_BUILD_SERVER)
   add_test(NAME service_scaleout COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_scaleout_test.py
                                          $<TARGET_FILE:handtrack_cli>)
   set_tests_properties(service_api service_crash_sqlite service_crash_postgres service_scaleout PROPERTIES
-                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900 LABELS "service;slow"
-                       RUN_SERIAL TRUE)
+                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE)
+  # The API test is the server's untrusted-input tour: scripts/test.sh reruns it under ASan+UBSan
+  # (3.5 minutes there); the crash and scale-out tests exercise processes, not parsers.
+  set_tests_properties(service_api PROPERTIES LABELS "service;sanitize")
+  set_tests_properties(service_crash_sqlite service_crash_postgres service_scaleout PROPERTIES
+                       LABELS "service;slow")
 endif()
