@@ -252,7 +252,8 @@ def exercise(server, binary, root, data):
     # Cancel a running session: its worker's next write (a lease renewal or the results) is refused.
     status, s = server.upload("asl_fingerspelling_one_hand_portrait_01.mp4")
     running = s["id"]
-    wait_for("the session to run", lambda: server.json("GET", f"/v1/sessions/{running}")[1]["progress"]["frames_done"] > 0, 0.05)
+    # Claimed ("running") right away: both workers are idle by now; the video takes seconds.
+    wait_for("the session to run", lambda: server.json("GET", f"/v1/sessions/{running}")[1]["state"] == "running", 0.02)
     status, s = server.json("POST", f"/v1/sessions/{running}:cancel")
     check(status == 200 and s["state"] == "cancelled", "POST :cancel of a running session: cancelled")
     line = wait_for("the worker to give up", lambda: [l for l in server.text().splitlines()

@@ -162,8 +162,9 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
     result.files.emplace_back(kind, (dir / kind).string());
   }
   if (options->overlay) request.overlay = (dir / kOverlayBlob).string();
-  // The lease is renewed every third of its length; a refused renewal (taken over,
-  // cancelled, deleted) or a stop request ends the video there.
+  // The lease is renewed (with the progress) every second, or every third of the lease if
+  // that is shorter; a refused renewal (taken over, cancelled, deleted) or a stop request
+  // ends the video there.
   Status lost = Status::Ok();
   bool interrupted = false;
   auto last_renewal = std::chrono::steady_clock::now();
@@ -174,7 +175,9 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
       return UnavailableError("failed to finish session " + session.id + ": the worker is stopping");
     }
     const auto now = std::chrono::steady_clock::now();
-    if (done == 0 || now - last_renewal >= std::chrono::milliseconds(options_.lease_ms / 3)) {
+    // Every second at most (the progress clients see), every third of the lease at least.
+    if (done == 0 ||
+        now - last_renewal >= std::chrono::milliseconds(std::min<int64_t>(1000, options_.lease_ms / 3))) {
       last_renewal = now;
       Status renewed = store.Renew(claim, options_.lease_ms, done, total);
       if (!renewed.ok()) lost = renewed;

@@ -46,7 +46,7 @@ options:
   --max-uploads N           uploads at once (default 32)
   --max-connections N       connections at once (default 256)
   --max-sockets N           /v1/live sockets at once (default 16)
-  --lease-seconds S         job lease, renewed every third of it (default 30)
+  --lease-seconds S         job lease, renewed every second while processing (default 30)
   --max-attempts N          attempts of a job whose worker died before it fails (default 3)
   -h, --help                this help
 )";
@@ -64,7 +64,7 @@ options:
   --workers N               sessions at once, 1..64 (default 1)
   --threads N               inference threads in all (default 1)
   --delegate D, --models DIR   as for track
-  --lease-seconds S         job lease, renewed every third of it (default 30)
+  --lease-seconds S         job lease, renewed every second while processing (default 30)
   --max-pixels N            largest frame (default 3840x2160)
   --name NAME               this worker's name in the database (default HOST:PID)
   -h, --help                this help
