@@ -23,6 +23,10 @@ readonly DEBIAN_PACKAGES=(
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   clang libclang-rt-14-dev clang-format
   python3 ca-certificates
+  # handtrack serve/worker (tools/serve): Boost.Beast, SQLite, libpq; its tests: PostgreSQL 15
+  # (initdb, pg_ctl, psql), curl, and Debian's Python modules for OpenAPI and WebSocket checks.
+  libboost-dev libsqlite3-dev libpq-dev postgresql-15 postgresql-client-15 curl
+  python3-jsonschema python3-websocket
 )
 
 install_dependencies() {

@@ -2,7 +2,8 @@
 # Runs every test of handtrack, in seven stages:
 #   1. format: scripts/check_format.sh (clang-format 14 --dry-run -Werror on every
 #      C/C++/CUDA file);
-#   2. Release build with the tests and -DHANDTRACK_WERROR=ON ($BUILD/), all of ctest;
+#   2. Release build with the tests and -DHANDTRACK_WERROR=ON ($BUILD/), all of ctest but
+#      the service tests, which follow on their own (2b: ctest -L service);
 #   3. install: `cmake --install $BUILD` ($BUILD-install/), then examples/consumer built
 #      against it with CMake (find_package) and with pkg-config, and run on a real model;
 #   4. the minimal core in Debug ($BUILD-core/): no handtrack_io, CLI, XNNPACK, CUDA or
@@ -89,8 +90,20 @@ if [ "$status" -ne 0 ]; then
   tail -n 30 "$LOGS/configure-release.log"
   record "release build" "$status"
 else
-  run_ctest "$BUILD" -j"$JOBS"
-  record "release tests (ctest)" $?
+  run_ctest "$BUILD" -j"$JOBS" -LE service
+  record "release tests (ctest -LE service)" $?
+fi
+
+# ---- 2b. Service --------------------------------------------------------------------
+# handtrack serve/worker through real HTTP, with kill -9 crash tests and a PostgreSQL 15 the
+# tests start themselves (tests/service/, docs/SERVICE.md). One at a time: they time nothing,
+# but each runs its own server and workers.
+note "2b/7 service tests: serve, worker, SQLite and PostgreSQL ($BUILD/, ctest -L service)"
+if [ "$release_built" -ne 0 ]; then
+  record "service tests" 1
+else
+  run_ctest "$BUILD" -L service
+  record "service tests (ctest -L service)" $?
 fi
 
 # ---- 3. Install -------------------------------------------------------------------
@@ -189,6 +202,12 @@ else
     max_len=()
     case $target in
       *tflite*|*model*) cp -n "$models_dir"/*.tflite "$corpus/" 2>/dev/null; max_len=(-max_len=6000000) ;;
+      *serve*)  # a selector byte, then a query string, a Range header, a live frame, a token, an id
+        printf '\000model=lite&num_hands=2&smoothing=on&name=clip%%20one.mp4&overlay=true' >"$corpus/seed_options"
+        printf '\001bytes=100-199' >"$corpus/seed_range"
+        printf '\002RGBA\002\000\000\000\001\000\000\000\041\000\000\000\000\000\000\000%s' 12345678 >"$corpus/seed_frame"
+        printf '\003Bearer abc\nabc' >"$corpus/seed_token"
+        printf '\0040123456789abcdef0123456789abcdef' >"$corpus/seed_id" ;;
       *image*)
         cp -n "$shared_dir"/data/hands/images/*.jpg "$corpus/" 2>/dev/null
         write_png_seeds "$corpus" ;;

@@ -30,6 +30,8 @@ commands:
   track VIDEO_OR_DIR...    hands through recorded videos: ids, gestures, pinch events
   bench [IMAGE]            time each model and a whole detection, per backend
   devices                  the backends of this build and whether they can run here
+  serve                    the HTTP API: sessions, photos, live frames (docs/SERVICE.md)
+  worker --db ADDRESS      process the sessions queued in a serve database
 
 options:
   -h, --help               this help; 'handtrack <command> --help' for a command's
@@ -63,7 +65,11 @@ int main(int argc, char** argv) {
   if (command == "track") return RunTrack(rest);
   if (command == "bench") return RunBench(rest);
   if (command == "devices") return RunDevices(rest);
-  return Fail(
-      "unknown command '" + command + "' (commands: detect, track, bench, devices; see 'handtrack --help')",
-      kExitUsage);
+#ifdef HANDTRACK_HAVE_SERVER
+  if (command == "serve") return RunServe(rest);
+  if (command == "worker") return RunWorker(rest);
+#endif
+  return Fail("unknown command '" + command +
+                  "' (commands: detect, track, bench, devices, serve, worker; see 'handtrack --help')",
+              kExitUsage);
 }

@@ -25,6 +25,7 @@
 #include "io/overlay.h"
 #include "landmarker_options.h"
 #include "track_output.h"
+#include "track_session.h"
 
 namespace handtrack::cli {
 namespace {
@@ -163,89 +164,6 @@ std::string PathFor(const std::string& path, const std::string& input, size_t in
   return (std::filesystem::path(path) / (stem + ext)).string();
 }
 
-struct HandSummary {
-  std::string handedness;
-  int64_t frames = 0;
-  std::map<std::string, int64_t> gestures;
-  int64_t pinches = 0;
-  double stroke_length_px = 0;
-};
-
-struct VideoSummary {
-  std::string input;
-  std::string error;
-  int64_t frames = 0;
-  int64_t frames_with_hands = 0;
-  int64_t duration_ms = 0;
-  double processing_seconds = 0;
-  std::map<int, HandSummary> hands;
-
-  Json ToJson() const {
-    Json hands_json = Json::array();
-    int64_t pinches = 0;
-    double stroke = 0;
-    for (const auto& [id, h] : hands) {
-      Json histogram = Json::object();
-      for (const auto& [label, count] : h.gestures) histogram[label] = count;
-      hands_json.push_back({{"id", id},
-                            {"handedness", h.handedness},
-                            {"frames", h.frames},
-                            {"gestures", std::move(histogram)},
-                            {"pinch_count", h.pinches},
-                            {"stroke_length_px", std::round(h.stroke_length_px * 10) / 10}});
-      pinches += h.pinches;
-      stroke += h.stroke_length_px;
-    }
-    Json out = {
-        {"input", input},
-        {"frames", frames},
-        {"duration_ms", duration_ms},
-        {"frames_with_hands", frames_with_hands},
-        {"pinch_count", pinches},
-        {"total_stroke_length_px", std::round(stroke * 10) / 10},
-        {"processing_fps", processing_seconds > 0 ? std::round(frames / processing_seconds * 10) / 10 : 0.0},
-        {"hands", std::move(hands_json)}};
-    if (!error.empty()) out["error"] = error;
-    return out;
-  }
-};
-
-// Per-hand state across frames: pinch hysteresis and the stroke drawn while pinching.
-struct HandTrackState {
-  PinchTracker pinch{GestureOptions{}};
-  std::vector<PixelPoint> stroke;  // index fingertip while pinching (current stroke)
-  std::vector<std::vector<PixelPoint>> strokes;
-};
-
-OverlayColor IdColor(int id) {
-  static constexpr OverlayColor kColors[] = {{0, 200, 255},  {255, 160, 0},  {120, 230, 60},
-                                             {240, 80, 200}, {255, 240, 60}, {80, 120, 255}};
-  return kColors[static_cast<size_t>(id) % std::size(kColors)];
-}
-
-void DrawFrame(Image& canvas, const TrackedFrame& frame, const std::map<int, HandTrackState>& states) {
-  for (const auto& [id, state] : states) {
-    auto draw_stroke = [&](const std::vector<PixelPoint>& stroke) {
-      for (size_t i = 1; i < stroke.size(); ++i) DrawLine(canvas, stroke[i - 1], stroke[i], 3, IdColor(id));
-    };
-    for (const auto& stroke : state.strokes) draw_stroke(stroke);
-    draw_stroke(state.stroke);
-  }
-  for (const TrackedHand& tracked : frame.hands) {
-    std::vector<PixelPoint> points;
-    for (const NormalizedLandmark& p : tracked.hand->landmarks) {
-      points.push_back({p.x * canvas.width(), p.y * canvas.height()});
-    }
-    char label[96];
-    std::snprintf(label, sizeof(label), "#%d %s %s %d%s", tracked.hand->id,
-                  tracked.hand->handedness.label.c_str(), GestureName(tracked.gestures.gesture),
-                  tracked.gestures.finger_count, tracked.pinching ? " pinch" : "");
-    HandOverlayStyle style;
-    style.label_background = IdColor(tracked.hand->id);
-    DrawHand(canvas, points, label, style);
-  }
-}
-
 class ProgressBar {
  public:
   ProgressBar(bool enabled, std::string name, int64_t total)
@@ -277,123 +195,33 @@ class ProgressBar {
   int64_t total_;
 };
 
-// Tracks one input to the end (or to its first error), writing as it goes.
+// Tracks one input to the end (or to its first error), writing as it goes; the error goes
+// to stderr as one line.
 VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
                       const std::shared_ptr<HandEngine>& engine, bool progress, std::mutex* stdout_mutex) {
-  VideoSummary summary;
-  summary.input = input;
-  const auto start = std::chrono::steady_clock::now();
-  auto fail = [&](const Status& status) {
-    summary.error = status.message();
-    std::lock_guard lock(*stdout_mutex);
-    std::cerr << "handtrack: " << status.message() << "\n";
-  };
-  std::error_code ec;
-  VideoReaderOptions reader_options;
-  auto reader = std::filesystem::is_directory(input, ec)
-                    ? VideoReader::OpenFrameDirectory(input, settings.fps)
-                    : VideoReader::Open(input, reader_options);
-  if (!reader.ok()) {
-    fail(reader.status());
-    return summary;
-  }
-  const VideoInfo& info = (*reader)->info();
-  HandLandmarkerOptions options = settings.landmarker;
-  options.model = engine->options().model;  // threads per job, as the header reports
-  options.engine = engine;
-  // This input's stream on the shared engine, registered until the end of this function.
-  auto landmarker = HandLandmarker::Create(options);
-  if (!landmarker.ok()) {
-    fail(landmarker.status());
-    return summary;
-  }
   const size_t n = settings.inputs.size();
-  const std::string output_path = PathFor(settings.output, input, n, Extension(settings.format));
-  auto sink = OpenTrackSink(settings.format, output_path, input, LandmarkerHeaderJson(options), stdout_mutex);
-  if (!sink.ok()) {
-    fail(sink.status());
-    return summary;
+  TrackVideoRequest request;
+  request.input = input;
+  request.landmarker = settings.landmarker;
+  request.fps = settings.fps;
+  request.outputs = {{settings.format, PathFor(settings.output, input, n, Extension(settings.format))}};
+  request.stdout_mutex = stdout_mutex;
+  if (!settings.overlay.empty()) request.overlay = PathFor(settings.overlay, input, n, ".mp4");
+  std::unique_ptr<ProgressBar> bar;
+  const auto start = std::chrono::steady_clock::now();
+  request.on_progress = [&](int64_t done, int64_t total) {
+    if (!bar)
+      bar = std::make_unique<ProgressBar>(progress, std::filesystem::path(input).filename().string(), total);
+    if (done > 0)
+      bar->Update(done, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return Status::Ok();
+  };
+  VideoSummary summary = TrackVideo(request, engine);
+  if (bar) bar->Finish();
+  if (!summary.error.empty()) {
+    std::lock_guard lock(*stdout_mutex);
+    std::cerr << "handtrack: " << summary.error << "\n";
   }
-  std::unique_ptr<VideoWriter> overlay;
-  if (!settings.overlay.empty()) {
-    auto writer = VideoWriter::Open(PathFor(settings.overlay, input, n, ".mp4"), info.width, info.height,
-                                    info.fps > 0 ? info.fps : settings.fps);
-    if (!writer.ok()) {
-      fail(writer.status());
-      return summary;
-    }
-    overlay = std::move(writer).value();
-  }
-
-  std::map<int, HandTrackState> states;
-  ProgressBar bar(progress, std::filesystem::path(input).filename().string(), info.frame_count);
-  VideoFrame frame;
-  while (true) {
-    Result<bool> got = (*reader)->ReadFrame(&frame);
-    if (!got.ok()) {
-      fail(got.status());
-      break;
-    }
-    if (!*got) break;
-    auto result = (*landmarker)->DetectForVideo(frame.image.view(), frame.timestamp_ms);
-    if (!result.ok()) {
-      fail(result.status().WithPrefix("failed to track frame " + std::to_string(frame.index) + " of " +
-                                      input));
-      break;
-    }
-    TrackedFrame tracked{frame.index, frame.timestamp_ms, frame.image.width(), frame.image.height(), {}};
-    std::map<int, HandTrackState> alive;
-    for (const HandResult& hand : result->hands) {
-      TrackedHand t;
-      t.hand = &hand;
-      t.gestures = ComputeGestures(hand, tracked.width, tracked.height);
-      HandTrackState state = states.count(hand.id) ? std::move(states[hand.id]) : HandTrackState();
-      t.pinch_event = state.pinch.Update(t.gestures, frame.timestamp_ms).type;
-      t.pinching = state.pinch.pinching();
-      const PixelPoint tip{hand.landmarks[8].x * tracked.width, hand.landmarks[8].y * tracked.height};
-      HandSummary& hs = summary.hands[hand.id];
-      hs.handedness = hand.handedness.label;
-      ++hs.frames;
-      ++hs.gestures[GestureName(t.gestures.gesture)];
-      if (t.pinch_event == PinchEventType::kStart) ++hs.pinches;
-      if (t.pinching) {
-        if (!state.stroke.empty()) {
-          hs.stroke_length_px += std::hypot(tip.x - state.stroke.back().x, tip.y - state.stroke.back().y);
-        }
-        state.stroke.push_back(tip);
-      } else if (!state.stroke.empty()) {
-        state.strokes.push_back(std::move(state.stroke));
-        state.stroke.clear();
-      }
-      alive[hand.id] = std::move(state);
-      tracked.hands.push_back(t);
-    }
-    states = std::move(alive);  // a lost hand's pinch ends with it; its strokes fade from the overlay
-    if (Status written = (*sink)->Write(tracked); !written.ok()) {
-      fail(written);
-      break;
-    }
-    if (overlay) {
-      DrawFrame(frame.image, tracked, states);
-      if (Status written = overlay->WriteFrame(frame.image.view()); !written.ok()) {
-        fail(written);
-        break;
-      }
-    }
-    ++summary.frames;
-    summary.frames_with_hands += !tracked.hands.empty();
-    summary.duration_ms = frame.timestamp_ms;
-    bar.Update(summary.frames,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  bar.Finish();
-  if (Status finished = (*sink)->Finish(); !finished.ok() && summary.error.empty()) fail(finished);
-  if (overlay) {
-    if (Status closed = overlay->Close(); !closed.ok() && summary.error.empty()) fail(closed);
-  }
-  if (summary.frames > 0 && info.fps > 0) summary.duration_ms += static_cast<int64_t>(1000.0 / info.fps);
-  summary.processing_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
 

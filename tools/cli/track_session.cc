@@ -1,0 +1,201 @@
+#include "track_session.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "handtrack/gestures.h"
+#include "io/overlay.h"
+#include "landmarker_options.h"
+
+namespace handtrack::cli {
+namespace {
+
+// Per-hand state across frames: pinch hysteresis and the stroke drawn while pinching.
+struct HandTrackState {
+  PinchTracker pinch{GestureOptions{}};
+  std::vector<PixelPoint> stroke;  // index fingertip while pinching (current stroke)
+  std::vector<std::vector<PixelPoint>> strokes;
+};
+
+OverlayColor IdColor(int id) {
+  static constexpr OverlayColor kColors[] = {{0, 200, 255},  {255, 160, 0},  {120, 230, 60},
+                                             {240, 80, 200}, {255, 240, 60}, {80, 120, 255}};
+  return kColors[static_cast<size_t>(id) % std::size(kColors)];
+}
+
+void DrawFrame(Image& canvas, const TrackedFrame& frame, const std::map<int, HandTrackState>& states) {
+  for (const auto& [id, state] : states) {
+    const OverlayColor color = IdColor(id);  // clang 14 cannot capture a structured binding
+    auto draw_stroke = [&](const std::vector<PixelPoint>& stroke) {
+      for (size_t i = 1; i < stroke.size(); ++i) DrawLine(canvas, stroke[i - 1], stroke[i], 3, color);
+    };
+    for (const auto& stroke : state.strokes) draw_stroke(stroke);
+    draw_stroke(state.stroke);
+  }
+  for (const TrackedHand& tracked : frame.hands) {
+    std::vector<PixelPoint> points;
+    for (const NormalizedLandmark& p : tracked.hand->landmarks) {
+      points.push_back({p.x * canvas.width(), p.y * canvas.height()});
+    }
+    char label[96];
+    std::snprintf(label, sizeof(label), "#%d %s %s %d%s", tracked.hand->id,
+                  tracked.hand->handedness.label.c_str(), GestureName(tracked.gestures.gesture),
+                  tracked.gestures.finger_count, tracked.pinching ? " pinch" : "");
+    HandOverlayStyle style;
+    style.label_background = IdColor(tracked.hand->id);
+    DrawHand(canvas, points, label, style);
+  }
+}
+
+}  // namespace
+
+Json VideoSummary::ToJson() const {
+  Json hands_json = Json::array();
+  int64_t pinches = 0;
+  double stroke = 0;
+  for (const auto& [id, h] : hands) {
+    Json histogram = Json::object();
+    for (const auto& [label, count] : h.gestures) histogram[label] = count;
+    hands_json.push_back({{"id", id},
+                          {"handedness", h.handedness},
+                          {"frames", h.frames},
+                          {"gestures", std::move(histogram)},
+                          {"pinch_count", h.pinches},
+                          {"stroke_length_px", std::round(h.stroke_length_px * 10) / 10}});
+    pinches += h.pinches;
+    stroke += h.stroke_length_px;
+  }
+  Json out = {
+      {"input", input},
+      {"frames", frames},
+      {"duration_ms", duration_ms},
+      {"frames_with_hands", frames_with_hands},
+      {"pinch_count", pinches},
+      {"total_stroke_length_px", std::round(stroke * 10) / 10},
+      {"processing_fps", processing_seconds > 0 ? std::round(frames / processing_seconds * 10) / 10 : 0.0},
+      {"hands", std::move(hands_json)}};
+  if (!error.empty()) out["error"] = error;
+  return out;
+}
+
+VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<HandEngine>& engine) {
+  const std::string& input = request.input;
+  const std::string& name = request.name.empty() ? input : request.name;
+  VideoSummary summary;
+  summary.input = name;
+  const auto start = std::chrono::steady_clock::now();
+  auto fail = [&](const Status& status) { summary.error = status.message(); };
+  std::error_code ec;
+  auto reader = std::filesystem::is_directory(input, ec)
+                    ? VideoReader::OpenFrameDirectory(input, request.fps, request.reader)
+                    : VideoReader::Open(input, request.reader);
+  if (!reader.ok()) {
+    fail(reader.status());
+    return summary;
+  }
+  const VideoInfo& info = (*reader)->info();
+  HandLandmarkerOptions options = request.landmarker;
+  options.model = engine->options().model;  // threads per job, as the header reports
+  options.engine = engine;
+  // This input's stream on the shared engine, registered until the end of this function.
+  auto landmarker = HandLandmarker::Create(options);
+  if (!landmarker.ok()) {
+    fail(landmarker.status());
+    return summary;
+  }
+  std::vector<std::unique_ptr<TrackSink>> sinks;
+  for (const auto& [format, path] : request.outputs) {
+    auto sink = OpenTrackSink(format, path, name, LandmarkerHeaderJson(options), request.stdout_mutex);
+    if (!sink.ok()) {
+      fail(sink.status());
+      return summary;
+    }
+    sinks.push_back(std::move(sink).value());
+  }
+  std::unique_ptr<VideoWriter> overlay;
+  if (!request.overlay.empty()) {
+    auto writer =
+        VideoWriter::Open(request.overlay, info.width, info.height, info.fps > 0 ? info.fps : request.fps);
+    if (!writer.ok()) {
+      fail(writer.status());
+      return summary;
+    }
+    overlay = std::move(writer).value();
+  }
+  auto progress = [&](int64_t done) {
+    return request.on_progress ? request.on_progress(done, info.frame_count) : Status::Ok();
+  };
+
+  std::map<int, HandTrackState> states;
+  VideoFrame frame;
+  Status status = progress(0);
+  while (status.ok()) {
+    Result<bool> got = (*reader)->ReadFrame(&frame);
+    if (!got.ok()) {
+      status = got.status();
+      break;
+    }
+    if (!*got) break;
+    auto result = (*landmarker)->DetectForVideo(frame.image.view(), frame.timestamp_ms);
+    if (!result.ok()) {
+      status =
+          result.status().WithPrefix("failed to track frame " + std::to_string(frame.index) + " of " + name);
+      break;
+    }
+    TrackedFrame tracked{frame.index, frame.timestamp_ms, frame.image.width(), frame.image.height(), {}};
+    std::map<int, HandTrackState> alive;
+    for (const HandResult& hand : result->hands) {
+      TrackedHand t;
+      t.hand = &hand;
+      t.gestures = ComputeGestures(hand, tracked.width, tracked.height);
+      HandTrackState state = states.count(hand.id) ? std::move(states[hand.id]) : HandTrackState();
+      t.pinch_event = state.pinch.Update(t.gestures, frame.timestamp_ms).type;
+      t.pinching = state.pinch.pinching();
+      const PixelPoint tip{hand.landmarks[8].x * tracked.width, hand.landmarks[8].y * tracked.height};
+      HandSummary& hs = summary.hands[hand.id];
+      hs.handedness = hand.handedness.label;
+      ++hs.frames;
+      ++hs.gestures[GestureName(t.gestures.gesture)];
+      if (t.pinch_event == PinchEventType::kStart) ++hs.pinches;
+      if (t.pinching) {
+        if (!state.stroke.empty()) {
+          hs.stroke_length_px += std::hypot(tip.x - state.stroke.back().x, tip.y - state.stroke.back().y);
+        }
+        state.stroke.push_back(tip);
+      } else if (!state.stroke.empty()) {
+        state.strokes.push_back(std::move(state.stroke));
+        state.stroke.clear();
+      }
+      alive[hand.id] = std::move(state);
+      tracked.hands.push_back(t);
+    }
+    states = std::move(alive);  // a lost hand's pinch ends with it; its strokes fade from the overlay
+    for (auto& sink : sinks) {
+      if (status = sink->Write(tracked); !status.ok()) break;
+    }
+    if (!status.ok()) break;
+    if (overlay) {
+      DrawFrame(frame.image, tracked, states);
+      if (status = overlay->WriteFrame(frame.image.view()); !status.ok()) break;
+    }
+    ++summary.frames;
+    summary.frames_with_hands += !tracked.hands.empty();
+    summary.duration_ms = frame.timestamp_ms;
+    status = progress(summary.frames);
+  }
+  if (!status.ok()) fail(status);
+  for (auto& sink : sinks) {
+    if (Status finished = sink->Finish(); !finished.ok() && summary.error.empty()) fail(finished);
+  }
+  if (overlay) {
+    if (Status closed = overlay->Close(); !closed.ok() && summary.error.empty()) fail(closed);
+  }
+  if (summary.frames > 0 && info.fps > 0) summary.duration_ms += static_cast<int64_t>(1000.0 / info.fps);
+  summary.processing_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace handtrack::cli

@@ -1,0 +1,67 @@
+// One video tracked to the end in VIDEO mode: the per-frame results in any of the
+// track formats (several at once), an optional overlay video, and the session summary.
+// `handtrack track` and the service (`handtrack serve` / `handtrack worker`) both run
+// videos through TrackVideo, so their outputs are the same bytes for the same video and
+// options. Nothing here prints.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "frame_json.h"
+#include "handtrack/hand_engine.h"
+#include "handtrack/hand_landmarker.h"
+#include "handtrack/video_io.h"
+#include "track_output.h"
+
+namespace handtrack::cli {
+
+struct HandSummary {
+  std::string handedness;
+  int64_t frames = 0;
+  std::map<std::string, int64_t> gestures;
+  int64_t pinches = 0;
+  double stroke_length_px = 0;
+};
+
+// What `track --summary` writes for one input.
+struct VideoSummary {
+  std::string input;
+  std::string error;
+  int64_t frames = 0;
+  int64_t frames_with_hands = 0;
+  int64_t duration_ms = 0;
+  double processing_seconds = 0;
+  std::map<int, HandSummary> hands;
+
+  Json ToJson() const;
+};
+
+struct TrackVideoRequest {
+  std::string input;  // a video file or a folder of frames
+  // The name the outputs give the video ("video" and "file" fields); `input` when empty.
+  std::string name;
+  // VIDEO-mode options; model and engine are taken from the engine.
+  HandLandmarkerOptions landmarker;
+  double fps = 30;  // of frame folders
+  VideoReaderOptions reader;
+  // Every sink gets every frame: (format, path or "-").
+  std::vector<std::pair<TrackFormat, std::string>> outputs;
+  std::mutex* stdout_mutex = nullptr;  // for "-" outputs
+  std::string overlay;                 // OUT.mp4, or empty for none
+  // Called once the video is open (frames_done 0) and after each frame; an error stops
+  // the video there (the frames so far stay written) and becomes the summary's error.
+  std::function<Status(int64_t frames_done, int64_t frames_total)> on_progress;
+};
+
+// Tracks one input to the end or to its first error, writing and flushing each frame as
+// it goes. The error, if any, is in the summary (one line, naming the input).
+VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<HandEngine>& engine);
+
+}  // namespace handtrack::cli

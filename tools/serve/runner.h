@@ -1,0 +1,79 @@
+// Job runners: threads that claim sessions from the store, track their video through
+// the same code as `handtrack track` (cli::TrackVideo), renew their lease as they go and
+// store the results with the job's end in one fenced transaction. `handtrack serve` runs
+// them in-process; `handtrack worker` runs only them, on any machine that reaches the
+// database.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "handtrack/hand_engine.h"
+#include "handtrack/status.h"
+#include "handtrack/video_io.h"
+
+namespace handtrack::serve {
+
+// The engines of the process, one per model variant, made on first use and shared by every
+// runner thread and request.
+class EngineSet {
+ public:
+  explicit EngineSet(HandEngineOptions options) : options_(std::move(options)) {}
+  Result<std::shared_ptr<HandEngine>> Get(ModelVariant variant);
+  // Stats of the engines made so far.
+  std::vector<std::pair<std::string, HandEngineStats>> Stats();
+
+ private:
+  HandEngineOptions options_;
+  std::mutex mutex_;
+  std::shared_ptr<HandEngine> engines_[2];
+};
+
+struct RunnerOptions {
+  std::string db;        // database address (store.h)
+  std::string work_dir;  // temporary files of the jobs (the video, the results before storing)
+  int threads = 1;       // jobs at once
+  int64_t lease_ms = 30000;
+  int64_t poll_ms = 500;  // how often an idle runner looks for work
+  std::string name;       // this worker's name in the database (host:pid by default)
+  VideoReaderOptions reader;
+  std::function<void(const std::string&)> log;  // one line per event; may be empty
+};
+
+class Runner {
+ public:
+  Runner(RunnerOptions options, std::shared_ptr<EngineSet> engines);
+  ~Runner();  // Stop()
+  Status Start();
+  // Asks every thread to stop after its current frame and joins them; a job being
+  // processed stays claimed until its lease expires (then another runner takes it).
+  void Stop();
+  // Wakes idle threads (a session was just created).
+  void Wake();
+
+  int64_t frames_processed() const { return frames_.load(); }
+  int64_t jobs_finished() const { return jobs_.load(); }
+
+ private:
+  void Loop(int index);
+  void Process(class SessionStore& store, const struct Claim& claim);
+  void Log(const std::string& line);
+
+  RunnerOptions options_;
+  std::shared_ptr<EngineSet> engines_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> frames_{0}, jobs_{0};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  int64_t wakes_ = 0;
+};
+
+}  // namespace handtrack::serve
