@@ -89,6 +89,12 @@ def exercise(server, binary, root, data):
         check(status == 401 and body["error"]["code"] == "unauthorized", f"401 with {what}")
     status, _, _ = server.request("GET", "/metrics", auth=False)
     check(status == 401, "/metrics needs the token")
+    # A second process on the server's working folder would delete its jobs' files: refused.
+    result = subprocess.run([binary, "worker", "--db", os.path.join(data, "handtrack.db"), "--data",
+                             os.path.join(data, "work")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    err = result.stderr.decode().strip()
+    check(result.returncode == 1 and "another handtrack process is using it" in err and len(err.splitlines()) == 1,
+          f"a worker on the server's folder: exit 1: {err}")
 
     # Every shared video as a session; one with the overlay; one retried with its Idempotency-Key.
     sessions = {}

@@ -1,8 +1,12 @@
 #include "runner.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -32,26 +36,60 @@ std::vector<std::pair<std::string, HandEngineStats>> EngineSet::Stats() {
 }
 
 Runner::Runner(RunnerOptions options, std::shared_ptr<EngineSet> engines)
-    : options_(std::move(options)), engines_(std::move(engines)) {
-  if (options_.name.empty()) {
-    char host[256] = "host";
-    gethostname(host, sizeof(host) - 1);
-    options_.name = std::string(host) + ":" + std::to_string(getpid());
-  }
+    : options_(std::move(options)), engines_(std::move(engines)) {}
+
+Runner::~Runner() {
+  Stop();
+  if (lock_fd_ >= 0) close(lock_fd_);
 }
 
-Runner::~Runner() { Stop(); }
+Status Runner::TakeWorkFolder() {
+  const std::filesystem::path dir(options_.work_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return InternalError("failed to create folder " + dir.string() + ": " + ec.message());
+  // One process per folder: a second one would delete the first one's jobs' files below and,
+  // sharing its name, give its jobs back to the queue.
+  const std::string lock = (dir / "lock").string();
+  lock_fd_ = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) return InternalError("failed to open " + lock + ": " + std::strerror(errno));
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return FailedPreconditionError("failed to start workers in folder " + dir.string() +
+                                   ": another handtrack process is using it (each needs its own --data)");
+  }
+  if (!options_.name.empty()) return Status::Ok();
+  // The default name lasts across restarts: HOST:ID, the ID kept in the folder.
+  const std::filesystem::path id_file = dir / "worker-id";
+  std::string id;
+  std::ifstream(id_file) >> id;
+  if (!IsValidSessionId(id)) {
+    id = NewSessionId();
+    std::ofstream out(id_file, std::ios::trunc);
+    out << id << "\n";
+    out.close();
+    if (!out) return InternalError("failed to write " + id_file.string());
+  }
+  char host[256] = "host";
+  gethostname(host, sizeof(host) - 1);
+  options_.name = std::string(host) + ":" + id;
+  return Status::Ok();
+}
 
 Status Runner::Start() {
+  HT_RETURN_IF_ERROR(TakeWorkFolder());
   std::error_code ec;
-  std::filesystem::create_directories(options_.work_dir, ec);
-  if (ec) return InternalError("failed to create folder " + options_.work_dir + ": " + ec.message());
   // Left-overs of a process that died: nothing in them is needed (the job is in the database).
   for (const auto& entry : std::filesystem::directory_iterator(options_.work_dir, ec)) {
     if (entry.path().filename().string().starts_with("job-")) std::filesystem::remove_all(entry.path(), ec);
   }
-  // Each thread has its own connection; open one here to report a bad address at once.
-  HT_RETURN_IF_ERROR(SessionStore::Open(options_.db).status());
+  // Each thread has its own connection; this one reports a bad address at once, and gives
+  // back what this worker held when it last died, so those jobs need not wait for their lease.
+  HT_ASSIGN_OR_RETURN(auto store, SessionStore::Open(options_.db));
+  HT_ASSIGN_OR_RETURN(int64_t recovered, store->RecoverOwnJobs(options_.name + "/"));
+  if (recovered > 0) {
+    Log(std::to_string(recovered) + " session(s) that " + options_.name +
+        " held when it last stopped went back to the queue, their attempts not counted");
+  }
   for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { Loop(i); });
   return Status::Ok();
 }

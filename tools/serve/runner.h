@@ -42,7 +42,10 @@ struct RunnerOptions {
   int threads = 1;       // jobs at once
   int64_t lease_ms = 30000;
   int64_t poll_ms = 500;  // how often an idle runner looks for work
-  std::string name;       // this worker's name in the database (host:pid by default)
+  // This worker's name in the database; by default HOST:ID, the ID kept in work_dir, so a
+  // restarted worker is the same one and takes back the jobs it held (RecoverOwnJobs).
+  // Names must be unique among the workers of one database.
+  std::string name;
   VideoReaderOptions reader;
   std::function<void(const std::string&)> log;  // one line per event; may be empty
 };
@@ -51,9 +54,11 @@ class Runner {
  public:
   Runner(RunnerOptions options, std::shared_ptr<EngineSet> engines);
   ~Runner();  // Stop()
+  // Takes work_dir (one process per folder, locked until destruction), gives back the jobs
+  // this worker held when it last died, and starts the threads.
   Status Start();
   // Asks every thread to stop after its current frame and joins them; a job being
-  // processed stays claimed until its lease expires (then another runner takes it).
+  // processed goes back to the queue, its attempt not counted (Release).
   void Stop();
   // Wakes idle threads (a session was just created).
   void Wake();
@@ -62,6 +67,7 @@ class Runner {
   int64_t jobs_finished() const { return jobs_.load(); }
 
  private:
+  Status TakeWorkFolder();
   void Loop(int index);
   void Process(class SessionStore& store, const struct Claim& claim);
   void Log(const std::string& line);
@@ -74,6 +80,7 @@ class Runner {
   std::mutex mutex_;
   std::condition_variable wake_;
   int64_t wakes_ = 0;
+  int lock_fd_ = -1;
 };
 
 }  // namespace handtrack::serve

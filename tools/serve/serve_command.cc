@@ -47,7 +47,9 @@ options:
   --max-connections N       connections at once (default 256)
   --max-sockets N           /v1/live sockets at once (default 16)
   --lease-seconds S         job lease, renewed every second while processing (default 30)
-  --max-attempts N          attempts of a job whose worker died before it fails (default 3)
+  --max-attempts N          attempts of a job whose worker died or stalled before it fails
+                            (default 3; a worker restarted with the same folder or --name
+                            gives its jobs back uncounted, up to 20 times per job)
   -h, --help                this help
 )";
 
@@ -59,14 +61,16 @@ results travel through the database: no shared folder is needed.
 
 options:
   --db ADDRESS              the database (required)
-  --data DIR                working folder for videos being processed (default
-                            ./handtrack-worker)
+  --data DIR                working folder for videos being processed, one process's
+                            alone (default ./handtrack-worker)
   --workers N               sessions at once, 1..64 (default 1)
   --threads N               inference threads in all (default 1)
   --delegate D, --models DIR   as for track
   --lease-seconds S         job lease, renewed every second while processing (default 30)
   --max-pixels N            largest frame (default 3840x2160)
-  --name NAME               this worker's name in the database (default HOST:PID)
+  --name NAME               this worker's name in the database, unique among the workers
+                            (default HOST:ID, the ID kept in --data: a restarted worker
+                            takes back the jobs it held, their attempts not counted)
   -h, --help                this help
 )";
 

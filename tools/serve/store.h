@@ -25,6 +25,10 @@
 namespace handtrack::serve {
 
 inline constexpr int64_t kBlobChunkBytes = 1 << 20;
+// Times a job may go back to the queue uncounted because its own worker restarted
+// (RecoverOwnJobs); past this, a restart counts as a failed attempt like any lost lease, so
+// a video that kills its worker every time still ends failed.
+inline constexpr int64_t kMaxRecoveries = 20;
 
 // Blob kinds of a session.
 inline constexpr char kVideoBlob[] = "video";
@@ -107,6 +111,11 @@ class SessionStore {
   // Extends the lease and records progress; FailedPrecondition when the lease is lost
   // (taken over, cancelled, deleted).
   Status Renew(const Claim& claim, int64_t lease_ms, int64_t frames_done, int64_t frames_total);
+  // A worker that starts again under the same name (after kill -9, a crash or a power cut)
+  // gives back the jobs its previous life held, owners starting with `owner_prefix`, without
+  // counting those attempts (at most kMaxRecoveries times per job), so they run again at
+  // once instead of after their lease. Returns how many went back.
+  Result<int64_t> RecoverOwnJobs(const std::string& owner_prefix);
   // Gives the job back to the queue without counting the attempt (a worker that stops
   // gracefully); fenced like Renew.
   Status Release(const Claim& claim);
