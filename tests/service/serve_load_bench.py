@@ -1,16 +1,24 @@
 #!/usr/bin/python3
 """Load measurement of `handtrack serve` (a benchmark, not a test: nothing is asserted on
 speed). In one sitting:
-  1. `handtrack track --jobs J --threads J` on every shared video: frames/s;
-  2. a server with --workers J --threads J: 16 concurrent uploads (the shared videos, twice),
-     processing frames/s from the first session's start to the last one's end;
-  3. 64 concurrent POST /v1/detect of a shared photo: p50 and p99 latency;
-  4. the server's peak memory (VmHWM).
+  1. a server with --workers J --threads J: 16 concurrent uploads (the shared videos, twice),
+     upload latency, and processing frames/s from the first session's start to the last
+     one's end;
+  2. 64 concurrent POST /v1/detect of a shared photo: p50 and p99 latency;
+  3. the server's peak memory (VmHWM);
+  4. `handtrack track --jobs J --threads J` on the same 16 videos, twice: in the order the
+     server claimed them (the same schedule: the server's rate against this one is the
+     service's own cost), and in name order (a schedule of its own).
 Every request must succeed.
+
+With J jobs of one inference thread each, the rate's end is a tail where the last videos run
+alone on fewer cores than J; how long it lasts depends on which video comes last, so only
+runs with the same order measure the service's cost rather than the schedule's luck.
 
     serve_load_bench.py HANDTRACK_BINARY [JOBS (default 2)]"""
 import concurrent.futures
 import datetime
+import json
 import os
 import shutil
 import subprocess
@@ -26,25 +34,34 @@ def parse_time(text):
     return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
 
 
+def track_rate(binary, jobs, root, label, order):
+    """Runs track on the videos of `order` (names in the shared folder), in that order, through
+    numbered links (one output each); prints and returns frames/s from process start to exit."""
+    inputs = os.path.join(root, "inputs-" + label)
+    out = os.path.join(root, "track-" + label)
+    os.makedirs(inputs)
+    os.makedirs(out)
+    names = []
+    for i, video in enumerate(order):
+        name = f"{i:02d}_{video}"
+        os.symlink(os.path.join(VIDEOS, video), os.path.join(inputs, name))
+        names.append(name)
+    start = time.monotonic()
+    subprocess.run([binary, "track", "--jobs", str(jobs), "--threads", str(jobs), "--format", "golden", "--no-progress",
+                    "--output", out] + names, cwd=inputs, check=True)
+    seconds = time.monotonic() - start
+    frames = sum(len(json.load(open(os.path.join(out, n[:-4] + ".json")))["frames"]) for n in names)
+    print(f"track --jobs {jobs} --threads {jobs} ({label}): {frames} frames in {seconds:.1f} s = "
+          f"{frames / seconds:.1f} frames/s (process start to exit)", flush=True)
+    return frames / seconds
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 2
     skip_unless_shared()
     root = temp_root()
     try:
-        out = os.path.join(root, "track")
-        os.makedirs(out)
-        start = time.monotonic()
-        subprocess.run([binary, "track", "--jobs", str(jobs), "--threads", str(jobs), "--format", "golden", "--no-progress",
-                        "--output", out] + videos(), cwd=VIDEOS, check=True)
-        track_s = time.monotonic() - start
-        frames_once = 0
-        import json
-        for v in videos():
-            frames_once += len(json.load(open(os.path.join(out, v[:-4] + ".json")))["frames"])
-        print(f"track --jobs {jobs} --threads {jobs}: {frames_once} frames in {track_s:.1f} s = "
-              f"{frames_once / track_s:.1f} frames/s", flush=True)
-
         server = Server(binary, os.path.join(root, "data"), os.path.join(root, "serve.log"),
                         extra=["--workers", str(jobs), "--threads", str(jobs)])
         try:
@@ -64,8 +81,11 @@ def main():
             frames = sum(s["progress"]["frames_done"] for s in ended)
             first = min(parse_time(s["timings"]["started_at"]) for s in ended)
             last = max(parse_time(s["timings"]["finished_at"]) for s in ended)
+            serve_rate = frames / (last - first)
             print(f"serve --workers {jobs} --threads {jobs}: {frames} frames in {last - first:.1f} s = "
-                  f"{frames / (last - first):.1f} frames/s (first start to last end)", flush=True)
+                  f"{serve_rate:.1f} frames/s (first start to last end)", flush=True)
+            claimed = [video for _, video in sorted(
+                (parse_time(s["timings"]["started_at"]), video) for s, video in zip(ended, uploads))]
 
             photo = open(os.path.join(IMAGES, "two_hands_heart_torso_01.jpg"), "rb").read()
             with concurrent.futures.ThreadPoolExecutor(64) as pool:
@@ -82,6 +102,11 @@ def main():
             print(f"server peak memory: {hwm.split(':')[1].strip()}", flush=True)
         finally:
             server.stop()
+
+        same_order = track_rate(binary, jobs, root, "the server's claim order", claimed)
+        name_order = track_rate(binary, jobs, root, "name order", uploads)
+        print(f"serve's rate: {serve_rate / same_order:.0%} of track's in the same order, "
+              f"{serve_rate / name_order:.0%} of track's in name order", flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
