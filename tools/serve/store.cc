@@ -62,7 +62,8 @@ Status SessionStore::CreateSchema() {
       " started_ms BIGINT, finished_ms BIGINT, frames_done BIGINT NOT NULL DEFAULT 0,"
       " frames_total BIGINT NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
       " max_attempts INTEGER NOT NULL, lease_owner TEXT, lease_token BIGINT NOT NULL DEFAULT 0,"
-      " lease_expires_ms BIGINT, recoveries INTEGER NOT NULL DEFAULT 0, processing_ms BIGINT NOT NULL DEFAULT 0,"
+      " lease_expires_ms BIGINT, recoveries INTEGER NOT NULL DEFAULT 0, processing_ms BIGINT NOT NULL "
+      "DEFAULT 0,"
       " video_bytes BIGINT NOT NULL DEFAULT 0, error TEXT)",
       "CREATE INDEX IF NOT EXISTS sessions_by_state ON sessions (state, created_ms)",
       "CREATE INDEX IF NOT EXISTS sessions_by_time ON sessions (created_ms, id)",
@@ -254,11 +255,11 @@ Result<int64_t> SessionStore::RecoverOwnJobs(const std::string& owner_prefix) {
   int64_t recovered = 0;
   for (const SqlRow& row : rows) {
     if (!row.Text(1).starts_with(owner_prefix)) continue;
-    HT_ASSIGN_OR_RETURN(int64_t n,
-                        db_->Execute("UPDATE sessions SET state = 'queued', attempts = attempts - 1,"
-                                     " recoveries = recoveries + 1, lease_owner = NULL, lease_expires_ms = NULL,"
-                                     " frames_done = 0 WHERE id = ? AND lease_token = ? AND state = 'running'",
-                                     {row.Text(0), row.Int(2)}));
+    HT_ASSIGN_OR_RETURN(
+        int64_t n, db_->Execute("UPDATE sessions SET state = 'queued', attempts = attempts - 1,"
+                                " recoveries = recoveries + 1, lease_owner = NULL, lease_expires_ms = NULL,"
+                                " frames_done = 0 WHERE id = ? AND lease_token = ? AND state = 'running'",
+                                {row.Text(0), row.Int(2)}));
     recovered += n;
   }
   HT_RETURN_IF_ERROR(txn.Commit());
