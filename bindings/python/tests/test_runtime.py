@@ -18,7 +18,7 @@ def photo(photos, words):
 def test_threads_share_one_landmarker(photos):
     """detect from several Python threads on one IMAGE-mode landmarker: the same results as one
     thread (the GIL is released during inference; the speed-up is measured by
-    bindings/python/bench_overhead.py, not here)."""
+    bindings/python/tests/bench_overhead.py, not here)."""
     images = [handtrack.Image.create_from_file(p) for p in photos[:8]]
     with handtrack.HandLandmarker.create_from_options(handtrack.HandLandmarkerOptions(num_hands=2)) as landmarker:
         expected = [landmarker.detect(i).landmarks_array.tolist() for i in images]

@@ -3,9 +3,10 @@
   1. `handtrack bench --delegate D --iters N --json PHOTO`: the C++ Detect's median (IMAGE mode,
      full models, 2 hands, 1 thread);
   2. HandLandmarker.detect from Python on the same decoded photo: median of N calls;
-then detect from 1 and from 2 Python threads on one landmarker: photos per second.
+then detect from 1 and from 2 Python threads on one landmarker: photos per second; and with
+--video, track() of that video in 1 and in 2 Python threads at once on one shared engine.
 
-    bench_overhead.py HANDTRACK_CLI PHOTO [--delegate xnnpack] [--iters 200] [--rounds 3]"""
+    bench_overhead.py HANDTRACK_CLI PHOTO [--delegate xnnpack] [--iters 200] [--rounds 3] [--video V]"""
 import argparse
 import json
 import statistics
@@ -54,6 +55,7 @@ def main():
     parser.add_argument("--delegate", default="xnnpack")
     parser.add_argument("--iters", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--video", default=None)
     args = parser.parse_args()
     image = handtrack.Image.create_from_file(args.photo)
     options = handtrack.HandLandmarkerOptions(base_options=handtrack.BaseOptions(delegate=args.delegate), num_hands=2)
@@ -67,6 +69,22 @@ def main():
         one = rate(landmarker, image, 1, args.iters)
         two = rate(landmarker, image, 2, args.iters)
         print(f"one landmarker, 1 thread: {one:.1f} photos/s; 2 threads: {two:.1f} photos/s ({two / one:.2f}x)")
+    if args.video:
+        engine = handtrack.HandEngine(base_options=handtrack.BaseOptions(delegate=args.delegate))
+        stream = handtrack.HandLandmarkerOptions(num_hands=2, engine=engine)
+        rates = []
+        for threads in (1, 2):
+            counts = []
+            pool = [threading.Thread(target=lambda: counts.append(sum(1 for _ in handtrack.track(args.video, stream))))
+                    for _ in range(threads)]
+            start = time.perf_counter()
+            for t in pool:
+                t.start()
+            for t in pool:
+                t.join()
+            rates.append(sum(counts) / (time.perf_counter() - start))
+        print(f"track() on one engine, 1 thread: {rates[0]:.1f} frames/s; 2 threads: {rates[1]:.1f} frames/s "
+              f"({rates[1] / rates[0]:.2f}x)")
 
 
 if __name__ == "__main__":
