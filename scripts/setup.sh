@@ -27,6 +27,10 @@ readonly DEBIAN_PACKAGES=(
   # (initdb, pg_ctl, psql), curl, and Debian's Python modules for OpenAPI and WebSocket checks.
   libboost-dev libsqlite3-dev libpq-dev postgresql-15 postgresql-client-15 curl
   python3-jsonschema python3-websocket
+  # The Python module (bindings/python, scripts/build_python.sh): pybind11, numpy, the wheel
+  # builder, and for its tests and the FastAPI example: pytest, FastAPI, uvicorn, multipart.
+  pybind11-dev python3-dev python3-venv python3-numpy python3-setuptools python3-wheel python3-build
+  python3-pytest python3-fastapi python3-uvicorn python3-multipart
 )
 
 install_dependencies() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of handtrack, in seven stages:
+# Runs every test of handtrack, in eight stages:
 #   1. format: scripts/check_format.sh (clang-format 14 --dry-run -Werror on every
 #      C/C++/CUDA file);
 #   2. Release build with the tests and -DHANDTRACK_WERROR=ON ($BUILD/), all of ctest but
@@ -15,14 +15,16 @@
 #      with the real models and the shared photos;
 #   7. the browser: scripts/build_web.sh (both WebAssembly modules, $BUILD-wasm-st/ and
 #      $BUILD-wasm-mt/, and the npm package web/dist/), the modules' tests under node (ctest),
-#      and the package's tests in headless Chromium (web/tests/run.sh).
+#      and the package's tests in headless Chromium (web/tests/run.sh);
+#   8. Python: scripts/build_python.sh builds the wheel from the Release build ($BUILD/) and
+#      installs it into $BUILD-venv/, then pytest (Debian's) runs bindings/python/tests there.
 # Installs missing dependencies (scripts/setup.sh --deps-only) and fetches the models
 # first. Exits non-zero when any stage fails; every stage runs regardless.
 #
 #   scripts/test.sh
 # Environment knobs: JOBS (2), FUZZ_SECONDS (45), BUILD (build: the build folders are
 # $BUILD, $BUILD-install, $BUILD-consumer, $BUILD-core, $BUILD-asan, $BUILD-fuzz,
-# $BUILD-wasm-st, $BUILD-wasm-mt and the logs $BUILD-logs).
+# $BUILD-wasm-st, $BUILD-wasm-mt, $BUILD-venv and the logs $BUILD-logs).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -75,12 +77,12 @@ PY
 }
 
 # ---- 1. Format ------------------------------------------------------------------
-note "1/7 format (scripts/check_format.sh, clang-format 14)"
+note "1/8 format (scripts/check_format.sh, clang-format 14)"
 scripts/check_format.sh 2>&1 | tee "$LOGS/format.log"
 record "format (scripts/check_format.sh)" "${PIPESTATUS[0]}"
 
 # ---- 2. Release -----------------------------------------------------------------
-note "2/7 Release build with -Werror and all tests ($BUILD/)"
+note "2/8 Release build with -Werror and all tests ($BUILD/)"
 status=0
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHANDTRACK_BUILD_TESTS=ON -DHANDTRACK_WERROR=ON \
   >"$LOGS/configure-release.log" 2>&1 &&
@@ -98,7 +100,7 @@ fi
 # handtrack serve/worker through real HTTP, with kill -9 crash tests and a PostgreSQL 15 the
 # tests start themselves (tests/service/, docs/SERVICE.md). One at a time: they time nothing,
 # but each runs its own server and workers.
-note "2b/7 service tests: serve, worker, SQLite and PostgreSQL ($BUILD/, ctest -L service)"
+note "2b/8 service tests: serve, worker, SQLite and PostgreSQL ($BUILD/, ctest -L service)"
 if [ "$release_built" -ne 0 ]; then
   record "service tests" 1
 else
@@ -110,7 +112,7 @@ fi
 # The Release build installed, then examples/consumer built against the install alone, with
 # CMake and with pkg-config, and run on a real model. The installed CMake and pkg-config files
 # must not point into the source tree (the internal headers of src/ are not installed).
-note "3/7 install ($BUILD-install/) and examples/consumer against it ($BUILD-consumer/)"
+note "3/8 install ($BUILD-install/) and examples/consumer against it ($BUILD-consumer/)"
 install_check() {
   local prefix=$build_abs-install consumer=$build_abs-consumer model=$models_dir/palm_detection_full.tflite
   [ "$release_built" -eq 0 ] || { echo "test.sh: no Release build to install"; return 1; }
@@ -139,7 +141,7 @@ record "install and examples/consumer (cmake, pkg-config)" $?
 # ---- 4. Minimal core, Debug ---------------------------------------------------------
 # The library without handtrack_io, the CLI, XNNPACK or CUDA needs only a C++20 compiler
 # and Threads (GoogleTest for the tests); Debug keeps assert() on (no NDEBUG).
-note "4/7 minimal core, Debug, and its tests ($BUILD-core/)"
+note "4/8 minimal core, Debug, and its tests ($BUILD-core/)"
 status=0
 cmake -S . -B "$BUILD-core" -DCMAKE_BUILD_TYPE=Debug -DHANDTRACK_BUILD_IO=OFF -DHANDTRACK_BUILD_CLI=OFF \
   -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_WITH_CUDA=OFF -DHANDTRACK_BUILD_BENCH=OFF -DHANDTRACK_BUILD_TESTS=ON \
@@ -158,7 +160,7 @@ else
 fi
 
 # ---- 5. Sanitizers ------------------------------------------------------------
-note "5/7 ASan+UBSan build and the untrusted-input tests ($BUILD-asan/)"
+note "5/8 ASan+UBSan build and the untrusted-input tests ($BUILD-asan/)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
@@ -176,7 +178,7 @@ else
 fi
 
 # ---- 6. Fuzzing -----------------------------------------------------------------
-note "6/7 libFuzzer, ${FUZZ_SECONDS}s per target ($BUILD-fuzz/)"
+note "6/8 libFuzzer, ${FUZZ_SECONDS}s per target ($BUILD-fuzz/)"
 if ! command -v clang++ >/dev/null; then
   echo "test.sh: clang++ is not installed: skipping fuzzing"
   results+=("SKIP  fuzzing (no clang++)")
@@ -227,7 +229,7 @@ fi
 # Both WebAssembly modules and the package (scripts/build_web.sh installs Emscripten,
 # Chromium and the npm packages when missing), the wasm backend's op and golden tensor
 # tests under node for each module, then the package in headless Chromium.
-note "7/7 browser: scripts/build_web.sh, the modules' tests under node, web/tests/run.sh in Chromium"
+note "7/8 browser: scripts/build_web.sh, the modules' tests under node, web/tests/run.sh in Chromium"
 status=0
 env WEB_BUILD="$BUILD-wasm" JOBS="$JOBS" scripts/build_web.sh >"$LOGS/build-web.log" 2>&1 || status=$?
 [ "$status" -eq 0 ] || tail -n 40 "$LOGS/build-web.log"
@@ -239,6 +241,27 @@ if [ "$status" -eq 0 ]; then
   done
   web/tests/run.sh 2>&1 | tee "$LOGS/web-tests.log"
   record "browser tests in Chromium (web/tests/run.sh)" "${PIPESTATUS[0]}"
+fi
+
+# ---- 8. Python ------------------------------------------------------------------
+# The wheel built from the Release build's CMake folder (only the module compiles there) and
+# installed into a virtual environment of Debian's Python, then pytest in it: agreement with
+# MediaPipe and the CLI, MediaPipe scripts run with their import changed, bad input, threads,
+# LIVE_STREAM, track(), and the FastAPI example under a real uvicorn.
+note "8/8 Python: scripts/build_python.sh $BUILD-venv, pytest bindings/python/tests"
+if [ "$release_built" -ne 0 ]; then
+  record "python module" 1
+else
+  status=0
+  env HANDTRACK_CMAKE_BUILD_DIR="$build_abs" JOBS="$JOBS" scripts/build_python.sh "$BUILD-venv" \
+    >"$LOGS/build-python.log" 2>&1 || status=$?
+  [ "$status" -eq 0 ] || tail -n 40 "$LOGS/build-python.log"
+  record "python wheel (scripts/build_python.sh)" "$status"
+  if [ "$status" -eq 0 ]; then
+    PYTHONDONTWRITEBYTECODE=1 HANDTRACK_CLI="$build_abs/bin/handtrack" "$BUILD-venv/bin/python" -m pytest -p no:cacheprovider -q \
+      bindings/python/tests 2>&1 | tee "$LOGS/pytest.log"
+    record "python tests (pytest bindings/python/tests)" "${PIPESTATUS[0]}"
+  fi
 fi
 
 # ---- Summary ----------------------------------------------------------------------
