@@ -178,7 +178,6 @@ struct ht_landmarker {
   ~ht_landmarker() { landmarker.reset(); }
 
   std::unique_ptr<HandLandmarker> landmarker;
-  ht_running_mode mode = HT_RUNNING_MODE_IMAGE;
   ht_result_callback callback = nullptr;
   void* user_data = nullptr;
   // Set by ht_landmarker_close: every later detect call fails, in every mode.
@@ -349,7 +348,6 @@ HT_API ht_status ht_landmarker_create(const ht_options* options, ht_landmarker**
         o.precision == HT_PRECISION_FP16 ? handtrack::Precision::kFp16 : handtrack::Precision::kFp32;
 
     auto landmarker = std::make_unique<ht_landmarker>();
-    landmarker->mode = o.running_mode;
     landmarker->callback = o.result_callback;
     landmarker->user_data = o.user_data;
     if (o.result_callback != nullptr) {

@@ -68,6 +68,17 @@
 #define HT_API
 #endif
 
+/* The enums' values travel as int. In C any int value may be stored in an enum;
+ * in C++ an enum without a fixed type only holds the range of its
+ * enumerators, so C++ (the library, or a C++ program) gives them int as their
+ * type: a bad value from a caller is then an error to report, not undefined
+ * behaviour. */
+#ifdef __cplusplus
+#define HT_ENUM_INT : int
+#else
+#define HT_ENUM_INT
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -75,7 +86,7 @@ extern "C" {
 /* ---- Errors ---------------------------------------------------------------- */
 
 /* The same codes, with the same values, as handtrack::StatusCode. */
-typedef enum ht_status {
+typedef enum ht_status HT_ENUM_INT {
   HT_OK = 0,
   HT_INVALID_ARGUMENT = 1,    /* a NULL pointer, a bad option value, an argument out of range */
   HT_NOT_FOUND = 2,           /* a model file or folder that does not exist */
@@ -104,21 +115,21 @@ HT_API const char* ht_version(void);
 
 /* ---- Options --------------------------------------------------------------- */
 
-typedef enum ht_running_mode {
+typedef enum ht_running_mode HT_ENUM_INT {
   HT_RUNNING_MODE_IMAGE = 0,      /* ht_detect: every image on its own */
   HT_RUNNING_MODE_VIDEO = 1,      /* ht_detect_for_video: frames of one video, tracked */
   HT_RUNNING_MODE_LIVE_STREAM = 2 /* ht_detect_async: results through the callback */
 } ht_running_mode;
 
-typedef enum ht_model_variant { HT_MODEL_FULL = 0, HT_MODEL_LITE = 1 } ht_model_variant;
+typedef enum ht_model_variant HT_ENUM_INT { HT_MODEL_FULL = 0, HT_MODEL_LITE = 1 } ht_model_variant;
 
 /* Arithmetic of inference: fp16 is honoured by the cuda backend; the CPU
  * backends run fp32 and say so in the plan. */
-typedef enum ht_precision { HT_PRECISION_FP32 = 0, HT_PRECISION_FP16 = 1 } ht_precision;
+typedef enum ht_precision HT_ENUM_INT { HT_PRECISION_FP32 = 0, HT_PRECISION_FP16 = 1 } ht_precision;
 
 /* One-Euro smoothing of landmarks over time (VIDEO and LIVE_STREAM).
  * DEFAULT: off in VIDEO mode (results match MediaPipe's), on in LIVE_STREAM. */
-typedef enum ht_smoothing {
+typedef enum ht_smoothing HT_ENUM_INT {
   HT_SMOOTHING_DEFAULT = 0,
   HT_SMOOTHING_ON = 1,
   HT_SMOOTHING_OFF = 2
@@ -208,7 +219,7 @@ HT_API void ht_landmarker_destroy(ht_landmarker* landmarker);
 HT_API ht_status ht_landmarker_close(ht_landmarker* landmarker);
 
 /* 8-bit interleaved pixels, as handtrack::PixelFormat. */
-typedef enum ht_pixel_format {
+typedef enum ht_pixel_format HT_ENUM_INT {
   HT_PIXEL_FORMAT_RGB = 0,
   HT_PIXEL_FORMAT_RGBA = 1,
   HT_PIXEL_FORMAT_BGR = 2,
@@ -230,7 +241,7 @@ typedef struct ht_image {
 /* ---- Results --------------------------------------------------------------- */
 
 /* MediaPipe Gesture Recognizer's labels, in its order (handtrack::GestureLabel). */
-typedef enum ht_gesture {
+typedef enum ht_gesture HT_ENUM_INT {
   HT_GESTURE_NONE = 0,
   HT_GESTURE_CLOSED_FIST = 1,
   HT_GESTURE_OPEN_PALM = 2,
