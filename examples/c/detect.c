@@ -10,8 +10,10 @@
  * `handtrack detect` command does apply it). Exits 1 with a one-line message
  * on any error, 2 for bad usage.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <turbojpeg.h>
 
 #include "handtrack/handtrack.h"
@@ -22,7 +24,7 @@ static unsigned char* read_file(const char* path, unsigned long* size) {
   unsigned char* bytes = NULL;
   long length;
   if (file == NULL) {
-    fprintf(stderr, "detect_c: failed to open %s\n", path);
+    fprintf(stderr, "detect_c: failed to open %s: %s\n", path, strerror(errno));
     return NULL;
   }
   if (fseek(file, 0, SEEK_END) != 0 || (length = ftell(file)) < 0 || fseek(file, 0, SEEK_SET) != 0) {
@@ -107,7 +109,7 @@ int main(int argc, char** argv) {
     printf("%s: %dx%d, %d hand(s)\n", argv[1], width, height, result->num_hands);
     for (i = 0; i < result->num_hands; ++i) {
       const ht_hand* hand = &result->hands[i];
-      printf("hand %d: %s (%.2f), gesture %s (%.2f), %d finger(s), wrist %.4f %.4f %.4f\n", hand->id,
+      printf("hand id %d: %s (%.2f), gesture %s (%.2f), %d finger(s), wrist %.4f %.4f %.4f\n", hand->id,
              hand->handedness, hand->handedness_score, hand->gesture_name, hand->gesture_score,
              hand->finger_count, hand->landmarks[0].x, hand->landmarks[0].y, hand->landmarks[0].z);
     }
