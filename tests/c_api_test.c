@@ -5,9 +5,9 @@
  * IMAGE landmarker used from two threads at once.
  *
  * Environment: HANDTRACK_MODELS (else the default model folder) and
- * HANDTRACK_SHARED (../shared; set by ctest). Exits 77 (skipped) without the
- * models or ../shared, except in CI (CI=true), where that fails. Built
- * without TurboJPEG (the minimal core), the photo checks are left out.
+ * HANDTRACK_SHARED (set by ctest; else ../shared beside the checkout, as built). Exits 77 (skipped) without
+ * the models or ../shared, except in CI (CI=true), where that fails. Built without TurboJPEG (the minimal
+ * core), the photo checks are left out.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -411,7 +411,7 @@ static void test_modes_and_images(void) {
   bad = card.image;
   bad.data = NULL;
   CHECK_STATUS(ht_detect(image_landmarker, &bad, &result), HT_INVALID_ARGUMENT);
-  CHECK_ERROR_MENTIONS("no pixel data");
+  CHECK_ERROR_MENTIONS("failed to detect hands: image.data is NULL");
   bad = card.image;
   bad.stride_bytes = 10;
   CHECK_STATUS(ht_detect(image_landmarker, &bad, &result), HT_INVALID_ARGUMENT);
@@ -463,6 +463,12 @@ static void test_modes_and_images(void) {
   CHECK_STATUS(ht_landmarker_close(image_landmarker), HT_OK);
   CHECK_STATUS(ht_detect(image_landmarker, &card.image, &result), HT_FAILED_PRECONDITION);
   CHECK_ERROR_MENTIONS("failed to detect hands: the landmarker is closed");
+  {
+    char* plan = NULL;
+    CHECK_STATUS(ht_landmarker_plan(image_landmarker, &plan), HT_OK);
+    CHECK(plan != NULL && strstr(plan, "palm_detection_full") != NULL);
+    ht_string_free(plan);
+  }
   CHECK_STATUS(ht_landmarker_close(image_landmarker), HT_OK);
   CHECK_STATUS(ht_landmarker_close(video_landmarker), HT_OK);
   CHECK_STATUS(ht_detect_for_video(video_landmarker, &card.image, 200, &result), HT_FAILED_PRECONDITION);
@@ -490,6 +496,86 @@ static void test_plan(void) {
   CHECK_STATUS(ht_landmarker_plan(landmarker, NULL), HT_INVALID_ARGUMENT);
   CHECK_ERROR_MENTIONS("out_text is NULL");
   ht_landmarker_destroy(landmarker);
+}
+
+/* The same hands, bit for bit (gesture_name is static, so pointers compare too). */
+static int same_results(const ht_result* a, const ht_result* b) {
+  int h;
+  if (a->num_hands != b->num_hands || a->palm_detection_ran != b->palm_detection_ran) return 0;
+  for (h = 0; h < a->num_hands; ++h) {
+    const ht_hand* x = &a->hands[h];
+    const ht_hand* y = &b->hands[h];
+    if (x->id != y->id || strcmp(x->handedness, y->handedness) != 0 ||
+        x->handedness_index != y->handedness_index ||
+        memcmp(&x->handedness_score, &y->handedness_score, sizeof(float)) != 0 ||
+        memcmp(&x->presence, &y->presence, sizeof(float)) != 0 ||
+        memcmp(x->landmarks, y->landmarks, sizeof(x->landmarks)) != 0 ||
+        memcmp(x->world_landmarks, y->world_landmarks, sizeof(x->world_landmarks)) != 0 ||
+        x->gesture != y->gesture || x->gesture_name != y->gesture_name ||
+        x->finger_count != y->finger_count || x->pinch != y->pinch ||
+        memcmp(&x->pinch_distance, &y->pinch_distance, sizeof(float)) != 0) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void test_models_from_memory(const ht_image* photo, int hands_in_photo) {
+  ht_options options = default_options();
+  ht_landmarker* from_folder;
+  ht_landmarker* from_memory;
+  ht_result* expected = NULL;
+  ht_result* result = NULL;
+  char path[4200], missing[4200];
+  size_t palm_size = 0, landmark_size = 0;
+  unsigned char* palm;
+  unsigned char* landmark;
+
+  options.num_hands = 2;
+  from_folder = create_or_die(&options);
+
+  snprintf(path, sizeof(path), "%s/palm_detection_full.tflite", g_models);
+  palm = read_file(path, &palm_size);
+  snprintf(path, sizeof(path), "%s/hand_landmark_full.tflite", g_models);
+  landmark = read_file(path, &landmark_size);
+  REQUIRE(palm != NULL && landmark != NULL);
+  /* No folder to fall back on: both models must come from the bytes. */
+  snprintf(missing, sizeof(missing), "%s/no-such-folder", g_models);
+  options.model_dir = missing;
+  options.palm_model_data = palm;
+  options.palm_model_size = palm_size;
+  options.landmark_model_data = landmark;
+  options.landmark_model_size = landmark_size;
+  from_memory = create_or_die(&options);
+  /* The bytes are only read during create: gone now (ASan would see a later read). */
+  memset(palm, 0, palm_size);
+  memset(landmark, 0, landmark_size);
+  free(palm);
+  free(landmark);
+
+  CHECK_STATUS(ht_detect(from_folder, photo, &expected), HT_OK);
+  CHECK_STATUS(ht_detect(from_memory, photo, &result), HT_OK);
+  REQUIRE(expected != NULL && result != NULL);
+  CHECK(expected->num_hands == hands_in_photo);
+  CHECK(same_results(expected, result));
+  ht_result_free(expected);
+  ht_result_free(result);
+
+  /* One model from memory, the other from the folder: here the landmark bytes are not a model. */
+  {
+    ht_landmarker* landmarker = (ht_landmarker*)&options;
+    static const uint8_t kNotAModel[] = {'T', 'F', 'L', '3'};
+    options.model_dir = g_models;
+    options.palm_model_data = NULL;
+    options.palm_model_size = 0;
+    options.landmark_model_data = kNotAModel;
+    options.landmark_model_size = sizeof(kNotAModel);
+    CHECK_STATUS(ht_landmarker_create(&options, &landmarker), HT_INVALID_MODEL);
+    CHECK(landmarker == NULL);
+    CHECK_ERROR_MENTIONS("failed to load model hand_landmark_full from memory");
+  }
+  ht_landmarker_destroy(from_folder);
+  ht_landmarker_destroy(from_memory);
 }
 
 /* ---- LIVE_STREAM ---------------------------------------------------------------- */
@@ -741,86 +827,6 @@ static void test_photos_against_golden(void) {
   ht_landmarker_destroy(landmarker);
 }
 
-/* The same hands, bit for bit (gesture_name is static, so pointers compare too). */
-static int same_results(const ht_result* a, const ht_result* b) {
-  int h;
-  if (a->num_hands != b->num_hands || a->palm_detection_ran != b->palm_detection_ran) return 0;
-  for (h = 0; h < a->num_hands; ++h) {
-    const ht_hand* x = &a->hands[h];
-    const ht_hand* y = &b->hands[h];
-    if (x->id != y->id || strcmp(x->handedness, y->handedness) != 0 ||
-        x->handedness_index != y->handedness_index ||
-        memcmp(&x->handedness_score, &y->handedness_score, sizeof(float)) != 0 ||
-        memcmp(&x->presence, &y->presence, sizeof(float)) != 0 ||
-        memcmp(x->landmarks, y->landmarks, sizeof(x->landmarks)) != 0 ||
-        memcmp(x->world_landmarks, y->world_landmarks, sizeof(x->world_landmarks)) != 0 ||
-        x->gesture != y->gesture || x->gesture_name != y->gesture_name ||
-        x->finger_count != y->finger_count || x->pinch != y->pinch ||
-        memcmp(&x->pinch_distance, &y->pinch_distance, sizeof(float)) != 0) {
-      return 0;
-    }
-  }
-  return 1;
-}
-
-static void test_models_from_memory(const ht_image* photo) {
-  ht_options options = default_options();
-  ht_landmarker* from_folder;
-  ht_landmarker* from_memory;
-  ht_result* expected = NULL;
-  ht_result* result = NULL;
-  char path[4200], missing[4200];
-  size_t palm_size = 0, landmark_size = 0;
-  unsigned char* palm;
-  unsigned char* landmark;
-
-  options.num_hands = 2;
-  from_folder = create_or_die(&options);
-
-  snprintf(path, sizeof(path), "%s/palm_detection_full.tflite", g_models);
-  palm = read_file(path, &palm_size);
-  snprintf(path, sizeof(path), "%s/hand_landmark_full.tflite", g_models);
-  landmark = read_file(path, &landmark_size);
-  REQUIRE(palm != NULL && landmark != NULL);
-  /* No folder to fall back on: both models must come from the bytes. */
-  snprintf(missing, sizeof(missing), "%s/no-such-folder", g_models);
-  options.model_dir = missing;
-  options.palm_model_data = palm;
-  options.palm_model_size = palm_size;
-  options.landmark_model_data = landmark;
-  options.landmark_model_size = landmark_size;
-  from_memory = create_or_die(&options);
-  /* The bytes are only read during create: gone now (ASan would see a later read). */
-  memset(palm, 0, palm_size);
-  memset(landmark, 0, landmark_size);
-  free(palm);
-  free(landmark);
-
-  CHECK_STATUS(ht_detect(from_folder, photo, &expected), HT_OK);
-  CHECK_STATUS(ht_detect(from_memory, photo, &result), HT_OK);
-  REQUIRE(expected != NULL && result != NULL);
-  CHECK(expected->num_hands == 2);
-  CHECK(same_results(expected, result));
-  ht_result_free(expected);
-  ht_result_free(result);
-
-  /* One model from memory, the other from the folder: here the landmark bytes are not a model. */
-  {
-    ht_landmarker* landmarker = (ht_landmarker*)&options;
-    static const uint8_t kNotAModel[] = {'T', 'F', 'L', '3'};
-    options.model_dir = g_models;
-    options.palm_model_data = NULL;
-    options.palm_model_size = 0;
-    options.landmark_model_data = kNotAModel;
-    options.landmark_model_size = sizeof(kNotAModel);
-    CHECK_STATUS(ht_landmarker_create(&options, &landmarker), HT_INVALID_MODEL);
-    CHECK(landmarker == NULL);
-    CHECK_ERROR_MENTIONS("failed to load model hand_landmark_full from memory");
-  }
-  ht_landmarker_destroy(from_folder);
-  ht_landmarker_destroy(from_memory);
-}
-
 static void test_video(const ht_image* photo) {
   ht_options options = default_options();
   ht_landmarker* landmarker;
@@ -929,10 +935,11 @@ int main(void) {
   test_modes_and_images();
   test_plan();
 
-  snprintf(g_shared, sizeof(g_shared), "%s", shared != NULL ? shared : "../shared");
+  snprintf(g_shared, sizeof(g_shared), "%s", shared != NULL ? shared : HT_TEST_SHARED_DIR);
   snprintf(path, sizeof(path), "%s/golden/images/tasks_full.json", g_shared);
   if (!file_exists(path)) {
     owned_image card = make_card(96, 64);
+    test_models_from_memory(&card.image, 0);
     test_live_stream(&card.image, 0);
     free(card.pixels);
     return skip_or_fail("no ../shared photos and golden answers (HANDTRACK_SHARED)");
@@ -946,7 +953,7 @@ int main(void) {
     REQUIRE(json != NULL);
     g_golden_json = json;
     test_photos_against_golden();
-    test_models_from_memory(&two_hands.image);
+    test_models_from_memory(&two_hands.image, 2);
     test_video(&one_hand.image);
     test_live_stream(&one_hand.image, 1);
     test_two_threads(&two_hands.image);
@@ -957,6 +964,7 @@ int main(void) {
 #else
   {
     owned_image card = make_card(96, 64);
+    test_models_from_memory(&card.image, 0);
     test_live_stream(&card.image, 0);
     free(card.pixels);
     printf("note: built without TurboJPEG: the photo checks are left out\n");

@@ -5,7 +5,8 @@ if(TARGET handtrack_c)
   add_executable(c_api_test ${CMAKE_CURRENT_LIST_DIR}/c_api_test.c)
   set_target_properties(c_api_test PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_compile_options(c_api_test PRIVATE -pedantic)
-  target_compile_definitions(c_api_test PRIVATE HT_TEST_VERSION="${PROJECT_VERSION}")
+  target_compile_definitions(c_api_test PRIVATE HT_TEST_VERSION="${PROJECT_VERSION}"
+                                                HT_TEST_SHARED_DIR="${HANDTRACK_SHARED_DIR}")
   target_link_libraries(c_api_test PRIVATE handtrack_c Threads::Threads m)
   # The shared photos are decoded with TurboJPEG, which builds with handtrack_io have (src/io
   # found it); the minimal core runs the other checks.

@@ -159,6 +159,9 @@ ht_result* NewResult(const HandLandmarkerResult& result, int width, int height) 
 
 // The C image as a C++ view; the sizes and stride are checked by the C++ call.
 handtrack::Result<handtrack::ImageView> ToView(const ht_image& image, const char* what) {
+  if (image.data == nullptr) {
+    return handtrack::InvalidArgumentError(std::string("failed to ") + what + ": image.data is NULL");
+  }
   if (image.format < HT_PIXEL_FORMAT_RGB || image.format > HT_PIXEL_FORMAT_BGRA) {
     return handtrack::InvalidArgumentError(std::string("failed to ") + what + ": image format " +
                                            std::to_string(static_cast<int>(image.format)) +
