@@ -6,6 +6,8 @@
 # (P/lib), the CMake package (P/lib/cmake/handtrack: find_package(handtrack), then link
 # handtrack::handtrack) and a pkg-config file (P/lib/pkgconfig/handtrack.pc), plus the `handtrack`
 # command in builds with it. Internal headers (src/) and handtrack_io are not installed.
+# With the C API (HANDTRACK_BUILD_C_API): libhandtrack.so.X.Y.Z and its soname links in P/lib,
+# handtrack/handtrack.h, handtrack-c.pc, and handtrack::handtrack_c in the CMake package.
 # examples/consumer builds against such an install both ways (scripts/test.sh, stage "install").
 include(CMakePackageConfigHelpers)
 
@@ -21,16 +23,27 @@ endforeach()
 list(APPEND handtrack_installed_libraries
   handtrack_backend_reference handtrack_backend_core handtrack_model handtrack_base)
 
-install(TARGETS ${handtrack_installed_libraries}
+# The C API's shared library. Its file, libhandtrack.so, sits beside the C++ static libhandtrack.a
+# in P/lib: that is why handtrack.pc names the static libraries by file (-l:libNAME.a).
+set(handtrack_exported_targets ${handtrack_installed_libraries})
+set(handtrack_c_header_exclude "")
+if(TARGET handtrack_c)
+  list(APPEND handtrack_exported_targets handtrack_c)
+else()
+  set(handtrack_c_header_exclude PATTERN "handtrack.h" EXCLUDE)
+endif()
+install(TARGETS ${handtrack_exported_targets}
         EXPORT handtrackTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-# The public API. image_io.h and video_io.h are handtrack_io's, which is not installed.
+# The public API. image_io.h and video_io.h are handtrack_io's, which is not installed; handtrack.h
+# (C) only with the library that implements it.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/handtrack
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h"
         PATTERN "image_io.h" EXCLUDE
-        PATTERN "video_io.h" EXCLUDE)
+        PATTERN "video_io.h" EXCLUDE
+        ${handtrack_c_header_exclude})
 if(TARGET handtrack_cli)
   install(TARGETS handtrack_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
@@ -53,6 +66,8 @@ install(FILES ${PROJECT_BINARY_DIR}/handtrackConfig.cmake ${PROJECT_BINARY_DIR}/
 
 # handtrack.pc: every static library in link order, then what they need. Its prefix is found
 # from the file's own place (${pcfiledir}), so `cmake --install --prefix P` anywhere works.
+# The libraries are named by file (-l:libhandtrack.a), since a plain -lhandtrack would pick the C
+# API's libhandtrack.so from the same folder.
 function(handtrack_pkg_config_flag out library)  # /dir/libfoo.so -> [-L/dir] -lfoo
   get_filename_component(dir ${library} DIRECTORY)
   get_filename_component(name ${library} NAME_WE)
@@ -66,7 +81,7 @@ endfunction()
 
 set(handtrack_pc_libs "")
 foreach(library IN LISTS handtrack_installed_libraries)
-  string(APPEND handtrack_pc_libs " -l${library}")
+  string(APPEND handtrack_pc_libs " -l:lib${library}.a")
 endforeach()
 foreach(library IN LISTS HANDTRACK_XNNPACK_LIBRARIES)
   handtrack_pkg_config_flag(flag ${library})
@@ -92,3 +107,9 @@ else()
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/handtrack.pc.in ${PROJECT_BINARY_DIR}/handtrack.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/handtrack.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# handtrack-c.pc: the C API, one shared library (its dependencies are its own business).
+if(TARGET handtrack_c)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/handtrack-c.pc.in ${PROJECT_BINARY_DIR}/handtrack-c.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/handtrack-c.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

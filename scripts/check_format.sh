@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks that every C, C++ and CUDA file of the project (git ls-files '*.cc' '*.h' '*.cu' '*.cuh',
+# Checks that every C, C++ and CUDA file of the project (git ls-files '*.c' '*.cc' '*.h' '*.cu' '*.cuh',
 # plus new files git does not ignore) is formatted as .clang-format says, with clang-format 14
 # (Debian 12's). Prints the files that would change and exits 1 if there are any.
 #
@@ -30,7 +30,7 @@ fi
 files=()
 while IFS= read -r file; do
   [ -f "$file" ] && files+=("$file")  # a tracked file deleted in the working tree is skipped
-done < <(git ls-files --cached --others --exclude-standard -- '*.cc' '*.h' '*.cu' '*.cuh' | sort -u)
+done < <(git ls-files --cached --others --exclude-standard -- '*.c' '*.cc' '*.h' '*.cu' '*.cuh' | sort -u)
 if [ ${#files[@]} -eq 0 ]; then
   echo "check_format.sh: no C/C++/CUDA files found (not in a git checkout?)" >&2
   exit 2

@@ -5,7 +5,8 @@
 #   2. Release build with the tests and -DHANDTRACK_WERROR=ON ($BUILD/), all of ctest but
 #      the service tests, which follow on their own (2b: ctest -L service);
 #   3. install: `cmake --install $BUILD` ($BUILD-install/), then examples/consumer built
-#      against it with CMake (find_package) and with pkg-config, and run on a real model;
+#      against it with CMake (find_package) and with pkg-config, and run on a real model,
+#      and the C example (examples/c) built with pkg-config handtrack-c and run on a photo;
 #   4. the minimal core in Debug ($BUILD-core/): no handtrack_io, CLI, XNNPACK, CUDA or
 #      benchmarks, -DHANDTRACK_WERROR=ON, assertions on; its tests (ctest);
 #   5. RelWithDebInfo build under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -111,8 +112,11 @@ fi
 # ---- 3. Install -------------------------------------------------------------------
 # The Release build installed, then examples/consumer built against the install alone, with
 # CMake and with pkg-config, and run on a real model. The installed CMake and pkg-config files
-# must not point into the source tree (the internal headers of src/ are not installed).
-note "3/8 install ($BUILD-install/) and examples/consumer against it ($BUILD-consumer/)"
+# must not point into the source tree (the internal headers of src/ are not installed). Then the
+# C API: examples/c/detect.c compiled as C99 against libhandtrack.so with pkg-config handtrack-c
+# (libhandtrack.so and the C++ libhandtrack.a share the folder: the C++ consumer above must still
+# get the static library) and run on a shared photo.
+note "3/8 install ($BUILD-install/) and examples/consumer and examples/c against it ($BUILD-consumer/)"
 install_check() {
   local prefix=$build_abs-install consumer=$build_abs-consumer model=$models_dir/palm_detection_full.tflite
   [ "$release_built" -eq 0 ] || { echo "test.sh: no Release build to install"; return 1; }
@@ -134,9 +138,22 @@ install_check() {
   PKG_CONFIG_PATH=$prefix/lib/pkgconfig make -C examples/consumer OUT="$consumer" >>"$LOGS/consumer.log" 2>&1 ||
     { tail -n 30 "$LOGS/consumer.log"; return 1; }
   "$consumer/consumer-pc" "$model" || { echo "test.sh: the pkg-config consumer failed on $model"; return 1; }
+  PKG_CONFIG_PATH=$prefix/lib/pkgconfig make -C examples/c OUT="$consumer" >>"$LOGS/consumer.log" 2>&1 ||
+    { tail -n 30 "$LOGS/consumer.log"; return 1; }
+  local photo=$shared_dir/data/hands/images/two_hands_heart_torso_01.jpg output
+  if [ ! -f "$photo" ]; then
+    if [ "${CI:-}" = true ]; then echo "test.sh: $photo is missing in CI"; return 1; fi
+    echo "test.sh: no $photo: the C example was built but not run"
+    return 0
+  fi
+  output=$(HANDTRACK_MODELS=$models_dir "$consumer/detect-pc" "$photo") ||
+    { echo "test.sh: the C example (examples/c, pkg-config handtrack-c) failed on $photo"; return 1; }
+  echo "$output"
+  grep -q ': 296x296, 2 hand(s)$' <<<"$output" ||
+    { echo "test.sh: the C example did not find the 2 hands of $photo"; return 1; }
 }
 install_check
-record "install and examples/consumer (cmake, pkg-config)" $?
+record "install, examples/consumer (cmake, pkg-config) and examples/c (pkg-config handtrack-c)" $?
 
 # ---- 4. Minimal core, Debug ---------------------------------------------------------
 # The library without handtrack_io, the CLI, XNNPACK or CUDA needs only a C++20 compiler
