@@ -323,7 +323,8 @@ class PyLandmarker {
   }
 
   py::dict Detect(const py::array& image, int format) {
-    const ImageView view = ViewOf(image, CheckOpen(format));
+    CheckOpen();
+    const ImageView view = ViewOf(image, format);
     Result<HandLandmarkerResult> result = InvalidArgumentError("unset");
     {
       py::gil_scoped_release release;
@@ -333,7 +334,8 @@ class PyLandmarker {
   }
 
   py::dict DetectForVideo(const py::array& image, int format, int64_t timestamp_ms) {
-    const ImageView view = ViewOf(image, CheckOpen(format));
+    CheckOpen();
+    const ImageView view = ViewOf(image, format);
     Result<HandLandmarkerResult> result = InvalidArgumentError("unset");
     {
       py::gil_scoped_release release;
@@ -343,7 +345,8 @@ class PyLandmarker {
   }
 
   void DetectAsync(const py::array& image, int format, int64_t timestamp_ms) {
-    const ImageView view = ViewOf(image, CheckOpen(format));
+    CheckOpen();
+    const ImageView view = ViewOf(image, format);
     Status status = Status::Ok();
     {
       py::gil_scoped_release release;
@@ -357,7 +360,7 @@ class PyLandmarker {
   // total)` when given. Decoding and inference run without the GIL. A decode error after some
   // frames raises after those frames were delivered.
   void TrackFile(const std::string& path, const py::function& on_frame, bool with_frames) {
-    CheckOpen(0);
+    CheckOpen();
     Result<std::unique_ptr<VideoReader>> opened = InvalidArgumentError("unset");
     {
       py::gil_scoped_release release;
@@ -394,7 +397,7 @@ class PyLandmarker {
   bool closed() const { return !landmarker_; }
 
   std::string Plan() const {
-    CheckOpenConst();
+    CheckOpen();
     return landmarker_->DescribePlan();
   }
 
@@ -405,11 +408,7 @@ class PyLandmarker {
   }
 
  private:
-  int CheckOpen(int format) const {
-    CheckOpenConst();
-    return format;
-  }
-  void CheckOpenConst() const {
+  void CheckOpen() const {
     if (!landmarker_) throw std::runtime_error("failed to use hand landmarker: it is closed");
   }
 

@@ -1,8 +1,10 @@
 """handtrack.track: a video file, or any sequence of frames, tracked frame by frame."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+import threading
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
 
 import numpy as np
@@ -47,7 +49,6 @@ def track(source: Union[str, os.PathLike, Iterable], options: Optional[HandLandm
         options = HandLandmarkerOptions(**option_fields)
     elif option_fields:
         raise ValueError("failed to track: give options or option keywords, not both")
-    import dataclasses
     options = dataclasses.replace(options, running_mode=RunningMode.VIDEO, result_callback=None)
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
@@ -60,32 +61,25 @@ def track(source: Union[str, os.PathLike, Iterable], options: Optional[HandLandm
 
 
 def _track_file(path, options, with_frames, report) -> Iterator[TrackedFrame]:
-    # The compiled loop calls back per frame; a small queue would need a thread, so frames are
-    # gathered in batches of one callback each and yielded as they come.
-    landmarker = HandLandmarker(options)
+    # Decoding and inference run in a thread of their own (the compiled loop calls back per
+    # frame), so that this generator yields each frame as soon as it is ready and stops the work
+    # when the caller stops iterating. At most 8 frames wait.
     pending = []
+    condition = threading.Condition()
+    state = {"done": False, "error": None, "stop": False}
 
-    def on_frame(raw, index, frame, info):
-        pending.append(TrackedFrame(index, raw["timestamp_ms"], HandLandmarkerResult(raw), frame))
+    def deliver(raw, index, frame, info):
+        with condition:
+            while len(pending) >= 8 and not state["stop"]:
+                condition.wait()
+            if state["stop"]:
+                raise _Stop()
+            pending.append(TrackedFrame(index, raw["timestamp_ms"], HandLandmarkerResult(raw), frame))
+            condition.notify_all()
         if report:
             report(index + 1, int(info[0]))
 
-    with landmarker:
-        import threading
-        # Decoding and inference run in a thread of their own so that this generator yields each
-        # frame as soon as it is ready, and stops the work when the caller stops iterating.
-        condition = threading.Condition()
-        state = {"done": False, "error": None, "stop": False}
-
-        def deliver(raw, index, frame, info):
-            with condition:
-                while len(pending) >= 8 and not state["stop"]:
-                    condition.wait()
-                if state["stop"]:
-                    raise _Stop()
-                on_frame(raw, index, frame, info)
-                condition.notify_all()
-
+    with HandLandmarker(options) as landmarker:
         def run():
             try:
                 landmarker._core.track_file(path, deliver, with_frames)
