@@ -186,6 +186,48 @@ TEST(HandLandmarkerVideoTest, TrackedHandKeepsItsId) {
   EXPECT_EQ(ids.count(again->hands[0].id), 0u);
 }
 
+// palm_detection_interval: a still one-hand photo with num_hands 2 runs palm
+// detection on every frame by default (MediaPipe's rule) and on every Nth frame
+// with N, with the same landmarks on every frame.
+TEST(HandLandmarkerVideoTest, PalmDetectionIntervalSkipsFramesNotLandmarks) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  HT_REQUIRE_FIXTURE(!testing::SharedDir().empty(), "../shared");
+  const Image photo = LoadPhoto("thumbs_up_white_background_01.jpg");
+  HandLandmarkerOptions options = Options();
+  options.running_mode = RunningMode::kVideo;
+  auto every_frame = HandLandmarker::Create(options);
+  options.palm_detection_interval = 4;
+  auto every_fourth = HandLandmarker::Create(options);
+  ASSERT_TRUE(every_frame.ok() && every_fourth.ok());
+  for (int frame = 0; frame < 10; ++frame) {
+    auto a = (*every_frame)->DetectForVideo(photo.view(), frame * 33);
+    auto b = (*every_fourth)->DetectForVideo(photo.view(), frame * 33);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->hands.size(), 1u) << "frame " << frame;
+    ASSERT_EQ(b->hands.size(), 1u) << "frame " << frame;
+    ASSERT_GT(b->hands[0].presence, kPalmRedetectPresence) << "frame " << frame;
+    EXPECT_TRUE(a->palm_detection_ran) << "frame " << frame;
+    EXPECT_EQ(b->palm_detection_ran, frame % 4 == 0) << "frame " << frame;
+    for (int i = 0; i < kNumHandLandmarks; ++i) {
+      EXPECT_EQ(a->hands[0].landmarks[i].x, b->hands[0].landmarks[i].x) << "frame " << frame;
+      EXPECT_EQ(a->hands[0].landmarks[i].y, b->hands[0].landmarks[i].y) << "frame " << frame;
+    }
+  }
+  // The hand is lost on frame 10 (tracking only: not palm detection's turn), so
+  // palm detection runs on every frame after it while nothing is tracked.
+  Image black(photo.width(), photo.height(), PixelFormat::kRGB);
+  for (int frame = 10; frame < 13; ++frame) {
+    auto b = (*every_fourth)->DetectForVideo(black.view(), frame * 33);
+    ASSERT_TRUE(b.ok());
+    EXPECT_TRUE(b->hands.empty());
+    EXPECT_EQ(b->palm_detection_ran, frame > 10) << "frame " << frame;
+  }
+  options.palm_detection_interval = 0;
+  EXPECT_EQ(HandLandmarker::Create(options).status().code(), StatusCode::kInvalidArgument);
+  options.palm_detection_interval = 1001;
+  EXPECT_EQ(HandLandmarker::Create(options).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(HandLandmarkerLiveStreamTest, NeedsACallback) {
   HandLandmarkerOptions options = Options();
   options.running_mode = RunningMode::kLiveStream;

@@ -236,6 +236,7 @@ struct LandmarkerSettings {
   float min_tracking_confidence = 0.5f;
   bool mirrored = false;
   std::string smoothing = "default";
+  int palm_detection_interval = 1;
   // LIVE_STREAM: called as callback(result dict or None, error message or None, frame array,
   // timestamp_ms) on the landmarker's worker thread, with the GIL taken.
   std::function<void(py::object, py::object, py::array, int64_t)> callback;
@@ -265,6 +266,7 @@ class PyLandmarker {
     options.min_hand_presence_confidence = settings.min_hand_presence_confidence;
     options.min_tracking_confidence = settings.min_tracking_confidence;
     options.mirrored = settings.mirrored;
+    options.palm_detection_interval = settings.palm_detection_interval;
     if (settings.smoothing == "default") {
       options.smoothing = SmoothingMode::kDefault;
     } else if (settings.smoothing == "on") {
@@ -501,6 +503,7 @@ PYBIND11_MODULE(_handtrack, m) {
       .def_readwrite("min_tracking_confidence", &LandmarkerSettings::min_tracking_confidence)
       .def_readwrite("mirrored", &LandmarkerSettings::mirrored)
       .def_readwrite("smoothing", &LandmarkerSettings::smoothing)
+      .def_readwrite("palm_detection_interval", &LandmarkerSettings::palm_detection_interval)
       .def_readwrite("callback", &LandmarkerSettings::callback);
 
   py::class_<PyLandmarker>(m, "Landmarker")

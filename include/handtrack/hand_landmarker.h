@@ -130,6 +130,16 @@ struct HandLandmarkerOptions {
   // labels are swapped (as the legacy MediaPipe Hands solution reported them).
   bool mirrored = false;
 
+  // VIDEO and LIVE_STREAM only: how often palm detection looks for more hands
+  // while some, but fewer than num_hands, are tracked. 1 (default): on every such
+  // frame, MediaPipe's rule (results match MediaPipe). N > 1: on every Nth frame
+  // counted from its last run, and at once on the frame after a tracked hand was
+  // lost or its presence score fell below kPalmRedetectPresence; with no hand
+  // tracked it still runs on every frame. So a hand that enters while another is
+  // tracked is found within N frames, and the tracked hands' landmarks are the
+  // same as with 1 (palm detection never moves a tracked region). At most 1000.
+  int palm_detection_interval = 1;
+
   // One-Euro smoothing of landmarks over time (VIDEO and LIVE_STREAM only).
   // kDefault: off in VIDEO mode (results match MediaPipe's), on in LIVE_STREAM.
   SmoothingMode smoothing = SmoothingMode::kDefault;
@@ -146,6 +156,10 @@ struct HandLandmarkerOptions {
   std::function<void(Result<HandLandmarkerResult> result, const ImageView& frame, int64_t timestamp_ms)>
       result_callback;
 };
+
+// The presence score under which a tracked hand counts as about to be lost, so
+// that palm detection runs on the next frame whatever palm_detection_interval says.
+inline constexpr float kPalmRedetectPresence = 0.9f;
 
 struct LiveStreamStats {
   int64_t frames_received = 0;   // DetectAsync calls accepted

@@ -35,6 +35,10 @@ Status ValidateOptions(const HandLandmarkerOptions& o) {
       !unit(o.min_tracking_confidence)) {
     return InvalidArgumentError("failed to create hand landmarker: confidences must be in [0, 1]");
   }
+  if (o.palm_detection_interval < 1 || o.palm_detection_interval > 1000) {
+    return InvalidArgumentError("failed to create hand landmarker: palm_detection_interval " +
+                                std::to_string(o.palm_detection_interval) + " is not in [1, 1000]");
+  }
   // With a shared engine, options.model is the engine's (HandEngine::Create checked it).
   if (o.engine == nullptr && (o.model.num_threads < 1 || o.model.num_threads > 256)) {
     return InvalidArgumentError("failed to create hand landmarker: num_threads " +
@@ -154,9 +158,10 @@ struct HandLandmarker::Impl {
     result.timestamp_ms = timestamp_ms;
     std::vector<TrackedRegion> regions;
     if (tracking) regions = tracked;
-    if (!tracking || static_cast<int>(regions.size()) < options.num_hands) {
+    if (!tracking || (static_cast<int>(regions.size()) < options.num_hands && PalmDetectionDue())) {
       HT_ASSIGN_OR_RETURN(std::vector<vision::Detection> palms, DetectPalms(image));
       result.palm_detection_ran = true;
+      frames_since_palm_detection = 0;
       std::vector<vision::RotatedRect> base, detected;
       for (const TrackedRegion& r : regions) base.push_back(r.region);
       for (const vision::Detection& palm : palms) {
@@ -192,10 +197,21 @@ struct HandLandmarker::Impl {
       kept_regions.push_back(next_regions[i]);
     }
     if (tracking) {
+      if (!result.palm_detection_ran) ++frames_since_palm_detection;
+      // A hand lost or about to be: the interval must not delay finding it again.
+      hand_at_risk = result.hands.size() < regions.size();
+      for (const HandResult& hand : result.hands) hand_at_risk |= hand.presence < kPalmRedetectPresence;
       tracked = std::move(kept_regions);
       if (SmoothingEnabled(options)) Smooth(result, image.width, image.height);
     }
     return result;
+  }
+
+  // palm_detection_interval's rule, for a frame on which some but fewer than
+  // num_hands hands are tracked (with none tracked, palm detection always runs).
+  bool PalmDetectionDue() const {
+    if (tracked.empty() || hand_at_risk) return true;
+    return frames_since_palm_detection + 1 >= options.palm_detection_interval;
   }
 
   // Smoothing state lives with the hand's id and is dropped when the hand is lost.
@@ -245,6 +261,8 @@ struct HandLandmarker::Impl {
   // overlap itself; LIVE_STREAM frames all run on the worker).
   std::atomic<bool> video_frame_in_progress{false};
   std::vector<TrackedRegion> tracked;
+  int frames_since_palm_detection = 0;  // frames processed since palm detection last ran
+  bool hand_at_risk = false;            // the last frame lost a hand or one's presence fell
   int next_id = 0;
   std::optional<int64_t> last_timestamp_ms;
   std::map<int, vision::HandSmoother> smoothers;

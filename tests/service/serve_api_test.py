@@ -111,7 +111,8 @@ def exercise(server, binary, root, data):
     # Bad options: 400 naming the option, nothing created.
     for query, option in (("num_hands=9", "num_hands"), ("model=huge", "model"), ("smoothing=maybe", "smoothing"),
                           ("min_detection_confidence=2", "min_detection_confidence"), ("mirrored=perhaps", "mirrored"),
-                          ("colour=red", "colour"), ("name=a/b", "name"), ("num_hands=%zz", "percent")):
+                          ("colour=red", "colour"), ("name=a/b", "name"), ("num_hands=%zz", "percent"),
+                          ("palm_detection_interval=0", "palm_detection_interval")):
         status, body = record("post", "/v1/sessions", *server.upload(videos()[0], query))
         check(status == 400 and option in body["error"]["message"], f"?{query}: 400 naming {option}: {body['error']['message']}")
 

@@ -59,17 +59,22 @@ Status ParseLandmarkerOptions(const ParsedArgs& args, HandLandmarkerOptions* opt
 }
 
 Json LandmarkerHeaderJson(const HandLandmarkerOptions& options) {
-  return {{"version", HANDTRACK_VERSION},
-          {"model", options.model.variant == ModelVariant::kLite ? "lite" : "full"},
-          {"delegate", DelegateName(options.model.delegate)},
-          {"precision", PrecisionName(options.model.precision)},
-          {"threads", options.model.num_threads},
-          {"num_hands", options.num_hands},
-          {"min_hand_detection_confidence", Round7(options.min_hand_detection_confidence)},
-          {"min_hand_presence_confidence", Round7(options.min_hand_presence_confidence)},
-          {"min_tracking_confidence", Round7(options.min_tracking_confidence)},
-          {"handedness", options.mirrored ? "mirrored input: labels swapped, as the legacy Hands solution"
-                                          : "non-mirrored input, as MediaPipe Tasks"}};
+  Json header = {
+      {"version", HANDTRACK_VERSION},
+      {"model", options.model.variant == ModelVariant::kLite ? "lite" : "full"},
+      {"delegate", DelegateName(options.model.delegate)},
+      {"precision", PrecisionName(options.model.precision)},
+      {"threads", options.model.num_threads},
+      {"num_hands", options.num_hands},
+      {"min_hand_detection_confidence", Round7(options.min_hand_detection_confidence)},
+      {"min_hand_presence_confidence", Round7(options.min_hand_presence_confidence)},
+      {"min_tracking_confidence", Round7(options.min_tracking_confidence)},
+      {"handedness", options.mirrored ? "mirrored input: labels swapped, as the legacy Hands solution"
+                                      : "non-mirrored input, as MediaPipe Tasks"}};
+  // Only when it departs from MediaPipe's rule, so default headers stay as they were.
+  if (options.palm_detection_interval > 1)
+    header["palm_detection_interval"] = options.palm_detection_interval;
+  return header;
 }
 
 }  // namespace handtrack::cli

@@ -52,6 +52,11 @@ options of track:
                               gesture histogram per hand, pinch count, stroke length, fps
   --smoothing on|off          One-Euro landmark smoothing (default off: results match
                               MediaPipe's)
+  --palm-detection-interval N while some but fewer than --num-hands hands are tracked,
+                              look for more only every Nth frame (and at once after a
+                              hand is lost or its presence drops); 1 to 1000, default 1:
+                              every frame, MediaPipe's rule (results match MediaPipe's).
+                              Tracked hands' landmarks are the same with any N
   --fps F                     frame rate of frame folders (default 30)
   --jobs N                    inputs processed at once (default 1), all on one shared
                               engine (models loaded once); the --threads budget is split
@@ -71,9 +76,19 @@ exit status: 0 all inputs processed, 1 some input failed, 2 bad usage.
 )";
 
 constexpr OptionSpec kTrackOptions[] = {
-    {"--format", true},    {"--output", true},       {"--overlay", true}, {"--summary", true},
-    {"--smoothing", true}, {"--fps", true},          {"--jobs", true},    {"--batch", true},
-    {"--progress", false}, {"--no-progress", false}, {"--help", false},   {"-h", false},
+    {"--format", true},
+    {"--output", true},
+    {"--overlay", true},
+    {"--summary", true},
+    {"--smoothing", true},
+    {"--fps", true},
+    {"--jobs", true},
+    {"--batch", true},
+    {"--progress", false},
+    {"--no-progress", false},
+    {"--help", false},
+    {"-h", false},
+    {"--palm-detection-interval", true},
 };
 
 struct TrackSettings {
@@ -121,6 +136,10 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
     }
     settings.landmarker.smoothing = *smoothing == "on" ? SmoothingMode::kOn : SmoothingMode::kOff;
   }
+  HT_RETURN_IF_ERROR(ReadOption(
+      args, "--palm-detection-interval",
+      [](const std::string& t) { return ParseIntOption("--palm-detection-interval", t, 1, 1000); },
+      &settings.landmarker.palm_detection_interval));
   if (auto fps = args.Value("--fps")) {
     char* end = nullptr;
     settings.fps = std::strtod(fps->c_str(), &end);

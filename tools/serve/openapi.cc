@@ -21,6 +21,7 @@ const std::string& OpenApiDocument() {
       "min_tracking_confidence": {"name": "min_tracking_confidence", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 1}},
       "mirrored": {"name": "mirrored", "in": "query", "schema": {"type": "boolean"}},
       "smoothing": {"name": "smoothing", "in": "query", "schema": {"type": "string", "enum": ["on", "off"]}},
+      "palm_detection_interval": {"name": "palm_detection_interval", "in": "query", "description": "while some but fewer than num_hands hands are tracked, look for more only every Nth frame (1, the default: every frame, MediaPipe's rule)", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
       "overlay": {"name": "overlay", "in": "query", "schema": {"type": "boolean"}},
       "name": {"name": "name", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
     },
@@ -98,7 +99,7 @@ const std::string& OpenApiDocument() {
         "parameters": [{"$ref": "#/components/parameters/model"}, {"$ref": "#/components/parameters/num_hands"},
           {"$ref": "#/components/parameters/min_detection_confidence"}, {"$ref": "#/components/parameters/min_presence_confidence"},
           {"$ref": "#/components/parameters/min_tracking_confidence"}, {"$ref": "#/components/parameters/mirrored"},
-          {"$ref": "#/components/parameters/smoothing"}, {"$ref": "#/components/parameters/overlay"}, {"$ref": "#/components/parameters/name"},
+          {"$ref": "#/components/parameters/smoothing"}, {"$ref": "#/components/parameters/palm_detection_interval"}, {"$ref": "#/components/parameters/overlay"}, {"$ref": "#/components/parameters/name"},
           {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}}],
         "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
         "responses": {

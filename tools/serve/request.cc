@@ -119,6 +119,7 @@ Result<SessionOptions> ParseSessionOptions(std::string_view query) {
       {"min_tracking_confidence", "--min-tracking-confidence"}};
   std::string smoothing = "off";
   bool mirrored = false;
+  int palm_detection_interval = 1;
   for (const auto& [key, value] : pairs) {
     bool known = false;
     for (const auto& [name, flag] : kFlags) {
@@ -137,6 +138,9 @@ Result<SessionOptions> ParseSessionOptions(std::string_view query) {
         return InvalidArgumentError("smoothing must be on or off, got '" + value + "'");
       }
       smoothing = value;
+    } else if (key == "palm_detection_interval") {
+      HT_ASSIGN_OR_RETURN(palm_detection_interval,
+                          cli::ParseIntOption("palm_detection_interval", value, 1, 1000));
     } else if (key == "name") {
       if (value.empty() || value.size() > 128) {
         return InvalidArgumentError("name must be 1 to 128 characters long");
@@ -151,7 +155,7 @@ Result<SessionOptions> ParseSessionOptions(std::string_view query) {
       return InvalidArgumentError("unknown option '" + key +
                                   "' (options: model, num_hands, min_detection_confidence, "
                                   "min_presence_confidence, min_tracking_confidence, mirrored, smoothing, "
-                                  "overlay, name)");
+                                  "palm_detection_interval, overlay, name)");
     }
   }
   auto parsed = cli::ParseLandmarkerCommandArgs(args, {}, "serve");
@@ -161,16 +165,20 @@ Result<SessionOptions> ParseSessionOptions(std::string_view query) {
   options.landmarker.running_mode = RunningMode::kVideo;
   options.landmarker.mirrored = mirrored;
   options.landmarker.smoothing = smoothing == "on" ? SmoothingMode::kOn : SmoothingMode::kOff;
+  options.landmarker.palm_detection_interval = palm_detection_interval;
   const HandLandmarkerOptions& l = options.landmarker;
   char thresholds[160];
   std::snprintf(thresholds, sizeof(thresholds),
                 "&min_detection_confidence=%.9g&min_presence_confidence=%.9g&min_tracking_confidence=%.9g",
                 l.min_hand_detection_confidence, l.min_hand_presence_confidence, l.min_tracking_confidence);
-  options.canonical = std::string("model=") + (l.model.variant == ModelVariant::kLite ? "lite" : "full") +
-                      "&num_hands=" + std::to_string(l.num_hands) + thresholds +
-                      "&mirrored=" + (mirrored ? "true" : "false") + "&smoothing=" + smoothing +
-                      "&overlay=" + (options.overlay ? "true" : "false") +
-                      "&name=" + EncodeQueryValue(options.name);
+  options.canonical =
+      std::string("model=") + (l.model.variant == ModelVariant::kLite ? "lite" : "full") +
+      "&num_hands=" + std::to_string(l.num_hands) + thresholds +
+      "&mirrored=" + (mirrored ? "true" : "false") + "&smoothing=" + smoothing +
+      // Only when set, so the canonical form of older sessions is unchanged.
+      (palm_detection_interval > 1 ? "&palm_detection_interval=" + std::to_string(palm_detection_interval)
+                                   : std::string()) +
+      "&overlay=" + (options.overlay ? "true" : "false") + "&name=" + EncodeQueryValue(options.name);
   return options;
 }
 

@@ -28,6 +28,7 @@ class LandmarkerSettings:
     min_tracking_confidence: float
     mirrored: bool
     smoothing: str
+    palm_detection_interval: int
     callback: Optional[Callable[[Optional[Dict[str, Any]], Optional[str], np.ndarray, int], None]]
     def __init__(self) -> None: ...
 

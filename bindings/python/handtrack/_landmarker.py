@@ -300,6 +300,9 @@ class HandLandmarkerOptions:
     error_callback: Optional[Callable[[str, int], None]] = None
     mirrored: bool = False  # the input is a mirrored selfie view: Left/Right swapped
     smoothing: Optional[bool] = None  # None: off in VIDEO (MediaPipe's results), on in LIVE_STREAM
+    # VIDEO/LIVE_STREAM: while some but fewer than num_hands hands are tracked, look for more only
+    # every Nth frame (1: every frame, MediaPipe's rule).
+    palm_detection_interval: int = 1
     num_threads: int = 1  # CPU threads per inference
     model_variant: str = "full"  # or "lite"
     precision: str = "fp32"  # or "fp16" (cuda)
@@ -331,6 +334,7 @@ class HandLandmarker:
         settings.min_tracking_confidence = options.min_tracking_confidence
         settings.mirrored = bool(options.mirrored)
         settings.smoothing = "default" if options.smoothing is None else ("on" if options.smoothing else "off")
+        settings.palm_detection_interval = options.palm_detection_interval
         if options.result_callback is not None:
             settings.callback = self._live_callback(options.result_callback, options.error_callback)
         self._mode = mode
