@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# `handtrack track` and `handtrack worker` on the lent GPU machine, on real videos.
+#
+# That machine has CUDA's driver but none of the project's libraries (FFmpeg, XNNPACK,
+# TurboJPEG, libpng, SQLite, libpq, ...). This script carries them as Debian 12
+# packages, unpacked there outside / (into /tmp/handtrack-root), with the Release CLI
+# built here (CUDA kernels for sm_90 plus PTX, cudart linked statically):
+#
+#   scripts/device/track_check.sh bundle   # here: fills .carry/track (CLI, .debs, models, session video)
+#   run tool: command "bash scripts/device/track_check.sh run", carry [".carry/track"],
+#             timeout_s 600
+#
+# Only the packages whose libraries the device machine lacks travel (the carry limit
+# is 64 MiB): .carry/track/missing.txt lists the sonames a probe there did not find
+# (`bash scripts/device/track_check.sh probe` there prints them); without it, every
+# library the CLI needs travels.
+#
+# `run` makes a 2-minute 640x480 session (asl_sign_book_two_hands_webcam_01.mp4 joined
+# 33 times, done here at bundle time), 16 copies of it, and runs
+#   handtrack track --jobs 16 --delegate cuda            (GPU: batches across the jobs)
+#   handtrack track --jobs 16 --threads 16 --delegate xnnpack   (the machine's 16 cores)
+# on them, with nvidia-smi's utilisation sampled during the GPU run, and checks the
+# GPU results of the shared videos against ../shared/golden/videos (compare.py, the
+# video issue's bounds) in fp32 and fp16. Logs go to $OUT; a table is printed last.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+CARRY=$ROOT/.carry/track
+SESSION_VIDEO=asl_sign_book_two_hands_webcam_01.mp4
+SESSION_REPEATS=33
+COPIES=${COPIES:-16}
+DEVICE_ROOT=/tmp/handtrack-root
+
+# Sonames of every shared library the CLI loads, but the C library and the compiler's
+# run-time (the device machine's own are newer and compatible).
+needed_sonames() {
+  ldd "$1" | awk '$3 ~ /^\// {print $1 " " $3}' |
+    grep -v -E '^(libc|libm|libdl|librt|libresolv|libpthread|libstdc\+\+|libgcc_s|ld-linux[^ ]*)\.so'
+}
+
+bundle() {
+  set -e
+  local build=$ROOT/build
+  cmake --build "$build" -j2 --target handtrack_cli
+  rm -rf "$CARRY/bin" "$CARRY/debs" "$CARRY/models" "$CARRY/videos" "$CARRY/golden" "$CARRY/tools"
+  mkdir -p "$CARRY"/{bin,debs,models,videos,golden,tools}
+  cp "$build/bin/handtrack" "$CARRY/bin/" && strip "$CARRY/bin/handtrack"
+  needed_sonames "$build/bin/handtrack" | awk '{print $1}' >"$CARRY/sonames.txt"
+  local libs
+  if [[ -s $CARRY/missing.txt ]]; then
+    libs=$(needed_sonames "$build/bin/handtrack" | grep -F -w -f "$CARRY/missing.txt" | awk '{print $2}')
+  else
+    libs=$(needed_sonames "$build/bin/handtrack" | awk '{print $2}')
+  fi
+  local packages
+  # dpkg knows some libraries by their /lib path (Debian 12 merged /lib into /usr/lib).
+  packages=$(for lib in $libs; do
+    local real
+    real=$(readlink -f "$lib")
+    dpkg -S "$real" 2>/dev/null || dpkg -S "${real#/usr}"
+  done | cut -d: -f1 | sort -u)
+  (cd "$CARRY/debs" && apt-get download $packages >/dev/null)
+  local models=${HANDTRACK_MODELS:-$HOME/.cache/handtrack/models}
+  cp "$models"/{palm_detection_full,hand_landmark_full}.tflite "$CARRY/models/"
+  local shared=${HANDTRACK_SHARED:-$ROOT/../shared}
+  cp "$shared"/data/hands/videos/*.mp4 "$CARRY/videos/"
+  cp "$shared"/golden/videos/*.json "$CARRY/golden/"
+  cp "$shared"/tools/compare.py "$CARRY/tools/"
+  # The 2-minute session: the same stream joined end to end (no re-encoding).
+  local list
+  list=$(mktemp)
+  for _ in $(seq "$SESSION_REPEATS"); do echo "file '$shared/data/hands/videos/$SESSION_VIDEO'"; done >"$list"
+  ffmpeg -v error -y -f concat -safe 0 -i "$list" -c copy "$CARRY/session.mp4"
+  rm -f "$list"
+  du -sh "$CARRY" "$CARRY"/*
+}
+
+# On the device machine: the sonames of sonames.txt that its loader cannot find.
+probe() {
+  local soname
+  while read -r soname; do
+    ldconfig -p | grep -q "[[:space:]]$soname " || echo "$soname"
+  done <"$CARRY/sonames.txt"
+}
+
+SUMMARY=()
+step() {  # step NAME TIMEOUT_SECONDS COMMAND...: runs it with its log under $OUT
+  local name=$1 limit=$2
+  shift 2
+  local start=$SECONDS rc
+  timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
+  rc=$?
+  SUMMARY+=("$(printf '%-28s rc=%-3s %4ss  %s' "$name" "$rc" "$((SECONDS - start))" "$(tail -n 1 "$OUT/$name.log" | cut -c1-110)")")
+}
+
+# Frames per second of a track run over the 16 copies: all frames (from the summary)
+# over the wall time of the whole command, decoding and model loading included.
+track_rate() {  # track_rate NAME DELEGATE [more track options]
+  local name=$1 delegate=$2
+  shift 2
+  local out=$OUT/$name
+  mkdir -p "$out"
+  local start rc
+  start=$(date +%s.%N)
+  timeout 400 "$HT" track --no-progress --jobs "$COPIES" --delegate "$delegate" --format csv \
+    --output "$out/csv" --summary "$out/summary.json" --models "$CARRY/models" "$@" "$WORK"/copy_*.mp4 \
+    >"$out/stdout.log" 2>"$out/stderr.log"
+  rc=$?
+  local seconds
+  seconds=$(python3 -c "import time; print(time.time() - $start)")
+  python3 - "$name" "$rc" "$seconds" "$out/summary.json" <<'EOF'
+import json, sys
+name, rc, seconds, path = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+try:
+    summary = json.load(open(path))
+    videos = summary.get("videos", [summary])  # one input: the summary itself
+except Exception as e:
+    print(f"{name}: rc {rc}, no summary ({e})")
+    sys.exit()
+frames = sum(v["frames"] for v in videos)
+print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s")
+EOF
+}
+
+run() {
+  OUT=${OUT:-/tmp/out}
+  mkdir -p "$OUT" "$DEVICE_ROOT"
+  local deb
+  for deb in "$CARRY"/debs/*.deb; do dpkg -x "$deb" "$DEVICE_ROOT"; done
+  export LD_LIBRARY_PATH=$DEVICE_ROOT/usr/lib/x86_64-linux-gnu:$DEVICE_ROOT/lib/x86_64-linux-gnu:$DEVICE_ROOT/usr/lib/x86_64-linux-gnu/blas:$DEVICE_ROOT/usr/lib/x86_64-linux-gnu/lapack
+  HT=$CARRY/bin/handtrack
+  WORK=/tmp/handtrack-work
+  mkdir -p "$WORK"
+  local i
+  for i in $(seq -w 1 "$COPIES"); do cp "$CARRY/session.mp4" "$WORK/copy_$i.mp4"; done
+  step devices 60 "$HT" devices --models "$CARRY/models"
+  # Agreement on the shared videos, GPU path, fp32 and fp16.
+  local precision video
+  for precision in fp32 fp16; do
+    mkdir -p "$OUT/golden_$precision"
+    step "track_golden_$precision" 300 "$HT" track --no-progress --delegate cuda --precision "$precision" \
+      --models "$CARRY/models" --format golden --output "$OUT/golden_$precision" "$CARRY"/videos/*.mp4
+    for video in "$CARRY"/videos/*.mp4; do
+      local name
+      name=$(basename "$video" .mp4)
+      python3 "$CARRY/tools/compare.py" --by-index "$CARRY/golden/$name.tasks_full.json" \
+        "$OUT/golden_$precision/$name.json" --json >"$OUT/golden_$precision/$name.compare.json" 2>&1
+    done
+  done
+  # Throughput: GPU (with utilisation sampled), then the 16 cores.
+  nvidia-smi dmon -s u -d 1 >"$OUT/dmon_cuda.log" 2>&1 &
+  local dmon=$!
+  RATES=()
+  RATES+=("$(track_rate rate_cuda_fp16 cuda --precision fp16)")
+  kill "$dmon" 2>/dev/null
+  RATES+=("$(track_rate rate_cuda_fp32 cuda)")
+  RATES+=("$(track_rate rate_xnnpack xnnpack --threads "$COPIES")")
+  printf '%s\n' "${SUMMARY[@]}" "${RATES[@]}"
+  python3 - "$OUT" <<'EOF'
+import glob, json, os, statistics, sys
+out = sys.argv[1]
+for precision in ("fp32", "fp16"):
+    rows = []
+    for path in sorted(glob.glob(os.path.join(out, f"golden_{precision}", "*.compare.json"))):
+        try:
+            with open(path) as f:
+                d = json.load(f)
+            rows.append((os.path.basename(path)[:-13], d.get("count_agreement"), d.get("ne_median")))
+        except Exception as e:
+            rows.append((os.path.basename(path), "error", str(e)[:60]))
+    print(precision, " ".join(f"{n[:12]}:{c}/{m}" for n, c, m in rows))
+util = [int(l.split()[1]) for l in open(os.path.join(out, "dmon_cuda.log")) if l.strip() and l.split()[0].isdigit()]
+if util:
+    print(f"GPU utilisation during the fp16 run: median {statistics.median(util)} %, max {max(util)} %, {len(util)} samples")
+EOF
+}
+
+case ${1:-} in
+  bundle) bundle ;;
+  probe) probe ;;
+  run) run ;;
+  *) echo "usage: $0 bundle|probe|run" >&2; exit 2 ;;
+esac
