@@ -6,9 +6,15 @@
 # packages, unpacked there outside / (into /tmp/handtrack-root), with the Release CLI
 # built here (CUDA kernels for sm_90 plus PTX, cudart linked statically):
 #
-#   scripts/device/track_check.sh bundle   # here: fills .carry/track (CLI, .debs, models, session video)
-#   run tool: command "bash scripts/device/track_check.sh run", carry [".carry/track"],
-#             timeout_s 600
+#   scripts/device/track_check.sh bundle   # here: fills .carry/track-libs (.debs) and
+#                                          # .carry/track (CLI, models, videos, session video)
+#   run tool: command "bash scripts/device/track_check.sh unpack", carry [".carry/track-libs"]
+#   run tool, at once (while the machine is still warm): command
+#             "bash scripts/device/track_check.sh run", carry [".carry/track"], timeout_s 600
+#
+# Two calls because the packages alone are about 52 MB and a call carries at most
+# 64 MiB: the first unpacks them into /tmp/handtrack-root, which stays while the
+# machine is held; `run` refuses to start without it.
 #
 # Only the packages whose libraries the device machine lacks travel (the carry limit
 # is 64 MiB): .carry/track/missing.txt lists the sonames a probe there did not find
@@ -26,6 +32,7 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 CARRY=$ROOT/.carry/track
+LIBS=$ROOT/.carry/track-libs
 SESSION_VIDEO=asl_sign_book_two_hands_webcam_01.mp4
 SESSION_REPEATS=33
 COPIES=${COPIES:-16}
@@ -42,8 +49,8 @@ bundle() {
   set -e
   local build=$ROOT/build
   cmake --build "$build" -j2 --target handtrack_cli
-  rm -rf "$CARRY/bin" "$CARRY/debs" "$CARRY/models" "$CARRY/videos" "$CARRY/golden" "$CARRY/tools"
-  mkdir -p "$CARRY"/{bin,debs,models,videos,golden,tools}
+  rm -rf "$CARRY/bin" "$CARRY/debs" "$CARRY/models" "$CARRY/videos" "$CARRY/golden" "$CARRY/tools" "$LIBS"
+  mkdir -p "$CARRY"/{bin,models,videos,golden,tools} "$LIBS/debs"
   cp "$build/bin/handtrack" "$CARRY/bin/" && strip "$CARRY/bin/handtrack"
   needed_sonames "$build/bin/handtrack" | awk '{print $1}' >"$CARRY/sonames.txt"
   local libs
@@ -59,7 +66,7 @@ bundle() {
     real=$(readlink -f "$lib")
     dpkg -S "$real" 2>/dev/null || dpkg -S "${real#/usr}"
   done | cut -d: -f1 | sort -u)
-  (cd "$CARRY/debs" && apt-get download $packages >/dev/null)
+  (cd "$LIBS/debs" && apt-get download $packages >/dev/null)
   local models=${HANDTRACK_MODELS:-$HOME/.cache/handtrack/models}
   cp "$models"/{palm_detection_full,hand_landmark_full}.tflite "$CARRY/models/"
   local shared=${HANDTRACK_SHARED:-$ROOT/../shared}
@@ -72,7 +79,16 @@ bundle() {
   for _ in $(seq "$SESSION_REPEATS"); do echo "file '$shared/data/hands/videos/$SESSION_VIDEO'"; done >"$list"
   ffmpeg -v error -y -f concat -safe 0 -i "$list" -c copy "$CARRY/session.mp4"
   rm -f "$list"
-  du -sh "$CARRY" "$CARRY"/*
+  du -sh "$LIBS" "$CARRY" "$CARRY"/*
+}
+
+# On the device machine, first call: the packages unpacked outside /.
+unpack() {
+  rm -rf "$DEVICE_ROOT" && mkdir -p "$DEVICE_ROOT"
+  local deb
+  for deb in "$LIBS"/debs/*.deb; do dpkg -x "$deb" "$DEVICE_ROOT" || return 1; done
+  touch "$DEVICE_ROOT/.complete"
+  echo "unpacked $(ls "$LIBS"/debs | wc -l) packages into $DEVICE_ROOT"
 }
 
 # On the device machine: the sonames of sonames.txt that its loader cannot find.
@@ -124,9 +140,11 @@ EOF
 
 run() {
   OUT=${OUT:-/tmp/out}
-  mkdir -p "$OUT" "$DEVICE_ROOT"
-  local deb
-  for deb in "$CARRY"/debs/*.deb; do dpkg -x "$deb" "$DEVICE_ROOT"; done
+  mkdir -p "$OUT"
+  if [[ ! -e $DEVICE_ROOT/.complete ]]; then
+    echo "failed to run: $DEVICE_ROOT is not there; run 'track_check.sh unpack' first on the same machine" >&2
+    return 1
+  fi
   export LD_LIBRARY_PATH=$DEVICE_ROOT/usr/lib/x86_64-linux-gnu:$DEVICE_ROOT/lib/x86_64-linux-gnu:$DEVICE_ROOT/usr/lib/x86_64-linux-gnu/blas:$DEVICE_ROOT/usr/lib/x86_64-linux-gnu/lapack
   HT=$CARRY/bin/handtrack
   WORK=/tmp/handtrack-work
@@ -178,6 +196,7 @@ EOF
 case ${1:-} in
   bundle) bundle ;;
   probe) probe ;;
+  unpack) unpack ;;
   run) run ;;
-  *) echo "usage: $0 bundle|probe|run" >&2; exit 2 ;;
+  *) echo "usage: $0 bundle|probe|unpack|run" >&2; exit 2 ;;
 esac
