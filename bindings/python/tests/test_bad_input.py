@@ -111,7 +111,8 @@ def test_bad_options(tmp_path):
                           ({"running_mode": "SOMETIMES"}, "SOMETIMES"),
                           ({"base_options": handtrack.BaseOptions(delegate="tpu")}, "tpu"),
                           ({"running_mode": handtrack.RunningMode.LIVE_STREAM}, "result_callback"),
-                          ({"result_callback": lambda *a: None}, "only for LIVE_STREAM")):
+                          ({"result_callback": lambda *a: None}, "only for LIVE_STREAM"),
+                          ({"palm_detection_interval": 0}, "palm_detection_interval")):
         with pytest.raises(ValueError, match=words):
             handtrack.HandLandmarker.create_from_options(handtrack.HandLandmarkerOptions(**fields))
     with pytest.raises(ValueError, match="HandLandmarkerOptions"):
