@@ -25,7 +25,8 @@ constexpr char kServeHelp[] = R"(usage: handtrack serve [options]
 
 Serves the handtrack API (docs/SERVICE.md): recorded sessions uploaded, queued in a
 database and tracked as `handtrack track` does; photos as `handtrack detect` does; live
-frames over a WebSocket; /healthz, /readyz, /metrics, /openapi.json.
+frames over a WebSocket; /healthz, /readyz, /metrics, /openapi.json; and the web app
+(live practice, sessions and their charts: docs/WEBAPP.md) at /.
 
 options:
   --listen HOST:PORT        address to listen on (default 127.0.0.1:8080; port 0: any)
