@@ -70,7 +70,7 @@ test("with a token: asked once without a 401, kept, sent on every call; a wrong 
     problems.console = problems.console.filter((line) => !/status of 401/.test(line));
 
     // Kept: a new page load asks nothing.
-    await page.goto(`${server.origin}/session?id=${uploaded.id}`);
+    await session.goto(`/session?id=${uploaded.id}`);
     await page.waitForFunction(() => document.body.dataset.loaded !== undefined, null, { timeout: kHangMs });
     assert.equal(await page.evaluate(() => document.body.dataset.loaded), "true");
     assert.equal(await page.isVisible("#token-dialog"), false);
@@ -142,5 +142,51 @@ test("an upload the server refuses, and a server that stops, get clear messages"
     await session.close();
     await server.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test("keyboard and screen readers: every control has a name, and Tab reaches each one", async (t) => {
+  if (!sharedOrSkip(t)) return;
+  const server = await startServer();
+  const uploaded = await uploadAndWait(server, path.join(videos, kShortVideo), "overlay=true");
+  const session = await openBrowser(server.origin, "/");
+  const { page } = session;
+  try {
+    for (const [pagePath, ready] of [["/", "live"], ["/sessions", "sessions"], [`/session?id=${uploaded.id}`, "session"]]) {
+      if (pagePath !== "/") await session.goto(pagePath);  // the browser opened on /
+      await page.evaluate((name) => window.handtrackApp[name].ready, ready);
+      const report = await page.evaluate(() => {
+        // What a screen reader would call each control, and a key to recognise it by.
+        window.controlKey = (element) => element.id || element.getAttribute("aria-label") || (element.name ? `${element.name}=${element.value}` : element.textContent.trim());
+        const nameOf = (element) => {
+          const labelledBy = element.getAttribute("aria-labelledby");
+          return (
+            element.getAttribute("aria-label") ||
+            (labelledBy ? labelledBy.split(" ").map((id) => document.getElementById(id)?.textContent ?? "").join(" ") : "") ||
+            [...(element.labels ?? [])].map((label) => label.textContent).join(" ") ||
+            (element.tagName === "INPUT" ? "" : element.textContent)
+          ).trim();
+        };
+        const controls = [...document.querySelectorAll("a[href], button, input, select, [tabindex='0'], video[controls]")].filter(
+          (element) => !element.disabled && element.getClientRects().length > 0 && !(element.type === "radio" && !element.checked),
+        );
+        return {
+          unnamed: controls.filter((element) => nameOf(element) === "").map((element) => element.outerHTML.slice(0, 120)),
+          keys: controls.map((element) => window.controlKey(element)),
+        };
+      });
+      assert.deepEqual(report.unnamed, [], `${pagePath}: controls without a name`);
+      const reached = new Set();
+      for (let i = 0; i < report.keys.length + 5; ++i) {
+        await page.keyboard.press("Tab");
+        reached.add(await page.evaluate(() => (document.activeElement ? window.controlKey(document.activeElement) : "")));
+      }
+      console.log(`# ${pagePath}: ${report.keys.length} controls, each named and reached with Tab`);
+      assert.deepEqual(report.keys.filter((key) => !reached.has(key)), [], `${pagePath}: not reached with Tab`);
+    }
+    assertClean(session.problems, "the keyboard tour");
+  } finally {
+    await session.close();
+    await server.stop();
   }
 });

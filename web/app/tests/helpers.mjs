@@ -145,11 +145,12 @@ export async function openBrowser(origin, pagePath, { viewport = kDesktop, fakeC
   });
   page.on("pageerror", (error) => problems.page.push(error.message));
   page.on("request", (request) => problems.requests.push({ url: request.url(), method: request.method(), headers: request.headers(), type: request.resourceType() }));
+  let navigating = false;
   page.on("requestfailed", (request) => {
     const reason = request.failure()?.errorText ?? "";
-    // The media player drops range requests it no longer needs when the video seeks: that is
-    // the player at work, not a failure.
-    if (request.resourceType() === "media" && reason === "net::ERR_ABORTED") return;
+    // The media player drops range requests it no longer needs when the video seeks, and a
+    // page that is left drops what it was still fetching: the browser at work, not failures.
+    if (reason === "net::ERR_ABORTED" && (request.resourceType() === "media" || navigating)) return;
     problems.failed.push(`${request.method()} ${request.url()}: ${reason}`);
   });
   page.on("response", (response) => {
@@ -161,6 +162,15 @@ export async function openBrowser(origin, pagePath, { viewport = kDesktop, fakeC
     context,
     page,
     problems,
+    /** Leaves the page for origin + pagePath (what the old page was fetching may be dropped). */
+    goto: async (pagePath) => {
+      navigating = true;
+      try {
+        await page.goto(`${origin}${pagePath}`);
+      } finally {
+        navigating = false;
+      }
+    },
     close: async () => {
       await context.close().catch(() => undefined);
       await browser.close().catch(() => undefined);

@@ -52,8 +52,9 @@ function assertCountsMatchSummary(counts, summary, name) {
   assert.equal(handKeys.length, summary.hands.length, `${name}: the charts show ${handKeys.length} hands, the summary ${summary.hands.length}`);
 }
 
-async function openSession(page, id) {
-  await page.goto(`${server.origin}/session?id=${id}`);
+async function openSession(session, id) {
+  const { page } = session;
+  await session.goto(`/session?id=${id}`);
   await page.waitForFunction(() => document.body.dataset.loaded !== undefined, null, { timeout: kHangMs });
   assert.equal(await page.evaluate(() => document.body.dataset.loaded), "true", await page.evaluate(() => document.getElementById("message").textContent));
   await page.waitForFunction(() => document.getElementById("video").readyState >= 2, null, { timeout: kHangMs });
@@ -143,7 +144,7 @@ test("upload, progress, cancel and delete on the sessions page; the session page
     // The session pages: counts on the charts against the summary, for both videos.
     for (const name of [kTwoHandVideo, kPinchVideo]) {
       const id = await sessionIdByName(name);
-      await openSession(page, id);
+      await openSession(session, id);
       const summary = await (await apiFetch(server, `/v1/sessions/${id}/summary`)).json();
       const counts = await captionCounts(page);
       console.log(`# ${name}: charts ${JSON.stringify(counts)}`);
