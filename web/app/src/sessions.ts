@@ -16,6 +16,11 @@ let nextPageToken: string | null = null;
 let pages = 1;
 let pollTimer = 0;
 let upload: Upload | null = null;
+// Sessions whose Delete was pressed once: the button asks to confirm for a few seconds.
+const confirmingDelete = new Set<string>();
+const kConfirmMs = 5000;
+// The state each session had at the last refresh, to announce when one ends.
+const lastStates = new Map<string, Session["state"]>();
 
 function describeState(session: Session): string {
   const { frames_done: done, frames_total: total } = session.progress;
@@ -56,27 +61,32 @@ function sessionItem(session: Session): HTMLLIElement {
   const actions = document.createElement("span");
   actions.className = "session-actions";
   if (session.state === "queued" || session.state === "running") {
-    actions.append(actionButton("Cancel", `Cancel the tracking of ${session.name}`, () => cancel(session)));
+    actions.append(actionButton("Cancel", `Cancel the tracking of ${session.name}`, `cancel:${session.id}`, () => cancel(session)));
   }
-  actions.append(actionButton("Delete", `Delete ${session.name}`, (button) => remove(session, button)));
+  const confirming = confirmingDelete.has(session.id);
+  actions.append(
+    actionButton(confirming ? "Really delete?" : "Delete", confirming ? `Really delete ${session.name}? Press again to delete it` : `Delete ${session.name}`, `delete:${session.id}`, () => remove(session)),
+  );
   item.append(title, meta, state, progress, actions);
   return item;
 }
 
-function actionButton(text: string, label: string, onClick: (button: HTMLButtonElement) => void): HTMLButtonElement {
+/** A button; `key` finds it again after the list is redrawn (to keep the keyboard focus on it). */
+function actionButton(text: string, label: string, key: string, onClick: () => void): HTMLButtonElement {
   const button = document.createElement("button");
   button.type = "button";
   button.textContent = text;
   button.setAttribute("aria-label", label);
-  button.addEventListener("click", () => onClick(button));
+  button.dataset.action = key;
+  button.addEventListener("click", onClick);
   return button;
 }
 
 function render(): void {
   // Keep the focused button's place across refreshes (keyboard users).
-  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.getAttribute("aria-label") : null;
+  const focused = document.activeElement instanceof HTMLElement ? (document.activeElement.dataset.action ?? null) : null;
   list.replaceChildren(...sessions.map(sessionItem));
-  if (focused !== null) list.querySelector<HTMLElement>(`[aria-label="${CSS.escape(focused)}"]`)?.focus();
+  if (focused !== null) list.querySelector<HTMLElement>(`[data-action="${CSS.escape(focused)}"]`)?.focus();
   byId("list-empty").hidden = sessions.length > 0;
   byId("load-more").hidden = nextPageToken === null;
   list.dataset.count = String(sessions.length);
@@ -94,9 +104,12 @@ async function refresh(): Promise<void> {
       token = body.next_page_token ?? null;
       if (token === null) break;
     }
+    // Redrawn only when something changed, so that a screen reader is not sent the list anew each second.
+    const changed = list.dataset.count === undefined || JSON.stringify(loaded) !== JSON.stringify(sessions) || token !== nextPageToken;
+    announceEnded(loaded);
     sessions = loaded;
     nextPageToken = token;
-    render();
+    if (changed) render();
     if (byId("message").dataset.source === "refresh") clearMessage();
   } catch (error) {
     showMessage((error as Error).message);
@@ -104,6 +117,17 @@ async function refresh(): Promise<void> {
   }
   const active = sessions.some((session) => session.state === "queued" || session.state === "running");
   pollTimer = window.setTimeout(() => void refresh(), active ? kActivePollMs : kIdlePollMs);
+}
+
+/** Says (in the message line, which screen readers read out) when a session being watched ends. */
+function announceEnded(loaded: Session[]): void {
+  for (const session of loaded) {
+    const before = lastStates.get(session.id);
+    if ((before === "queued" || before === "running") && session.state !== before && session.state !== "cancelled") {
+      showMessage(session.state === "succeeded" ? `${session.name} is done: ${session.progress.frames_done} frames.` : `${session.name}: ${describeState(session)}`, session.state === "succeeded" ? "info" : "error");
+    }
+    lastStates.set(session.id, session.state);
+  }
 }
 
 async function cancel(session: Session): Promise<void> {
@@ -116,13 +140,17 @@ async function cancel(session: Session): Promise<void> {
   await refresh();
 }
 
-async function remove(session: Session, button: HTMLButtonElement): Promise<void> {
+async function remove(session: Session): Promise<void> {
   // Two steps, so that a slip of the finger deletes nothing.
-  if (button.dataset.confirm !== "true") {
-    button.dataset.confirm = "true";
-    button.textContent = "Really delete?";
+  if (!confirmingDelete.has(session.id)) {
+    confirmingDelete.add(session.id);
+    render();
+    window.setTimeout(() => {
+      if (confirmingDelete.delete(session.id)) render();
+    }, kConfirmMs);
     return;
   }
+  confirmingDelete.delete(session.id);
   try {
     await api(`/v1/sessions/${session.id}`, { method: "DELETE" }, `delete ${session.name}`);
     showMessage(`Deleted ${session.name}.`, "info");
