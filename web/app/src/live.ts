@@ -208,6 +208,7 @@ function stopCamera(): void {
   stream?.getTracks().forEach((track) => track.stop());
   stream = null;
   video.srcObject = null;
+  context.clearRect(0, 0, overlay.width, overlay.height);
   byId("stage-idle").hidden = false;
   startButton.textContent = "Start the camera";
   status.dataset.state = "stopped";
