@@ -46,6 +46,11 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/handtrack
         ${handtrack_c_header_exclude})
 if(TARGET handtrack_cli)
   install(TARGETS handtrack_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  # The web app that `handtrack serve` serves at / (docs/WEBAPP.md): it looks for it in
+  # share/handtrack/web beside its bin/. Installed when scripts/build_web.sh built it first.
+  if(HANDTRACK_BUILD_SERVER)
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/web/build/app/ DESTINATION share/handtrack/web OPTIONAL)
+  endif()
 endif()
 
 # The CMake package: handtrack::handtrack and the layers it links, in one export set.

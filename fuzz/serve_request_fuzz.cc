@@ -1,8 +1,9 @@
 // libFuzzer target: every parser of request data that the service owns (tools/serve/
-// request.h): query strings and session options, Range headers, bearer tokens, session ids
-// and the live socket's frame header. None may crash, leak or read out of bounds; what they
-// accept must be consistent (options round-trip through their canonical form, ranges lie
-// inside the resource, frames' payloads match their header).
+// request.h): query strings and session options, Range headers, bearer tokens, session ids,
+// the live socket's frame header and the web app's static paths. None may crash, leak or read
+// out of bounds; what they accept must be consistent (options round-trip through their
+// canonical form, ranges lie inside the resource, frames' payloads match their header, a
+// static path never leaves the web root or names a hidden file).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -17,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> rest(data + 1, size - 1);
   const std::string_view text(reinterpret_cast<const char*>(rest.data()), rest.size());
   using namespace handtrack::serve;
-  switch (selector % 5) {
+  switch (selector % 6) {
     case 0: {
       auto options = ParseSessionOptions(text);
       if (options.ok()) {
@@ -56,9 +57,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (match != (!token.empty() && header == "Bearer " + std::string(token))) __builtin_trap();
       break;
     }
-    default:
+    case 4:
       if (IsValidSessionId(text) && text.size() != 32) __builtin_trap();
       break;
+    default: {
+      auto path = StaticFilePath(text);
+      if (path.ok()) {
+        const std::string& p = *path;
+        if (p.empty() || p.front() == '/' || p.find("//") != std::string::npos ||
+            p.find('\\') != std::string::npos || p.find('\0') != std::string::npos) {
+          __builtin_trap();
+        }
+        if (p.back() == '/') __builtin_trap();
+        for (size_t start = 0;;) {  // no segment starts with '.' (no "..", no hidden file)
+          if (p[start] == '.') __builtin_trap();
+          const size_t slash = p.find('/', start);
+          if (slash == std::string::npos) break;
+          start = slash + 1;
+        }
+      }
+      break;
+    }
   }
   return 0;
 }

@@ -2,7 +2,8 @@
 # Builds handtrack for the browser: installs what is missing (Debian's emscripten,
 # chromium and ffmpeg; the npm packages of web/), fetches the models, builds the
 # WebAssembly module twice (single-threaded and with threads) and the JavaScript
-# package (web/dist/). Idempotent: a second run rebuilds only what changed.
+# package (web/dist/), then the web app that `handtrack serve` serves at / (web/build/app/,
+# docs/WEBAPP.md). Idempotent: a second run rebuilds only what changed.
 #
 #   scripts/build_web.sh
 #
@@ -10,7 +11,7 @@
 # the CMake folders. Outputs: web/build/wasm/handtrack_{st,mt}.* (the modules),
 # $WEB_BUILD-st/ and $WEB_BUILD-mt/ (CMake folders, also holding the wasm tests run under
 # node: ctest --test-dir $WEB_BUILD-st), web/dist/ (the package; `cd web && npm pack` makes
-# its tarball).
+# its tarball), web/build/app/ (the web app).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -50,6 +51,7 @@ scripts/fetch_models.sh
 build_module "$WEB_BUILD-st" OFF
 build_module "$WEB_BUILD-mt" ON
 if [ -f web/package.json ]; then
-  (cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build)
+  (cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } &&
+    npm run build && npm run build:app)
 fi
-echo "build_web: modules in web/build/wasm, package in web/dist"
+echo "build_web: modules in web/build/wasm, package in web/dist, web app (handtrack serve's /) in web/build/app"

@@ -15,8 +15,9 @@
 #   6. with clang, a short libFuzzer run of every fuzz target ($BUILD-fuzz/), seeded
 #      with the real models and the shared photos;
 #   7. the browser: scripts/build_web.sh (both WebAssembly modules, $BUILD-wasm-st/ and
-#      $BUILD-wasm-mt/, and the npm package web/dist/), the modules' tests under node (ctest),
-#      and the package's tests in headless Chromium (web/tests/run.sh);
+#      $BUILD-wasm-mt/, the npm package web/dist/ and the web app web/build/app/), the modules'
+#      tests under node (ctest), the package's tests in headless Chromium (web/tests/run.sh),
+#      and the web app's against the Release build's `handtrack serve` (web/app/tests/run.sh);
 #   8. Python: scripts/build_python.sh builds the wheel from the Release build ($BUILD/) and
 #      installs it into $BUILD-venv/, then pytest (Debian's) runs bindings/python/tests there.
 # Installs missing dependencies (scripts/setup.sh --deps-only) and fetches the models
@@ -221,12 +222,13 @@ else
     max_len=()
     case $target in
       *tflite*|*model*) cp -n "$models_dir"/*.tflite "$corpus/" 2>/dev/null; max_len=(-max_len=6000000) ;;
-      *serve*)  # a selector byte, then a query string, a Range header, a live frame, a token, an id
+      *serve*)  # a selector byte, then a query string, a Range header, a live frame, a token, an id, a path
         printf '\000model=lite&num_hands=2&smoothing=on&name=clip%%20one.mp4&overlay=true' >"$corpus/seed_options"
         printf '\001bytes=100-199' >"$corpus/seed_range"
         printf '\002RGBA\002\000\000\000\001\000\000\000\041\000\000\000\000\000\000\000%s' 12345678 >"$corpus/seed_frame"
         printf '\003Bearer abc\nabc' >"$corpus/seed_token"
-        printf '\0040123456789abcdef0123456789abcdef' >"$corpus/seed_id" ;;
+        printf '\0040123456789abcdef0123456789abcdef' >"$corpus/seed_id"
+        printf '\005/engine/models/hand_landmark_full.tflite' >"$corpus/seed_static" ;;
       *image*)
         cp -n "$shared_dir"/data/hands/images/*.jpg "$corpus/" 2>/dev/null
         write_png_seeds "$corpus" ;;
@@ -243,10 +245,10 @@ else
 fi
 
 # ---- 7. Browser -----------------------------------------------------------------
-# Both WebAssembly modules and the package (scripts/build_web.sh installs Emscripten,
-# Chromium and the npm packages when missing), the wasm backend's op and golden tensor
-# tests under node for each module, then the package in headless Chromium.
-note "7/8 browser: scripts/build_web.sh, the modules' tests under node, web/tests/run.sh in Chromium"
+# Both WebAssembly modules, the package and the web app (scripts/build_web.sh installs
+# Emscripten, Chromium and the npm packages when missing), the wasm backend's op and golden
+# tensor tests under node for each module, then the package and the web app in headless Chromium.
+note "7/8 browser: scripts/build_web.sh, the modules' tests under node, web/tests/run.sh and web/app/tests/run.sh in Chromium"
 status=0
 env WEB_BUILD="$BUILD-wasm" JOBS="$JOBS" scripts/build_web.sh >"$LOGS/build-web.log" 2>&1 || status=$?
 [ "$status" -eq 0 ] || tail -n 40 "$LOGS/build-web.log"
@@ -258,6 +260,13 @@ if [ "$status" -eq 0 ]; then
   done
   web/tests/run.sh 2>&1 | tee "$LOGS/web-tests.log"
   record "browser tests in Chromium (web/tests/run.sh)" "${PIPESTATUS[0]}"
+  # The web app (docs/WEBAPP.md) against the Release build's `handtrack serve`.
+  if [ "$release_built" -ne 0 ]; then
+    record "web app tests (no Release build)" 1
+  else
+    HANDTRACK_CLI="$build_abs/bin/handtrack" web/app/tests/run.sh 2>&1 | tee "$LOGS/webapp-tests.log"
+    record "web app tests in Chromium (web/app/tests/run.sh)" "${PIPESTATUS[0]}"
+  fi
 fi
 
 # ---- 8. Python ------------------------------------------------------------------

@@ -10,6 +10,9 @@ if(TARGET handtrack_cli AND HANDTRACK_BUILD_SERVER)
   # The API on SQLite: results equal track's, routes, limits, bad input, live socket, OpenAPI.
   add_test(NAME service_api COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_api_test.py
                                     $<TARGET_FILE:handtrack_cli>)
+  # The web app's files at / (static_files.cc): types, isolation headers, no escape; the token rules.
+  add_test(NAME service_static COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_static_test.py
+                                       $<TARGET_FILE:handtrack_cli>)
   # kill -9 of the server (SQLite), and of the server and workers (PostgreSQL, plus SIGSTOP).
   add_test(NAME service_crash_sqlite COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_crash_test.py
                                              $<TARGET_FILE:handtrack_cli> sqlite)
@@ -18,11 +21,11 @@ if(TARGET handtrack_cli AND HANDTRACK_BUILD_SERVER)
   # Three `handtrack worker` processes and one PostgreSQL: 30 sessions, each once, all workers busy.
   add_test(NAME service_scaleout COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_scaleout_test.py
                                          $<TARGET_FILE:handtrack_cli>)
-  set_tests_properties(service_api service_crash_sqlite service_crash_postgres service_scaleout PROPERTIES
+  set_tests_properties(service_api service_static service_crash_sqlite service_crash_postgres service_scaleout PROPERTIES
                        ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE)
   # The API test is the server's untrusted-input tour: scripts/test.sh reruns it under ASan+UBSan
   # (3.5 minutes there); the crash and scale-out tests exercise processes, not parsers.
-  set_tests_properties(service_api PROPERTIES LABELS "service;sanitize")
+  set_tests_properties(service_api service_static PROPERTIES LABELS "service;sanitize")
   set_tests_properties(service_crash_sqlite service_crash_postgres service_scaleout PROPERTIES
                        LABELS "service;slow")
 endif()

@@ -8,10 +8,11 @@ const std::string& OpenApiDocument() {
   "info": {
     "title": "handtrack service",
     "version": "1",
-    "description": "Recorded sessions (videos) tracked as `handtrack track` does, photos as `handtrack detect` does, and live frames over a WebSocket. Every route but /healthz and /readyz needs 'Authorization: Bearer TOKEN' when the server has a token. Errors are {\"error\": {\"code\", \"message\"}}."
+    "description": "Recorded sessions (videos) tracked as `handtrack track` does, photos as `handtrack detect` does, and live frames over a WebSocket. Every route but /healthz and /readyz needs 'Authorization: Bearer TOKEN' when the server has a token; GET requests may carry it as ?access_token=TOKEN instead (for a browser's <video>, download links and WebSocket). Everything outside /v1/, /metrics and /openapi.json is the web app's static files (no token). Errors are {\"error\": {\"code\", \"message\"}}."
   },
   "components": {
-    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                        "access_token": {"type": "apiKey", "in": "query", "name": "access_token", "description": "the bearer token in the URL, GET requests only"}},
     "parameters": {
       "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}},
       "model": {"name": "model", "in": "query", "schema": {"type": "string", "enum": ["full", "lite"]}},
@@ -73,7 +74,8 @@ const std::string& OpenApiDocument() {
           "height": {"type": "integer"}, "time_ms": {"type": "number"}, "num_hands": {"type": "integer"},
           "hands": {"type": "array", "items": {"$ref": "#/components/schemas/Hand"}}}
       },
-      "Health": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}
+      "Health": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"},
+        "token_required": {"type": "boolean", "description": "/healthz: whether the other routes need the token"}}}
     },
     "responses": {
       "BadRequest": {"description": "bad options or input; the message names the option", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -85,7 +87,7 @@ const std::string& OpenApiDocument() {
       "SessionResponse": {"description": "the session", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}}
     }
   },
-  "security": [{"bearer": []}],
+  "security": [{"bearer": []}, {"access_token": []}],
   "paths": {
     "/healthz": {"get": {"security": [], "summary": "the process is up", "responses": {"200": {"description": "up", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}}}},
     "/readyz": {"get": {"security": [], "summary": "models loaded and database reachable", "responses": {

@@ -40,6 +40,48 @@ Result<std::string> Decode(std::string_view text) {
 
 }  // namespace
 
+Result<std::string> StaticFilePath(std::string_view request_path) {
+  constexpr size_t kMaxPathBytes = 1024;
+  if (request_path.empty() || request_path.front() != '/')
+    return InvalidArgumentError("a static path must start with '/'");
+  if (request_path.size() > kMaxPathBytes) return InvalidArgumentError("the path is over 1 KiB");
+  std::string out;
+  std::string segment;
+  // Each segment is checked after decoding, so "%2e%2e" is refused as ".." is.
+  auto end_segment = [&](bool last) -> Status {
+    if (segment.empty()) {
+      if (last) return Status::Ok();  // a trailing '/': the folder's index.html
+      return InvalidArgumentError("the path has an empty segment");
+    }
+    if (segment.front() == '.') return InvalidArgumentError("the path names a '.' segment or a hidden file");
+    out += (out.empty() ? "" : "/") + segment;
+    segment.clear();
+    return Status::Ok();
+  };
+  for (size_t i = 1; i < request_path.size(); ++i) {
+    char c = request_path[i];
+    if (c == '/') {
+      HT_RETURN_IF_ERROR(end_segment(false));
+      continue;
+    }
+    if (c == '%') {
+      if (i + 2 >= request_path.size()) return InvalidArgumentError("bad percent escape in the path");
+      const int hi = HexValue(request_path[i + 1]), lo = HexValue(request_path[i + 2]);
+      if (hi < 0 || lo < 0) return InvalidArgumentError("bad percent escape in the path");
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+      if (c == '/') return InvalidArgumentError("the path has an encoded '/'");
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\')
+      return InvalidArgumentError("the path has a control character or a backslash");
+    segment += c;
+  }
+  const bool folder = request_path.back() == '/';
+  HT_RETURN_IF_ERROR(end_segment(true));
+  if (out.empty() || folder) out += (out.empty() ? "" : "/") + std::string("index.html");
+  return out;
+}
+
 std::string EncodeQueryValue(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -49,6 +49,13 @@ Result<std::optional<ByteRange>> ParseRange(std::string_view header, int64_t siz
 // "Bearer TOKEN" against `token`, in time independent of where they differ.
 bool BearerTokenMatches(std::string_view authorization, std::string_view token);
 
+// The web app's file for a request path ("/", "/sessions", "/engine/models/x.tflite"), as a
+// path relative to the web root: percent escapes decoded, "index.html" for "/" and for
+// paths ending in '/'. InvalidArgument for anything that could leave the root or reach a
+// hidden file: "." and ".." segments, segments starting with '.', empty segments, an
+// encoded '/', a backslash, NUL or other control characters, paths over 1 KiB.
+Result<std::string> StaticFilePath(std::string_view request_path);
+
 // Session ids: 32 lower-case hex digits from the system's random source.
 std::string NewSessionId();
 bool IsValidSessionId(std::string_view id);

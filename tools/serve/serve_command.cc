@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "runner.h"
 #include "server.h"
+#include "static_files.h"
 #include "store.h"
 
 namespace handtrack::cli {
@@ -24,16 +25,19 @@ constexpr char kServeHelp[] = R"(usage: handtrack serve [options]
 
 Serves the handtrack API (docs/SERVICE.md): recorded sessions uploaded, queued in a
 database and tracked as `handtrack track` does; photos as `handtrack detect` does; live
-frames over a WebSocket; /healthz, /readyz, /metrics, /openapi.json.
+frames over a WebSocket; /healthz, /readyz, /metrics, /openapi.json; and the web app
+(live practice, sessions and their charts: docs/WEBAPP.md) at /.
 
 options:
   --listen HOST:PORT        address to listen on (default 127.0.0.1:8080; port 0: any)
   --data DIR                everything the server writes (default ./handtrack-data)
   --db ADDRESS              postgresql://... (libpq URI) or an SQLite file
                             (default DIR/handtrack.db)
-  --token TOKEN             bearer token required on every route but /healthz and
-                            /readyz (default $HANDTRACK_TOKEN); needed to listen on a
-                            non-loopback address
+  --token TOKEN             bearer token required on every route but /healthz,
+                            /readyz and the web app's files (default $HANDTRACK_TOKEN);
+                            needed to listen on a non-loopback address
+  --web-root DIR            the web app served at / (docs/WEBAPP.md; default: the installed
+                            share/handtrack/web, else the source tree's web/build/app)
   --workers N               sessions processed at once in this process, 0..64 (default 1;
                             0: only `handtrack worker` processes work)
   --threads N               inference threads in all, split between the workers (default 1)
@@ -79,6 +83,7 @@ constexpr OptionSpec kServeOptions[] = {
     {"--data", true},
     {"--db", true},
     {"--token", true},
+    {"--web-root", true},
     {"--workers", true},
     {"--threads", true},
     {"--delegate", true},
@@ -220,6 +225,16 @@ int RunServe(std::span<const std::string> arguments) {
     return Fail("refusing to listen on " + listen + " without a token: set --token or HANDTRACK_TOKEN",
                 kExitUsage);
   }
+  if (auto web_root = args->Value("--web-root")) {
+    std::error_code fec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(*web_root) / "index.html", fec)) {
+      return Fail("--web-root must be a folder holding the web app's index.html, got '" + *web_root + "'",
+                  kExitUsage);
+    }
+    options.web_root = *web_root;
+  } else {
+    options.web_root = serve::DefaultWebRoot();
+  }
   int workers = 1;
   int64_t lease_ms = 30000;
   Status parsed = ReadInt(*args, "--workers", 0, 64, &workers);
@@ -260,6 +275,11 @@ int RunServe(std::span<const std::string> arguments) {
                    (serve::IsPostgresAddress(options.db) ? "PostgreSQL" : "SQLite " + options.db) + ", " +
                    std::to_string(workers) + " worker(s)" +
                    (options.token.empty() ? "" : ", token required") + ")");
+  Log("serve",
+      options.web_root.empty()
+          ? std::string("no web app to serve at / (build it with scripts/build_web.sh, or --web-root)")
+          : "web app at http://" + listen.substr(0, colon) + ":" + std::to_string(server.port()) + "/ from " +
+                options.web_root);
   // Models load while the server already answers /healthz (and /readyz with 503).
   std::thread loader([&] {
     auto engine = engines->Get(ModelVariant::kFull);

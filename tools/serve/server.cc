@@ -24,6 +24,7 @@
 #include "live.h"
 #include "openapi.h"
 #include "request.h"
+#include "static_files.h"
 #include "store.h"
 
 namespace handtrack::serve {
@@ -157,6 +158,9 @@ struct Server::Impl {
                      int* status);
   bool Detect(Connection& c, http::request_parser<http::buffer_body>& parser, const std::string& query,
               int* status);
+  // The web app's files (static_files.h); false: close the connection.
+  bool ServeStatic(Connection& c, const http::request<http::buffer_body>& req, const std::string& path,
+                   int* status);
   bool SessionRoute(Connection& c, const http::request<http::buffer_body>& req, const std::string& rest,
                     const std::string& query, int* status);
   // With the request's one database connection (a second per request could deadlock the pool).
@@ -281,7 +285,9 @@ bool Server::Impl::Handle(Connection& c, http::request_parser<http::buffer_body>
   if (path == "/healthz" && method == http::verb::get) {
     *route = "healthz";
     *status = 200;
-    return WriteJson(c, 200, {{"status", "ok"}}, !has_body);
+    // The web app asks before its first API call, so that it can ask for the token
+    // without provoking a 401.
+    return WriteJson(c, 200, {{"status", "ok"}, {"token_required", !options.token.empty()}}, !has_body);
   }
   if (path == "/readyz" && method == http::verb::get) {
     *route = "readyz";
@@ -292,10 +298,19 @@ bool Server::Impl::Handle(Connection& c, http::request_parser<http::buffer_body>
     *status = 200;
     return WriteJson(c, 200, {{"status", "ready"}}, !has_body);
   }
-  // Browsers cannot set headers on a WebSocket: /v1/live also takes ?access_token=TOKEN.
+  // The web app: everything outside the API, without a token (the pages ask for it).
+  const bool api_path = path.starts_with("/v1/") || path == "/metrics" || path == "/openapi.json";
+  if (!api_path && !options.web_root.empty() && (method == http::verb::get || method == http::verb::head)) {
+    *route = "static";
+    if (has_body) return error(400, "bad_request", "this route takes no request body");
+    return ServeStatic(c, req, path, status);
+  }
+  // Browsers cannot set headers on a WebSocket, a <video> or a download link: /v1/live and
+  // every GET also take ?access_token=TOKEN (never a POST or DELETE, which the pages send
+  // with the header).
   std::string query = raw_query;
   std::string authorization(req[http::field::authorization]);
-  if (path == "/v1/live") {
+  if (method == http::verb::get && raw_query.find("access_token=") != std::string::npos) {
     auto pairs = ParseQuery(query);
     if (pairs.ok()) {
       std::string rest;
@@ -397,6 +412,38 @@ bool Server::Impl::Handle(Connection& c, http::request_parser<http::buffer_body>
   }
   *route = "not_found";
   return error(404, "not_found", "no route " + std::string(req.method_string()) + " " + path);
+}
+
+bool Server::Impl::ServeStatic(Connection& c, const http::request<http::buffer_body>& req,
+                               const std::string& path, int* status) {
+  auto file = FindStaticFile(options.web_root, path);
+  if (!file.ok()) {
+    *status = 404;
+    return WriteText(
+        c, 404, "text/plain; charset=utf-8", file.status().message() + "\n", req.keep_alive(),
+        {{"Cross-Origin-Resource-Policy", "same-origin"}, {"X-Content-Type-Options", "nosniff"}});
+  }
+  Headers headers = StaticHeaders(*file);
+  if (req[http::field::if_none_match] == file->etag) {
+    *status = 304;
+    headers.erase(headers.begin());  // a 304 has no body, hence no Content-Type or -Length
+    return WriteText(c, 304, "", "", req.keep_alive(), headers);
+  }
+  std::ifstream in(file->path, std::ios::binary);
+  if (!in) return WriteError(c, *status = 500, "internal", "failed to read " + path, req.keep_alive());
+  *status = 200;
+  if (!WriteHeader(c, 200, headers, file->size, req.keep_alive())) return false;
+  if (req.method() == http::verb::head) return req.keep_alive();
+  std::string buffer(64 * 1024, '\0');
+  int64_t left = file->size;
+  while (left > 0) {
+    in.read(buffer.data(), static_cast<std::streamsize>(std::min<int64_t>(left, buffer.size())));
+    const std::streamsize n = in.gcount();
+    if (n <= 0) return false;  // the file shrank under us: the header is out, so close
+    if (!WriteRaw(c, std::string_view(buffer.data(), static_cast<size_t>(n)))) return false;
+    left -= n;
+  }
+  return req.keep_alive();
 }
 
 bool Server::Impl::SessionRoute(Connection& c, const http::request<http::buffer_body>& req,

@@ -18,8 +18,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (printed at start)
   std::string data_dir = "handtrack-data";
-  std::string db;     // database address; empty: DATA/handtrack.db (SQLite)
-  std::string token;  // bearer token; empty: none (loopback only)
+  std::string db;        // database address; empty: DATA/handtrack.db (SQLite)
+  std::string token;     // bearer token; empty: none (loopback only)
+  std::string web_root;  // the web app's folder served at / (static_files.h); empty: none
   int64_t max_upload_bytes = 256LL << 20;
   int64_t max_image_bytes = 16LL << 20;
   int64_t max_video_ms = 30LL * 60 * 1000;

@@ -5,7 +5,7 @@ import { chromium } from "playwright-core";
 
 export const kChromium = process.env.HANDTRACK_CHROMIUM ?? "/usr/bin/chromium";
 
-const kBaseFlags = [
+export const kBaseFlags = [
   "--no-sandbox",
   "--no-first-run",
   "--disable-background-networking",
