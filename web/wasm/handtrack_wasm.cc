@@ -79,7 +79,18 @@ struct Landmarker {
   std::string plan;
   std::string palm_backend;
   std::string landmark_backend;
+  bool plan_changed = false;
 };
+
+// ht_set_backend_options: applied to every landmarker and timing created after it.
+struct BackendDefaults {
+  std::map<std::string, std::string> settings;
+  std::string faults;
+};
+BackendDefaults& Defaults() {
+  static BackendDefaults defaults;
+  return defaults;
+}
 
 std::map<int, std::unique_ptr<Landmarker>>& Landmarkers() {
   static std::map<int, std::unique_ptr<Landmarker>> table;
@@ -215,6 +226,8 @@ HT_EXPORT int ht_create(const uint8_t* palm_model, int palm_bytes, const uint8_t
       variant_name == "lite" ? handtrack::ModelVariant::kLite : handtrack::ModelVariant::kFull;
   landmarker_options.model.delegate = *parsed_delegate;
   landmarker_options.model.num_threads = num_threads;
+  landmarker_options.model.backend_settings = Defaults().settings;
+  landmarker_options.model.inject_faults = Defaults().faults;
   // The bytes are read (and verified) during Create; nothing keeps them.
   landmarker_options.model.model_buffers[handtrack::PalmModelName(landmarker_options.model.variant)] =
       std::span<const uint8_t>(palm_model, static_cast<size_t>(palm_bytes));
@@ -264,6 +277,13 @@ HT_EXPORT int ht_detect(int handle, const uint8_t* rgba, int width, int height, 
     return -1;
   }
   entry->palm_detection_ran = result->palm_detection_ran;
+  // A backend that failed mid-run was dropped and the frame ran on the next one.
+  if (std::string plan = entry->landmarker->DescribePlan(); plan != entry->plan) {
+    entry->plan = std::move(plan);
+    entry->palm_backend = MainBackend(entry->plan, handtrack::PalmModelName(entry->options.model.variant));
+    entry->landmark_backend = MainBackend(entry->plan, handtrack::LandmarkModelName(entry->options.model.variant));
+    entry->plan_changed = true;
+  }
   entry->records.assign(result->hands.size() * HT_HAND_RECORD_FLOATS, 0.0f);
   std::map<int, handtrack::PinchTracker> still_tracked;
   for (size_t i = 0; i < result->hands.size(); ++i) {
@@ -327,6 +347,8 @@ HT_EXPORT const char* ht_time_model(const uint8_t* model, int model_bytes, const
   handtrack::ModelRunner::Options options;
   options.delegate = *parsed_delegate;
   options.num_threads = num_threads;
+  options.backend_settings = Defaults().settings;
+  options.inject_faults = Defaults().faults;
   auto runner = handtrack::ModelRunner::CreateFromBuffer(
       std::span<const uint8_t>(model, static_cast<size_t>(model_bytes)), model_name, options);
   if (!runner.ok()) {
@@ -358,13 +380,41 @@ HT_EXPORT const char* ht_time_model(const uint8_t* model, int model_bytes, const
 
 HT_EXPORT const char* ht_last_error(void) { return LastError().c_str(); }
 
+HT_EXPORT int ht_set_backend_options(const char* settings, const char* faults) {
+  BackendDefaults defaults;
+  std::string text = settings != nullptr ? settings : "";
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string entry = text.substr(0, comma);
+    const size_t equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      SetError("failed to set backend options: setting '" + entry + "' is not KEY=VALUE");
+      return -1;
+    }
+    defaults.settings[entry.substr(0, equals)] = entry.substr(equals + 1);
+    text = comma == std::string::npos ? "" : text.substr(comma + 1);
+  }
+  defaults.faults = faults != nullptr ? faults : "";
+  Defaults() = std::move(defaults);
+  return 0;
+}
+
+HT_EXPORT int ht_take_plan_change(int handle) {
+  Landmarker* entry = Find(handle, "read plan");
+  if (entry == nullptr || !entry->plan_changed) return 0;
+  entry->plan_changed = false;
+  return 1;
+}
+
 HT_EXPORT const char* ht_gesture_name(int index) {
   if (index < 0 || index > static_cast<int>(handtrack::GestureLabel::kILoveYou)) return "";
   return handtrack::GestureName(static_cast<handtrack::GestureLabel>(index));
 }
 
 HT_EXPORT const char* ht_build_info(void) {
-#ifdef HANDTRACK_WASM_THREADS
+#if defined(HANDTRACK_WASM_WEBGPU)
+  return "handtrack " HANDTRACK_VERSION_STRING " wasm simd128 webgpu";
+#elif defined(HANDTRACK_WASM_THREADS)
   return "handtrack " HANDTRACK_VERSION_STRING " wasm simd128 threads";
 #else
   return "handtrack " HANDTRACK_VERSION_STRING " wasm simd128";

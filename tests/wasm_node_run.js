@@ -1,0 +1,37 @@
+// Runs a test executable of the handtrack_gpu build (tests/wasm_tests.cmake) under node:
+//
+//   node tests/wasm_node_run.js TEST.js [--preload FILE]... [--webgpu] [TEST ARGS...]
+//
+// --preload FILE: a file the test reads (copied into its in-memory file system, see
+// wasm_files_env.js); --webgpu: hand the test Dawn for node (the npm package `webgpu`, found
+// through NODE_PATH or web/node_modules) as its GPU. The process exits with the test's status.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const { createRequire } = require('module');
+
+const args = process.argv.slice(2);
+const script = path.resolve(args.shift());
+const preloadFiles = [];
+let webgpu = false;
+const testArgs = [];
+while (args.length) {
+  const arg = args.shift();
+  if (arg === '--preload') preloadFiles.push(path.resolve(args.shift()));
+  else if (arg === '--webgpu') webgpu = true;
+  else testArgs.push(arg);
+}
+// wasmBinary: Emscripten 3.1.6's loader would fetch() a path, which node 20's fetch refuses.
+const Module = { arguments: testArgs, preloadFiles, env: { ...process.env }, wasmBinary: fs.readFileSync(script.replace(/\.js$/, '.wasm')) };
+if (webgpu) {
+  const requireHere = createRequire(path.join(__dirname, '..', 'web', 'package.json'));
+  const dawn = requireHere('webgpu');
+  Object.assign(globalThis, dawn.globals);
+  Module.gpu = dawn.create([]);
+}
+globalThis.Module = Module;
+globalThis.require = createRequire(script);
+globalThis.__filename = script;
+globalThis.__dirname = path.dirname(script);
+vm.runInThisContext(fs.readFileSync(script, 'utf8'), { filename: script });
