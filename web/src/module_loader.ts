@@ -48,7 +48,7 @@ export interface HandtrackModule {
   _ht_heap_allocated_bytes(): number;
   _ht_heap_size_bytes(): number;
   _ht_max_threads(): number;
-  _ht_set_backend_options(settings: number, faults: number): number;
+  _ht_set_backend_options(settings: number, faults: number, precision: number): number;
   _ht_take_plan_change(handle: number): number;
   /**
    * Emscripten's ccall. The WebGPU build (ASYNCIFY) must call the C functions

@@ -139,13 +139,15 @@ export class WasmEngine {
     if (suspends) {
       const settings = HeapBytes.text(module, init.settings ?? "");
       const faults = HeapBytes.text(module, init.faults ?? "");
+      const precision = HeapBytes.text(module, "");
       try {
-        if (module._ht_set_backend_options(settings.pointer, faults.pointer) !== 0) {
+        if (module._ht_set_backend_options(settings.pointer, faults.pointer, precision.pointer) !== 0) {
           throw new Error(lastError(module, "failed to set backend options: the module gave no reason"));
         }
       } finally {
         settings.free();
         faults.free();
+        precision.free();
       }
     }
     const threads = Math.max(1, Math.min(init.threads, module._ht_max_threads()));

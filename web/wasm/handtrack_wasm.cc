@@ -86,6 +86,7 @@ struct Landmarker {
 struct BackendDefaults {
   std::map<std::string, std::string> settings;
   std::string faults;
+  handtrack::Precision precision = handtrack::Precision::kFp32;
 };
 BackendDefaults& Defaults() {
   static BackendDefaults defaults;
@@ -228,6 +229,7 @@ HT_EXPORT int ht_create(const uint8_t* palm_model, int palm_bytes, const uint8_t
   landmarker_options.model.num_threads = num_threads;
   landmarker_options.model.backend_settings = Defaults().settings;
   landmarker_options.model.inject_faults = Defaults().faults;
+  landmarker_options.model.precision = Defaults().precision;
   // The bytes are read (and verified) during Create; nothing keeps them.
   landmarker_options.model.model_buffers[handtrack::PalmModelName(landmarker_options.model.variant)] =
       std::span<const uint8_t>(palm_model, static_cast<size_t>(palm_bytes));
@@ -349,6 +351,7 @@ HT_EXPORT const char* ht_time_model(const uint8_t* model, int model_bytes, const
   options.num_threads = num_threads;
   options.backend_settings = Defaults().settings;
   options.inject_faults = Defaults().faults;
+  options.precision = Defaults().precision;
   auto runner = handtrack::ModelRunner::CreateFromBuffer(
       std::span<const uint8_t>(model, static_cast<size_t>(model_bytes)), model_name, options);
   if (!runner.ok()) {
@@ -380,8 +383,16 @@ HT_EXPORT const char* ht_time_model(const uint8_t* model, int model_bytes, const
 
 HT_EXPORT const char* ht_last_error(void) { return LastError().c_str(); }
 
-HT_EXPORT int ht_set_backend_options(const char* settings, const char* faults) {
+HT_EXPORT int ht_set_backend_options(const char* settings, const char* faults, const char* precision) {
   BackendDefaults defaults;
+  if (precision != nullptr && precision[0] != '\0') {
+    auto parsed = handtrack::ParsePrecision(precision);
+    if (!parsed.ok()) {
+      SetError("failed to set backend options: " + parsed.status().message());
+      return -1;
+    }
+    defaults.precision = *parsed;
+  }
   std::string text = settings != nullptr ? settings : "";
   while (!text.empty()) {
     const size_t comma = text.find(',');

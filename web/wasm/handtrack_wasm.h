@@ -111,10 +111,11 @@ double ht_heap_size_bytes(void);
 // Threads the build can use (1 for the single-threaded build).
 int ht_max_threads(void);
 
-// Backend settings ("KEY=VALUE,...", e.g. "webgpu.allow_fallback_adapter=1") and test faults
-// ("BACKEND:STAGE,...", e.g. "webgpu:device-lost") for the landmarkers and timings created
-// after this call (ModelOptions::backend_settings, ::inject_faults). 0, or -1 (ht_last_error).
-int ht_set_backend_options(const char* settings, const char* faults);
+// Backend settings ("KEY=VALUE,...", e.g. "webgpu.allow_fallback_adapter=1"), test faults
+// ("BACKEND:STAGE,...", e.g. "webgpu:device-lost") and the precision ("fp32", "fp16"; empty:
+// fp32) for the landmarkers and timings created after this call (ModelOptions::
+// backend_settings, ::inject_faults, ::precision). 0, or -1 (ht_last_error).
+int ht_set_backend_options(const char* settings, const char* faults, const char* precision);
 // 1 once after a detect whose run changed the plan (a backend failed mid-run and the
 // models moved to the next one: ht_backend and ht_describe_plan now say so), else 0.
 int ht_take_plan_change(int handle);
