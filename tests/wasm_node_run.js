@@ -4,8 +4,8 @@
 //
 // --preload FILE: a file the test reads (copied into its in-memory file system, see
 // wasm_files_env.js); --webgpu: hand the test Dawn for node (the npm package `webgpu`, an ES
-// module, found in a NODE_PATH folder or web/node_modules) as its GPU. The process exits with
-// the test's status.
+// module, found in a NODE_PATH folder or web/node_modules) as its GPU, created with the flags in
+// $HANDTRACK_DAWN_FLAGS (space-separated). The process exits with the test's status.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -33,7 +33,7 @@ if (webgpu) {
   if (!found) throw new Error(`failed to find the npm package webgpu in ${folders.join(', ')}`);
   const dawn = await import(pathToFileURL(found).href);
   Object.assign(globalThis, dawn.globals);
-  Module.gpu = dawn.create([]);
+  Module.gpu = dawn.create((process.env.HANDTRACK_DAWN_FLAGS || '').split(' ').filter(Boolean));
 }
 globalThis.Module = Module;
 globalThis.require = createRequire(script);

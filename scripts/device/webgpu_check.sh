@@ -103,11 +103,22 @@ run() {
     "${preload_shared[@]}" --gtest_filter='*webgpu*:*_wasm' --gtest_brief=1
   step backend_op_test_webgpu 120 node "$pack/wasm_node_run.js" "$pack/tests/backend_op_test.js" --webgpu \
     --gtest_filter='*webgpu*' --gtest_brief=1
+  # Which features Dawn offers here (shader-f16 decides whether fp16 runs in half floats).
+  step dawn_features 30 node --input-type=module -e "
+    const dawn = await import('$work/node_modules/webgpu/index.js');
+    for (const flags of [[], ['enable-dawn-features=allow_unsafe_apis']]) {
+      const adapter = await dawn.create(flags).requestAdapter();
+      console.log(JSON.stringify(flags), adapter ? [...adapter.features].sort().join(' ') : 'no adapter');
+    }
+    process.exit(0);"
   local precision
   for precision in fp32 fp16; do
     step "webgpu_$precision" 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
       --precision "$precision" --models "$pack/models" --rgba "$pack/photo.rgba" --size "$size" --warmup 50 --runs 500
   done
+  # One output channel per thread in the convolutions, for comparison.
+  step webgpu_fp32_conv_x1 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
+    --setting webgpu.conv_x4=0 --models "$pack/models" --warmup 50 --runs 500
   step wasm_cpu_node 150 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_st.js" --delegate wasm \
     --models "$pack/models" --rgba "$pack/photo.rgba" --size "$size" --warmup 10 --runs 100
   if [[ -x $work/bundle/bin/cuda_model_timing ]]; then
@@ -124,6 +135,7 @@ run() {
   echo "== checks"
   grep -h -E "FAILED|Failure|PASSED|SKIPPED" "$OUT"/golden_tensors_webgpu.log "$OUT"/backend_op_test_webgpu.log | head -30
   echo "== timings"
+  cat "$OUT"/dawn_features.log
   grep -h '"what"' "$OUT"/webgpu_*.log "$OUT"/wasm_cpu_node.log
   cat "$OUT"/cuda_models.log 2>/dev/null
   grep -h "^detect " "$OUT"/cuda_detect_*.log 2>/dev/null

@@ -340,7 +340,7 @@ export class WasmEngine {
     const bytes = HeapBytes.copy(this.module, model, `model ${name}`);
     const nameText = HeapBytes.text(this.module, name);
     const delegateText = HeapBytes.text(this.module, delegate);
-    const out = this.module._ht_alloc(16);
+    const out = this.module._ht_alloc(24);  // median, min, device ms
     const usable = Math.max(1, Math.min(threads, this.module._ht_max_threads()));
     return {
       args: [bytes.pointer, bytes.size, nameText.pointer, delegateText.pointer, usable, warmup, runs, out],

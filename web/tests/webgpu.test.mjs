@@ -51,7 +51,7 @@ async function runWasmTest(name, args, files, timeoutMs) {
 }
 
 function gtestSummary(output) {
-  return output.split("\n").filter((line) => /^\[ *(PASSED|FAILED|SKIPPED) *\]|tests? ran/.test(line)).join("; ");
+  return output.split("\n").filter((line) => /^\[ *(PASSED|FAILED|SKIPPED) *\] \d+ tests?[.,]|tests? ran/.test(line)).join("; ");
 }
 
 describe("the webgpu backend's C++ tests on the page", () => {

@@ -10,14 +10,15 @@
 //   node web/tools/node-bench.mjs --module web/build/wasm/handtrack_gpu.js --webgpu --precision fp16 ...
 //
 // Options: --delegate NAME (default auto), --variant full|lite, --warmup N (20), --runs N (200),
-// --allow-fallback-adapter. Prints one JSON object per line: {what, backend, median_ms, min_ms, ...}.
+// --precision fp32|fp16, --allow-fallback-adapter, --setting KEY=VALUE (backend settings, e.g.
+// webgpu.conv_x4=0), --dawn-flag FLAG (Dawn's create() flags, e.g. enable-dawn-features=...). Prints one JSON object per line: {what, backend, median_ms, min_ms, ...}.
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const args = { module: null, webgpu: false, models: null, rgba: null, size: null, delegate: "auto", variant: "full", warmup: 20, runs: 200, precision: "fp32", allowFallback: false };
+const args = { settings: [], dawnFlags: [], module: null, webgpu: false, models: null, rgba: null, size: null, delegate: "auto", variant: "full", warmup: 20, runs: 200, precision: "fp32", allowFallback: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; ++i) {
   const flag = argv[i];
@@ -37,6 +38,8 @@ for (let i = 0; i < argv.length; ++i) {
     case "--runs": args.runs = Number(value()); break;
     case "--precision": args.precision = value(); break;
     case "--allow-fallback-adapter": args.allowFallback = true; break;
+    case "--setting": args.settings.push(value()); break;
+    case "--dawn-flag": args.dawnFlags.push(value()); break;
     default: fail(`unknown option ${flag}`);
   }
 }
@@ -47,7 +50,7 @@ function fail(message) {
 if (!args.module || !args.models) fail("--module and --models are needed");
 
 const moduleRequire = createRequire(args.module);
-const settings = [];
+const settings = [...args.settings];
 const overrides = { wasmBinary: fs.readFileSync(args.module.replace(/\.js$/, ".wasm")), print: console.log, printErr: console.error };
 if (args.webgpu) {
   // Dawn for node (an ES module): from a NODE_PATH folder or web/node_modules.
@@ -57,7 +60,7 @@ if (args.webgpu) {
   if (!found) fail(`the npm package webgpu is in none of ${folders.join(", ")}`);
   const dawn = await import(pathToFileURL(found).href);
   Object.assign(globalThis, dawn.globals);
-  overrides.gpu = dawn.create([]);
+  overrides.gpu = dawn.create(args.dawnFlags);
   const adapter = await overrides.gpu.requestAdapter({ powerPreference: "high-performance" });
   if (adapter) {
     const info = adapter.info ?? {};
@@ -90,10 +93,10 @@ if (module._ht_set_backend_options(text(settings.join(",")), text(""), text(args
 const models = args.variant === "full" ? ["palm_detection_full", "hand_landmark_full"] : ["palm_detection_lite", "hand_landmark_lite"];
 for (const name of models) {
   const data = fs.readFileSync(path.join(args.models, `${name}.tflite`));
-  const out = module._ht_alloc(16);
+  const out = module._ht_alloc(24);
   const backend = await call("ht_time_model", Array(8).fill("number"), [bytes(data), data.length, text(name), text(args.delegate), 1, args.warmup, args.runs, out]);
   if (backend === 0) fail(`failed to time ${name}: ${lastError()}`);
-  console.log(JSON.stringify({ what: `model ${name}`, build, backend: module.UTF8ToString(backend), median_ms: module.HEAPF64[out >> 3], min_ms: module.HEAPF64[(out >> 3) + 1], runs: args.runs }));
+  console.log(JSON.stringify({ what: `model ${name}`, build, backend: module.UTF8ToString(backend), median_ms: module.HEAPF64[out >> 3], min_ms: module.HEAPF64[(out >> 3) + 1], device_ms: module.HEAPF64[(out >> 3) + 2], runs: args.runs }));
 }
 if (args.rgba) {
   const [width, height] = (args.size ?? "").split("x").map(Number);

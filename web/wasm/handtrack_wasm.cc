@@ -376,6 +376,9 @@ HT_EXPORT const char* ht_time_model(const uint8_t* model, int model_bytes, const
   std::sort(times.begin(), times.end());
   out_ms[0] = times[times.size() / 2];
   out_ms[1] = times.front();
+  // The device's kernels alone (webgpu: the dispatches replayed on the data already there).
+  out_ms[2] = -1.0;
+  if (auto device = (*runner)->TimeDeviceKernels(runs); device.ok() && device->has_value()) out_ms[2] = **device;
   static std::string backend;
   backend = MainBackend((*runner)->DescribePlan(), model_name);
   return backend.c_str();

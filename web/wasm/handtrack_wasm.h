@@ -94,7 +94,8 @@ void ht_destroy(int handle);
 // Times one model alone (for benchmarks): loads `model` (its bytes; name e.g.
 // "palm_detection_full") on `delegate` with `num_threads`, runs it `warmup`
 // times untimed and `runs` times timed on a seeded random input in [0, 1),
-// and writes the median and minimum milliseconds to out_ms[0], out_ms[1].
+// and writes the median and minimum milliseconds to out_ms[0], out_ms[1], and to out_ms[2]
+// the mean milliseconds of the device's kernels alone (`runs` replays; -1 without a device).
 // Returns the backend that ran most nodes ("wasm", ...) or 0 (ht_last_error).
 const char* ht_time_model(const uint8_t* model, int model_bytes, const char* name, const char* delegate,
                           int num_threads, int warmup, int runs, double* out_ms);

@@ -34,9 +34,15 @@ inline uint32_t FloatBits(float value) {
 
 class Program {
  public:
-  explicit Program(const model::Graph& graph) : graph_(graph), arena_offsets_(graph.tensors.size(), -1) {}
+  Program(const model::Graph& graph, const std::map<std::string, std::string>& settings)
+      : graph_(graph), settings_(settings), arena_offsets_(graph.tensors.size(), -1) {}
 
   const model::Graph& graph() const { return graph_; }
+  // A backend setting ("webgpu.conv_x4" -> "0"), or "" when not set.
+  std::string setting(const std::string& key) const {
+    auto found = settings_.find(key);
+    return found != settings_.end() ? found->second : "";
+  }
 
   // The arena offset (in elements) of a non-constant tensor of the segment.
   uint32_t Act(int tensor) const { return static_cast<uint32_t>(arena_offsets_[tensor]); }
@@ -74,6 +80,7 @@ class Program {
     int64_t offset, count;
   };
   const model::Graph& graph_;
+  std::map<std::string, std::string> settings_;
   std::vector<int64_t> arena_offsets_;
   int64_t arena_elements_ = 0;
   std::map<int, uint32_t> constant_offsets_;

@@ -21,6 +21,8 @@ using webgpu::Program;
 
 constexpr char kBackend[] = "webgpu";
 constexpr char kAllowFallbackAdapter[] = "webgpu.allow_fallback_adapter";
+// "0": one output channel per thread in the convolutions (for comparisons).
+constexpr char kConvX4[] = "webgpu.conv_x4";
 constexpr int kErrorBytes = 1024;
 
 // The backend-specific test hooks asked for in the options (device.h).
@@ -62,7 +64,7 @@ class WebGpuSegment : public CompiledSegment {
     if (has_f16 < 0) return UnavailableError("failed to compile " + label_ + ": " + error);
     f16_ = has_f16 == 1 && options.precision == Precision::kFp16;
 
-    Program program(graph_);
+    Program program(graph_, options.settings);
     const std::vector<Step> steps = PlanSteps();
     PlanBuffers(steps, program);
     for (const Step& step : steps) webgpu::FindOp(graph_.nodes[step.node].op)->emit(graph_.nodes[step.node], step.tail, program);
@@ -265,7 +267,7 @@ class WebGpuBackend : public Backend {
     return precision == Precision::kFp32 || precision == Precision::kFp16;
   }
   MemorySpace memory_space() const override { return MemorySpace::kDevice; }
-  std::vector<std::string> SettingKeys() const override { return {kAllowFallbackAdapter}; }
+  std::vector<std::string> SettingKeys() const override { return {kAllowFallbackAdapter, kConvX4}; }
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
                                                    const BackendOptions& options) override {
     std::string label = SegmentLabel(graph, spec, "webgpu");

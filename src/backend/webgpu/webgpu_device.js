@@ -56,6 +56,21 @@ mergeInto(LibraryManager.library, {
         '  run(i);\n' +
         '}\n';
     },
+    // The program's dispatches as one compute pass (a pipeline is set only when it changes).
+    encode: function (encoder, program) {
+      var pass = encoder.beginComputePass();
+      var pipeline = null;
+      for (var k = 0; k < program.steps.length; ++k) {
+        var step = program.steps[k];
+        if (step.pipeline !== pipeline) {
+          pass.setPipeline(step.pipeline);
+          pipeline = step.pipeline;
+        }
+        pass.setBindGroup(0, step.bindGroup);
+        pass.dispatchWorkgroups(step.x, step.y);
+      }
+      pass.end();
+    },
     // float32 -> IEEE half bits, rounding to nearest even.
     toHalf: function (value) {
       var f = HTGPU.scratchF32 || (HTGPU.scratchF32 = new Float32Array(1));
@@ -296,14 +311,7 @@ mergeInto(LibraryManager.library, {
         device.queue.writeBuffer(program.io, input.io * 4, HEAPF32, HEAP32[slot + i] >> 2, input.count);
       }
       var encoder = device.createCommandEncoder();
-      var pass = encoder.beginComputePass();
-      for (var k = 0; k < program.steps.length; ++k) {
-        var step = program.steps[k];
-        pass.setPipeline(step.pipeline);
-        pass.setBindGroup(0, step.bindGroup);
-        pass.dispatchWorkgroups(step.x, step.y);
-      }
-      pass.end();
+      HTGPU.encode(encoder, program);
       encoder.copyBufferToBuffer(program.io, desc.outputBase * 4, program.readback, 0, program.outBytes);
       device.queue.submit([encoder.finish()]);
       // The device goes away while the work is in flight, for real.
@@ -343,14 +351,7 @@ mergeInto(LibraryManager.library, {
       var start = performance.now();
       for (var r = 0; r < replays; ++r) {
         var encoder = device.createCommandEncoder();
-        var pass = encoder.beginComputePass();
-        for (var k = 0; k < program.steps.length; ++k) {
-          var step = program.steps[k];
-          pass.setPipeline(step.pipeline);
-          pass.setBindGroup(0, step.bindGroup);
-          pass.dispatchWorkgroups(step.x, step.y);
-        }
-        pass.end();
+        HTGPU.encode(encoder, program);
         device.queue.submit([encoder.finish()]);
       }
       await device.queue.onSubmittedWorkDone();
