@@ -116,7 +116,9 @@ run() {
     step "webgpu_$precision" 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
       --precision "$precision" --models "$pack/models" --rgba "$pack/photo.rgba" --size "$size" --warmup 50 --runs 500
   done
-  # One output channel per thread in the convolutions, for comparison.
+  # Without split sums, and with one output channel per thread in the convolutions, for comparison.
+  step webgpu_fp32_no_split_k 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
+    --setting webgpu.split_k=0 --models "$pack/models" --warmup 50 --runs 500
   step webgpu_fp32_conv_x1 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
     --setting webgpu.conv_x4=0 --models "$pack/models" --warmup 50 --runs 500
   step wasm_cpu_node 150 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_st.js" --delegate wasm \

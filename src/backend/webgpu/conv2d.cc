@@ -134,15 +134,18 @@ void EmitConv2D(const model::Node& node, const FusedTail& fused, Program& progra
     for (int k = 0; k < kernel_h * kernel_w * in_c; ++k) packed[static_cast<size_t>(k) * out_c + oc] = filter[static_cast<size_t>(oc) * kernel_h * kernel_w * in_c + k];
   const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
   const int output = fused.output >= 0 ? fused.output : node.outputs[0];
-  // Four output channels per thread where they divide (every convolution of the hand models).
-  const bool by_four = out_c % 4 == 0 && program.setting("webgpu.conv_x4") != "0";
-  const char* shader = by_four ? "conv2d_x4" : "conv2d";
-  program.Shader(shader, by_four ? kConv2DX4Shader : kConv2DShader);
-  const uint32_t filter_offset = program.Pack(packed);
+  const int64_t outputs = graph.tensors[node.outputs[0]].num_elements();
+  // Long sums over few outputs: a workgroup per output (split_k.cc), the filter as it is.
+  const bool split = UseSplitK(program, outputs, int64_t{kernel_h} * kernel_w * in_c);
+  // Else four output channels per thread where they divide (every convolution of the hand models).
+  const bool by_four = !split && out_c % 4 == 0 && program.setting("webgpu.conv_x4") != "0";
+  const char* shader = split ? "conv2d_split_k" : by_four ? "conv2d_x4" : "conv2d";
+  program.Shader(shader, split ? kConv2DSplitKShader : by_four ? kConv2DX4Shader : kConv2DShader);
+  const uint32_t filter_offset = split ? program.Constant(node.inputs[1]) : program.Pack(packed);
   const uint32_t bias_offset = has_bias ? program.Constant(node.inputs[2]) : kNone;
   const uint32_t alpha = fused.prelu != nullptr ? program.Constant(fused.prelu->inputs[1]) : kNone;
   program.Dispatch(
-      shader, graph.tensors[node.outputs[0]].num_elements() / (by_four ? 4 : 1),
+      shader, split ? outputs * 64 : outputs / (by_four ? 4 : 1),
       {0, program.Act(node.inputs[0]), filter_offset, bias_offset, program.Act(output), uint32_t(in[1]),
        uint32_t(in[2]), uint32_t(in[3]), uint32_t(out[1]), uint32_t(out[2]), uint32_t(out[3]), uint32_t(kernel_h),
        uint32_t(kernel_w), uint32_t(p.stride_h), uint32_t(p.stride_w), uint32_t(p.dilation_h), uint32_t(p.dilation_w),

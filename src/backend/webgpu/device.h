@@ -7,8 +7,9 @@
 extern "C" {
 // 1 when navigator.gpu (or Module.gpu) exists.
 int htgpu_present(void);
-// Waits. Adapter and device, once per process (again after a loss): 1 with
-// shader-f16, 0 without, -1 on failure. `faults`: kFault* bits.
+// Waits. Adapter and device, once per process (again after a loss): bit 0 set
+// with shader-f16, bit 1 on a fallback (software) adapter; -1 on failure.
+// `faults`: kFault* bits.
 int htgpu_acquire(int allow_fallback_adapter, int faults, char* error, int error_bytes);
 void htgpu_adapter_text(char* out, int out_bytes);
 // Waits. A program from its JSON (program.h) and float32 weights: id > 0, or -1.

@@ -45,9 +45,13 @@ void EmitFullyConnected(const model::Node& node, const FusedTail&, Program& prog
     for (int k = 0; k < in_features; ++k)
       packed[static_cast<size_t>(k) * out_features + o] = weights[static_cast<size_t>(o) * in_features + k];
   const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
-  program.Shader("fully_connected", kFullyConnectedShader);
-  const uint32_t weight_offset = program.Pack(packed);
-  program.Dispatch("fully_connected", graph.tensors[node.outputs[0]].num_elements(),
+  const int64_t outputs = graph.tensors[node.outputs[0]].num_elements();
+  // Long sums over few outputs: a workgroup per output (split_k.cc), the weights as they are.
+  const bool split = UseSplitK(program, outputs, in_features);
+  const char* shader = split ? "fully_connected_split_k" : "fully_connected";
+  program.Shader(shader, split ? kFullyConnectedSplitKShader : kFullyConnectedShader);
+  const uint32_t weight_offset = split ? program.Constant(node.inputs[1]) : program.Pack(packed);
+  program.Dispatch(shader, split ? outputs * 64 : outputs,
                    {0, program.Act(node.inputs[0]), weight_offset, has_bias ? program.Constant(node.inputs[2]) : kNone,
                     program.Act(node.outputs[0]), uint32_t(in_features), uint32_t(out_features),
                     ActivationLow(node.params.activation), ActivationHigh(node.params.activation)});

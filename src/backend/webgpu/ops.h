@@ -57,6 +57,17 @@ inline uint32_t IsConstant(const Program& program, int tensor) {
 // The element-wise shader (elementwise.cc): out = clamp(f(a, b), low, high).
 enum class ElementwiseMode : uint32_t { kAdd = 0, kPRelu = 1, kLogistic = 2, kCopy = 3 };
 void EmitElementwise(Program& program, ElementwiseMode mode, int a, int b, int out, model::Activation activation);
+// Whether a product of `outputs` sums of `depth` terms runs one workgroup per
+// output, its 64 threads splitting the sum (split_k.cc): for long sums over
+// few outputs (the deep 1x1 convolutions and the fully connected layers),
+// where one thread per output would leave the GPU idle. "webgpu.split_k" = "0"
+// turns it off.
+bool UseSplitK(const Program& program, int64_t outputs, int64_t depth);
+// The WGSL of the split-sum convolution (the same parameters as conv2d.cc's,
+// the filter in its own [oc][ky][kx][ic] layout) and fully connected layer
+// (fully_connected.cc's, the weights [o][i]).
+extern const char kConv2DSplitKShader[];
+extern const char kFullyConnectedSplitKShader[];
 // The 2-D pooling shader (pool2d.cc), max or average.
 void EmitPool2D(Program& program, const model::Node& node, bool average);
 

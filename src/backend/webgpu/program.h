@@ -8,7 +8,8 @@
 // or f16), the buffers act (activations), wts (weights), io (float32 segment
 // inputs and outputs), the parameters P(k) / PF(k) (u32 / f32; P(0) is always
 // the thread count), and main(), which calls the op's run(i) once per thread i
-// in [0, P(0)).
+// in [0, P(0)); a source with an entry point of its own (@compute) gets no main()
+// and is dispatched P(0) / 64 workgroups of 64 threads.
 #pragma once
 
 #include <cstdint>

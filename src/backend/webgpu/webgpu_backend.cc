@@ -23,6 +23,8 @@ constexpr char kBackend[] = "webgpu";
 constexpr char kAllowFallbackAdapter[] = "webgpu.allow_fallback_adapter";
 // "0": one output channel per thread in the convolutions (for comparisons).
 constexpr char kConvX4[] = "webgpu.conv_x4";
+// "0": no split sums (split_k.cc), for comparisons.
+constexpr char kSplitK[] = "webgpu.split_k";
 constexpr int kErrorBytes = 1024;
 
 // The backend-specific test hooks asked for in the options (device.h).
@@ -60,11 +62,14 @@ class WebGpuSegment : public CompiledSegment {
     const auto allow = options.settings.find(kAllowFallbackAdapter);
     const bool allow_fallback = allow != options.settings.end() && allow->second == "1";
     char error[kErrorBytes] = {0};
-    const int has_f16 = htgpu_acquire(allow_fallback ? 1 : 0, faults_, error, kErrorBytes);
-    if (has_f16 < 0) return UnavailableError("failed to compile " + label_ + ": " + error);
-    f16_ = has_f16 == 1 && options.precision == Precision::kFp16;
+    const int adapter = htgpu_acquire(allow_fallback ? 1 : 0, faults_, error, kErrorBytes);
+    if (adapter < 0) return UnavailableError("failed to compile " + label_ + ": " + error);
+    f16_ = (adapter & 1) != 0 && options.precision == Precision::kFp16;
 
-    Program program(graph_, options.settings);
+    BackendSettings settings = options.settings;
+    // A software adapter runs threads as a CPU does: split sums only cost it.
+    if ((adapter & 2) != 0 && settings.count("webgpu.split_k") == 0) settings["webgpu.split_k"] = "0";
+    Program program(graph_, settings);
     const std::vector<Step> steps = PlanSteps();
     PlanBuffers(steps, program);
     for (const Step& step : steps) webgpu::FindOp(graph_.nodes[step.node].op)->emit(graph_.nodes[step.node], step.tail, program);
@@ -267,7 +272,7 @@ class WebGpuBackend : public Backend {
     return precision == Precision::kFp32 || precision == Precision::kFp16;
   }
   MemorySpace memory_space() const override { return MemorySpace::kDevice; }
-  std::vector<std::string> SettingKeys() const override { return {kAllowFallbackAdapter, kConvX4}; }
+  std::vector<std::string> SettingKeys() const override { return {kAllowFallbackAdapter, kConvX4, kSplitK}; }
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
                                                    const BackendOptions& options) override {
     std::string label = SegmentLabel(graph, spec, "webgpu");

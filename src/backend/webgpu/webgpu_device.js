@@ -41,7 +41,8 @@ mergeInto(LibraryManager.library, {
     // The storage, uniform and entry point every shader shares; S is the
     // storage type of activations and weights (f16 where the device has
     // shader-f16 and the segment asked for half precision).
-    prelude: function (f16) {
+    // A source with its own entry point (a workgroup reduction, say) gets no main().
+    prelude: function (f16, withMain) {
       return (f16 ? 'enable f16;\nalias S = f16;\n' : 'alias S = f32;\n') +
         '@group(0) @binding(0) var<storage, read_write> act: array<S>;\n' +
         '@group(0) @binding(1) var<storage, read> wts: array<S>;\n' +
@@ -49,12 +50,13 @@ mergeInto(LibraryManager.library, {
         '@group(0) @binding(3) var<storage, read_write> io: array<f32>;\n' +
         'fn P(k: u32) -> u32 { return u[k >> 2u][k & 3u]; }\n' +
         'fn PF(k: u32) -> f32 { return bitcast<f32>(P(k)); }\n' +
-        '@compute @workgroup_size(64)\n' +
+        (withMain ? '' : '// main() is the shader\'s own\n') +
+        (!withMain ? '' : '@compute @workgroup_size(64)\n' +
         'fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {\n' +
         '  let i = gid.x + gid.y * groups.x * 64u;\n' +
         '  if (i >= P(0u)) { return; }\n' +
         '  run(i);\n' +
-        '}\n';
+        '}\n');
     },
     // The program's dispatches as one compute pass (a pipeline is set only when it changes).
     encode: function (encoder, program) {
@@ -106,7 +108,8 @@ mergeInto(LibraryManager.library, {
     return HTGPU.gpu() ? 1 : 0;
   },
 
-  // Gets (once) an adapter and a device. Returns 1 with shader-f16, 0 without, -1 on failure.
+  // Gets (once) an adapter and a device. Returns bit 0: shader-f16, bit 1: a fallback
+  // (software) adapter; -1 on failure.
   htgpu_acquire__deps: ['$HTGPU'],
   htgpu_acquire: function (allowFallback, faults, errPtr, errLen) {
     return Asyncify.handleAsync(async function () {
@@ -165,7 +168,7 @@ mergeInto(LibraryManager.library, {
         return fail('the only WebGPU adapter is a fallback (software) adapter (' + HTGPU.adapterText +
                     '); set webgpu.allow_fallback_adapter=1 to use it');
       }
-      return HTGPU.f16 ? 1 : 0;
+      return (HTGPU.f16 ? 1 : 0) | (HTGPU.isFallback ? 2 : 0);
     });
   },
 
@@ -226,7 +229,8 @@ mergeInto(LibraryManager.library, {
         var pipelines = {};
         var names = Object.keys(desc.shaders);
         for (var s = 0; s < names.length; ++s) {
-          var code = HTGPU.prelude(f16) + desc.shaders[names[s]];
+          var source = desc.shaders[names[s]];
+          var code = HTGPU.prelude(f16, source.indexOf('@compute') < 0) + source;
           // A source that does not compile, for real.
           if ((faults & HTGPU.kShader) && s === 0) code += '\nfn broken( { this is not WGSL }\n';
           var module = device.createShaderModule({ code: code, label: names[s] });
