@@ -13,9 +13,9 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { openPage } from "../tools/browser.mjs";
 import { startStaticServer } from "../tools/static_server.mjs";
-import { hasShared, inCI, openSession, repo, shared, twoHandPhoto } from "./helpers.mjs";
+import { browserRun, compare, goldenDir, hasShared, images, inCI, metrics, openSession, repo, shared, twoHandPhoto, videos } from "./helpers.mjs";
 
-const testBuild = path.join(repo, process.env.HANDTRACK_GPU_BUILD ?? "build-wasm-gpu", "tests");
+const testBuild = path.resolve(repo, process.env.HANDTRACK_GPU_BUILD ?? "build-wasm-gpu", "tests");
 const modelsDir = process.env.HANDTRACK_MODELS ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "handtrack", "models");
 const kModels = ["palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"];
 const hasGpuTests = fs.existsSync(path.join(testBuild, "golden_tensors_test.js"));
@@ -174,6 +174,52 @@ describe('delegate "GPU" in the package', () => {
       assertSameHands(gpu.first, cpu.first, `${fallback.name} (first frame)`);
       assertSameHands(gpu.second, cpu.second, `${fallback.name} (second frame)`);
       console.log(`# ${fallback.name}: ${gpu.reason}`);
+    });
+  }
+});
+
+// browser-run.mjs --delegate GPU against the goldens, with the CPU path's bounds (golden.test.mjs).
+// SwiftShader takes seconds per model run, so CI runs every 8th photo and the first frames of
+// a two-hand video; HANDTRACK_WEBGPU_FULL=1 runs every photo and every frame of every video.
+const kFull = process.env.HANDTRACK_WEBGPU_FULL === "1";
+const kImageBounds = ["count_agreement>=0.95", "recall>=0.97", "precision>=0.97", "ne_median<=0.01", "ne_p90<=0.03",
+  "handedness_agreement>=0.97", "world_err_median_mm<=3"];
+
+describe("browser-run.mjs --delegate GPU on the shared media", () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "handtrack-webgpu-test-"));
+
+  test(`photos (${kFull ? "all" : "every 8th"}), full models: compare.py within the CPU path's bounds`, { timeout: 3_600_000 }, async (t) => {
+    if (!buildOrSkip(t)) return;
+    const names = fs.readdirSync(images).filter((name) => /\.(jpe?g|png)$/i.test(name)).sort().filter((_, k) => kFull || k % 8 === 0);
+    const folder = path.join(scratch, "photos");
+    fs.mkdirSync(folder, { recursive: true });
+    for (const name of names) fs.copyFileSync(path.join(images, name), path.join(folder, name));
+    const result = path.join(scratch, "photos.json");
+    await browserRun(["detect", "--delegate", "GPU", "--webgpu", "--model", "full", "--num-hands", "2", "--output", result, folder]);
+    const header = JSON.parse(fs.readFileSync(result, "utf8").split("\n")[0].replace(/,$/, "") + "}");
+    assert.equal(header.handtrack.backends.palm_detection_full, "webgpu", header.handtrack.fallback_reason ?? "");
+    assert.equal(header.handtrack.backends.hand_landmark_full, "webgpu");
+    const golden = JSON.parse(fs.readFileSync(path.join(goldenDir, "images", "tasks_full.json"), "utf8"));
+    const reference = path.join(scratch, "photos_reference.json");
+    fs.writeFileSync(reference, JSON.stringify({ ...golden, frames: golden.frames.filter((frame) => names.includes(frame.file)) }));
+    const report = compare(reference, result, kImageBounds);
+    console.log(`# webgpu, ${names.length} photos: ${metrics(report)}`);
+  });
+
+  const kVideos = kFull ? fs.readdirSync(videos).filter((name) => name.endsWith(".mp4")).map((name) => name.slice(0, -4)).sort()
+    : ["two_hands_zoom_gesture_with_overlays_01"];
+  for (const name of kVideos) {
+    test(`video ${name} (${kFull ? "every frame" : "first 8 frames"}), VIDEO mode: compare.py --by-index within the CPU path's bound`, { timeout: 3_600_000 }, async (t) => {
+      if (!buildOrSkip(t)) return;
+      const frames = kFull ? [] : ["--max-frames", "8"];
+      const result = path.join(scratch, `${name}.json`);
+      await browserRun(["track", "--delegate", "GPU", "--webgpu", "--num-hands", "2", ...frames, "--output", result, path.join(videos, `${name}.mp4`)]);
+      const candidate = JSON.parse(fs.readFileSync(result, "utf8"));
+      assert.equal(candidate.handtrack.backends.hand_landmark_full, "webgpu", candidate.handtrack.fallback_reason ?? "");
+      const golden = JSON.parse(fs.readFileSync(path.join(goldenDir, "videos", `${name}.tasks_full.json`), "utf8"));
+      const reference = path.join(scratch, `${name}_reference.json`);
+      fs.writeFileSync(reference, JSON.stringify({ ...golden, frames: golden.frames.slice(0, candidate.frames.length) }));
+      console.log(`# webgpu, ${name}, ${candidate.frames.length} frames: ${metrics(compare(reference, result, ["count_agreement>=0.95", "ne_median<=0.02"], { byIndex: true }))}`);
     });
   }
 });

@@ -48,6 +48,7 @@ options:
   --runs N, --warmup N           bench: timed and untimed runs (default 20 and 5)
   --json                         bench: rows as JSON
   --frames N                     heap: VIDEO-mode frames (default 10000)
+  --max-frames N                 track: only the first N frames of the video
   --verbose                      the browser's console on stderr
 
 detect: photos decoded by Chromium (EXIF orientation applied), IMAGE mode. A photo that cannot be
@@ -88,6 +89,7 @@ function parseArgs(argv) {
       case "--warmup": args.warmup = number(flag, value(), true); break;
       case "--json": args.json = true; break;
       case "--frames": args.frames = number(flag, value(), true); break;
+      case "--max-frames": args.maxFrames = number(flag, value(), true); break;
       case "--verbose": args.verbose = true; break;
       case "-h": case "--help": usage();
       default:
@@ -260,7 +262,8 @@ async function runTrack(args) {
     // As the golden videos were decoded: every frame (-vsync 0), RGB PNG.
     execFileSync("ffmpeg", ["-v", "error", "-i", video, "-vsync", "0", "-pix_fmt", "rgb24", "-compression_level", "1",
       path.join(folder, "%06d.png")], { stdio: ["ignore", "inherit", "inherit"] });
-    const files = fs.readdirSync(folder).filter((name) => name.endsWith(".png")).sort().map((name) => path.join(folder, name));
+    const files = fs.readdirSync(folder).filter((name) => name.endsWith(".png")).sort().map((name) => path.join(folder, name))
+      .slice(0, args.maxFrames ?? Infinity);
     if (files.length === 0) throw new Error(`failed to decode ${video}: ffmpeg gave no frames`);
     const session = await startSession(args, files, "VIDEO");
     try {

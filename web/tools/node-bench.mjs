@@ -70,7 +70,11 @@ if (args.webgpu) {
   }
   if (args.allowFallback) settings.push("webgpu.allow_fallback_adapter=1");
 }
-const factory = moduleRequire(args.module);
+// A classic script (the package's "type": "module" must not make it ES): evaluated as CommonJS.
+const commonJs = { exports: {} };
+new Function("module", "exports", "require", "__dirname", "__filename", fs.readFileSync(args.module, "utf8"))(
+  commonJs, commonJs.exports, moduleRequire, path.dirname(args.module), args.module);
+const factory = commonJs.exports;
 const module = await factory(overrides);
 const suspends = args.webgpu;
 const call = (name, argTypes, values) =>
