@@ -69,6 +69,20 @@ describe("the webgpu backend's C++ tests on the page", () => {
     console.log(`# backend_op_test (webgpu): ${gtestSummary(output)}`);
   });
 
+  test("backend_op_test: the split-sum convolution and fully connected shaders on every such case", { timeout: 900_000 }, async (t) => {
+    if (!buildOrSkip(t, "tests")) return;
+    const { status, output } = await runWasmTest(
+      "backend_op_test",
+      ["--gtest_filter=BackendOp/webgpu/*conv2d*:BackendOp/webgpu/*fully_connected*", "--cuda-setting", "webgpu.allow_fallback_adapter=1",
+        "--cuda-setting", "webgpu.split_k=force"],
+      [],
+      840_000,
+    );
+    assert.equal(status, 0, output.split("\n").slice(-60).join("\n"));
+    assert.match(output, /\[ {7}OK \] BackendOp\/webgpu\/fp32\.conv2d/);
+    console.log(`# backend_op_test (webgpu, split sums): ${gtestSummary(output)}`);
+  });
+
   test("golden_tensors_test: the four models on webgpu within 1e-4 (fp32) and 5e-3 (fp16) of TFLite", { timeout: 900_000 }, async (t) => {
     if (!buildOrSkip(t, "tests")) return;
     const files = kModels.flatMap((model) => [path.join(modelsDir, `${model}.tflite`), path.join(shared, "golden", "tensors", `${model}_s1.tdmp`)]);
