@@ -143,7 +143,12 @@ function gpuFallbackReason(options: ResolvedOptions, description: EngineDescript
   if (options.engine === "page") {
     return `delegate "GPU": the WebGPU backend runs only in the worker engine (engine "page" runs synchronously on the page's thread), ${tail}`;
   }
-  if (gpuStartFailure !== null) return `delegate "GPU": the WebGPU build failed to start (${gpuStartFailure}), ${tail}`;
+  if (gpuStartFailure !== null) {
+    const why = /^(navigator\.gpu is missing|WebGPU has no adapter|the only WebGPU adapter)/.test(gpuStartFailure)
+      ? gpuStartFailure
+      : `the WebGPU build failed to start (${gpuStartFailure})`;
+    return `delegate "GPU": ${why}, ${tail}`;
+  }
   if (description.palmBackend === "webgpu" && description.landmarkBackend === "webgpu") return null;
   const why = description.plan
     .split("\n")
@@ -178,19 +183,48 @@ interface Engines {
   build: BuildChoice;
   description: EngineDescription;
   fallbackReason: string | null;
-  /** Why the WebGPU build did not start (delegate "GPU"), or null. */
+  /** Why the WebGPU build was not started or did not start (delegate "GPU"), or null. */
   gpuStartFailure: string | null;
+}
+
+/**
+ * Why WebGPU cannot run here, as far as the page can tell before loading the
+ * WebGPU build, or null: no navigator.gpu, no adapter, or only a fallback
+ * (software) adapter not asked for. Then the CPU builds run as for "CPU" (the
+ * threaded one where the page is isolated). The rest (a device, shader or run
+ * that fails) the WebGPU build finds and falls back from itself.
+ */
+async function webgpuUnusableReason(allowFallbackAdapter: boolean): Promise<string | null> {
+  type Adapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean; vendor?: string; description?: string } };
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<Adapter | null> } } | undefined)?.gpu;
+  if (gpu === undefined) return "navigator.gpu is missing (this browser offers no WebGPU)";
+  let adapter: Adapter | null = null;
+  try {
+    adapter = await Promise.race([gpu.requestAdapter(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000))]);
+  } catch {
+    adapter = null;
+  }
+  if (adapter === null || adapter === undefined) return "WebGPU has no adapter here (navigator.gpu.requestAdapter() gave null)";
+  const fallback = adapter.info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
+  if (fallback && !allowFallbackAdapter) {
+    const name = [adapter.info?.vendor, adapter.info?.description].filter(Boolean).join(" ") || "unnamed";
+    return `the only WebGPU adapter is a fallback (software) adapter (${name}); set allowFallbackAdapter: true to use it`;
+  }
+  return null;
 }
 
 async function createEngines(basePath: string, options: ResolvedOptions): Promise<Engines> {
   const models = await loadModels(options.baseOptions, options.modelVariant, `${basePath}models/`);
   const build = chooseBuild(options.numThreads);
+  const wantsGpu = options.baseOptions?.delegate === "GPU" && options.engine !== "page";
+  // Injected faults are for the WebGPU build itself: it is loaded whatever the page sees.
+  const unusable = wantsGpu && options.injectFaults === undefined ? await webgpuUnusableReason(options.allowFallbackAdapter) : null;
   // delegate "GPU": the worker runs the WebGPU build (the page's synchronous copy stays on the CPU).
   const gpuBuild: BuildChoice | null =
-    options.baseOptions?.delegate === "GPU" && options.engine !== "page"
+    wantsGpu && unusable === null
       ? { name: "handtrack_gpu", reason: 'delegate "GPU": the WebGPU build runs in the worker, with the CPU backend as its fallback', threads: 1 }
       : null;
-  let gpuStartFailure: string | null = null;
+  let gpuStartFailure: string | null = unusable;
   let engines: Omit<Engines, "fallbackReason" | "gpuStartFailure">;
   try {
     engines = await startEngines(basePath, options, models, build, gpuBuild);
