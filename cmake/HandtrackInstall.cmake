@@ -15,7 +15,7 @@ set(HANDTRACK_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/handtrack)
 
 # libhandtrack and the layers under it, in link order (each before what it uses).
 set(handtrack_installed_libraries handtrack handtrack_runtime handtrack_vision)
-foreach(backend handtrack_backend_xnnpack handtrack_backend_cuda handtrack_backend_wasm)
+foreach(backend handtrack_backend_xnnpack handtrack_backend_cuda handtrack_backend_wasm handtrack_backend_webgpu)
   if(TARGET ${backend})
     list(APPEND handtrack_installed_libraries ${backend})
   endif()

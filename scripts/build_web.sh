@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Builds handtrack for the browser: installs what is missing (Debian's emscripten,
 # chromium and ffmpeg; the npm packages of web/), fetches the models, builds the
-# WebAssembly module twice (single-threaded and with threads) and the JavaScript
-# package (web/dist/), then the web app that `handtrack serve` serves at / (web/build/app/,
-# docs/WEBAPP.md). Idempotent: a second run rebuilds only what changed.
+# WebAssembly module three times (single-threaded, with threads, and with the
+# webgpu backend) and the JavaScript package (web/dist/), then the web app that
+# `handtrack serve` serves at / (web/build/app/, docs/WEBAPP.md). Idempotent: a second
+# run rebuilds only what changed.
 #
 #   scripts/build_web.sh
 #
 # JOBS (default 2) sets the build parallelism, WEB_BUILD (default build-wasm) the prefix of
-# the CMake folders. Outputs: web/build/wasm/handtrack_{st,mt}.* (the modules),
-# $WEB_BUILD-st/ and $WEB_BUILD-mt/ (CMake folders, also holding the wasm tests run under
-# node: ctest --test-dir $WEB_BUILD-st), web/dist/ (the package; `cd web && npm pack` makes
+# the CMake folders. Outputs: web/build/wasm/handtrack_{st,mt,gpu}.* (the modules),
+# $WEB_BUILD-st/, $WEB_BUILD-mt/ and $WEB_BUILD-gpu/ (CMake folders, also holding the wasm
+# tests run under node: ctest --test-dir $WEB_BUILD-st; the gpu folder's tests also run in
+# Chromium, web/tests/webgpu.test.mjs), web/dist/ (the package; `cd web && npm pack` makes
 # its tarball), web/build/app/ (the web app).
 set -euo pipefail
 
@@ -36,11 +38,11 @@ install_dependencies() {
 # Debian's emscripten finds its acorn there; a NodeSource node does not look there.
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 
-build_module() {  # build_module DIR THREADS(ON|OFF)
-  local dir=$1 threads=$2
+build_module() {  # build_module DIR THREADS(ON|OFF) [WEBGPU(ON|OFF)]
+  local dir=$1 threads=$2 webgpu=${3:-OFF}
   # Configured every time (quick when nothing changed), so that a folder configured by
   # hand with other options gets these back.
-  emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHANDTRACK_WASM_THREADS="$threads" \
+  emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DHANDTRACK_WASM_THREADS="$threads" -DHANDTRACK_WASM_WEBGPU="$webgpu" \
     -DHANDTRACK_BUILD_IO=OFF -DHANDTRACK_BUILD_CLI=OFF -DHANDTRACK_WITH_XNNPACK=OFF -DHANDTRACK_WITH_CUDA=OFF \
     -DHANDTRACK_BUILD_BENCH=OFF -DHANDTRACK_BUILD_TESTS=ON -DHANDTRACK_WERROR=ON >/dev/null
   cmake --build "$dir" -j "$JOBS"
@@ -50,6 +52,7 @@ install_dependencies
 scripts/fetch_models.sh
 build_module "$WEB_BUILD-st" OFF
 build_module "$WEB_BUILD-mt" ON
+build_module "$WEB_BUILD-gpu" OFF ON
 if [ -f web/package.json ]; then
   (cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } &&
     npm run build && npm run build:app)

@@ -14,10 +14,11 @@
 #      readers, the CLI's bad-input tour) plus every other test not labelled "slow";
 #   6. with clang, a short libFuzzer run of every fuzz target ($BUILD-fuzz/), seeded
 #      with the real models and the shared photos;
-#   7. the browser: scripts/build_web.sh (both WebAssembly modules, $BUILD-wasm-st/ and
-#      $BUILD-wasm-mt/, the npm package web/dist/ and the web app web/build/app/), the modules'
-#      tests under node (ctest), the package's tests in headless Chromium (web/tests/run.sh),
-#      and the web app's against the Release build's `handtrack serve` (web/app/tests/run.sh);
+#   7. the browser: scripts/build_web.sh (the three WebAssembly modules, $BUILD-wasm-st/,
+#      $BUILD-wasm-mt/ and $BUILD-wasm-gpu/, the npm package web/dist/ and the web app
+#      web/build/app/), the modules' tests under node (ctest), the package's tests in headless
+#      Chromium (web/tests/run.sh, with the webgpu backend's tests on SwiftShader), and the web
+#      app's against the Release build's `handtrack serve` (web/app/tests/run.sh);
 #   8. Python: scripts/build_python.sh builds the wheel from the Release build ($BUILD/) and
 #      installs it into $BUILD-venv/, then pytest (Debian's) runs bindings/python/tests there.
 # Installs missing dependencies (scripts/setup.sh --deps-only) and fetches the models
@@ -26,7 +27,7 @@
 #   scripts/test.sh
 # Environment knobs: JOBS (2), FUZZ_SECONDS (45), BUILD (build: the build folders are
 # $BUILD, $BUILD-install, $BUILD-consumer, $BUILD-core, $BUILD-asan, $BUILD-fuzz,
-# $BUILD-wasm-st, $BUILD-wasm-mt, $BUILD-venv and the logs $BUILD-logs).
+# $BUILD-wasm-st, $BUILD-wasm-mt, $BUILD-wasm-gpu, $BUILD-venv and the logs $BUILD-logs).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -254,11 +255,11 @@ env WEB_BUILD="$BUILD-wasm" JOBS="$JOBS" scripts/build_web.sh >"$LOGS/build-web.
 [ "$status" -eq 0 ] || tail -n 40 "$LOGS/build-web.log"
 record "web build (scripts/build_web.sh)" "$status"
 if [ "$status" -eq 0 ]; then
-  for module in st mt; do
+  for module in st mt gpu; do
     run_ctest "$BUILD-wasm-$module"
     record "wasm module $module under node (ctest)" $?
   done
-  web/tests/run.sh 2>&1 | tee "$LOGS/web-tests.log"
+  HANDTRACK_GPU_BUILD="$BUILD-wasm-gpu" web/tests/run.sh 2>&1 | tee "$LOGS/web-tests.log"
   record "browser tests in Chromium (web/tests/run.sh)" "${PIPESTATUS[0]}"
   # The web app (docs/WEBAPP.md) against the Release build's `handtrack serve`.
   if [ "$release_built" -ne 0 ]; then

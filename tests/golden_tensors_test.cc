@@ -1,6 +1,6 @@
 // Every backend reproduces TFLite's own outputs (../shared/golden/tensors) for
 // every model within 1e-4 of each output's largest magnitude (wasm also with
-// three threads); cuda in fp16
+// three threads); cuda and webgpu in fp16
 // (half storage, float accumulation) within 5e-3.
 #include <gtest/gtest.h>
 
@@ -23,16 +23,22 @@ TEST_P(GoldenTensorsTest, MatchesTflite) {
   const Case& c = GetParam();
   HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models (run scripts/fetch_models.sh)");
   HT_REQUIRE_FIXTURE(!testing::SharedDir().empty(), "../shared");
+  bool listed = false;
   for (const BackendInfo& info : ListBackends()) {
-    if (info.name == DelegateName(c.delegate) && !info.available)
-      GTEST_SKIP() << info.name << ": " << info.detail;
+    if (info.name != DelegateName(c.delegate)) continue;
+    listed = true;
+    if (!info.available) GTEST_SKIP() << info.name << ": " << info.detail;
   }
+  // webgpu exists only in the browser's handtrack_gpu module.
+  if (!listed) GTEST_SKIP() << DelegateName(c.delegate) << ": not in this build";
   auto dump = testing::ReadTensorDump(testing::SharedDir() + "/golden/tensors/" + c.model + "_s1.tdmp");
   ASSERT_TRUE(dump.ok()) << dump.status().message();
   ModelRunner::Options options;
   options.delegate = c.delegate;
   options.precision = c.precision;
   options.num_threads = c.threads;
+  // The tests run on whatever adapter the browser has, SwiftShader's software one included.
+  if (DelegateName(c.delegate) == "webgpu") options.backend_settings["webgpu.allow_fallback_adapter"] = "1";
   auto runner = ModelRunner::Create(testing::ModelPath(c.model), options);
   ASSERT_TRUE(runner.ok()) << runner.status().message();
   ASSERT_EQ(dump->inputs.size(), 1u);
@@ -60,6 +66,9 @@ std::vector<Case> AllCases() {
       cases.push_back({model, d});
     cases.push_back({model, Delegate("wasm"), Precision::kFp32, 3});  // the thread pool
     cases.push_back({model, Delegate::kCuda, Precision::kFp16});
+    // The browser's GPU (handtrack_gpu module): f16 storage where the adapter has shader-f16.
+    cases.push_back({model, Delegate("webgpu")});
+    cases.push_back({model, Delegate("webgpu"), Precision::kFp16});
   }
   return cases;
 }

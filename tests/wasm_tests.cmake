@@ -26,6 +26,12 @@ target_link_libraries(handtrack_op_cases PUBLIC handtrack_backend_reference hand
 
 set(wasm_test_link_options -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=67108864
     -sWASM_ASYNC_COMPILATION=0 --pre-js ${CMAKE_CURRENT_LIST_DIR}/wasm_test_env.js)
+if(HANDTRACK_WASM_WEBGPU)
+  # The handtrack_gpu build's tests also run in Chromium (web/tests/webgpu.test.mjs): an
+  # in-memory file system filled before main (wasm_files_env.js) instead of NODERAWFS.
+  set(wasm_test_link_options -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=67108864
+      -sFORCE_FILESYSTEM=1 -sENVIRONMENT=web,worker,node --pre-js ${CMAKE_CURRENT_LIST_DIR}/wasm_files_env.js)
+endif()
 if(HANDTRACK_WASM_THREADS)
   list(APPEND wasm_test_link_options -sPTHREAD_POOL_SIZE=${HANDTRACK_WASM_MAX_THREADS})
 endif()
@@ -38,7 +44,20 @@ target_link_libraries(golden_tensors_test PRIVATE handtrack_test_support gtest_m
 foreach(test backend_op_test golden_tensors_test)
   set_target_properties(${test} PROPERTIES SUFFIX ".js")
   target_link_options(${test} PRIVATE ${wasm_test_link_options})
-  # A path, not the target's name: CTest then runs exactly this node command line.
-  add_test(NAME wasm_${test} COMMAND node $<TARGET_FILE:${test}>)
+  if(HANDTRACK_WASM_WEBGPU)
+    # Under node (no WebGPU here: webgpu is skipped, the CPU backends run as in the other builds).
+    set(models_dir "$ENV{HOME}/.cache/handtrack/models")
+    set(preloads)
+    if(test STREQUAL golden_tensors_test)
+      foreach(model palm_detection_full palm_detection_lite hand_landmark_full hand_landmark_lite)
+        list(APPEND preloads --preload ${models_dir}/${model}.tflite
+                             --preload ${HANDTRACK_SHARED_DIR}/golden/tensors/${model}_s1.tdmp)
+      endforeach()
+    endif()
+    add_test(NAME wasm_${test} COMMAND node ${CMAKE_CURRENT_LIST_DIR}/wasm_node_run.js $<TARGET_FILE:${test}> ${preloads})
+  else()
+    # A path, not the target's name: CTest then runs exactly this node command line.
+    add_test(NAME wasm_${test} COMMAND node $<TARGET_FILE:${test}>)
+  endif()
 endforeach()
 set_tests_properties(wasm_backend_op_test PROPERTIES ENVIRONMENT "HANDTRACK_SHARED=${HANDTRACK_SHARED_DIR}")

@@ -12,6 +12,9 @@
 #ifdef HANDTRACK_HAVE_WASM
 #include "backend/wasm/wasm_backend.h"
 #endif
+#ifdef HANDTRACK_HAVE_WEBGPU
+#include "backend/webgpu/webgpu_backend.h"
+#endif
 
 // Set by src/runtime/CMakeLists.txt from what CMake found.
 #ifndef HANDTRACK_CUDA_NOT_BUILT_REASON
@@ -59,10 +62,23 @@ void RegisterBuiltinBackends(BackendRegistry& registry) {
 #else
   constexpr BackendFactory kCreateWasm = nullptr;
 #endif
+#ifdef HANDTRACK_HAVE_WEBGPU
+  constexpr BackendFactory kCreateWebGpu = backend::CreateWebGpuBackend;
+#else
+  constexpr BackendFactory kCreateWebGpu = nullptr;
+#endif
   BackendEntry reference = MakeEntry("reference", 0, backend::CreateReferenceBackend, "");
   reference.fallback = true;
   // Fixed, distinct names: registering cannot fail.
   (void)registry.Register(MakeEntry("cuda", 300, kCreateCuda, HANDTRACK_CUDA_NOT_BUILT_REASON));
+#ifdef __EMSCRIPTEN__
+  // The browser's GPU (the handtrack_gpu module), ahead of the CPU backends; listed only in the
+  // browser's builds, where the CPU modules name the one that has it.
+  (void)registry.Register(MakeEntry("webgpu", 250, kCreateWebGpu,
+                                    "built without WebGPU: only the handtrack_gpu module has it"));
+#else
+  (void)kCreateWebGpu;
+#endif
   (void)registry.Register(MakeEntry("xnnpack", 200, kCreateXnnpack, HANDTRACK_XNNPACK_NOT_BUILT_REASON));
   BackendEntry wasm = MakeEntry("wasm", 100, kCreateWasm, "built with -DHANDTRACK_WITH_WASM_BACKEND=OFF");
 #ifndef __EMSCRIPTEN__

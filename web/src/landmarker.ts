@@ -29,7 +29,7 @@ import type {
   RunningMode,
   WasmFileset,
 } from "./types.js";
-import { type EngineDescription, type EngineOptions, kModeImage, kModeVideo } from "./wasm_engine.js";
+import { type EngineDescription, type EngineOptions, type RawResult, kModeImage, kModeVideo } from "./wasm_engine.js";
 
 /** MediaPipe's processing options: a region of interest and a rotation. */
 export interface ImageProcessingOptions {
@@ -52,6 +52,8 @@ interface ResolvedOptions {
   modelVariant: "full" | "lite";
   engine: EngineLocation;
   numThreads: number | undefined;
+  allowFallbackAdapter: boolean;
+  injectFaults: string | undefined;
 }
 
 const kDefaults: ResolvedOptions = {
@@ -67,9 +69,11 @@ const kDefaults: ResolvedOptions = {
   modelVariant: "full",
   engine: "auto",
   numThreads: undefined,
+  allowFallbackAdapter: false,
+  injectFaults: undefined,
 };
 
-const kEngineKeys = ["baseOptions", "modelVariant", "engine", "numThreads"] as const;
+const kEngineKeys = ["baseOptions", "modelVariant", "engine", "numThreads", "allowFallbackAdapter", "injectFaults"] as const;
 
 // MediaPipe's hand skeleton.
 const kHandConnections: Connection[] = [
@@ -107,6 +111,10 @@ function resolveOptions(current: ResolvedOptions, options: HandLandmarkerOptions
     fail("numThreads must be an integer from 1 to 64", out.numThreads);
   }
   if (out.resultListener !== undefined && typeof out.resultListener !== "function") fail("resultListener must be a function", typeof out.resultListener);
+  if (typeof out.allowFallbackAdapter !== "boolean") fail("allowFallbackAdapter must be true or false", out.allowFallbackAdapter);
+  if (out.injectFaults !== undefined && (typeof out.injectFaults !== "string" || !/^[A-Za-z0-9_.@:,-]*$/.test(out.injectFaults))) {
+    fail('injectFaults must be a string "BACKEND:STAGE,..."', out.injectFaults);
+  }
   return out;
 }
 
@@ -122,21 +130,50 @@ function engineOptions(options: ResolvedOptions): EngineOptions {
   };
 }
 
-/** Why delegate "GPU" runs on the CPU: there is no WebGPU backend yet, and maybe no WebGPU. */
-async function gpuFallbackReason(): Promise<string> {
-  const noBackend = "handtrack has no WebGPU backend yet, so the CPU backend (wasm) runs";
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
-  if (gpu === undefined) return `delegate "GPU": navigator.gpu is missing (this browser offers no WebGPU); ${noBackend}`;
-  let adapter: unknown = null;
-  try {
-    adapter = await Promise.race([gpu.requestAdapter(), new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
-  } catch {
-    adapter = null;
+/**
+ * Why delegate "GPU" is not running on the GPU, or null when it is: the
+ * WebGPU build's plan says why its webgpu backend was skipped or dropped
+ * (no navigator.gpu, no adapter, a fallback adapter not allowed, a device or
+ * shader that failed, a device lost mid-run, out of memory).
+ */
+function gpuFallbackReason(options: ResolvedOptions, description: EngineDescription, gpuStartFailure: string | null): string | null {
+  if (options.baseOptions?.delegate !== "GPU") return null;
+  const cpu = description.palmBackend === description.landmarkBackend ? description.palmBackend : `${description.palmBackend}+${description.landmarkBackend}`;
+  const tail = `so the CPU backend (${cpu}) runs`;
+  if (options.engine === "page") {
+    return `delegate "GPU": the WebGPU backend runs only in the worker engine (engine "page" runs synchronously on the page's thread), ${tail}`;
   }
-  if (adapter === null || adapter === undefined) {
-    return `delegate "GPU": WebGPU has no adapter here (navigator.gpu.requestAdapter() gave null); ${noBackend}`;
+  if (gpuStartFailure !== null) {
+    const why = /^(navigator\.gpu is missing|WebGPU has no adapter|the only WebGPU adapter)/.test(gpuStartFailure)
+      ? gpuStartFailure
+      : `the WebGPU build failed to start (${gpuStartFailure})`;
+    return `delegate "GPU": ${why}, ${tail}`;
   }
-  return `delegate "GPU": WebGPU is available, but ${noBackend}`;
+  if (description.palmBackend === "webgpu" && description.landmarkBackend === "webgpu") return null;
+  const why = description.plan
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => /webgpu/.test(line) && /skipped|dropped|fell back|fallback/.test(line))
+    .map((line) => line.replace(/^note: /, ""));
+  return `delegate "GPU": ${why.length ? why.join("; ") : "the webgpu backend runs no model here"}; ${tail}`;
+}
+
+/** The CPU reasons: a model that runs on another backend than wasm. */
+function cpuFallbackReasons(description: EngineDescription): string[] {
+  const reasons: string[] = [];
+  for (const [model, backend] of [["palm detection", description.palmBackend], ["hand landmark", description.landmarkBackend]]) {
+    if (backend !== "wasm" && backend !== "webgpu") {
+      const planLines = description.plan.split("\n").filter((line) => /fall|skip|unavailable|fail/i.test(line));
+      reasons.push(`the ${model} model runs on ${backend}, not wasm${planLines.length ? `: ${planLines.join("; ")}` : ""}`);
+    }
+  }
+  return reasons;
+}
+
+function fallbackReasonOf(options: ResolvedOptions, description: EngineDescription, gpuStartFailure: string | null): string | null {
+  const gpu = gpuFallbackReason(options, description, gpuStartFailure);
+  const reasons = [...(gpu !== null ? [gpu] : []), ...cpuFallbackReasons(description)];
+  return reasons.length ? reasons.join("; ") : null;
 }
 
 // The engines of one landmarker and what they were built from.
@@ -146,33 +183,65 @@ interface Engines {
   build: BuildChoice;
   description: EngineDescription;
   fallbackReason: string | null;
+  /** Why the WebGPU build was not started or did not start (delegate "GPU"), or null. */
+  gpuStartFailure: string | null;
+}
+
+/**
+ * Why WebGPU cannot run here, as far as the page can tell before loading the
+ * WebGPU build, or null: no navigator.gpu, no adapter, or only a fallback
+ * (software) adapter not asked for. Then the CPU builds run as for "CPU" (the
+ * threaded one where the page is isolated). The rest (a device, shader or run
+ * that fails) the WebGPU build finds and falls back from itself.
+ */
+async function webgpuUnusableReason(allowFallbackAdapter: boolean): Promise<string | null> {
+  type Adapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean; vendor?: string; description?: string } };
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<Adapter | null> } } | undefined)?.gpu;
+  if (gpu === undefined) return "navigator.gpu is missing (this browser offers no WebGPU)";
+  let adapter: Adapter | null = null;
+  try {
+    adapter = await Promise.race([gpu.requestAdapter(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000))]);
+  } catch {
+    adapter = null;
+  }
+  if (adapter === null || adapter === undefined) return "WebGPU has no adapter here (navigator.gpu.requestAdapter() gave null)";
+  const fallback = adapter.info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
+  if (fallback && !allowFallbackAdapter) {
+    const name = [adapter.info?.vendor, adapter.info?.description].filter(Boolean).join(" ") || "unnamed";
+    return `the only WebGPU adapter is a fallback (software) adapter (${name}); set allowFallbackAdapter: true to use it`;
+  }
+  return null;
 }
 
 async function createEngines(basePath: string, options: ResolvedOptions): Promise<Engines> {
   const models = await loadModels(options.baseOptions, options.modelVariant, `${basePath}models/`);
-  const gpuReason = options.baseOptions?.delegate === "GPU" ? gpuFallbackReason() : Promise.resolve(null);
   const build = chooseBuild(options.numThreads);
-  let engines: Omit<Engines, "fallbackReason">;
+  const wantsGpu = options.baseOptions?.delegate === "GPU" && options.engine !== "page";
+  // Injected faults are for the WebGPU build itself: it is loaded whatever the page sees.
+  const unusable = wantsGpu && options.injectFaults === undefined ? await webgpuUnusableReason(options.allowFallbackAdapter) : null;
+  // delegate "GPU": the worker runs the WebGPU build (the page's synchronous copy stays on the CPU).
+  const gpuBuild: BuildChoice | null =
+    wantsGpu && unusable === null
+      ? { name: "handtrack_gpu", reason: 'delegate "GPU": the WebGPU build runs in the worker, with the CPU backend as its fallback', threads: 1 }
+      : null;
+  let gpuStartFailure: string | null = unusable;
+  let engines: Omit<Engines, "fallbackReason" | "gpuStartFailure">;
   try {
-    engines = await startEngines(basePath, options, models, build);
+    engines = await startEngines(basePath, options, models, build, gpuBuild);
   } catch (error) {
-    if (build.name !== "handtrack_mt") throw error;
-    // A threaded build that does not load (not deployed, or refused) must not
-    // cost the page its hand tracking: the single-threaded one runs instead.
-    const reason = `the threaded build failed to start (${(error as Error).message}), so the single-threaded build runs`;
-    engines = await startEngines(basePath, options, models, { name: "handtrack_st", reason, threads: 1 });
-  }
-  const description = engines.description;
-  const reasons: string[] = [];
-  const gpu = await gpuReason;
-  if (gpu !== null) reasons.push(gpu);
-  for (const [model, backend] of [["palm detection", description.palmBackend], ["hand landmark", description.landmarkBackend]]) {
-    if (backend !== "wasm") {
-      const planLines = description.plan.split("\n").filter((line) => /fall|skip|unavailable|fail/i.test(line));
-      reasons.push(`the ${model} model runs on ${backend}, not wasm${planLines.length ? `: ${planLines.join("; ")}` : ""}`);
+    if (gpuBuild !== null) {
+      // A WebGPU build that does not load must not cost the page its hand tracking.
+      gpuStartFailure = (error as Error).message;
+      engines = await startEngines(basePath, options, models, build, null);
+    } else {
+      if (build.name !== "handtrack_mt") throw error;
+      // A threaded build that does not load (not deployed, or refused) must not
+      // cost the page its hand tracking: the single-threaded one runs instead.
+      const reason = `the threaded build failed to start (${(error as Error).message}), so the single-threaded build runs`;
+      engines = await startEngines(basePath, options, models, { name: "handtrack_st", reason, threads: 1 }, null);
     }
   }
-  return { ...engines, fallbackReason: reasons.length ? reasons.join("; ") : null };
+  return { ...engines, gpuStartFailure, fallbackReason: fallbackReasonOf(options, engines.description, gpuStartFailure) };
 }
 
 async function startEngines(
@@ -180,7 +249,8 @@ async function startEngines(
   options: ResolvedOptions,
   models: ModelBytes,
   build: BuildChoice,
-): Promise<Omit<Engines, "fallbackReason">> {
+  gpuBuild: BuildChoice | null,
+): Promise<Omit<Engines, "fallbackReason" | "gpuStartFailure">> {
   const init = {
     basePath,
     build: build.name,
@@ -195,7 +265,15 @@ async function startEngines(
   const wantWorker = options.engine !== "page";
   const [page, worker] = await Promise.allSettled([
     wantPage ? PageEngineClient.create(init) : Promise.resolve(null),
-    wantWorker ? WorkerEngineClient.create(`${basePath}handtrack.worker.js`, init) : Promise.resolve(null),
+    wantWorker
+      ? WorkerEngineClient.create(`${basePath}handtrack.worker.js`, gpuBuild === null ? init : {
+        ...init,
+        build: gpuBuild.name,
+        threads: 1,
+        settings: options.allowFallbackAdapter ? "webgpu.allow_fallback_adapter=1" : "",
+        faults: options.injectFaults ?? "",
+      })
+      : Promise.resolve(null),
   ]);
   if (page.status === "rejected" || worker.status === "rejected") {
     if (page.status === "fulfilled") page.value?.close();
@@ -204,7 +282,7 @@ async function startEngines(
     const message = error?.message ?? String(error);
     throw new Error(message.startsWith("failed to") ? message : `failed to create HandLandmarker: ${message}`);
   }
-  return { page: page.value, worker: worker.value, build, description: (worker.value ?? page.value)!.description };
+  return { page: page.value, worker: worker.value, build: worker.value && gpuBuild ? gpuBuild : build, description: (worker.value ?? page.value)!.description };
 }
 
 // A live-stream frame waiting for the engine.
@@ -502,7 +580,22 @@ export class HandLandmarker {
   private async runAsync(engine: EngineClient, image: ImageSource, timestampMs: number): Promise<HandtrackResult> {
     const snapshot = await engine.snapshot(image);
     const raw = await engine.detect(snapshot, timestampMs);
+    this.notePlanChange(engine, raw);
     return toResult(raw, engine.description.gestureNames);
+  }
+
+  // A backend failed mid-run (a lost GPU device, say) and the engine moved the
+  // models to the next one: the reports follow.
+  private notePlanChange(engine: EngineClient, raw: RawResult): void {
+    const change = raw.planChange;
+    const engines = this.engines;
+    if (change === undefined || engines === null) return;
+    const description = { ...engine.description, ...change };
+    if (engine instanceof WorkerEngineClient) engine.description = description;
+    if (engines.worker === engine || engines.page === engine) {
+      engines.description = description;
+      engines.fallbackReason = fallbackReasonOf(this.options, description, engines.gpuStartFailure);
+    }
   }
 
   private submitLive(engine: EngineClient, image: ImageSource, timestampMs: number): Promise<HandtrackResult | null> {
@@ -528,6 +621,7 @@ export class HandLandmarker {
     this.liveInFlight = true;
     try {
       const raw = await engine.detect(await job.snapshot, job.timestampMs);
+      this.notePlanChange(engine, raw);
       const result = toResult(raw, engine.description.gestureNames);
       this.liveStats.processed++;
       job.resolve(result);

@@ -48,9 +48,20 @@ export interface HandtrackModule {
   _ht_heap_allocated_bytes(): number;
   _ht_heap_size_bytes(): number;
   _ht_max_threads(): number;
+  _ht_set_backend_options(settings: number, faults: number, precision: number): number;
+  _ht_take_plan_change(handle: number): number;
+  /**
+   * Emscripten's ccall. The WebGPU build (ASYNCIFY) must call the C functions
+   * that may wait for the GPU through it with {async: true}: they return a Promise.
+   */
+  ccall(name: string, returnType: "number", argTypes: "number"[], args: number[], options: { async: true }): Promise<number>;
 }
 
-export type BuildName = "handtrack_st" | "handtrack_mt";
+/**
+ * handtrack_st: one thread; handtrack_mt: threads (cross-origin-isolated pages);
+ * handtrack_gpu: one thread plus the webgpu backend (delegate "GPU", in the worker).
+ */
+export type BuildName = "handtrack_st" | "handtrack_mt" | "handtrack_gpu";
 
 /** The build to load, with the reason shown to the user. */
 export interface BuildChoice {

@@ -92,8 +92,12 @@ export interface BaseOptions {
   /** A `.task` bundle's bytes, or a reader of them (as tasks-vision takes). */
   modelAssetBuffer?: Uint8Array | ReadableStreamDefaultReader | undefined;
   /**
-   * "GPU" tries the GPU backend and falls back to the CPU (see
-   * HandLandmarker.fallbackReason); "CPU" runs the WebAssembly CPU backend.
+   * "GPU" runs the models on WebGPU (handtrack's own WGSL shaders, in the
+   * worker engine) and falls back to the WebAssembly CPU backend when WebGPU
+   * cannot run them: no navigator.gpu, no adapter, only a fallback (software)
+   * adapter (unless allowFallbackAdapter), a device or shader that fails, a
+   * device lost mid-run, out of GPU memory. It never throws for these; see
+   * HandLandmarker.fallbackReason. "CPU" runs the WebAssembly CPU backend.
    */
   delegate?: "CPU" | "GPU" | undefined;
 }
@@ -137,6 +141,16 @@ export interface HandLandmarkerOptions {
   smoothing?: boolean;
   /** The input is a mirrored selfie view: Left and Right are swapped. Default false. */
   mirrored?: boolean;
+  /**
+   * delegate "GPU": also use a fallback (software) WebGPU adapter, such as
+   * SwiftShader's (usually slower than the CPU backend). Default false.
+   */
+  allowFallbackAdapter?: boolean;
+  /**
+   * Tests only: faults to inject into the WebGPU build, "BACKEND:STAGE,..." (e.g.
+   * "webgpu:device-lost", "webgpu:shader", "webgpu:oom"; docs/WEB.md lists them).
+   */
+  injectFaults?: string;
   /** LIVE_STREAM mode: called with each frame's result, in order; dropped frames are skipped. */
   resultListener?: (result: HandtrackResult, image: ImageSource, timestampMs: number) => void;
 }
@@ -214,8 +228,8 @@ export interface BackendReport {
 
 /** The WebAssembly build in use and why it was chosen. */
 export interface BuildReport {
-  /** "handtrack_mt" (threads) or "handtrack_st". */
-  name: "handtrack_mt" | "handtrack_st";
+  /** "handtrack_mt" (threads), "handtrack_st", or "handtrack_gpu" (the WebGPU build, delegate "GPU"). */
+  name: "handtrack_mt" | "handtrack_st" | "handtrack_gpu";
   /** Why this build, e.g. that the page is not cross-origin isolated. */
   reason: string;
   /** Kernel threads used. */

@@ -1,8 +1,10 @@
 // One landmarker inside one instance of the WebAssembly module: the only file
 // that calls the C functions of web/wasm/handtrack_wasm.h. Runs wherever the
 // module was instantiated (the package's Web Worker, or the page's thread for
-// the synchronous MediaPipe calls). Everything here is synchronous: a call
-// blocks its thread until the module returns.
+// the synchronous MediaPipe calls). With the CPU builds everything here is
+// synchronous: a call blocks its thread until the module returns. The WebGPU
+// build (handtrack_gpu, ASYNCIFY) suspends while the GPU works: its calls go
+// through the *Async methods, which the worker uses for every build.
 
 import { type BuildName, type HandtrackModule, instantiateModule } from "./module_loader.js";
 import type { HeapReport, ModelTiming, ModelVariant } from "./types.js";
@@ -38,6 +40,10 @@ export interface EngineInit {
   /** A registry name ("wasm", "reference") or "auto". */
   delegate: string;
   options: EngineOptions;
+  /** Backend settings "KEY=VALUE,..." (e.g. "webgpu.allow_fallback_adapter=1"); the WebGPU build only. */
+  settings?: string;
+  /** Test hook: faults "BACKEND:STAGE,..." (e.g. "webgpu:device-lost"); the WebGPU build only. */
+  faults?: string;
 }
 
 /** How a created engine runs. */
@@ -56,6 +62,8 @@ export interface RawResult {
   numHands: number;
   records: Float32Array;
   palmDetectionRan: boolean;
+  /** Set when this frame changed the plan (a backend failed mid-run and the models moved on). */
+  planChange?: { palmBackend: string; landmarkBackend: string; plan: string };
 }
 
 const kOptionsBytes = 28;
@@ -109,12 +117,14 @@ export class WasmEngine {
   private handle: number;
   private readonly optionsPointer: number;
   private pixels: { pointer: number; size: number } = { pointer: 0, size: 0 };
-  readonly description: EngineDescription;
+  description: EngineDescription;
 
   private constructor(
     private readonly module: HandtrackModule,
     handle: number,
     optionsPointer: number,
+    /** The WebGPU build: calls that may wait for the GPU go through ccall({async: true}). */
+    private readonly suspends: boolean,
     description: EngineDescription,
   ) {
     this.handle = handle;
@@ -125,6 +135,21 @@ export class WasmEngine {
   /** Instantiates the build (once per thread) and creates a landmarker in it. */
   static async create(init: EngineInit): Promise<WasmEngine> {
     const module = await moduleFor(init.basePath, init.build);
+    const suspends = init.build === "handtrack_gpu";
+    if (suspends) {
+      const settings = HeapBytes.text(module, init.settings ?? "");
+      const faults = HeapBytes.text(module, init.faults ?? "");
+      const precision = HeapBytes.text(module, "");
+      try {
+        if (module._ht_set_backend_options(settings.pointer, faults.pointer, precision.pointer) !== 0) {
+          throw new Error(lastError(module, "failed to set backend options: the module gave no reason"));
+        }
+      } finally {
+        settings.free();
+        faults.free();
+        precision.free();
+      }
+    }
     const threads = Math.max(1, Math.min(init.threads, module._ht_max_threads()));
     const optionsPointer = module._ht_alloc(kOptionsBytes);
     if (optionsPointer === 0) throw new Error("failed to create HandLandmarker: out of wasm memory");
@@ -135,16 +160,10 @@ export class WasmEngine {
     const delegate = HeapBytes.text(module, init.delegate);
     let handle = 0;
     try {
-      handle = module._ht_create(
-        palm.pointer,
-        palm.size,
-        landmark.pointer,
-        landmark.size,
-        variant.pointer,
-        delegate.pointer,
-        threads,
-        optionsPointer,
-      );
+      const args = [palm.pointer, palm.size, landmark.pointer, landmark.size, variant.pointer, delegate.pointer, threads, optionsPointer];
+      handle = suspends
+        ? await module.ccall("ht_create", "number", args.map(() => "number" as const), args, { async: true })
+        : module._ht_create(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7]);
     } finally {
       // The module keeps what it needs of the model bytes.
       palm.free();
@@ -170,7 +189,7 @@ export class WasmEngine {
       if (name === "") break;
       gestureNames.push(name);
     }
-    return new WasmEngine(module, handle, optionsPointer, {
+    return new WasmEngine(module, handle, optionsPointer, suspends, {
       build: init.build,
       buildInfo: module.UTF8ToString(module._ht_build_info()),
       threads,
@@ -207,6 +226,15 @@ export class WasmEngine {
     }
   }
 
+  /** setOptions for any build (the WebGPU build may compile on the GPU). */
+  async setOptionsAsync(options: EngineOptions): Promise<void> {
+    if (!this.suspends) return this.setOptions(options);
+    this.checkOpen("set options");
+    WasmEngine.writeOptions(this.module, this.optionsPointer, options);
+    const status = await this.module.ccall("ht_set_options", "number", ["number", "number"], [this.handle, this.optionsPointer], { async: true });
+    if (status !== 0) throw new Error(lastError(this.module, "failed to set options: the module gave no reason"));
+  }
+
   /**
    * In the threaded build another thread may grow the shared memory, and this
    * thread's HEAP* views only follow when Emscripten's glue next looks: any
@@ -221,6 +249,26 @@ export class WasmEngine {
    * module's one-line message on failure; the engine stays usable.
    */
   detect(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, timestampMs: number): RawResult {
+    this.copyPixels(rgba, width, height);
+    const numHands = this.module._ht_detect(this.handle, this.pixels.pointer, width, height, width * 4, timestampMs);
+    return this.readResult(numHands);
+  }
+
+  /** detect for any build: the WebGPU build suspends while the GPU runs. */
+  async detectAsync(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, timestampMs: number): Promise<RawResult> {
+    if (!this.suspends) return this.detect(rgba, width, height, timestampMs);
+    this.copyPixels(rgba, width, height);
+    const numHands = await this.module.ccall(
+      "ht_detect",
+      "number",
+      ["number", "number", "number", "number", "number", "number"],
+      [this.handle, this.pixels.pointer, width, height, width * 4, timestampMs],
+      { async: true },
+    );
+    return this.readResult(numHands);
+  }
+
+  private copyPixels(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): void {
     this.checkOpen("detect hands");
     const bytes = width * height * 4;
     if (rgba.byteLength < bytes) {
@@ -234,47 +282,84 @@ export class WasmEngine {
     }
     this.refreshViews();
     this.module.HEAPU8.set(rgba.subarray(0, bytes), this.pixels.pointer);
-    const numHands = this.module._ht_detect(this.handle, this.pixels.pointer, width, height, width * 4, timestampMs);
+  }
+
+  private readResult(numHands: number): RawResult {
     if (numHands < 0) throw new Error(lastError(this.module, "failed to detect hands: the module gave no reason"));
     this.refreshViews();
     const first = this.module._ht_result(this.handle) >> 2;
-    return {
+    const result: RawResult = {
       numHands,
       records: this.module.HEAPF32.slice(first, first + numHands * kHandRecordFloats),
       palmDetectionRan: this.module._ht_result_palm_detection_ran(this.handle) !== 0,
     };
+    if (this.module._ht_take_plan_change(this.handle) !== 0) {
+      const backendOf = (model: string): string => {
+        const name = HeapBytes.text(this.module, model);
+        try {
+          return this.module.UTF8ToString(this.module._ht_backend(this.handle, name.pointer));
+        } finally {
+          name.free();
+        }
+      };
+      const change = {
+        palmBackend: backendOf("palm"),
+        landmarkBackend: backendOf("landmark"),
+        plan: this.module.UTF8ToString(this.module._ht_describe_plan(this.handle)),
+      };
+      this.description = { ...this.description, ...change };
+      result.planChange = change;
+    }
+    return result;
   }
 
   /** Times one model alone on a seeded random input (ht_time_model). */
   timeModel(model: Uint8Array, name: string, delegate: string, threads: number, warmup: number, runs: number): ModelTiming {
+    if (this.suspends) throw new Error(`failed to time ${name}: the WebGPU build times through timeModelAsync`);
+    const call = this.prepareTiming(model, name, delegate, threads, warmup, runs);
+    try {
+      const [a, b, c, d, e, f, g, h] = call.args;
+      return call.finish(this.module._ht_time_model(a, b, c, d, e, f, g, h));
+    } finally {
+      call.free();
+    }
+  }
+
+  /** timeModel for any build (the WebGPU build suspends while the GPU runs). */
+  async timeModelAsync(model: Uint8Array, name: string, delegate: string, threads: number, warmup: number, runs: number): Promise<ModelTiming> {
+    if (!this.suspends) return this.timeModel(model, name, delegate, threads, warmup, runs);
+    const call = this.prepareTiming(model, name, delegate, threads, warmup, runs);
+    try {
+      return call.finish(await this.module.ccall("ht_time_model", "number", call.args.map(() => "number" as const), call.args, { async: true }));
+    } finally {
+      call.free();
+    }
+  }
+
+  private prepareTiming(model: Uint8Array, name: string, delegate: string, threads: number, warmup: number, runs: number) {
     const bytes = HeapBytes.copy(this.module, model, `model ${name}`);
     const nameText = HeapBytes.text(this.module, name);
     const delegateText = HeapBytes.text(this.module, delegate);
-    const out = this.module._ht_alloc(16);
-    try {
-      const backend = this.module._ht_time_model(
-        bytes.pointer,
-        bytes.size,
-        nameText.pointer,
-        delegateText.pointer,
-        Math.max(1, Math.min(threads, this.module._ht_max_threads())),
-        warmup,
-        runs,
-        out,
-      );
-      if (backend === 0) throw new Error(lastError(this.module, `failed to time ${name}: the module gave no reason`));
-      const at = out >> 3;
-      return {
-        backend: this.module.UTF8ToString(backend),
-        medianMs: this.module.HEAPF64[at],
-        minMs: this.module.HEAPF64[at + 1],
-      };
-    } finally {
-      bytes.free();
-      nameText.free();
-      delegateText.free();
-      this.module._ht_free(out);
-    }
+    const out = this.module._ht_alloc(24);  // median, min, device ms
+    const usable = Math.max(1, Math.min(threads, this.module._ht_max_threads()));
+    return {
+      args: [bytes.pointer, bytes.size, nameText.pointer, delegateText.pointer, usable, warmup, runs, out],
+      finish: (backend: number): ModelTiming => {
+        if (backend === 0) throw new Error(lastError(this.module, `failed to time ${name}: the module gave no reason`));
+        const at = out >> 3;
+        return {
+          backend: this.module.UTF8ToString(backend),
+          medianMs: this.module.HEAPF64[at],
+          minMs: this.module.HEAPF64[at + 1],
+        };
+      },
+      free: () => {
+        bytes.free();
+        nameText.free();
+        delegateText.free();
+        this.module._ht_free(out);
+      },
+    };
   }
 
   heap(): HeapReport {

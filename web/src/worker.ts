@@ -21,7 +21,7 @@ async function handle(request: EngineRequest): Promise<{ value: unknown; transfe
       engine = await WasmEngine.create(request.init);
       return { value: engine.description, transfer: [] };
     case "set-options":
-      requireEngine("set options").setOptions(request.options);
+      await requireEngine("set options").setOptionsAsync(request.options);
       return { value: null, transfer: [] };
     case "detect": {
       let current: WasmEngine;
@@ -32,12 +32,12 @@ async function handle(request: EngineRequest): Promise<{ value: unknown; transfe
         throw error;
       }
       const pixels = readTransferFrame(request.frame);
-      const result = current.detect(pixels.data, pixels.width, pixels.height, request.timestampMs);
+      const result = await current.detectAsync(pixels.data, pixels.width, pixels.height, request.timestampMs);
       return { value: result, transfer: [result.records.buffer] };
     }
     case "time-model": {
       const { model, name, delegate, threads, warmup, runs } = request;
-      return { value: requireEngine("time a model").timeModel(model, name, delegate, threads, warmup, runs), transfer: [] };
+      return { value: await requireEngine("time a model").timeModelAsync(model, name, delegate, threads, warmup, runs), transfer: [] };
     }
     case "heap":
       return { value: requireEngine("read the heap").heap(), transfer: [] };

@@ -1,5 +1,5 @@
 // The npm package: `npm pack` gives a tarball with the models inside and the
-// wasm and JavaScript under the 1.5 MB budget, which installs offline into an
+// wasm and JavaScript under the 2.5 MB budget, which installs offline into an
 // empty project and runs from there in Chromium.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -11,9 +11,9 @@ import { hasShared, web, withPage } from "./helpers.mjs";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "handtrack-package-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
-const kSizeBudgetBytes = 1_500_000;
+const kSizeBudgetBytes = 2_500_000;
 
-test("npm pack: models inside, wasm + JavaScript under 1.5 MB, installs offline, runs in Chromium", async (t) => {
+test("npm pack: models inside, wasm + JavaScript under 2.5 MB, installs offline, runs in Chromium", async (t) => {
   const [packed] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: web, encoding: "utf8" }));
   const files = new Map(packed.files.map((file) => [file.path, file.size]));
   for (const model of ["palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"]) {

@@ -2,8 +2,10 @@
 # Runs every browser test of the JavaScript package in Debian's Chromium, one
 # file at a time (the machine may have two cores): the API and bad calls, the
 # build and backend reports, the demo on a fake camera, the npm tarball, the
-# wasm heap over VIDEO-mode frames, and agreement with MediaPipe on the shared
-# photos and videos. Exits non-zero when a test fails.
+# wasm heap over VIDEO-mode frames, the webgpu backend on SwiftShader (its op and
+# tensor tests, delegate "GPU", every fallback case, photos and a video against the
+# goldens), and agreement with MediaPipe on the shared photos and videos. Exits
+# non-zero when a test fails. HANDTRACK_WEBGPU_FULL=1: webgpu on every photo and frame.
 #
 #   web/tests/run.sh [--full] [TEST_FILE...]
 #
@@ -23,7 +25,7 @@ for arg in "$@"; do
 done
 if [ ${#files[@]} -eq 0 ]; then
   # Quick ones first, the long golden runs last.
-  files=(tests/api.test.mjs tests/isolation.test.mjs tests/demo.test.mjs tests/package.test.mjs tests/heap.test.mjs tests/golden.test.mjs)
+  files=(tests/api.test.mjs tests/isolation.test.mjs tests/demo.test.mjs tests/package.test.mjs tests/heap.test.mjs tests/webgpu.test.mjs tests/golden.test.mjs)
 fi
 
 if [ ! -f node_modules/playwright-core/package.json ] || [ ! -f node_modules/esbuild/package.json ]; then

@@ -41,12 +41,14 @@ options:
                                  the async calls (default), or the page's thread with MediaPipe's
                                  synchronous calls. bench runs both: the models and detect_async in the
                                  worker, detect (as MediaPipe's detect() is timed) on the page's thread
-  --webgpu                       launch Chromium with --enable-unsafe-webgpu (default: no WebGPU adapter)
+  --webgpu                       launch Chromium with --enable-unsafe-webgpu and let delegate GPU use a fallback
+                                 (software) adapter, SwiftShader's here (default: no WebGPU adapter)
   --output FILE                  the JSON (golden schema) goes there (detect, track; default stdout)
   --fps F                        track: the frame rate when ffprobe cannot tell
   --runs N, --warmup N           bench: timed and untimed runs (default 20 and 5)
   --json                         bench: rows as JSON
   --frames N                     heap: VIDEO-mode frames (default 10000)
+  --max-frames N                 track: only the first N frames of the video
   --verbose                      the browser's console on stderr
 
 detect: photos decoded by Chromium (EXIF orientation applied), IMAGE mode. A photo that cannot be
@@ -87,6 +89,7 @@ function parseArgs(argv) {
       case "--warmup": args.warmup = number(flag, value(), true); break;
       case "--json": args.json = true; break;
       case "--frames": args.frames = number(flag, value(), true); break;
+      case "--max-frames": args.maxFrames = number(flag, value(), true); break;
       case "--verbose": args.verbose = true; break;
       case "-h": case "--help": usage();
       default:
@@ -141,6 +144,8 @@ async function startSession(args, files, runningMode) {
       runningMode, delegate: args.delegate, model: args.model, numHands: args.numHands,
       minHandDetectionConfidence: args.minDetection, minHandPresenceConfidence: args.minPresence,
       minTrackingConfidence: args.minTracking, engine: args.engine, threads: args.threads,
+      // --webgpu: this machine's only adapter is SwiftShader's software one.
+      allowFallbackAdapter: args.webgpu,
     });
     if (isolate && !initInfo.cross_origin_isolated) throw new Error("the page is not cross-origin isolated although the server sent COOP/COEP");
     return {
@@ -257,7 +262,8 @@ async function runTrack(args) {
     // As the golden videos were decoded: every frame (-vsync 0), RGB PNG.
     execFileSync("ffmpeg", ["-v", "error", "-i", video, "-vsync", "0", "-pix_fmt", "rgb24", "-compression_level", "1",
       path.join(folder, "%06d.png")], { stdio: ["ignore", "inherit", "inherit"] });
-    const files = fs.readdirSync(folder).filter((name) => name.endsWith(".png")).sort().map((name) => path.join(folder, name));
+    const files = fs.readdirSync(folder).filter((name) => name.endsWith(".png")).sort().map((name) => path.join(folder, name))
+      .slice(0, args.maxFrames ?? Infinity);
     if (files.length === 0) throw new Error(`failed to decode ${video}: ffmpeg gave no frames`);
     const session = await startSession(args, files, "VIDEO");
     try {
@@ -311,7 +317,9 @@ async function runBench(args) {
     for (const [what, synchronous, how] of [["detect", true, "detect() on the page's thread"], ["detect_async", false, "detectAsync() through the worker"]]) {
       const timing = await session.page.evaluate(([url, warmup, runs, sync]) => window.harness.benchDetect(url, warmup, runs, sync),
         [session.urls[0], args.warmup, args.runs, synchronous]);
-      const row = { what, backend: session.initInfo.backend, threads, median_ms: round(median(timing.times)), min_ms: round(Math.min(...timing.times)) };
+      // delegate GPU: the page's synchronous copy runs on the CPU, the worker on the GPU.
+      const backend = synchronous && args.delegate === "GPU" ? "wasm" : session.initInfo.backend;
+      const row = { what, backend, threads, median_ms: round(median(timing.times)), min_ms: round(Math.min(...timing.times)) };
       rows.push(row);
       if (!args.json) {
         console.error(`${what.padEnd(20)} ${row.backend} ${threads} thread(s): median ${row.median_ms} ms, min ${row.min_ms} ms ` +

@@ -79,7 +79,19 @@ struct Landmarker {
   std::string plan;
   std::string palm_backend;
   std::string landmark_backend;
+  bool plan_changed = false;
 };
+
+// ht_set_backend_options: applied to every landmarker and timing created after it.
+struct BackendDefaults {
+  std::map<std::string, std::string> settings;
+  std::string faults;
+  handtrack::Precision precision = handtrack::Precision::kFp32;
+};
+BackendDefaults& Defaults() {
+  static BackendDefaults defaults;
+  return defaults;
+}
 
 std::map<int, std::unique_ptr<Landmarker>>& Landmarkers() {
   static std::map<int, std::unique_ptr<Landmarker>> table;
@@ -215,6 +227,9 @@ HT_EXPORT int ht_create(const uint8_t* palm_model, int palm_bytes, const uint8_t
       variant_name == "lite" ? handtrack::ModelVariant::kLite : handtrack::ModelVariant::kFull;
   landmarker_options.model.delegate = *parsed_delegate;
   landmarker_options.model.num_threads = num_threads;
+  landmarker_options.model.backend_settings = Defaults().settings;
+  landmarker_options.model.inject_faults = Defaults().faults;
+  landmarker_options.model.precision = Defaults().precision;
   // The bytes are read (and verified) during Create; nothing keeps them.
   landmarker_options.model.model_buffers[handtrack::PalmModelName(landmarker_options.model.variant)] =
       std::span<const uint8_t>(palm_model, static_cast<size_t>(palm_bytes));
@@ -264,6 +279,13 @@ HT_EXPORT int ht_detect(int handle, const uint8_t* rgba, int width, int height, 
     return -1;
   }
   entry->palm_detection_ran = result->palm_detection_ran;
+  // A backend that failed mid-run was dropped and the frame ran on the next one.
+  if (std::string plan = entry->landmarker->DescribePlan(); plan != entry->plan) {
+    entry->plan = std::move(plan);
+    entry->palm_backend = MainBackend(entry->plan, handtrack::PalmModelName(entry->options.model.variant));
+    entry->landmark_backend = MainBackend(entry->plan, handtrack::LandmarkModelName(entry->options.model.variant));
+    entry->plan_changed = true;
+  }
   entry->records.assign(result->hands.size() * HT_HAND_RECORD_FLOATS, 0.0f);
   std::map<int, handtrack::PinchTracker> still_tracked;
   for (size_t i = 0; i < result->hands.size(); ++i) {
@@ -327,6 +349,9 @@ HT_EXPORT const char* ht_time_model(const uint8_t* model, int model_bytes, const
   handtrack::ModelRunner::Options options;
   options.delegate = *parsed_delegate;
   options.num_threads = num_threads;
+  options.backend_settings = Defaults().settings;
+  options.inject_faults = Defaults().faults;
+  options.precision = Defaults().precision;
   auto runner = handtrack::ModelRunner::CreateFromBuffer(
       std::span<const uint8_t>(model, static_cast<size_t>(model_bytes)), model_name, options);
   if (!runner.ok()) {
@@ -351,6 +376,9 @@ HT_EXPORT const char* ht_time_model(const uint8_t* model, int model_bytes, const
   std::sort(times.begin(), times.end());
   out_ms[0] = times[times.size() / 2];
   out_ms[1] = times.front();
+  // The device's kernels alone (webgpu: the dispatches replayed on the data already there).
+  out_ms[2] = -1.0;
+  if (auto device = (*runner)->TimeDeviceKernels(runs); device.ok() && device->has_value()) out_ms[2] = **device;
   static std::string backend;
   backend = MainBackend((*runner)->DescribePlan(), model_name);
   return backend.c_str();
@@ -358,13 +386,49 @@ HT_EXPORT const char* ht_time_model(const uint8_t* model, int model_bytes, const
 
 HT_EXPORT const char* ht_last_error(void) { return LastError().c_str(); }
 
+HT_EXPORT int ht_set_backend_options(const char* settings, const char* faults, const char* precision) {
+  BackendDefaults defaults;
+  if (precision != nullptr && precision[0] != '\0') {
+    auto parsed = handtrack::ParsePrecision(precision);
+    if (!parsed.ok()) {
+      SetError("failed to set backend options: " + parsed.status().message());
+      return -1;
+    }
+    defaults.precision = *parsed;
+  }
+  std::string text = settings != nullptr ? settings : "";
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string entry = text.substr(0, comma);
+    const size_t equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      SetError("failed to set backend options: setting '" + entry + "' is not KEY=VALUE");
+      return -1;
+    }
+    defaults.settings[entry.substr(0, equals)] = entry.substr(equals + 1);
+    text = comma == std::string::npos ? "" : text.substr(comma + 1);
+  }
+  defaults.faults = faults != nullptr ? faults : "";
+  Defaults() = std::move(defaults);
+  return 0;
+}
+
+HT_EXPORT int ht_take_plan_change(int handle) {
+  Landmarker* entry = Find(handle, "read plan");
+  if (entry == nullptr || !entry->plan_changed) return 0;
+  entry->plan_changed = false;
+  return 1;
+}
+
 HT_EXPORT const char* ht_gesture_name(int index) {
   if (index < 0 || index > static_cast<int>(handtrack::GestureLabel::kILoveYou)) return "";
   return handtrack::GestureName(static_cast<handtrack::GestureLabel>(index));
 }
 
 HT_EXPORT const char* ht_build_info(void) {
-#ifdef HANDTRACK_WASM_THREADS
+#if defined(HANDTRACK_WASM_WEBGPU)
+  return "handtrack " HANDTRACK_VERSION_STRING " wasm simd128 webgpu";
+#elif defined(HANDTRACK_WASM_THREADS)
   return "handtrack " HANDTRACK_VERSION_STRING " wasm simd128 threads";
 #else
   return "handtrack " HANDTRACK_VERSION_STRING " wasm simd128";

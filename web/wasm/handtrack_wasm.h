@@ -94,7 +94,8 @@ void ht_destroy(int handle);
 // Times one model alone (for benchmarks): loads `model` (its bytes; name e.g.
 // "palm_detection_full") on `delegate` with `num_threads`, runs it `warmup`
 // times untimed and `runs` times timed on a seeded random input in [0, 1),
-// and writes the median and minimum milliseconds to out_ms[0], out_ms[1].
+// and writes the median and minimum milliseconds to out_ms[0], out_ms[1], and to out_ms[2]
+// the mean milliseconds of the device's kernels alone (`runs` replays; -1 without a device).
 // Returns the backend that ran most nodes ("wasm", ...) or 0 (ht_last_error).
 const char* ht_time_model(const uint8_t* model, int model_bytes, const char* name, const char* delegate,
                           int num_threads, int warmup, int runs, double* out_ms);
@@ -110,6 +111,15 @@ double ht_heap_allocated_bytes(void);
 double ht_heap_size_bytes(void);
 // Threads the build can use (1 for the single-threaded build).
 int ht_max_threads(void);
+
+// Backend settings ("KEY=VALUE,...", e.g. "webgpu.allow_fallback_adapter=1"), test faults
+// ("BACKEND:STAGE,...", e.g. "webgpu:device-lost") and the precision ("fp32", "fp16"; empty:
+// fp32) for the landmarkers and timings created after this call (ModelOptions::
+// backend_settings, ::inject_faults, ::precision). 0, or -1 (ht_last_error).
+int ht_set_backend_options(const char* settings, const char* faults, const char* precision);
+// 1 once after a detect whose run changed the plan (a backend failed mid-run and the
+// models moved to the next one: ht_backend and ht_describe_plan now say so), else 0.
+int ht_take_plan_change(int handle);
 
 #ifdef __cplusplus
 }

@@ -69,6 +69,7 @@ async function init(options) {
     minTrackingConfidence: options.minTrackingConfidence ?? 0.5,
     engine: options.engine ?? "worker",
     numThreads: options.threads,
+    allowFallbackAdapter: options.allowFallbackAdapter ?? false,
   });
   return { init_ms: performance.now() - started, ...info() };
 }
