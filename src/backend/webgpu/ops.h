@@ -60,8 +60,9 @@ void EmitElementwise(Program& program, ElementwiseMode mode, int a, int b, int o
 // Whether a product of `outputs` sums of `depth` terms runs one workgroup per
 // output, its 64 threads splitting the sum (split_k.cc): for long sums over
 // few outputs (the deep 1x1 convolutions and the fully connected layers),
-// where one thread per output would leave the GPU idle. Off by default;
-// "webgpu.split_k" = "1" turns it on there, "force" everywhere (tests).
+// where one thread per output would leave the GPU idle. On there by default
+// (not on software adapters); "webgpu.split_k" = "0" turns it off, "force"
+// puts it everywhere (tests).
 bool UseSplitK(const Program& program, int64_t outputs, int64_t depth);
 // The WGSL of the split-sum convolution (the same parameters as conv2d.cc's,
 // the filter in its own [oc][ky][kx][ic] layout) and fully connected layer

@@ -23,7 +23,8 @@ constexpr char kBackend[] = "webgpu";
 constexpr char kAllowFallbackAdapter[] = "webgpu.allow_fallback_adapter";
 // "0": one output channel per thread in the convolutions (for comparisons).
 constexpr char kConvX4[] = "webgpu.conv_x4";
-// "1": split sums (split_k.cc) where the sums are long and the outputs few; "force": everywhere.
+// Split sums (split_k.cc) where the sums are long and the outputs few: on by default but on a
+// software adapter; "0": off; "force": everywhere.
 constexpr char kSplitK[] = "webgpu.split_k";
 constexpr int kErrorBytes = 1024;
 
@@ -66,7 +67,10 @@ class WebGpuSegment : public CompiledSegment {
     if (adapter < 0) return UnavailableError("failed to compile " + label_ + ": " + error);
     f16_ = (adapter & 1) != 0 && options.precision == Precision::kFp16;
 
-    Program program(graph_, options.settings);
+    BackendSettings settings = options.settings;
+    // A software adapter runs threads as a CPU does: split sums only cost it.
+    if ((adapter & 2) != 0 && settings.count(kSplitK) == 0) settings[kSplitK] = "0";
+    Program program(graph_, settings);
     const std::vector<Step> steps = PlanSteps();
     PlanBuffers(steps, program);
     for (const Step& step : steps) webgpu::FindOp(graph_.nodes[step.node].op)->emit(graph_.nodes[step.node], step.tail, program);
