@@ -74,8 +74,8 @@ void RegisterBuiltinBackends(BackendRegistry& registry) {
 #ifdef __EMSCRIPTEN__
   // The browser's GPU (the handtrack_gpu module), ahead of the CPU backends; listed only in the
   // browser's builds, where the CPU modules name the one that has it.
-  (void)registry.Register(MakeEntry("webgpu", 250, kCreateWebGpu,
-                                    "built without WebGPU: only the handtrack_gpu module has it"));
+  (void)registry.Register(
+      MakeEntry("webgpu", 250, kCreateWebGpu, "built without WebGPU: only the handtrack_gpu module has it"));
 #else
   (void)kCreateWebGpu;
 #endif

@@ -283,7 +283,8 @@ HT_EXPORT int ht_detect(int handle, const uint8_t* rgba, int width, int height, 
   if (std::string plan = entry->landmarker->DescribePlan(); plan != entry->plan) {
     entry->plan = std::move(plan);
     entry->palm_backend = MainBackend(entry->plan, handtrack::PalmModelName(entry->options.model.variant));
-    entry->landmark_backend = MainBackend(entry->plan, handtrack::LandmarkModelName(entry->options.model.variant));
+    entry->landmark_backend =
+        MainBackend(entry->plan, handtrack::LandmarkModelName(entry->options.model.variant));
     entry->plan_changed = true;
   }
   entry->records.assign(result->hands.size() * HT_HAND_RECORD_FLOATS, 0.0f);
@@ -378,7 +379,8 @@ HT_EXPORT const char* ht_time_model(const uint8_t* model, int model_bytes, const
   out_ms[1] = times.front();
   // The device's kernels alone (webgpu: the dispatches replayed on the data already there).
   out_ms[2] = -1.0;
-  if (auto device = (*runner)->TimeDeviceKernels(runs); device.ok() && device->has_value()) out_ms[2] = **device;
+  if (auto device = (*runner)->TimeDeviceKernels(runs); device.ok() && device->has_value())
+    out_ms[2] = **device;
   static std::string backend;
   backend = MainBackend((*runner)->DescribePlan(), model_name);
   return backend.c_str();

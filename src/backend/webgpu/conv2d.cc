@@ -116,7 +116,8 @@ Status SupportsConv2D(const model::Graph& graph, const model::Node& node) {
   HT_RETURN_IF_ERROR(RequireFloat(graph, node, 0, false));
   HT_RETURN_IF_ERROR(RequireFloat(graph, node, 1, true));
   if (node.inputs.size() > 2 && node.inputs[2] >= 0) HT_RETURN_IF_ERROR(RequireFloat(graph, node, 2, true));
-  if (graph.tensors[node.inputs[0]].shape.size() != 4) return UnsupportedError("CONV_2D on a tensor of rank other than 4");
+  if (graph.tensors[node.inputs[0]].shape.size() != 4)
+    return UnsupportedError("CONV_2D on a tensor of rank other than 4");
   return Status::Ok();
 }
 
@@ -126,12 +127,15 @@ void EmitConv2D(const model::Node& node, const FusedTail& fused, Program& progra
   const auto& filter_shape = graph.tensors[node.inputs[1]].shape;
   const auto& out = graph.tensors[node.outputs[0]].shape;
   const model::NodeParams& p = node.params;
-  const int out_c = filter_shape[0], kernel_h = filter_shape[1], kernel_w = filter_shape[2], in_c = filter_shape[3];
+  const int out_c = filter_shape[0], kernel_h = filter_shape[1], kernel_w = filter_shape[2],
+            in_c = filter_shape[3];
   // [oc][ky][kx][ic] -> [ky][kx][ic][oc]
   const std::vector<float>& filter = graph.tensors[node.inputs[1]].f32;
   std::vector<float> packed(filter.size());
   for (int oc = 0; oc < out_c; ++oc)
-    for (int k = 0; k < kernel_h * kernel_w * in_c; ++k) packed[static_cast<size_t>(k) * out_c + oc] = filter[static_cast<size_t>(oc) * kernel_h * kernel_w * in_c + k];
+    for (int k = 0; k < kernel_h * kernel_w * in_c; ++k)
+      packed[static_cast<size_t>(k) * out_c + oc] =
+          filter[static_cast<size_t>(oc) * kernel_h * kernel_w * in_c + k];
   const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
   const int output = fused.output >= 0 ? fused.output : node.outputs[0];
   const int64_t outputs = graph.tensors[node.outputs[0]].num_elements();
@@ -146,15 +150,31 @@ void EmitConv2D(const model::Node& node, const FusedTail& fused, Program& progra
   const uint32_t alpha = fused.prelu != nullptr ? program.Constant(fused.prelu->inputs[1]) : kNone;
   program.Dispatch(
       shader, split ? outputs * 64 : outputs / (by_four ? 4 : 1),
-      {0, program.Act(node.inputs[0]), filter_offset, bias_offset, program.Act(output), uint32_t(in[1]),
-       uint32_t(in[2]), uint32_t(in[3]), uint32_t(out[1]), uint32_t(out[2]), uint32_t(out[3]), uint32_t(kernel_h),
-       uint32_t(kernel_w), uint32_t(p.stride_h), uint32_t(p.stride_w), uint32_t(p.dilation_h), uint32_t(p.dilation_w),
+      {0,
+       program.Act(node.inputs[0]),
+       filter_offset,
+       bias_offset,
+       program.Act(output),
+       uint32_t(in[1]),
+       uint32_t(in[2]),
+       uint32_t(in[3]),
+       uint32_t(out[1]),
+       uint32_t(out[2]),
+       uint32_t(out[3]),
+       uint32_t(kernel_h),
+       uint32_t(kernel_w),
+       uint32_t(p.stride_h),
+       uint32_t(p.stride_w),
+       uint32_t(p.dilation_h),
+       uint32_t(p.dilation_w),
        uint32_t(PaddingBefore(in[1], out[1], kernel_h, p.stride_h, p.dilation_h, p.padding)),
        uint32_t(PaddingBefore(in[2], out[2], kernel_w, p.stride_w, p.dilation_w, p.padding)),
-       ActivationLow(p.activation), ActivationHigh(p.activation),
+       ActivationLow(p.activation),
+       ActivationHigh(p.activation),
        fused.add != nullptr ? program.Act(fused.residual) : kNone,
        ActivationLow(fused.add != nullptr ? fused.add->params.activation : model::Activation::kNone),
-       ActivationHigh(fused.add != nullptr ? fused.add->params.activation : model::Activation::kNone), alpha});
+       ActivationHigh(fused.add != nullptr ? fused.add->params.activation : model::Activation::kNone),
+       alpha});
 }
 
 }  // namespace handtrack::backend::webgpu

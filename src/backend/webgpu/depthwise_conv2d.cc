@@ -101,15 +101,29 @@ void EmitDepthwiseConv2D(const model::Node& node, const FusedTail&, Program& pro
   const bool by_four = out[3] % 4 == 0 && p.depth_multiplier == 1 && program.setting("webgpu.conv_x4") != "0";
   const char* shader = by_four ? "depthwise_conv2d_x4" : "depthwise_conv2d";
   program.Shader(shader, by_four ? kDepthwiseX4Shader : kDepthwiseShader);
-  program.Dispatch(
-      shader, graph.tensors[node.outputs[0]].num_elements() / (by_four ? 4 : 1),
-      {0, program.Act(node.inputs[0]), program.Constant(node.inputs[1]),
-       has_bias ? program.Constant(node.inputs[2]) : kNone, program.Act(node.outputs[0]), uint32_t(in[1]),
-       uint32_t(in[2]), uint32_t(in[3]), uint32_t(out[1]), uint32_t(out[2]), uint32_t(out[3]), uint32_t(kernel_h),
-       uint32_t(kernel_w), uint32_t(p.stride_h), uint32_t(p.stride_w), uint32_t(p.dilation_h), uint32_t(p.dilation_w),
-       uint32_t(PaddingBefore(in[1], out[1], kernel_h, p.stride_h, p.dilation_h, p.padding)),
-       uint32_t(PaddingBefore(in[2], out[2], kernel_w, p.stride_w, p.dilation_w, p.padding)),
-       ActivationLow(p.activation), ActivationHigh(p.activation), uint32_t(p.depth_multiplier)});
+  program.Dispatch(shader, graph.tensors[node.outputs[0]].num_elements() / (by_four ? 4 : 1),
+                   {0,
+                    program.Act(node.inputs[0]),
+                    program.Constant(node.inputs[1]),
+                    has_bias ? program.Constant(node.inputs[2]) : kNone,
+                    program.Act(node.outputs[0]),
+                    uint32_t(in[1]),
+                    uint32_t(in[2]),
+                    uint32_t(in[3]),
+                    uint32_t(out[1]),
+                    uint32_t(out[2]),
+                    uint32_t(out[3]),
+                    uint32_t(kernel_h),
+                    uint32_t(kernel_w),
+                    uint32_t(p.stride_h),
+                    uint32_t(p.stride_w),
+                    uint32_t(p.dilation_h),
+                    uint32_t(p.dilation_w),
+                    uint32_t(PaddingBefore(in[1], out[1], kernel_h, p.stride_h, p.dilation_h, p.padding)),
+                    uint32_t(PaddingBefore(in[2], out[2], kernel_w, p.stride_w, p.dilation_w, p.padding)),
+                    ActivationLow(p.activation),
+                    ActivationHigh(p.activation),
+                    uint32_t(p.depth_multiplier)});
 }
 
 }  // namespace handtrack::backend::webgpu

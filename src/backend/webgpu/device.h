@@ -28,8 +28,9 @@ namespace handtrack::backend::webgpu {
 inline constexpr int kFaultNoGpu = 1;          // "webgpu:no-gpu": navigator.gpu is missing
 inline constexpr int kFaultNoAdapter = 2;      // "webgpu:no-adapter": requestAdapter() gives null
 inline constexpr int kFaultRequestDevice = 4;  // "webgpu:request-device": requestDevice() rejects (for real)
-inline constexpr int kFaultShader = 8;         // "webgpu:shader": a WGSL source that does not compile (for real)
-inline constexpr int kFaultOutOfMemory = 16;   // "webgpu:oom": the out-of-memory error scope reports an error
-inline constexpr int kFaultDeviceLost = 32;    // "webgpu:device-lost": device.destroy() while a run is in flight
+inline constexpr int kFaultShader = 8;  // "webgpu:shader": a WGSL source that does not compile (for real)
+inline constexpr int kFaultOutOfMemory = 16;  // "webgpu:oom": the out-of-memory error scope reports an error
+inline constexpr int kFaultDeviceLost =
+    32;  // "webgpu:device-lost": device.destroy() while a run is in flight
 
 }  // namespace handtrack::backend::webgpu

@@ -30,7 +30,8 @@ fn run(i: u32) {
 
 }  // namespace
 
-void EmitElementwise(Program& program, ElementwiseMode mode, int a, int b, int out, model::Activation activation) {
+void EmitElementwise(Program& program, ElementwiseMode mode, int a, int b, int out,
+                     model::Activation activation) {
   const model::Graph& graph = program.graph();
   program.Shader("elementwise", kElementwiseShader);
   const uint32_t b_offset = b >= 0 ? OffsetOf(program, b) : 0;

@@ -51,10 +51,11 @@ void EmitFullyConnected(const model::Node& node, const FusedTail&, Program& prog
   const char* shader = split ? "fully_connected_split_k" : "fully_connected";
   program.Shader(shader, split ? kFullyConnectedSplitKShader : kFullyConnectedShader);
   const uint32_t weight_offset = split ? program.Constant(node.inputs[1]) : program.Pack(packed);
-  program.Dispatch(shader, split ? outputs * 64 : outputs,
-                   {0, program.Act(node.inputs[0]), weight_offset, has_bias ? program.Constant(node.inputs[2]) : kNone,
-                    program.Act(node.outputs[0]), uint32_t(in_features), uint32_t(out_features),
-                    ActivationLow(node.params.activation), ActivationHigh(node.params.activation)});
+  program.Dispatch(
+      shader, split ? outputs * 64 : outputs,
+      {0, program.Act(node.inputs[0]), weight_offset, has_bias ? program.Constant(node.inputs[2]) : kNone,
+       program.Act(node.outputs[0]), uint32_t(in_features), uint32_t(out_features),
+       ActivationLow(node.params.activation), ActivationHigh(node.params.activation)});
 }
 
 }  // namespace handtrack::backend::webgpu

@@ -7,7 +7,8 @@ Status SupportsLogistic(const model::Graph& graph, const model::Node& node) {
 }
 
 void EmitLogistic(const model::Node& node, const FusedTail&, Program& program) {
-  EmitElementwise(program, ElementwiseMode::kLogistic, node.inputs[0], -1, node.outputs[0], model::Activation::kNone);
+  EmitElementwise(program, ElementwiseMode::kLogistic, node.inputs[0], -1, node.outputs[0],
+                  model::Activation::kNone);
 }
 
 }  // namespace handtrack::backend::webgpu

@@ -21,7 +21,8 @@ fn run(i: u32) {
 
 Status SupportsMean(const model::Graph& graph, const model::Node& node) {
   HT_RETURN_IF_ERROR(RequireFloat(graph, node, 0, false));
-  if (graph.tensors[node.inputs[0]].shape.size() != 4) return UnsupportedError("MEAN on a tensor of rank other than 4");
+  if (graph.tensors[node.inputs[0]].shape.size() != 4)
+    return UnsupportedError("MEAN on a tensor of rank other than 4");
   return Status::Ok();
 }
 

@@ -18,13 +18,20 @@ using model::OpType;
 // Every op of the four hand models (and the two pools and activations the
 // reader knows), so that a whole model is one segment on the GPU.
 constexpr OpRow<OpEntry> kOpRows[] = {
-    HANDTRACK_WEBGPU_OP_ROW(Add),          HANDTRACK_WEBGPU_OP_ROW(AveragePool2D),
-    HANDTRACK_WEBGPU_OP_ROW(Concatenation), HANDTRACK_WEBGPU_OP_ROW(Conv2D),
-    HANDTRACK_WEBGPU_OP_ROW(DepthwiseConv2D), HANDTRACK_WEBGPU_OP_ROW(FullyConnected),
-    HANDTRACK_WEBGPU_OP_ROW(Logistic),     HANDTRACK_WEBGPU_OP_ROW(MaxPool2D),
-    HANDTRACK_WEBGPU_OP_ROW(Mean),         HANDTRACK_WEBGPU_OP_ROW(Pad),
-    HANDTRACK_WEBGPU_OP_ROW(PRelu),        HANDTRACK_WEBGPU_OP_ROW(Relu),
-    HANDTRACK_WEBGPU_OP_ROW(Relu6),        HANDTRACK_WEBGPU_OP_ROW(Reshape),
+    HANDTRACK_WEBGPU_OP_ROW(Add),
+    HANDTRACK_WEBGPU_OP_ROW(AveragePool2D),
+    HANDTRACK_WEBGPU_OP_ROW(Concatenation),
+    HANDTRACK_WEBGPU_OP_ROW(Conv2D),
+    HANDTRACK_WEBGPU_OP_ROW(DepthwiseConv2D),
+    HANDTRACK_WEBGPU_OP_ROW(FullyConnected),
+    HANDTRACK_WEBGPU_OP_ROW(Logistic),
+    HANDTRACK_WEBGPU_OP_ROW(MaxPool2D),
+    HANDTRACK_WEBGPU_OP_ROW(Mean),
+    HANDTRACK_WEBGPU_OP_ROW(Pad),
+    HANDTRACK_WEBGPU_OP_ROW(PRelu),
+    HANDTRACK_WEBGPU_OP_ROW(Relu),
+    HANDTRACK_WEBGPU_OP_ROW(Relu6),
+    HANDTRACK_WEBGPU_OP_ROW(Reshape),
     HANDTRACK_WEBGPU_OP_ROW(ResizeBilinear),
 };
 #undef HANDTRACK_WEBGPU_OP_ROW
@@ -69,7 +76,8 @@ Status RequireFloat(const model::Graph& graph, const model::Node& node, int inde
   if (tensor.type != model::DataType::kFloat32)
     return UnsupportedError(op + " input " + std::to_string(index) + " is not float32");
   if (tensor.is_constant != constant)
-    return UnsupportedError(op + " input " + std::to_string(index) + (constant ? " is not a constant" : " is a constant"));
+    return UnsupportedError(op + " input " + std::to_string(index) +
+                            (constant ? " is not a constant" : " is a constant"));
   return Status::Ok();
 }
 

@@ -56,7 +56,8 @@ inline uint32_t IsConstant(const Program& program, int tensor) {
 
 // The element-wise shader (elementwise.cc): out = clamp(f(a, b), low, high).
 enum class ElementwiseMode : uint32_t { kAdd = 0, kPRelu = 1, kLogistic = 2, kCopy = 3 };
-void EmitElementwise(Program& program, ElementwiseMode mode, int a, int b, int out, model::Activation activation);
+void EmitElementwise(Program& program, ElementwiseMode mode, int a, int b, int out,
+                     model::Activation activation);
 // Whether a product of `outputs` sums of `depth` terms runs one workgroup per
 // output, its 64 threads splitting the sum (split_k.cc): for long sums over
 // few outputs (the deep 1x1 convolutions and the fully connected layers),

@@ -48,9 +48,9 @@ void EmitPool2D(Program& program, const model::Node& node, bool average) {
   const model::NodeParams& p = node.params;
   program.Shader("pool2d", kPool2DShader);
   program.Dispatch("pool2d", graph.tensors[node.outputs[0]].num_elements(),
-                   {0, program.Act(node.inputs[0]), program.Act(node.outputs[0]), uint32_t(in[1]), uint32_t(in[2]),
-                    uint32_t(in[3]), uint32_t(out[1]), uint32_t(out[2]), uint32_t(p.filter_h), uint32_t(p.filter_w),
-                    uint32_t(p.stride_h), uint32_t(p.stride_w),
+                   {0, program.Act(node.inputs[0]), program.Act(node.outputs[0]), uint32_t(in[1]),
+                    uint32_t(in[2]), uint32_t(in[3]), uint32_t(out[1]), uint32_t(out[2]),
+                    uint32_t(p.filter_h), uint32_t(p.filter_w), uint32_t(p.stride_h), uint32_t(p.stride_w),
                     uint32_t(PaddingBefore(in[1], out[1], p.filter_h, p.stride_h, 1, p.padding)),
                     uint32_t(PaddingBefore(in[2], out[2], p.filter_w, p.stride_w, 1, p.padding)),
                     ActivationLow(p.activation), ActivationHigh(p.activation), average ? 1u : 0u});

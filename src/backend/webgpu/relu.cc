@@ -7,7 +7,8 @@ Status SupportsRelu(const model::Graph& graph, const model::Node& node) {
 }
 
 void EmitRelu(const model::Node& node, const FusedTail&, Program& program) {
-  EmitElementwise(program, ElementwiseMode::kCopy, node.inputs[0], -1, node.outputs[0], model::Activation::kRelu);
+  EmitElementwise(program, ElementwiseMode::kCopy, node.inputs[0], -1, node.outputs[0],
+                  model::Activation::kRelu);
 }
 
 }  // namespace handtrack::backend::webgpu

@@ -7,7 +7,8 @@ Status SupportsRelu6(const model::Graph& graph, const model::Node& node) {
 }
 
 void EmitRelu6(const model::Node& node, const FusedTail&, Program& program) {
-  EmitElementwise(program, ElementwiseMode::kCopy, node.inputs[0], -1, node.outputs[0], model::Activation::kRelu6);
+  EmitElementwise(program, ElementwiseMode::kCopy, node.inputs[0], -1, node.outputs[0],
+                  model::Activation::kRelu6);
 }
 
 }  // namespace handtrack::backend::webgpu

@@ -11,7 +11,8 @@ Status SupportsReshape(const model::Graph& graph, const model::Node& node) {
 }
 
 void EmitReshape(const model::Node& node, const FusedTail&, Program& program) {
-  EmitElementwise(program, ElementwiseMode::kCopy, node.inputs[0], -1, node.outputs[0], model::Activation::kNone);
+  EmitElementwise(program, ElementwiseMode::kCopy, node.inputs[0], -1, node.outputs[0],
+                  model::Activation::kNone);
 }
 
 }  // namespace handtrack::backend::webgpu

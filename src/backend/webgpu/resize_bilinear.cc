@@ -56,10 +56,11 @@ void EmitResizeBilinear(const model::Node& node, const FusedTail&, Program& prog
   const auto& in = graph.tensors[node.inputs[0]].shape;
   const auto& out = graph.tensors[node.outputs[0]].shape;
   program.Shader("resize_bilinear", kResizeShader);
-  program.Dispatch("resize_bilinear", graph.tensors[node.outputs[0]].num_elements(),
-                   {0, program.Act(node.inputs[0]), program.Act(node.outputs[0]), uint32_t(in[1]), uint32_t(in[2]),
-                    uint32_t(in[3]), uint32_t(out[1]), uint32_t(out[2]), FloatBits(Scale(in[1], out[1], node.params)),
-                    FloatBits(Scale(in[2], out[2], node.params)), node.params.half_pixel_centers ? 1u : 0u});
+  program.Dispatch(
+      "resize_bilinear", graph.tensors[node.outputs[0]].num_elements(),
+      {0, program.Act(node.inputs[0]), program.Act(node.outputs[0]), uint32_t(in[1]), uint32_t(in[2]),
+       uint32_t(in[3]), uint32_t(out[1]), uint32_t(out[2]), FloatBits(Scale(in[1], out[1], node.params)),
+       FloatBits(Scale(in[2], out[2], node.params)), node.params.half_pixel_centers ? 1u : 0u});
 }
 
 }  // namespace handtrack::backend::webgpu

@@ -73,13 +73,14 @@ class WebGpuSegment : public CompiledSegment {
     Program program(graph_, settings);
     const std::vector<Step> steps = PlanSteps();
     PlanBuffers(steps, program);
-    for (const Step& step : steps) webgpu::FindOp(graph_.nodes[step.node].op)->emit(graph_.nodes[step.node], step.tail, program);
+    for (const Step& step : steps)
+      webgpu::FindOp(graph_.nodes[step.node].op)->emit(graph_.nodes[step.node], step.tail, program);
     for (int t : spec_.outputs) CopyOut(t, program);
 
     const std::string json = program.ToJson(f16_);
     const std::vector<float>& weights = program.weights();
-    program_id_ = htgpu_compile(json.c_str(), weights.data(), static_cast<int>(weights.size()), faults_, error,
-                                kErrorBytes);
+    program_id_ = htgpu_compile(json.c_str(), weights.data(), static_cast<int>(weights.size()), faults_,
+                                error, kErrorBytes);
     if (program_id_ < 0) return UnavailableError("failed to compile " + label_ + ": " + error);
     return Status::Ok();
   }
@@ -98,7 +99,8 @@ class WebGpuSegment : public CompiledSegment {
 
   Result<double> TimeKernelReplays(int replays) override {
     const double ms = htgpu_time_replays(program_id_, std::max(replays, 1));
-    if (ms < 0) return UnavailableError("failed to time kernel replays of " + label_ + ": the WebGPU device is gone");
+    if (ms < 0)
+      return UnavailableError("failed to time kernel replays of " + label_ + ": the WebGPU device is gone");
     return ms;
   }
 
@@ -130,7 +132,8 @@ class WebGpuSegment : public CompiledSegment {
       int last = n;
       int t = node.outputs[0];
       int next = sole_reader(t);
-      if (next >= 0 && graph_.nodes[next].op == OpType::kAdd && webgpu::SupportsAdd(graph_, graph_.nodes[next]).ok()) {
+      if (next >= 0 && graph_.nodes[next].op == OpType::kAdd &&
+          webgpu::SupportsAdd(graph_, graph_.nodes[next]).ok()) {
         const model::Node& add = graph_.nodes[next];
         const int other = add.inputs[0] == t ? add.inputs[1] : add.inputs[0];
         if (other != t && !graph_.tensors[other].is_constant) {
@@ -261,7 +264,8 @@ class WebGpuBackend : public Backend {
   Status Supports(const model::Graph& graph, int node_index) const override {
     const model::Node& node = graph.nodes[node_index];
     const webgpu::OpEntry* op = webgpu::FindOp(node.op);
-    if (op == nullptr) return UnsupportedError(std::string("no WGSL shader for ") + model::OpTypeName(node.op));
+    if (op == nullptr)
+      return UnsupportedError(std::string("no WGSL shader for ") + model::OpTypeName(node.op));
     for (int t : node.outputs)
       if (graph.tensors[t].type != model::DataType::kFloat32)
         return UnsupportedError(std::string(model::OpTypeName(node.op)) + " with a non-float32 output");
