@@ -145,7 +145,7 @@ run() {
     echo "failed to run: $DEVICE_ROOT is not there; run 'track_check.sh unpack' first on the same machine" >&2
     return 1
   fi
-  export LD_LIBRARY_PATH=$DEVICE_ROOT/usr/lib/x86_64-linux-gnu:$DEVICE_ROOT/lib/x86_64-linux-gnu:$DEVICE_ROOT/usr/lib/x86_64-linux-gnu/blas:$DEVICE_ROOT/usr/lib/x86_64-linux-gnu/lapack
+  export LD_LIBRARY_PATH=$DEVICE_ROOT/usr/lib/x86_64-linux-gnu:$DEVICE_ROOT/lib/x86_64-linux-gnu
   HT=$CARRY/bin/handtrack
   WORK=/tmp/handtrack-work
   mkdir -p "$WORK"
