@@ -106,6 +106,66 @@ TEST(BatchingModelTest, RejectsBadOptions) {
   EXPECT_EQ((*model)->Run(1, inputs, outputs).code(), StatusCode::kInvalidArgument);  // two inputs for one
 }
 
+// On a CPU plan nothing samples on a device: RunSampled asks the caller's host fill for
+// each frame, mixed in batches with ordinary float requests, with the same outputs.
+TEST(BatchingModelTest, SampledRequestsOnTheHostUseTheirFill) {
+  constexpr int kStreams = 3;
+  auto group = std::make_shared<BatchingGroup>();
+  auto model = BatchingModel::Create(LogisticGraph(), Options(4, 10'000'000), group);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_FALSE((*model)->CanSampleOnDevice());
+  Result<std::unique_ptr<backend::ImageUploader>> uploader = (*model)->CreateImageUploader();
+  ASSERT_TRUE(uploader.ok());
+  EXPECT_EQ(*uploader, nullptr);
+  auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
+  ASSERT_TRUE(oracle.ok());
+  std::vector<std::vector<float>> outs(kStreams);
+  FinishesWithin(std::chrono::seconds(30), [&] {
+    std::vector<std::thread> threads;
+    for (int s = 0; s < kStreams; ++s) {
+      threads.emplace_back([&, s] {
+        BatchingGroup::Stream stream(group);
+        BatchingGroup::Call call(stream);
+        const std::vector<float> in = Frames(s, 2);
+        outs[s].assign(in.size(), -1.0f);
+        float* outputs[] = {outs[s].data()};
+        Status status;
+        if (s == 0) {  // an ordinary request in the same batches
+          const float* inputs[] = {in.data()};
+          status = (*model)->Run(2, inputs, outputs);
+        } else {
+          const std::vector<backend::ImageSampling> samplings(2);  // unused on the host
+          const backend::HostInputFill fill = [&](int frame, float* out) {
+            std::copy_n(in.data() + frame * kValues, kValues, out);
+          };
+          status = (*model)->RunSampled(2, samplings, fill, outputs);
+        }
+        EXPECT_TRUE(status.ok()) << status.message();
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  });
+  for (int s = 0; s < kStreams; ++s) {
+    const std::vector<float> in = Frames(s, 2);
+    for (int f = 0; f < 2; ++f) {
+      std::copy_n(in.data() + f * kValues, kValues, (*oracle)->input(0).data());
+      ASSERT_TRUE((*oracle)->Run().ok());
+      for (int v = 0; v < kValues; ++v) {
+        ASSERT_EQ(outs[s][f * kValues + v], (*oracle)->output(0)[v]) << "stream " << s << " frame " << f;
+      }
+    }
+  }
+  // A request whose counts do not agree is refused before anything runs.
+  std::vector<float> out(kValues);
+  float* outputs[] = {out.data()};
+  const std::vector<backend::ImageSampling> one(1);
+  EXPECT_EQ((*model)
+                ->RunSampled(
+                    2, one, [](int, float*) {}, outputs)
+                .code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(BatchingModelTest, RequestLargerThanMaxBatchRunsInSeveralBatches) {
   auto group = std::make_shared<BatchingGroup>();
   auto model = BatchingModel::Create(LogisticGraph(), Options(2), group);

@@ -7,6 +7,7 @@
 //
 //   cuda_image_detect --images DIR --output JSON [--delegate cuda] [--model full|lite]
 //                     [--precision fp32|fp16] [--num-hands 2] [--time FILE.ppm --iters N --warmup N]
+//                     [--cuda-setting KEY=VALUE]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,7 @@ std::string FrameJson(int index, const std::string& file, const Ppm& ppm, double
 int main(int argc, char** argv) {
   std::string images, output, time_file, delegate_name = "cuda", model = "full", precision = "fp32";
   int num_hands = 2, iters = 1000, warmup = 50;
+  std::map<std::string, std::string> settings;  // --cuda-setting KEY=VALUE, e.g. cuda.preprocess=0
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--images")
@@ -100,6 +103,8 @@ int main(int argc, char** argv) {
       iters = std::max(1, std::atoi(value.c_str()));
     else if (flag == "--warmup")
       warmup = std::max(0, std::atoi(value.c_str()));
+    else if (flag == "--cuda-setting" && value.find('=') != std::string::npos)
+      settings[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -120,6 +125,7 @@ int main(int argc, char** argv) {
   }
   options.model.precision = *parsed_precision;
   options.num_hands = num_hands;
+  options.model.backend_settings = settings;
   const Clock::time_point create_start = Clock::now();
   auto landmarker = handtrack::HandLandmarker::Create(options);
   if (!landmarker.ok()) {

@@ -9,7 +9,7 @@ if(HANDTRACK_HAVE_CUDA)
   add_executable(cuda_backend_test ${CMAKE_CURRENT_LIST_DIR}/cuda_backend_test.cc)
   target_link_libraries(cuda_backend_test PRIVATE handtrack_test_support handtrack_op_cases
                                                   handtrack_backend_cuda handtrack_backend_reference
-                                                  handtrack_model GTest::gtest)
+                                                  handtrack_vision handtrack_model GTest::gtest)
   gtest_discover_tests(cuda_backend_test DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}")
 endif()
 

@@ -172,6 +172,8 @@ run() {
   RATES+=("$(track_rate rate_cuda_fp16 cuda --precision fp16)")
   kill "$dmon" 2>/dev/null
   RATES+=("$(track_rate rate_cuda_fp32 cuda)")
+  # The same with the models' inputs made on the host (float32 crops copied up), for comparison.
+  RATES+=("$(HANDTRACK_CUDA_PREPROCESS=0 track_rate rate_cuda_fp16_host_preprocess cuda --precision fp16)")
   RATES+=("$(track_rate rate_xnnpack xnnpack --threads "$COPIES")")
   printf '%s\n' "${SUMMARY[@]}" "${RATES[@]}"
   python3 - "$OUT" <<'EOF'

@@ -14,10 +14,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "backend/fault_injection.h"
+#include "backend/image_sampling.h"
 
 #include "handtrack/models.h"
 #include "handtrack/status.h"
@@ -85,6 +87,22 @@ class CompiledSegment {
     (void)replays;
     return UnsupportedError("failed to time kernel replays: the segment has no device kernels");
   }
+  // Pre-processing on the device (image_sampling.h): whether RunSampled can
+  // produce segment input `tensor` from 8-bit images instead of reading it
+  // from HostTensors. Only float32 RGB inputs of shape [N, H, W, 3].
+  virtual bool CanSampleInput(int tensor) const {
+    (void)tensor;
+    return false;
+  }
+  // Run, with input `tensor` sampled on the device: frames[i] fills index i of
+  // its first dimension (one entry per index). The other inputs come from
+  // `tensors` as in Run. Same threading as Run.
+  virtual Status RunSampled(const HostTensors& tensors, int tensor, std::span<const ImageSampling> frames) {
+    (void)tensors;
+    (void)tensor;
+    (void)frames;
+    return UnsupportedError("failed to run segment: it cannot sample images on a device");
+  }
 };
 
 class Backend {
@@ -107,6 +125,12 @@ class Backend {
 
   // The BackendOptions::settings keys this backend reads, e.g. "cuda.fusion".
   virtual std::vector<std::string> SettingKeys() const { return {}; }
+
+  // An uploader of host images to the device whose segments sample them
+  // (CanSampleInput), or nullptr when the backend has no such device.
+  virtual Result<std::unique_ptr<ImageUploader>> CreateImageUploader() {
+    return std::unique_ptr<ImageUploader>();
+  }
 
   // Prepares a segment of supported nodes. The graph outlives the segment.
   virtual Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,

@@ -43,8 +43,11 @@ BatchingGroup::Call::~Call() {
 
 // One caller's Run: its buffers and how many of its frames are still to run.
 struct BatchingModel::Request {
-  std::span<const float* const> inputs;
+  std::span<const float* const> inputs;  // empty for a sampled request
   std::span<float* const> outputs;
+  // A sampled request (RunSampled): its frames' device samplings and host fallback.
+  std::span<const backend::ImageSampling> samples;
+  const backend::HostInputFill* fill_host = nullptr;
   int unfinished = 0;  // frames not run yet; guarded by the group's mutex
   int queued = 0;      // frames still in the queue; guarded likewise
   Status status;       // the first error of its frames; guarded likewise
@@ -65,6 +68,9 @@ struct BatchingModel::Instance {
   // DescribePlan() of the interpreter, refreshed by the holder after a run
   // that re-planned (kAuto fallback); read under the group's mutex.
   std::string plan;
+  // The backend that samples the input on its device (Interpreter::SamplingBackend),
+  // or nullptr; refreshed with `plan`.
+  std::shared_ptr<backend::Backend> sampling_backend;
   int described_plan_generation = 0;  // holder only
 };
 
@@ -133,6 +139,7 @@ Result<std::unique_ptr<BatchingModel::Instance>> BatchingModel::CreateInstance(i
   instance->batch = batch;
   HT_ASSIGN_OR_RETURN(instance->interpreter, Interpreter::Create(std::move(graph), options_.interpreter));
   instance->plan = instance->interpreter->DescribePlan();
+  instance->sampling_backend = instance->interpreter->SamplingBackend(0);
   instance->described_plan_generation = instance->interpreter->plan_generation();
   return instance;
 }
@@ -146,7 +153,49 @@ Status BatchingModel::Run(int num_frames, std::span<const float* const> inputs,
                                 std::to_string(outputs.size()) + " output(s); the model has " +
                                 std::to_string(num_inputs()) + " and " + std::to_string(num_outputs()));
   }
-  Request request{inputs, outputs, num_frames, num_frames, Status::Ok()};
+  Request request;
+  request.inputs = inputs;
+  request.outputs = outputs;
+  request.unfinished = request.queued = num_frames;
+  return Submit(request);
+}
+
+bool BatchingModel::CanSampleOnDevice() const {
+  std::lock_guard lock(group_->mutex_);
+  // The batch-1 interpreter is the first; the others share its backends and plan alike.
+  return num_inputs() == 1 && instances_.front()->sampling_backend != nullptr;
+}
+
+Result<std::unique_ptr<backend::ImageUploader>> BatchingModel::CreateImageUploader() const {
+  std::shared_ptr<backend::Backend> backend;
+  {
+    std::lock_guard lock(group_->mutex_);
+    if (num_inputs() == 1) backend = instances_.front()->sampling_backend;
+  }
+  if (backend == nullptr) return std::unique_ptr<backend::ImageUploader>();
+  return backend->CreateImageUploader();
+}
+
+Status BatchingModel::RunSampled(int num_frames, std::span<const backend::ImageSampling> samples,
+                                 const backend::HostInputFill& fill_host, std::span<float* const> outputs) {
+  if (num_frames < 1 || num_inputs() != 1 || static_cast<int>(samples.size()) != num_frames ||
+      static_cast<int>(outputs.size()) != num_outputs() || !fill_host) {
+    return InvalidArgumentError("failed to run model " + graph().name + ": " + std::to_string(num_frames) +
+                                " sampled frame(s) with " + std::to_string(samples.size()) +
+                                " sampling(s) and " + std::to_string(outputs.size()) +
+                                " output(s); the model has " + std::to_string(num_inputs()) +
+                                " input(s) and " + std::to_string(num_outputs()) + " output(s)");
+  }
+  Request request;
+  request.outputs = outputs;
+  request.samples = samples;
+  request.fill_host = &fill_host;
+  request.unfinished = request.queued = num_frames;
+  return Submit(request);
+}
+
+Status BatchingModel::Submit(Request& request) {
+  const int num_frames = request.unfinished;
   std::unique_lock lock(group_->mutex_);
   const auto now = std::chrono::steady_clock::now();
   for (int f = 0; f < num_frames; ++f) queue_.push_back({&request, f, now});
@@ -225,13 +274,19 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
       status = made.status();
     }
   }
-  if (instance != nullptr) status = RunOn(*instance, batch);
+  if (instance != nullptr) {
+    const bool sampled = std::all_of(batch.begin(), batch.end(),
+                                     [](const QueuedFrame& q) { return q.request->fill_host != nullptr; });
+    status = sampled ? RunSampledOn(*instance, batch) : RunOn(*instance, batch);
+  }
   // A re-planned interpreter (kAuto dropped a backend) gets its description redone outside the lock.
   std::optional<std::string> new_plan;
+  std::shared_ptr<backend::Backend> new_sampling_backend;
   if (instance != nullptr &&
       instance->interpreter->plan_generation() != instance->described_plan_generation) {
     instance->described_plan_generation = instance->interpreter->plan_generation();
     new_plan = instance->interpreter->DescribePlan();
+    new_sampling_backend = instance->interpreter->SamplingBackend(0);
   }
   lock.lock();
 
@@ -243,7 +298,10 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
     --instances_being_created_;
   }
   if (instance != nullptr) {
-    if (new_plan.has_value()) instance->plan = std::move(*new_plan);
+    if (new_plan.has_value()) {
+      instance->plan = std::move(*new_plan);
+      instance->sampling_backend = std::move(new_sampling_backend);
+    }
     idle_.push_back(instance);
     ++stats_.runs;
     stats_.frames += frames;
@@ -259,23 +317,29 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
   return {true, std::nullopt};
 }
 
-Status BatchingModel::RunOn(Instance& instance, std::span<const QueuedFrame> frames) {
+Status BatchingModel::RunSampledOn(Instance& instance, std::span<const QueuedFrame> frames) {
   Interpreter& interpreter = *instance.interpreter;
   const int used = static_cast<int>(frames.size());
-  for (int i = 0; i < num_inputs(); ++i) {
-    const size_t size = input_sizes_[i];
-    float* slots = interpreter.input(i).data();
-    for (int s = 0; s < used; ++s) {
-      std::memcpy(slots + s * size, frames[s].request->inputs[i] + frames[s].frame * size,
-                  size * sizeof(float));
+  // Unused tail slots sample nothing: the device writes zeros there.
+  std::vector<backend::ImageSampling> samples(instance.batch);
+  for (int s = 0; s < used; ++s) samples[s] = frames[s].request->samples[frames[s].frame];
+  const size_t size = input_sizes_[0];
+  const backend::HostInputFill fill = [&](int slot, float* out) {
+    if (slot < used) {
+      (*frames[slot].request->fill_host)(frames[slot].frame, out);
+    } else {
+      std::memset(out, 0, size * sizeof(float));
     }
-    // Zero tail slots: no stale frame of another caller goes through the model again.
-    if (instance.dirty_slots > used) {
-      std::memset(slots + used * size, 0, (instance.dirty_slots - used) * size * sizeof(float));
-    }
-  }
-  instance.dirty_slots = used;
-  HT_RETURN_IF_ERROR(interpreter.Run());
+  };
+  HT_RETURN_IF_ERROR(interpreter.RunSampled(0, samples, fill));
+  // The host input may hold frames now (after a host fill): zero them next time.
+  instance.dirty_slots = instance.batch;
+  CopyOutputs(interpreter, frames);
+  return Status::Ok();
+}
+
+void BatchingModel::CopyOutputs(const Interpreter& interpreter, std::span<const QueuedFrame> frames) const {
+  const int used = static_cast<int>(frames.size());
   for (int o = 0; o < num_outputs(); ++o) {
     const size_t size = output_sizes_[o];
     const float* slots = interpreter.output(o).data();
@@ -284,6 +348,30 @@ Status BatchingModel::RunOn(Instance& instance, std::span<const QueuedFrame> fra
                   size * sizeof(float));
     }
   }
+}
+
+Status BatchingModel::RunOn(Instance& instance, std::span<const QueuedFrame> frames) {
+  Interpreter& interpreter = *instance.interpreter;
+  const int used = static_cast<int>(frames.size());
+  for (int i = 0; i < num_inputs(); ++i) {
+    const size_t size = input_sizes_[i];
+    float* slots = interpreter.input(i).data();
+    for (int s = 0; s < used; ++s) {
+      const Request& request = *frames[s].request;
+      if (request.fill_host != nullptr) {  // a sampled frame batched with float ones: fill it here
+        (*request.fill_host)(frames[s].frame, slots + s * size);
+      } else {
+        std::memcpy(slots + s * size, request.inputs[i] + frames[s].frame * size, size * sizeof(float));
+      }
+    }
+    // Zero tail slots: no stale frame of another caller goes through the model again.
+    if (instance.dirty_slots > used) {
+      std::memset(slots + used * size, 0, (instance.dirty_slots - used) * size * sizeof(float));
+    }
+  }
+  instance.dirty_slots = used;
+  HT_RETURN_IF_ERROR(interpreter.Run());
+  CopyOutputs(interpreter, frames);
   return Status::Ok();
 }
 

@@ -146,6 +146,21 @@ class BatchingModel {
   // of any of them is returned (and the outputs are then unspecified).
   Status Run(int num_frames, std::span<const float* const> inputs, std::span<float* const> outputs);
 
+  // Pre-processing on the device, for single-input models (backend/image_sampling.h).
+  // Whether the model's input can be sampled on the device now (the batch-1
+  // interpreter's plan: a cuda plan can, a CPU plan cannot).
+  bool CanSampleOnDevice() const;
+  // An uploader for the device that samples the input; nullptr when
+  // CanSampleOnDevice is false.
+  Result<std::unique_ptr<backend::ImageUploader>> CreateImageUploader() const;
+  // Run with the frames' input sampled on the device from samples[f]; like Run
+  // otherwise, batched with other callers' frames (sampled or not). Where the
+  // plan cannot sample (a CPU interpreter, a fallback) fill_host(f, out) writes
+  // frame f's floats instead. `samples`, `fill_host` and `outputs` must stay
+  // valid until RunSampled returns.
+  Status RunSampled(int num_frames, std::span<const backend::ImageSampling> samples,
+                    const backend::HostInputFill& fill_host, std::span<float* const> outputs);
+
   // The plan of the batch-1 interpreter, as it is now (it changes when kAuto
   // drops a failing backend), plus a batching line when max_batch > 1.
   std::string DescribePlan() const;
@@ -167,6 +182,11 @@ class BatchingModel {
   Result<std::shared_ptr<const model::Graph>> GraphForBatch(int batch);
   Result<std::unique_ptr<Instance>> CreateInstance(int batch);
   Status RunOn(Instance& instance, std::span<const QueuedFrame> frames);
+  Status RunSampledOn(Instance& instance, std::span<const QueuedFrame> frames);
+  // Hands each frame's outputs back to its caller.
+  void CopyOutputs(const Interpreter& interpreter, std::span<const QueuedFrame> frames) const;
+  // Queues the request's frames and waits until all of them ran.
+  Status Submit(Request& request);
 
   BatchingOptions options_;
   std::shared_ptr<BatchingGroup> group_;

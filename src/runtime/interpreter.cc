@@ -312,6 +312,70 @@ Status Interpreter::Run() {
   }
 }
 
+int Interpreter::SamplingSegment(int index) const {
+  if (index < 0 || index >= num_inputs()) return -1;
+  const int tensor = graph_->inputs[index];
+  int reader = -1;
+  for (size_t s = 0; s < plan_.size(); ++s) {
+    const std::vector<int>& inputs = plan_[s].spec.inputs;
+    if (std::find(inputs.begin(), inputs.end(), tensor) == inputs.end()) continue;
+    if (reader >= 0) return -1;  // read by two segments: the host copy is needed anyway
+    reader = static_cast<int>(s);
+  }
+  if (reader < 0 || static_cast<size_t>(reader) >= compiled_.size()) return -1;
+  return compiled_[reader]->CanSampleInput(tensor) ? reader : -1;
+}
+
+bool Interpreter::CanSampleInput(int index) const { return SamplingSegment(index) >= 0; }
+
+std::shared_ptr<backend::Backend> Interpreter::SamplingBackend(int index) const {
+  const int segment = SamplingSegment(index);
+  if (segment < 0) return nullptr;
+  for (const Candidate& candidate : candidates_) {
+    if (candidate.name == plan_[segment].backend) return candidate.backend;
+  }
+  return nullptr;
+}
+
+Status Interpreter::RunSampled(int index, std::span<const backend::ImageSampling> frames,
+                               const backend::HostInputFill& fill_host) {
+  if (index < 0 || index >= num_inputs()) {
+    return InvalidArgumentError("failed to run model " + graph_->name + ": no input " +
+                                std::to_string(index));
+  }
+  const int tensor = graph_->inputs[index];
+  const int batch = graph_->tensors[tensor].shape.empty() ? 1 : graph_->tensors[tensor].shape[0];
+  if (static_cast<int>(frames.size()) != batch) {
+    return InvalidArgumentError("failed to run model " + graph_->name + ": " + std::to_string(frames.size()) +
+                                " sampled frame(s) for an input of batch " + std::to_string(batch));
+  }
+  while (true) {
+    const int sampler = SamplingSegment(index);
+    if (sampler < 0) {
+      // The host path: the floats the device would have made, then an ordinary run.
+      const size_t frame_size = graph_->tensors[tensor].num_elements() / std::max(batch, 1);
+      float* host = HostBuffer(tensor);
+      for (int f = 0; f < batch; ++f) fill_host(f, host + f * frame_size);
+      return Run();
+    }
+    Status status = Status::Ok();
+    for (size_t s = 0; s < compiled_.size() && status.ok(); ++s) {
+      const std::string& name = plan_[s].backend;
+      if (options_.faults.Has(name, "run")) {
+        status = backend::FaultInjection::Error(name, "run");
+      } else if (static_cast<int>(s) == sampler) {
+        status = compiled_[s]->RunSampled(host_, tensor, frames);
+      } else {
+        status = compiled_[s]->Run(host_);
+      }
+      if (!status.ok()) status = FallBack(name, status);
+    }
+    if (status.ok() || !std::exchange(dropped_backend_, false)) return status;
+    // Re-planned without the failed backend; the loop then samples again or fills the host input.
+    HT_RETURN_IF_ERROR(PlanAndCompile());
+  }
+}
+
 void Interpreter::RunAsync(backend::RunCompletion done) {
   RunFrom(0, std::make_shared<backend::RunCompletion>(std::move(done)));
 }

@@ -80,6 +80,21 @@ class Interpreter {
   // until then.
   void RunAsync(backend::RunCompletion done);
 
+  // Pre-processing on the device (backend/image_sampling.h). Whether graph
+  // input `index` can be sampled from 8-bit images by the device segment that
+  // reads it (the plan as it is now: it changes when auto drops a backend).
+  bool CanSampleInput(int index) const;
+  // That segment's backend (whose CreateImageUploader serves it), or nullptr
+  // when CanSampleInput is false.
+  std::shared_ptr<backend::Backend> SamplingBackend(int index) const;
+  // Run with graph input `index` sampled on the device: frames[i] fills index i
+  // of its first dimension (one entry per index). When the plan cannot sample
+  // it, now or after a fallback during this run, fill_host writes each frame's
+  // floats into the host input and the run goes on as Run does. The other
+  // inputs come from input() as in Run.
+  Status RunSampled(int index, std::span<const backend::ImageSampling> frames,
+                    const backend::HostInputFill& fill_host);
+
   // Benchmarks: mean device milliseconds per replay of the GPU segments'
   // kernels (CompiledSegment::TimeKernelReplays), summed over them; nullopt
   // when no segment runs on a device. Call after a Run (the inputs it left).
@@ -122,6 +137,8 @@ class Interpreter {
   // Whether the segment runs on a device backend, copying its inputs in and outputs out.
   bool CopiesToDevice(const PlanSegment& segment) const;
   float* HostBuffer(int tensor);
+  // The segment that may sample graph input `index` on the device, or -1.
+  int SamplingSegment(int index) const;
 
   std::shared_ptr<const model::Graph> graph_;
   InterpreterOptions options_;

@@ -81,16 +81,84 @@ struct HandLandmarker::Impl {
   runtime::BatchingGroup::Stream stream;
   const vision::PalmDecoder palm_decoder;  // immutable: Decode is safe from several threads
 
+  // Pre-processing on the device (when the models run where they can sample
+  // their inputs, i.e. cuda): the frame goes up once as 8-bit pixels, and the
+  // palm letterbox and the hand crops are made there, bit-identical to the CPU
+  // samplers. Uploaders are pooled: concurrent IMAGE-mode calls each take one.
+  class FrameOnDevice {
+   public:
+    FrameOnDevice(Impl& impl, const ImageView& image) : impl_(impl), image_(image) {}
+    ~FrameOnDevice() {
+      if (uploader_ == nullptr) return;
+      std::lock_guard lock(impl_.uploaders_mutex);
+      impl_.idle_uploaders.push_back(std::move(uploader_));
+    }
+    FrameOnDevice(const FrameOnDevice&) = delete;
+    FrameOnDevice& operator=(const FrameOnDevice&) = delete;
+
+    // The frame on the device for `model`, uploaded on first use; nullopt when
+    // the model samples on the host, or when the upload failed (the CPU
+    // samplers then make the input: the run itself reports a broken device).
+    std::optional<backend::DeviceImage> For(const runtime::BatchingModel& model) {
+      if (!model.CanSampleOnDevice()) return std::nullopt;
+      if (!tried_) {
+        tried_ = true;
+        uploader_ = impl_.TakeUploader(model);
+        if (uploader_ != nullptr) {
+          Result<backend::DeviceImage> uploaded = uploader_->Upload(image_);
+          if (uploaded.ok()) device_image_ = *uploaded;
+        }
+      }
+      return device_image_;
+    }
+
+   private:
+    Impl& impl_;
+    const ImageView image_;
+    bool tried_ = false;
+    std::unique_ptr<backend::ImageUploader> uploader_;
+    std::optional<backend::DeviceImage> device_image_;
+  };
+
+  std::unique_ptr<backend::ImageUploader> TakeUploader(const runtime::BatchingModel& model) {
+    {
+      std::lock_guard lock(uploaders_mutex);
+      if (!idle_uploaders.empty()) {
+        std::unique_ptr<backend::ImageUploader> uploader = std::move(idle_uploaders.back());
+        idle_uploaders.pop_back();
+        return uploader;
+      }
+    }
+    Result<std::unique_ptr<backend::ImageUploader>> created = model.CreateImageUploader();
+    return created.ok() ? std::move(created).value() : nullptr;
+  }
+
   // Per call; nothing here is shared between concurrent IMAGE-mode calls.
-  Result<std::vector<vision::Detection>> DetectPalms(const ImageView& image) const {
+  Result<std::vector<vision::Detection>> DetectPalms(const ImageView& image, FrameOnDevice& frame) const {
     runtime::BatchingModel& palm = *models.palm;
-    std::vector<float> input(palm.input_size(0));
     std::vector<float> boxes(palm.output_size(0)), scores(palm.output_size(1));
-    const vision::LetterboxTransform letterbox =
-        vision::LetterboxImage(image, kPalmInputSize, kPalmInputSize, input.data());
-    const float* inputs[] = {input.data()};
     float* outputs[] = {boxes.data(), scores.data()};
-    HT_RETURN_IF_ERROR(palm.Run(1, inputs, outputs).WithPrefix("failed to detect palms"));
+    vision::LetterboxTransform letterbox;
+    if (const std::optional<backend::DeviceImage> on_device = frame.For(palm)) {
+      const vision::LetterboxPlan plan =
+          vision::PlanLetterbox(image.width, image.height, kPalmInputSize, kPalmInputSize);
+      letterbox = plan.transform;
+      backend::ImageSampling sampling;
+      if (plan.grid.has_value()) {
+        sampling.image = *on_device;
+        sampling.grid = *plan.grid;
+      }
+      const backend::HostInputFill fill = [&](int, float* out) {
+        vision::LetterboxImage(image, kPalmInputSize, kPalmInputSize, out);
+      };
+      HT_RETURN_IF_ERROR(
+          palm.RunSampled(1, {&sampling, 1}, fill, outputs).WithPrefix("failed to detect palms"));
+    } else {
+      std::vector<float> input(palm.input_size(0));
+      letterbox = vision::LetterboxImage(image, kPalmInputSize, kPalmInputSize, input.data());
+      const float* inputs[] = {input.data()};
+      HT_RETURN_IF_ERROR(palm.Run(1, inputs, outputs).WithPrefix("failed to detect palms"));
+    }
     std::vector<vision::Detection> detections = palm_decoder.Decode(boxes.data(), scores.data(), letterbox);
     // Best first: MediaPipe keeps the num_hands best regions.
     if (detections.size() > static_cast<size_t>(options.num_hands)) detections.resize(options.num_hands);
@@ -101,26 +169,41 @@ struct HandLandmarker::Impl {
   // batching engine can put a frame's hands into one run). Per region: the
   // hand, or nothing when no hand is present.
   Result<std::vector<std::optional<HandResult>>> DetectLandmarks(
-      const ImageView& image, const std::vector<vision::RotatedRect>& regions) const {
+      const ImageView& image, const std::vector<vision::RotatedRect>& regions, FrameOnDevice& frame) const {
     std::vector<std::optional<HandResult>> hands(regions.size());
     if (regions.empty()) return hands;
     runtime::BatchingModel& model = *models.landmarks;
     const size_t n = regions.size();
-    const size_t crop_size = model.input_size(0);
-    std::vector<float> crops(n * crop_size);
-    for (size_t i = 0; i < n; ++i) {
-      vision::CropRotatedRect(image, regions[i], kLandmarkInputSize, kLandmarkInputSize,
-                              crops.data() + i * crop_size);
-    }
     std::vector<std::vector<float>> out(model.num_outputs());
     std::vector<float*> outputs;
     for (int o = 0; o < model.num_outputs(); ++o) {
       out[o].resize(n * model.output_size(o));
       outputs.push_back(out[o].data());
     }
-    const float* inputs[] = {crops.data()};
-    HT_RETURN_IF_ERROR(
-        model.Run(static_cast<int>(n), inputs, outputs).WithPrefix("failed to detect hand landmarks"));
+    const auto crop_on_host = [&](int i, float* crop) {
+      vision::CropRotatedRect(image, regions[i], kLandmarkInputSize, kLandmarkInputSize, crop);
+    };
+    if (const std::optional<backend::DeviceImage> on_device = frame.For(model)) {
+      std::vector<backend::ImageSampling> samplings(n);
+      for (size_t i = 0; i < n; ++i) {
+        const std::optional<backend::SamplingGrid> grid =
+            vision::PlanCrop(image.width, image.height, regions[i], kLandmarkInputSize, kLandmarkInputSize);
+        if (!grid.has_value()) continue;  // zeros, as the CPU sampler leaves them
+        samplings[i].image = *on_device;
+        samplings[i].grid = *grid;
+        samplings[i].replicate_border = true;  // CropRotatedRect's default (MediaPipe Tasks)
+      }
+      const backend::HostInputFill fill = crop_on_host;
+      HT_RETURN_IF_ERROR(model.RunSampled(static_cast<int>(n), samplings, fill, outputs)
+                             .WithPrefix("failed to detect hand landmarks"));
+    } else {
+      const size_t crop_size = model.input_size(0);
+      std::vector<float> crops(n * crop_size);
+      for (size_t i = 0; i < n; ++i) crop_on_host(static_cast<int>(i), crops.data() + i * crop_size);
+      const float* inputs[] = {crops.data()};
+      HT_RETURN_IF_ERROR(
+          model.Run(static_cast<int>(n), inputs, outputs).WithPrefix("failed to detect hand landmarks"));
+    }
     for (size_t i = 0; i < n; ++i) {
       auto output = [&](int o) { return out[o].data() + i * model.output_size(o); };
       HandResult hand;
@@ -154,12 +237,13 @@ struct HandLandmarker::Impl {
     HT_RETURN_IF_ERROR(image.Validate());
     // From here to the end of the frame this stream is a caller that may still submit.
     runtime::BatchingGroup::Call call(stream);
+    FrameOnDevice on_device(*this, image);
     HandLandmarkerResult result;
     result.timestamp_ms = timestamp_ms;
     std::vector<TrackedRegion> regions;
     if (tracking) regions = tracked;
     if (!tracking || (static_cast<int>(regions.size()) < options.num_hands && PalmDetectionDue())) {
-      HT_ASSIGN_OR_RETURN(std::vector<vision::Detection> palms, DetectPalms(image));
+      HT_ASSIGN_OR_RETURN(std::vector<vision::Detection> palms, DetectPalms(image, on_device));
       result.palm_detection_ran = true;
       frames_since_palm_detection = 0;
       std::vector<vision::RotatedRect> base, detected;
@@ -178,7 +262,8 @@ struct HandLandmarker::Impl {
 
     std::vector<vision::RotatedRect> crops;
     for (const TrackedRegion& r : regions) crops.push_back(r.region);
-    HT_ASSIGN_OR_RETURN(std::vector<std::optional<HandResult>> found, DetectLandmarks(image, crops));
+    HT_ASSIGN_OR_RETURN(std::vector<std::optional<HandResult>> found,
+                        DetectLandmarks(image, crops, on_device));
     std::vector<HandResult> hands;
     std::vector<TrackedRegion> next_regions;
     for (size_t i = 0; i < regions.size(); ++i) {
@@ -266,6 +351,9 @@ struct HandLandmarker::Impl {
   int next_id = 0;
   std::optional<int64_t> last_timestamp_ms;
   std::map<int, vision::HandSmoother> smoothers;
+
+  std::mutex uploaders_mutex;
+  std::vector<std::unique_ptr<backend::ImageUploader>> idle_uploaders;  // guarded by uploaders_mutex
 
   struct QueuedFrame {
     Image image;

@@ -220,6 +220,23 @@ bool WarpRectToTensor(const ImageView& image, const PixelRect& roi, int out_widt
   return true;
 }
 
+std::optional<backend::SamplingGrid> PlanWarp(const PixelRect& roi, int out_width, int out_height) {
+  if (out_width <= 0 || out_height <= 0 || !IsUsable(roi)) return std::nullopt;
+  return GridFromBoxPoints(roi, out_width, out_height);
+}
+
+LetterboxPlan PlanLetterbox(int image_width, int image_height, int out_width, int out_height) {
+  LetterboxPlan plan;
+  if (image_width <= 0 || image_height <= 0 || out_width <= 0 || out_height <= 0) return plan;
+  // As LetterboxImage: the whole image, grown to the tensor's aspect ratio.
+  PixelRect roi{0.5f * image_width, 0.5f * image_height, static_cast<float>(image_width),
+                static_cast<float>(image_height), 0.0f};
+  plan.transform.padding = PadToAspect(out_width, out_height, &roi);
+  plan.transform.tensor_to_image = RoiToImageTransform(roi, image_width, image_height);
+  plan.grid = PlanWarp(roi, out_width, out_height);
+  return plan;
+}
+
 LetterboxTransform LetterboxImage(const ImageView& image, int out_width, int out_height, float* out,
                                   SamplerPath path) {
   LetterboxTransform letterbox;

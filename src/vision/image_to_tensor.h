@@ -19,7 +19,9 @@
 #pragma once
 
 #include <array>
+#include <optional>
 
+#include "backend/image_sampling.h"
 #include "handtrack/image.h"
 #include "vision/geometry.h"
 
@@ -80,6 +82,26 @@ LetterboxTransform LetterboxImage(const ImageView& image, int out_width, int out
 // Maps a detection made on the letterboxed tensor back to normalised image coordinates.
 inline Detection RemoveLetterbox(const Detection& detection, const LetterboxTransform& letterbox) {
   return ProjectDetection(detection, letterbox.tensor_to_image);
+}
+
+// The same inputs made on a device (backend/image_sampling.h): the grids the
+// functions above sample, so that a device sampler gives the same bits.
+//
+// WarpRectToTensor's grid for `roi`; nullopt where it writes zeros (an empty or
+// non-finite region).
+std::optional<backend::SamplingGrid> PlanWarp(const PixelRect& roi, int out_width, int out_height);
+
+struct LetterboxPlan {
+  LetterboxTransform transform;
+  std::optional<backend::SamplingGrid> grid;  // nullopt: a zero tensor
+};
+// LetterboxImage's transform and grid for an image of this size (positive).
+LetterboxPlan PlanLetterbox(int image_width, int image_height, int out_width, int out_height);
+
+// CropRotatedRect's grid.
+inline std::optional<backend::SamplingGrid> PlanCrop(int image_width, int image_height,
+                                                     const RotatedRect& roi, int out_width, int out_height) {
+  return PlanWarp(ToPixelRect(roi, image_width, image_height), out_width, out_height);
 }
 
 // Hand landmark input: the rotated region `roi` (normalised by the image size)

@@ -4,24 +4,15 @@
 // Threading: pure functions over caller memory.
 #pragma once
 
+#include "backend/image_sampling.h"
 #include "handtrack/image.h"
 #include "vision/image_to_tensor.h"
 
 namespace handtrack::vision::internal {
 
-// Source position of tensor pixel (x, y), in pixel-index coordinates:
-//   row_x = origin_x + y * row_step_x,    then  row_x + x * column_step_x
-//   row_y = origin_y + y * row_step_y,    then  row_y + x * column_step_y
-// evaluated in double in exactly this order by every implementation (the 1/32
-// pixel rounding of the sums decides which pixels are read).
-struct SamplingGrid {
-  double origin_x = 0;
-  double origin_y = 0;
-  double column_step_x = 0;
-  double column_step_y = 0;
-  double row_step_x = 0;
-  double row_step_y = 0;
-};
+// Source position of tensor pixel (x, y): see backend/image_sampling.h, whose
+// rule (and struct) the device samplers share.
+using SamplingGrid = backend::SamplingGrid;
 
 // Instruction sets the SIMD sampler has code for, in increasing order.
 enum class VectorIsa { kNone, kSse41, kAvx2 };

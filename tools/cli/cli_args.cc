@@ -96,7 +96,9 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
   if (const char* faults = std::getenv("HANDTRACK_INJECT_FAULT"); faults != nullptr) *inject_faults = faults;
   // The CUDA kernel switches (see docs/CUDA.md), as backend settings.
   const std::pair<const char*, const char*> switches[] = {
-      {"HANDTRACK_CUDA_FUSION", "cuda.fusion"}, {"HANDTRACK_CUDA_TENSOR_CORES", "cuda.tensor_cores"}};
+      {"HANDTRACK_CUDA_FUSION", "cuda.fusion"},
+      {"HANDTRACK_CUDA_TENSOR_CORES", "cuda.tensor_cores"},
+      {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"}};
   for (const auto& [variable, key] : switches) {
     if (const char* value = std::getenv(variable); value != nullptr && *value != '\0') {
       (*backend_settings)[key] = value;

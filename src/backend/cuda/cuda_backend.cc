@@ -5,6 +5,7 @@
 
 #include "backend/cuda/cuda_device.h"
 #include "backend/cuda/cuda_segment.h"
+#include "backend/cuda/image_uploader.h"
 #include "backend/cuda/ops.h"
 #include "backend/segment_check.h"
 #include "model/tflite_reader.h"
@@ -16,6 +17,7 @@ namespace {
 // timings or rule a kernel family out when hunting a numerical difference.
 constexpr char kFusionSetting[] = "cuda.fusion";             // ADD/PRELU folded into the kernel before
 constexpr char kTensorCoresSetting[] = "cuda.tensor_cores";  // fp16 GEMMs on the tensor cores
+constexpr char kPreprocessSetting[] = "cuda.preprocess";     // model inputs sampled from images here
 
 Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
   const auto found = settings.find(key);
@@ -70,7 +72,13 @@ class CudaBackend final : public Backend {
 
   MemorySpace memory_space() const override { return MemorySpace::kDevice; }
 
-  std::vector<std::string> SettingKeys() const override { return {kFusionSetting, kTensorCoresSetting}; }
+  std::vector<std::string> SettingKeys() const override {
+    return {kFusionSetting, kTensorCoresSetting, kPreprocessSetting};
+  }
+
+  Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
+    return cuda::CreateCudaImageUploader();
+  }
 
   // options.num_threads is for CPU backends; the GPU needs no host threads.
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
@@ -84,6 +92,7 @@ class CudaBackend final : public Backend {
     segment_options.inject_oom = options.faults.Has(name(), "oom");
     HT_ASSIGN_OR_RETURN(segment_options.fuse, SwitchSetting(options.settings, kFusionSetting));
     HT_ASSIGN_OR_RETURN(device.tensor_cores, SwitchSetting(options.settings, kTensorCoresSetting));
+    HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
     for (int node_index : spec.nodes) {
       if (const Status supported = Supports(graph, node_index); !supported.ok()) {
         return supported.WithPrefix("failed to compile " + label);

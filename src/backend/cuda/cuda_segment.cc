@@ -71,7 +71,8 @@ class CudaSegment final : public CompiledSegment {
         steps_(std::move(steps)),
         layout_(std::move(layout)),
         half_(options.half),
-        inject_oom_(options.inject_oom) {}
+        inject_oom_(options.inject_oom),
+        device_sampling_(options.device_sampling) {}
 
   ~CudaSegment() override {
     if (stream_ != nullptr) cudaStreamSynchronize(stream_.get());  // nothing may still use the memory
@@ -127,6 +128,66 @@ class CudaSegment final : public CompiledSegment {
     return Status::Ok();
   }
 
+  // Float32 RGB inputs [N, H, W, 3] staged from the host can be sampled here instead.
+  bool CanSampleInput(int tensor) const override {
+    if (!device_sampling_ || FindStagedInput(tensor) == nullptr) return false;
+    const model::Tensor& t = graph_.tensors[tensor];
+    return t.type == model::DataType::kFloat32 && t.shape.size() == 4 && t.shape[3] == 3 && t.shape[0] >= 1;
+  }
+
+  // As Run, but `tensor` is sampled on the device by a graph that replaces its
+  // copy with a parameter upload and the sampling kernel.
+  Status RunSampled(const HostTensors& tensors, int tensor, std::span<const ImageSampling> frames) override {
+    if (!CanSampleInput(tensor)) {
+      return InvalidArgumentError("failed to run " + label_ + ": " + TensorLabel(graph_, tensor) +
+                                  " cannot be sampled on the device");
+    }
+    const int batch = graph_.tensors[tensor].shape[0];
+    if (static_cast<int>(frames.size()) != batch) {
+      return InvalidArgumentError("failed to run " + label_ + ": " + std::to_string(frames.size()) +
+                                  " sampled frame(s) for " + TensorLabel(graph_, tensor));
+    }
+    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(kCudaDevice), "select the CUDA device for " + label_));
+    if (sampled_exec_ == nullptr || sampled_tensor_ != tensor) {
+      HT_RETURN_IF_ERROR(PrepareSampling(tensor, batch));
+    }
+    auto* params = static_cast<ImageSamplingParams*>(sampling_params_host_.get());
+    for (int f = 0; f < batch; ++f) {
+      const ImageSampling& frame = frames[f];
+      ImageSamplingParams& p = params[f];
+      p = ImageSamplingParams();
+      if (frame.image.pixels == nullptr) continue;  // zeros
+      p.pixels = frame.image.pixels;
+      p.stride_bytes = frame.image.stride_bytes;
+      p.width = frame.image.width;
+      p.height = frame.image.height;
+      p.bytes_per_pixel = frame.image.bytes_per_pixel;
+      p.swap_red_blue = frame.image.swap_red_blue ? 1 : 0;
+      p.replicate_border = frame.replicate_border ? 1 : 0;
+      p.origin_x = frame.grid.origin_x;
+      p.origin_y = frame.grid.origin_y;
+      p.column_step_x = frame.grid.column_step_x;
+      p.column_step_y = frame.grid.column_step_y;
+      p.row_step_x = frame.grid.row_step_x;
+      p.row_step_y = frame.grid.row_step_y;
+    }
+    for (const StagedTensor& staged : layout_.inputs) {
+      if (staged.tensor == tensor) continue;
+      HT_ASSIGN_OR_RETURN(float* source, HostBuffer(tensors, staged.tensor));
+      std::memcpy(Staging(staged), source, staged.bytes);
+    }
+    for (const StagedTensor& staged : layout_.outputs) {
+      HT_RETURN_IF_ERROR(HostBuffer(tensors, staged.tensor).status());
+    }
+    HT_RETURN_IF_ERROR(CudaStatus(cudaGraphLaunch(sampled_exec_.get(), stream_.get()),
+                                  "launch the sampling CUDA graph of " + label_));
+    HT_RETURN_IF_ERROR(CudaStatus(cudaStreamSynchronize(stream_.get()), "run " + label_));
+    for (const StagedTensor& staged : layout_.outputs) {
+      std::memcpy(tensors.data[staged.tensor], Staging(staged), staged.bytes);
+    }
+    return Status::Ok();
+  }
+
   // Events around `replays` launches of the kernels-only graph, on the
   // segment's stream (events recorded inside a graph cannot be timed).
   Result<double> TimeKernelReplays(int replays) override {
@@ -156,6 +217,30 @@ class CudaSegment final : public CompiledSegment {
   }
   float* DeviceStaging(const StagedTensor& staged) const {
     return reinterpret_cast<float*>(static_cast<char*>(device_staging_.get()) + staged.staging_offset);
+  }
+
+  const StagedTensor* FindStagedInput(int tensor) const {
+    for (const StagedTensor& staged : layout_.inputs) {
+      if (staged.tensor == tensor) return &staged;
+    }
+    return nullptr;
+  }
+
+  // First sampled run: the parameter buffers (pinned and device, one entry per
+  // frame) and the graph that samples `tensor` instead of copying it.
+  Status PrepareSampling(int tensor, int batch) {
+    const int64_t bytes = static_cast<int64_t>(batch) * sizeof(ImageSamplingParams);
+    if (sampling_params_host_ == nullptr) {
+      void* pinned = nullptr;
+      HT_RETURN_IF_ERROR(CudaStatus(cudaMallocHost(&pinned, bytes),
+                                    "allocate pinned host memory for the sampling parameters of " + label_));
+      sampling_params_host_.reset(pinned);
+      HT_ASSIGN_OR_RETURN(sampling_params_device_,
+                          AllocateDevice(bytes, "the sampling parameters of " + label_));
+    }
+    sampled_tensor_ = tensor;
+    HT_ASSIGN_OR_RETURN(sampled_exec_, CaptureGraph([&] { return EnqueueAll(device_, tensor); }));
+    return Status::Ok();
   }
 
   Result<float*> HostBuffer(const HostTensors& tensors, int tensor) const {
@@ -235,13 +320,29 @@ class CudaSegment final : public CompiledSegment {
     return exec;
   }
 
-  Status EnqueueAll(const DeviceInfo& device) {
+  // `sampled_tensor` (>= 0): that input is sampled from images (RunSampled) instead of copied in.
+  Status EnqueueAll(const DeviceInfo& device, int sampled_tensor = -1) {
     for (const StagedTensor& staged : layout_.inputs) {
       float* tensor = Arena(layout_.arena_offsets[staged.tensor]);
-      const std::string action = "copy " + TensorLabel(graph_, staged.tensor) + " into " + label_;
-      HT_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(half_ ? DeviceStaging(staged) : tensor, Staging(staged),
-                                                    staged.bytes, cudaMemcpyHostToDevice, stream_.get()),
-                                    action));
+      float* device_input = half_ ? DeviceStaging(staged) : tensor;
+      if (staged.tensor == sampled_tensor) {
+        const std::vector<int>& shape = graph_.tensors[sampled_tensor].shape;
+        const std::string action = "sample " + TensorLabel(graph_, staged.tensor) + " of " + label_;
+        HT_RETURN_IF_ERROR(CudaStatus(
+            cudaMemcpyAsync(sampling_params_device_.get(), sampling_params_host_.get(),
+                            shape[0] * sizeof(ImageSamplingParams), cudaMemcpyHostToDevice, stream_.get()),
+            action));
+        HT_RETURN_IF_ERROR(CudaStatus(
+            EnqueueImageSampling(static_cast<const ImageSamplingParams*>(sampling_params_device_.get()),
+                                 shape[0], shape[2], shape[1], device_input, stream_.get()),
+            action));
+      } else {
+        const std::string action = "copy " + TensorLabel(graph_, staged.tensor) + " into " + label_;
+        HT_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(device_input, Staging(staged), staged.bytes,
+                                                      cudaMemcpyHostToDevice, stream_.get()),
+                                      action));
+      }
+      const std::string action = "convert " + TensorLabel(graph_, staged.tensor) + " of " + label_;
       if (half_) {
         HT_RETURN_IF_ERROR(CudaStatus(
             EnqueueFloatToHalf(DeviceStaging(staged), tensor, staged.bytes / sizeof(float), stream_.get()),
@@ -303,17 +404,22 @@ class CudaSegment final : public CompiledSegment {
   const SegmentLayout layout_;
   const bool half_;
   const bool inject_oom_;
+  const bool device_sampling_;
   // Released bottom-up: the graph before the stream it runs on, both before
   // the memory they use.
   DeviceMemory weights_;
   DeviceMemory arena_;
   DeviceMemory device_staging_;  // fp16 only
   PinnedMemory staging_;
+  PinnedMemory sampling_params_host_;  // RunSampled's parameters, one entry per frame
+  DeviceMemory sampling_params_device_;
   Stream stream_;
   Event kernels_start_;  // around TimeKernelReplays' launches
   Event kernels_end_;
   GraphExec exec_;          // copies in, kernels, copies out: what Run launches
   GraphExec kernels_exec_;  // the kernels alone, for TimeKernelReplays
+  GraphExec sampled_exec_;  // as exec_, sampling sampled_tensor_ instead of copying it
+  int sampled_tensor_ = -1;
   DeviceInfo device_;
 };
 

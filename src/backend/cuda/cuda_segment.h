@@ -21,6 +21,9 @@ struct CudaSegmentOptions {
   // Test hook (fault "cuda:oom"): the activation arena's allocation fails as
   // if the device were out of memory.
   bool inject_oom = false;
+  // Pre-processing on the device (CanSampleInput / RunSampled); setting
+  // "cuda.preprocess" "0" turns it off, so inputs always come from the host.
+  bool device_sampling = true;
 };
 
 // Plans, allocates, uploads and captures a segment whose spec passed

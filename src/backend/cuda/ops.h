@@ -104,6 +104,26 @@ Status SupportsPad(const model::Graph& graph, const model::Node& node);
 cudaError_t EnqueueFloatToHalf(const float* in, float* out, int64_t count, cudaStream_t stream);
 cudaError_t EnqueueHalfToFloat(const float* in, float* out, int64_t count, cudaStream_t stream);
 
+// Pre-processing (backend/image_sampling.h): one frame's image and grid, as
+// the sampling kernel reads them from device memory.
+struct ImageSamplingParams {
+  const uint8_t* pixels = nullptr;  // device address; nullptr: the frame is zeros
+  int64_t stride_bytes = 0;
+  int width = 0;
+  int height = 0;
+  int bytes_per_pixel = 3;
+  int swap_red_blue = 0;
+  int replicate_border = 0;
+  double origin_x = 0, origin_y = 0;
+  double column_step_x = 0, column_step_y = 0;
+  double row_step_x = 0, row_step_y = 0;
+};
+
+// Samples `frames` images (params: a device array) into float RGB NHWC tensors
+// of out_height x out_width, back to back at `out`, with the CPU samplers' bits.
+cudaError_t EnqueueImageSampling(const ImageSamplingParams* params, int frames, int out_width, int out_height,
+                                 float* out, cudaStream_t stream);
+
 // cudaSuccess when this build holds kernels the current device can run
 // (machine code for it, or PTX it can compile); the error otherwise.
 cudaError_t ProbeKernelImage();

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The CUDA backend's tests and the batch-1 Detect timing on the lent GPU machine, small
+# enough to travel in the same call as track_check.sh's packages (the carry limit is
+# 64 MiB; those are 52 MB), so that one call unpacks them and checks the kernels:
+#
+#   scripts/device/gpu_quick_check.sh bundle     # here: .carry/quick (binaries, models, tensors, a photo)
+#   run tool: command "bash scripts/device/track_check.sh unpack && bash scripts/device/gpu_quick_check.sh run",
+#             carry [".carry/track-libs", ".carry/quick"]
+#   then, while the machine is still held: track_check.sh run (carry [".carry/track"])
+#
+# `run`: cuda_backend_test (fused, then unfused), golden_tensors_test, and whole IMAGE-mode
+# Detect calls on a 640x480 one-hand photo (cuda_image_detect --time, median of 2000 after
+# 100 warm-up calls) with pre-processing on the GPU (default) and on the host
+# (--cuda-setting cuda.preprocess=0), fp32 and fp16. Logs in $OUT.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+QUICK=$ROOT/.carry/quick
+PHOTO=count_one_index_up_webcam_01.jpg
+
+bundle() {
+  set -e
+  local build=$ROOT/build-cuda
+  local binaries=(cuda_backend_test golden_tensors_test cuda_image_detect cuda_model_timing)
+  cmake --build "$build" -j2 --target "${binaries[@]}" raw_image_pack
+  rm -rf "$QUICK" && mkdir -p "$QUICK/bin" "$QUICK/models/shared/golden/tensors" "$QUICK/images"
+  local binary
+  for binary in "${binaries[@]}"; do
+    cp "$(find "$build" -maxdepth 2 -type f -name "$binary" | head -1)" "$QUICK/bin/"
+    strip "$QUICK/bin/$binary"
+  done
+  local models=${HANDTRACK_MODELS:-$HOME/.cache/handtrack/models}
+  local shared=${HANDTRACK_SHARED:-$ROOT/../shared}
+  cp "$models"/{palm_detection_full,hand_landmark_full}.tflite "$QUICK/models/"
+  cp "$shared"/golden/tensors/{palm_detection_full,hand_landmark_full}_s1.tdmp "$QUICK/models/shared/golden/tensors/"
+  "$(find "$build" -maxdepth 2 -type f -name raw_image_pack | head -1)" "$QUICK/images" \
+    "$shared/data/hands/images/$PHOTO"
+  # Everything travels compressed: with the packages it must stay under the 64 MiB carry limit.
+  tar -C "$QUICK" -cJf "$QUICK/quick.tar.xz" bin models images && rm -rf "$QUICK"/{bin,models,images}
+  du -sh "$QUICK"
+}
+
+SUMMARY=()
+step() {  # step NAME SECONDS COMMAND...: its log under $OUT
+  local name=$1 seconds=$2
+  shift 2
+  local start=$SECONDS
+  timeout "$seconds" "$@" >"$OUT/$name.log" 2>&1
+  local rc=$?
+  SUMMARY+=("$(printf '%-26s rc=%-3s %4ss  %s' "$name" "$rc" "$((SECONDS - start))" "$(tail -n 1 "$OUT/$name.log")")")
+}
+
+run() {
+  OUT=${OUT:-/tmp/gpu_quick}
+  mkdir -p "$OUT"
+  tar -C "$QUICK" -xJf "$QUICK/quick.tar.xz"
+  local bin=$QUICK/bin
+  export HANDTRACK_MODELS=$QUICK/models HANDTRACK_SHARED=$QUICK/models/shared
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  step cuda_backend_test 150 "$bin/cuda_backend_test" --gtest_brief=1
+  step unfused_cuda_backend_test 120 "$bin/cuda_backend_test" --gtest_brief=1 --cuda-setting cuda.fusion=0
+  step golden_tensors_test 90 "$bin/golden_tensors_test" --gtest_brief=1
+  local precision preprocess
+  for precision in fp32 fp16; do
+    for preprocess in 1 0; do
+      step "detect_${precision}_preprocess$preprocess" 60 "$bin/cuda_image_detect" --delegate cuda \
+        --precision "$precision" --num-hands 2 --time "$QUICK/images/$PHOTO.ppm" --warmup 100 --iters 2000 \
+        --cuda-setting "cuda.preprocess=$preprocess"
+    done
+  done
+  echo "== failures"
+  grep -h -E "FAILED|Failure" "$OUT"/*test.log | head -40
+  echo "== detect"
+  grep -H "^detect " "$OUT"/detect_*.log
+  echo "== summary"
+  printf '%s\n' "${SUMMARY[@]}"
+}
+
+case "${1:-}" in
+  bundle) bundle ;;
+  run) run ;;
+  *)
+    echo "usage: $0 bundle|run" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,68 @@
+// Pre-processing on the device: 8-bit images sampled straight into a model's
+// float input, so that frames cross to the GPU as bytes and the float tensors
+// (602 KB per hand crop) never exist on the host.
+//
+// The rule is that of vision's CPU samplers (vision/image_to_tensor.h, MediaPipe's
+// OpenCV path): tensor pixel (x, y) reads the image at
+//   row_x = origin_x + y * row_step_x,   then  row_x + x * column_step_x
+//   row_y = origin_y + y * row_step_y,   then  row_y + x * column_step_y
+// evaluated in double in exactly this order (no fused multiply-add), rounded half
+// to even to 1/32 pixel, blended with integer bilinear weights and rounded back to
+// 8 bits, then scaled by 1.0f / 255. A device implementation gives the same bits
+// as the CPU; the tests compare them exactly.
+//
+// Ownership: a DeviceImage points into memory of the ImageUploader that made it
+// and is valid until that uploader's next Upload or its destruction.
+// Threading: an ImageUploader serves one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "handtrack/image.h"
+#include "handtrack/status.h"
+
+namespace handtrack::backend {
+
+// Where tensor pixels sample the image (see above), in pixel-index coordinates.
+struct SamplingGrid {
+  double origin_x = 0;
+  double origin_y = 0;
+  double column_step_x = 0;
+  double column_step_y = 0;
+  double row_step_x = 0;
+  double row_step_y = 0;
+};
+
+// Packed 8-bit pixels in a backend's device memory.
+struct DeviceImage {
+  const uint8_t* pixels = nullptr;  // device address
+  int width = 0;
+  int height = 0;
+  int64_t stride_bytes = 0;
+  int bytes_per_pixel = 3;     // 3 or 4 (the alpha byte is ignored)
+  bool swap_red_blue = false;  // BGR(A) in memory: the tensor is RGB either way
+};
+
+// One frame of a model input: `grid` of `image` into an RGB float tensor, or
+// zeros when image.pixels is null (an unused batch slot, or a region the CPU
+// path would also leave black).
+struct ImageSampling {
+  DeviceImage image;
+  SamplingGrid grid;
+  bool replicate_border = false;  // else pixels outside the image are black
+};
+
+// Writes frame `frame`'s floats on the host: what the runtime calls when the
+// plan cannot sample on the device (a CPU plan, or after an automatic fallback).
+using HostInputFill = std::function<void(int frame, float* out)>;
+
+class ImageUploader {
+ public:
+  virtual ~ImageUploader() = default;
+  // Copies `image` to the device and waits for the copy; the result stays valid
+  // until the next Upload. Errors name the image size and the device's reason.
+  virtual Result<DeviceImage> Upload(const ImageView& image) = 0;
+};
+
+}  // namespace handtrack::backend
