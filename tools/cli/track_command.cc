@@ -71,7 +71,9 @@ options of track:
   -h, --help                  this help
 
 Every frame is written and flushed as soon as it is processed: when a video fails
-half-way, the frames before the failure are kept and the error is reported.
+half-way, the frames before the failure are kept and the error is reported. Each input's
+next frames are decoded on a thread of their own while its current frame is tracked: up
+to 6 decoded frames of it in memory (4 queued), 37 MB at 1920x1080.
 exit status: 0 all inputs processed, 1 some input failed, 2 bad usage.
 )";
 

@@ -50,6 +50,8 @@ struct TrackVideoRequest {
   // VIDEO-mode options; model and engine are taken from the engine.
   HandLandmarkerOptions landmarker;
   double fps = 30;  // of frame folders
+  // The limits. Frames are decoded ahead on a thread of their own (FramePrefetcher,
+  // frame_prefetcher.h: up to 6 frames of the video in memory).
   VideoReaderOptions reader;
   // Every sink gets every frame: (format, path or "-").
   std::vector<std::pair<TrackFormat, std::string>> outputs;
