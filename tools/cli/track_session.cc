@@ -77,6 +77,9 @@ Json VideoSummary::ToJson() const {
       {"total_stroke_length_px", std::round(stroke * 10) / 10},
       {"processing_fps", processing_seconds > 0 ? std::round(frames / processing_seconds * 10) / 10 : 0.0},
       {"hands", std::move(hands_json)}};
+  // The decoder once the video opened; the reason only when something fell back.
+  if (!decoder.empty()) out["decoder"] = decoder;
+  if (!hardware_fallback_reason.empty()) out["hardware_fallback_reason"] = hardware_fallback_reason;
   if (!error.empty()) out["error"] = error;
   return out;
 }
@@ -98,6 +101,9 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   }
   // A copy: the reader is the decode thread's below.
   const VideoInfo info = (*reader)->info();
+  summary.decoder = info.decoder;
+  summary.hardware_fallback_reason = info.hardware_fallback_reason;
+  if (request.on_open) request.on_open(info);
   HandLandmarkerOptions options = request.landmarker;
   options.model = engine->options().model;  // threads per job, as the header reports
   options.engine = engine;
