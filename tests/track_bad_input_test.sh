@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A tour of bad input through `handtrack track`: bad option values, missing, empty and
-# fake videos, truncated and corrupted MP4s, frame folders with a broken frame. Every
+# fake videos, truncated and corrupted MP4s, frame folders with a broken frame, hardware
+# decoding asked for where there is none. Every
 # case must end in a clear one-line error naming the culprit, a non-zero exit status and
 # no crash; the frames before a mid-video failure must be in the output (and a golden
 # document must still be complete JSON); good inputs given alongside must still be
@@ -114,6 +115,10 @@ expect_usage_error "--format missing value" track "$clip" --format
 expect_usage_error "unknown option" track --frobnicate "$clip"
 expect_usage_error "empty --output" track --output= "$clip"
 expect_usage_error "csv of two inputs to stdout" track --format csv "$clip" "$clip"
+expect_usage_error "--hwaccel x" track --hwaccel x "$clip"
+grep -qF -- "--hwaccel must be auto, cuda or none, got 'x'" "$tmp/err" || fail "--hwaccel message"
+expect_usage_error "--hwaccel empty" track --hwaccel= "$clip"
+expect_usage_error "--hwaccel CUDA" track --hwaccel CUDA "$clip"
 
 # ---- Inputs that cannot be opened (exit 1, one line naming the input) --------------
 : >"$tmp/empty.mp4"
@@ -213,6 +218,43 @@ run track --no-progress --output "$tmp/overlay.jsonl" "$tmp/overlay.mp4"
 m=$(jsonl_frames "$tmp/overlay.jsonl")
 [ "$rc" -eq 0 ] && [ "$n" -gt 0 ] && [ "$m" -eq "$n" ] && pass "overlay of the truncated MP4: $m frames, readable" ||
   fail "overlay of the truncated MP4: exit $rc reading it back, $m frames, expected $n; $(cat "$tmp/err")"
+
+# ---- Hardware decoding (--hwaccel) -------------------------------------------------------
+# Without NVIDIA's driver, auto decodes on the CPU and says why, cuda is a one-line error;
+# with a GPU both may decode there. Either way the frames are those of --hwaccel none.
+if python3 -c 'import ctypes; ctypes.CDLL("libcuda.so.1")' 2>/dev/null; then has_driver=1; else has_driver=0; fi
+run track --no-progress --output "$tmp/hw_none.jsonl" --summary "$tmp/hw_none.json" "$clip"
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ] && pass "--hwaccel none (the default): nothing said on stderr" ||
+  fail "--hwaccel none: exit $rc, stderr: $(cat "$tmp/err")"
+run track --no-progress --hwaccel auto --output "$tmp/hw_auto.jsonl" --summary "$tmp/hw_auto.json" "$clip"
+if [ "$rc" -ne 0 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+  fail "--hwaccel auto: exit $rc, expected 0 and one line saying the decoder; stderr: $(cat "$tmp/err")"
+elif grep -qxF "handtrack: $clip: decoder h264 (cuda)" "$tmp/err" && [ $has_driver = 1 ]; then
+  pass "--hwaccel auto -> $(cat "$tmp/err")"
+elif grep -q "^handtrack: $clip: decoder h264 (cpu), not cuda: ." "$tmp/err"; then
+  pass "--hwaccel auto -> $(cat "$tmp/err")"
+else
+  fail "--hwaccel auto: unexpected stderr: $(cat "$tmp/err")"
+fi
+cmp -s "$tmp/hw_none.jsonl" "$tmp/hw_auto.jsonl" && pass "--hwaccel auto: frames identical to --hwaccel none" ||
+  fail "--hwaccel auto: frames differ from --hwaccel none"
+python3 - "$tmp/hw_none.json" "$tmp/hw_auto.json" <<'PY' && pass "--summary: the decoder, and the reason when auto fell back" || fail "--summary: decoder"
+import json, sys
+none, auto = (json.load(open(p)) for p in sys.argv[1:])
+assert none["decoder"] == "h264 (cpu)" and "hardware_fallback_reason" not in none, none
+assert auto["decoder"] in ("h264 (cpu)", "h264 (cuda)"), auto
+assert (auto["decoder"] == "h264 (cpu)") == bool(auto.get("hardware_fallback_reason")), auto
+PY
+run track --no-progress --hwaccel cuda --output "$tmp/hw_cuda.jsonl" "$clip"
+if [ "$rc" -eq 0 ] && [ $has_driver = 1 ]; then
+  grep -qxF "handtrack: $clip: decoder h264 (cuda)" "$tmp/err" && pass "--hwaccel cuda: decoded on the GPU" ||
+    fail "--hwaccel cuda: exit 0 but stderr: $(cat "$tmp/err")"
+else
+  expect_error_naming "--hwaccel cuda without a CUDA decoder" "failed to open $clip: no CUDA decoder: " \
+    track --no-progress --hwaccel cuda --output "$tmp/hw_cuda.jsonl" "$clip"
+fi
+expect_error_naming "--hwaccel cuda on a frame folder" "failed to open $tmp/frames: no CUDA decoder: " \
+  track --no-progress --hwaccel cuda --output "$tmp/hw_frames.jsonl" "$tmp/frames"
 
 # ---- Bad inputs beside a good one: the good one is processed in full -----------------
 run track --no-progress --format golden --output "$tmp/mixed" --summary "$tmp/summary.json" \

@@ -1,8 +1,10 @@
 # `handtrack track` on the shared videos: One-Euro smoothing (jitter and lag bounds),
-# hand ids (no swaps), and a tour of bad input. Included from tests/CMakeLists.txt;
-# paths are relative to this file. Exit 77: skipped for want of ../shared or the models
+# hand ids (no swaps), and a tour of bad input; its decode-ahead queue (FramePrefetcher) on a
+# fake reader. Included from tests/CMakeLists.txt; paths are relative to this file. Exit 77: skipped for want of ../shared or the models
 # (never in CI, where the scripts fail instead).
 if(TARGET handtrack_cli)
+  handtrack_add_gtest(frame_prefetcher_test ${CMAKE_CURRENT_LIST_DIR}/frame_prefetcher_test.cc)
+  target_link_libraries(frame_prefetcher_test PRIVATE handtrack_cli_core)
   # Measurements of results, as the golden tests: not rerun under the sanitizers.
   if(NOT HANDTRACK_SANITIZE)
     add_test(NAME track_smoothing

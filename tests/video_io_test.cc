@@ -4,6 +4,7 @@
 // when present, are checked against the frame counts of the golden files.
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "handtrack/image_io.h"
 #include "handtrack/video_io.h"
 #include "io/frame_rotation.h"
+#include "io/semi_planar.h"
 #include "io/video_from_memory.h"
 #include "test_support.h"
 
@@ -707,6 +709,235 @@ TEST(FrameDirectory, RefusesBadFoldersAndRates) {
   auto broken = VideoReader::OpenFrameDirectory(dir.path(), 30);
   ASSERT_FALSE(broken.ok());
   ExpectClearError(broken.status(), "a.png");
+}
+
+// ---- Hardware decoding --------------------------------------------------------------
+// These pass with and without a GPU: where kAuto or kCuda get the GPU, the decoder says
+// "(cuda)" and the frames are the CPU's; elsewhere kAuto says "(cpu)" with its reason and
+// kCuda is an error. Without NVIDIA's driver (no libcuda.so.1) the CPU path is required.
+
+bool NvidiaDriverLoads() {
+  void* handle = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+  if (handle) dlclose(handle);
+  return handle != nullptr;
+}
+
+// The largest |a - b| over two RGB images of one size.
+int MaxAbsDifference(const Image& a, const Image& b) {
+  int largest = 0;
+  for (int y = 0; y < a.height(); ++y) {
+    for (int x = 0; x < a.width(); ++x) {
+      for (int c = 0; c < 3; ++c)
+        largest = std::max(largest, std::abs(PixelAt(a, x, y)[c] - PixelAt(b, x, y)[c]));
+    }
+  }
+  return largest;
+}
+
+// Frames of `hardware` against those of the CPU: the same indexes and timestamps, and the
+// same pixels. Standard decoders are bit-exact and the GPU's planes are converted as the
+// CPU's, so a GPU's frames are expected to be equal too; up to 1 is allowed there, the
+// rounding a different swscale path would add, as no GPU runs this test in CI.
+void ExpectFramesOfTheCpu(const ReadAll& cpu, const ReadAll& hardware, bool on_gpu) {
+  EXPECT_TRUE(hardware.end.ok()) << hardware.end.message();
+  ASSERT_EQ(hardware.frames.size(), cpu.frames.size());
+  for (size_t i = 0; i < cpu.frames.size(); ++i) {
+    EXPECT_EQ(hardware.frames[i].index, cpu.frames[i].index);
+    EXPECT_EQ(hardware.frames[i].timestamp_ms, cpu.frames[i].timestamp_ms);
+    ASSERT_EQ(hardware.frames[i].image.width(), cpu.frames[i].image.width());
+    ASSERT_EQ(hardware.frames[i].image.height(), cpu.frames[i].image.height());
+    EXPECT_LE(MaxAbsDifference(hardware.frames[i].image, cpu.frames[i].image), on_gpu ? 1 : 0)
+        << "frame " << i;
+  }
+}
+
+// The GPU's NV12 / P010 pictures split into the CPU decoder's planes, sample for sample, at
+// odd sizes and with padded rows.
+TEST(SemiPlanar, SplitsNv12AndP010IntoThePlanesOfTheCpuDecoder) {
+  for (const int bytes : {1, 2}) {
+    const int width = 7;
+    const int height = 5;
+    const int chroma_width = 4;
+    const int chroma_height = 3;
+    const int shift = bytes == 1 ? 0 : 6;  // NV12; P010 to 10-bit planes
+    auto sample = [&](int plane, int x, int y) {
+      return (plane * 97 + y * 31 + x * 7) % (bytes == 1 ? 256 : 1024);
+    };
+    auto put = [&](Bytes& buffer, int stride, int x, int y, int value) {
+      if (bytes == 1) {
+        buffer[y * stride + x] = static_cast<uint8_t>(value);
+      } else {
+        const uint16_t word = static_cast<uint16_t>(value);
+        std::memcpy(&buffer[y * stride + 2 * x], &word, 2);
+      }
+    };
+    auto get = [&](const Bytes& buffer, int stride, int x, int y) {
+      if (bytes == 1) return static_cast<int>(buffer[y * stride + x]);
+      uint16_t word = 0;
+      std::memcpy(&word, &buffer[y * stride + 2 * x], 2);
+      return static_cast<int>(word);
+    };
+    const int in_stride = 32;
+    const int out_stride = 24;
+    Bytes luma(in_stride * height), chroma(in_stride * chroma_height);
+    for (int y = 0; y < height; ++y) {
+      for (int x = 0; x < width; ++x) put(luma, in_stride, x, y, sample(0, x, y) << shift);
+    }
+    for (int y = 0; y < chroma_height; ++y) {
+      for (int x = 0; x < chroma_width; ++x) {
+        put(chroma, in_stride, 2 * x, y, sample(1, x, y) << shift);
+        put(chroma, in_stride, 2 * x + 1, y, sample(2, x, y) << shift);
+      }
+    }
+    Bytes y_plane(out_stride * height, 0xEE), u_plane(out_stride * chroma_height, 0xEE),
+        v_plane(out_stride * chroma_height, 0xEE);
+    SplitSemiPlanar(width, height, bytes, shift, {luma.data(), in_stride}, {chroma.data(), in_stride},
+                    {y_plane.data(), out_stride}, {u_plane.data(), out_stride}, {v_plane.data(), out_stride});
+    for (int y = 0; y < height; ++y) {
+      for (int x = 0; x < width; ++x) ASSERT_EQ(get(y_plane, out_stride, x, y), sample(0, x, y)) << bytes;
+      EXPECT_EQ(y_plane[y * out_stride + width * bytes], 0xEE) << "wrote past the row";
+    }
+    for (int y = 0; y < chroma_height; ++y) {
+      for (int x = 0; x < chroma_width; ++x) {
+        ASSERT_EQ(get(u_plane, out_stride, x, y), sample(1, x, y)) << bytes;
+        ASSERT_EQ(get(v_plane, out_stride, x, y), sample(2, x, y)) << bytes;
+      }
+    }
+  }
+}
+
+TEST(VideoReaderHardware, NoneDecodesOnTheCpuAsBefore) {
+  TempDir dir;
+  const std::string path = dir.File("square.mp4");
+  WriteTestVideo(path);
+  VideoReaderOptions none;
+  none.hardware_decode = HardwareDecode::kNone;
+  EXPECT_EQ(VideoReaderOptions().hardware_decode, HardwareDecode::kNone);  // the default
+  auto reader = VideoReader::Open(path, none);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  EXPECT_EQ((*reader)->info().decoder, "h264 (cpu)");
+  EXPECT_EQ((*reader)->info().hardware_fallback_reason, "");
+  ReadAll all = ReadAllFrames(**reader);
+  EXPECT_TRUE(all.end.ok()) << all.end.message();
+  ASSERT_EQ(all.frames.size(), static_cast<size_t>(kFrames));
+  for (int i = 0; i < kFrames; ++i) ExpectMovingSquare(all.frames[i].image, i, 8);
+}
+
+struct HardwareCase {
+  const char* file;
+  const char* codec;  // for the writer; empty: its choice
+  const char* decoder;
+};
+
+class AutoHardwareDecode : public ::testing::TestWithParam<HardwareCase> {};
+
+TEST_P(AutoHardwareDecode, UsesTheGpuOrSaysWhyNotAndGivesTheCpusFrames) {
+  TempDir dir;
+  const std::string path = dir.File(GetParam().file);
+  VideoWriterOptions writer_options;
+  writer_options.codec = GetParam().codec;
+  {
+    auto writer = VideoWriter::Open(path, kWidth, kHeight, 10, writer_options);
+    if (!writer.ok() && writer.status().code() == StatusCode::kUnsupported) {
+      GTEST_SKIP() << "encoder missing in this FFmpeg build: " << writer.status().message();
+    }
+  }
+  WriteTestVideo(path, kWidth, kHeight, 10, writer_options);
+  auto cpu = VideoReader::Open(path);
+  ASSERT_TRUE(cpu.ok()) << cpu.status().message();
+  VideoReaderOptions options;
+  options.hardware_decode = HardwareDecode::kAuto;
+  auto reader = VideoReader::Open(path, options);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  const VideoInfo info = (*reader)->info();
+  const std::string decoder = GetParam().decoder;
+  const bool on_gpu = info.decoder == decoder + " (cuda)";
+  if (on_gpu) {
+    EXPECT_EQ(info.hardware_fallback_reason, "");
+  } else {
+    EXPECT_EQ(info.decoder, decoder + " (cpu)");
+    EXPECT_FALSE(info.hardware_fallback_reason.empty());
+    EXPECT_EQ(info.hardware_fallback_reason.find('\n'), std::string::npos) << info.hardware_fallback_reason;
+  }
+  if (!NvidiaDriverLoads()) {
+    EXPECT_FALSE(on_gpu);
+    EXPECT_NE(info.hardware_fallback_reason.find("no CUDA device: libcuda.so.1 cannot be loaded"),
+              std::string::npos)
+        << info.hardware_fallback_reason;
+  }
+  ExpectFramesOfTheCpu(ReadAllFrames(**cpu), ReadAllFrames(**reader), on_gpu);
+  // Reading does not change what info() said at open.
+  EXPECT_EQ((*reader)->info().decoder, info.decoder);
+  EXPECT_EQ((*reader)->info().hardware_fallback_reason, info.hardware_fallback_reason);
+}
+
+// H.264 (NVDEC takes 64x48), VP9 (it does not: below its 128x128 minimum, so a GPU falls
+// back at the first frame) and full-range MJPEG.
+INSTANTIATE_TEST_SUITE_P(Codecs, AutoHardwareDecode,
+                         ::testing::Values(HardwareCase{"a.mp4", "", "h264"},
+                                           HardwareCase{"a.webm", "", "vp9"},
+                                           HardwareCase{"a.avi", "mjpeg", "mjpeg"}));
+
+TEST(VideoReaderHardware, CudaIsTheGpuOrAClearError) {
+  TempDir dir;
+  const std::string path = dir.File("square.mp4");
+  WriteTestVideo(path);
+  VideoReaderOptions options;
+  options.hardware_decode = HardwareDecode::kCuda;
+  auto reader = VideoReader::Open(path, options);
+  if (reader.ok()) {  // a GPU machine
+    EXPECT_EQ((*reader)->info().decoder, "h264 (cuda)");
+    EXPECT_EQ((*reader)->info().hardware_fallback_reason, "");
+    auto cpu = VideoReader::Open(path);
+    ASSERT_TRUE(cpu.ok()) << cpu.status().message();
+    ExpectFramesOfTheCpu(ReadAllFrames(**cpu), ReadAllFrames(**reader), true);
+    return;
+  }
+  EXPECT_EQ(reader.status().code(), StatusCode::kUnavailable);
+  ExpectClearError(reader.status(), path);
+  EXPECT_EQ(reader.status().message().rfind("failed to open " + path + ": no CUDA decoder: ", 0), 0u)
+      << reader.status().message();
+  // The same from memory.
+  auto from_memory = OpenVideoFromMemory(ReadBytes(path), "memory.mp4", options);
+  ASSERT_FALSE(from_memory.ok());
+  EXPECT_EQ(from_memory.status().code(), StatusCode::kUnavailable);
+  ExpectClearError(from_memory.status(), "memory.mp4");
+}
+
+TEST(VideoReaderHardware, FrameFoldersAreDecodedOnTheCpu) {
+  TempDir dir;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        WritePngFile(dir.File("f" + std::to_string(i) + ".png"), MovingSquare(64, 48, i).view()).ok());
+  }
+  auto plain = VideoReader::OpenFrameDirectory(dir.path(), 30);
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_EQ((*plain)->info().decoder, "png (cpu)");
+  EXPECT_EQ((*plain)->info().hardware_fallback_reason, "");
+  VideoReaderOptions options;
+  options.hardware_decode = HardwareDecode::kAuto;
+  auto automatic = VideoReader::OpenFrameDirectory(dir.path(), 30, options);
+  ASSERT_TRUE(automatic.ok()) << automatic.status().message();
+  EXPECT_EQ((*automatic)->info().decoder, "png (cpu)");
+  EXPECT_NE((*automatic)->info().hardware_fallback_reason, "");
+  EXPECT_EQ(ReadAllFrames(**automatic).frames.size(), 3u);
+  options.hardware_decode = HardwareDecode::kCuda;
+  auto cuda = VideoReader::OpenFrameDirectory(dir.path(), 30, options);
+  ASSERT_FALSE(cuda.ok());
+  EXPECT_EQ(cuda.status().code(), StatusCode::kUnavailable);
+  ExpectClearError(cuda.status(), dir.path());
+}
+
+TEST(VideoReaderHardware, BadModeIsRefusedAndModesHaveNames) {
+  TempDir dir;
+  const std::string path = dir.File("square.mkv");
+  WriteTestVideo(path);
+  VideoReaderOptions options;
+  options.hardware_decode = static_cast<HardwareDecode>(7);
+  EXPECT_EQ(VideoReader::Open(path, options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_STREQ(HardwareDecodeName(HardwareDecode::kNone), "none");
+  EXPECT_STREQ(HardwareDecodeName(HardwareDecode::kAuto), "auto");
+  EXPECT_STREQ(HardwareDecodeName(HardwareDecode::kCuda), "cuda");
 }
 
 // ---- The shared videos against the golden files ----------------------------------

@@ -31,6 +31,18 @@
 // Threading: a reader or writer serves one thread at a time; distinct objects are
 // independent. The decoder uses `threads` threads of its own (1 by default: callers that
 // run several videos or models at once manage the parallelism).
+//
+// Hardware decoding (VideoReaderOptions::hardware_decode) uses FFmpeg's `hwaccel cuda`
+// (NVDEC) on the CUDA runtime's primary context, the one handtrack's CUDA backend uses.
+// libavcodec loads the NVIDIA driver's libcuda.so.1 and libnvcuvid.so.1 at run time, so
+// nothing more is linked and machines without them decode on the CPU (kAuto) or refuse
+// to open (kCuda). Decoded pictures are copied to memory and their planes rearranged
+// into the planar format the CPU decoder gives, then converted exactly as on the CPU;
+// H.264, HEVC, VP9 and the other standard decoders are bit-exact, so the frames are
+// expected to equal the CPU's. Which decoder runs is in VideoInfo::decoder, and why the
+// GPU was not used in VideoInfo::hardware_fallback_reason. A GPU failure after opening
+// ends the file with an Unavailable error (after the frames decoded before it); it never
+// switches to the CPU half-way.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +53,23 @@
 #include "handtrack/status.h"
 
 namespace handtrack {
+
+// Where VideoReader::Open decodes (frame folders are always decoded on the CPU).
+enum class HardwareDecode {
+  // FFmpeg's software decoders: the frames of the ffmpeg tool.
+  kNone,
+  // The GPU when this FFmpeg has a CUDA hwaccel for the codec, a CUDA device and NVIDIA's
+  // video decoder library load, and the GPU takes the stream (checked on its first
+  // frame, while opening); else the CPU, with the reason in
+  // VideoInfo::hardware_fallback_reason.
+  kAuto,
+  // The GPU or nothing: Open fails with Unavailable "failed to open FILE: no CUDA
+  // decoder: REASON" when kAuto would fall back.
+  kCuda,
+};
+
+// "none", "auto" or "cuda".
+const char* HardwareDecodeName(HardwareDecode mode);
 
 struct VideoReaderOptions {
   // Decoder threads; 0 lets FFmpeg choose (one per core).
@@ -54,6 +83,8 @@ struct VideoReaderOptions {
   // Reading stops with InvalidImage after this many corrupt packets in a row (isolated
   // corrupt packets are skipped, as the ffmpeg tool does).
   int max_consecutive_decode_errors = 50;
+  // CPU by default, so that frames stay those of the ffmpeg tool without a GPU in reach.
+  HardwareDecode hardware_decode = HardwareDecode::kNone;
 };
 
 struct VideoInfo {
@@ -73,6 +104,12 @@ struct VideoInfo {
   std::string codec;
   // Clockwise rotation (0, 90, 180 or 270) applied to the stored pictures.
   int rotation_degrees = 0;
+  // The decoder that runs and where: FFmpeg's decoder name and "(cuda)" or "(cpu)", e.g.
+  // "h264 (cuda)", "hevc (cpu)"; for a frame folder "png (cpu)" or "jpeg (cpu)".
+  std::string decoder;
+  // Why hardware decoding was asked for (kAuto) but the CPU decodes, one line, e.g.
+  // "no CUDA device: libcuda.so.1 cannot be loaded (...)"; empty when nothing fell back.
+  std::string hardware_fallback_reason;
 };
 
 struct VideoFrame {

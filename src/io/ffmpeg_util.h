@@ -37,6 +37,10 @@ struct OutputFormatDeleter {
     avformat_free_context(f);
   }
 };
+// For reference-counted buffers such as hardware device contexts.
+struct BufferDeleter {
+  void operator()(AVBufferRef* b) const { av_buffer_unref(&b); }
+};
 // Frees a custom AVIOContext and its buffer (which FFmpeg may have replaced).
 struct IoContextDeleter {
   void operator()(AVIOContext* io) const {
@@ -52,6 +56,7 @@ using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 using InputFormatPtr = std::unique_ptr<AVFormatContext, InputFormatDeleter>;
 using OutputFormatPtr = std::unique_ptr<AVFormatContext, OutputFormatDeleter>;
 using IoContextPtr = std::unique_ptr<AVIOContext, IoContextDeleter>;
+using BufferPtr = std::unique_ptr<AVBufferRef, BufferDeleter>;
 
 // av_strerror's text for an AVERROR code, e.g. "Invalid data found when processing input".
 std::string ErrorText(int av_error);

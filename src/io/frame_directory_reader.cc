@@ -116,6 +116,11 @@ Result<std::unique_ptr<VideoReader>> VideoReader::OpenFrameDirectory(const std::
   if (options.max_pixels <= 0 || options.max_frames <= 0) {
     return InvalidArgumentError(failed + "max_pixels and max_frames must be > 0");
   }
+  // PNG and JPEG files are decoded by libpng and TurboJPEG, on the CPU.
+  constexpr char kOnCpu[] = "frame folders (PNG, JPEG) are decoded on the CPU";
+  if (options.hardware_decode == HardwareDecode::kCuda) {
+    return UnavailableError(failed + "no CUDA decoder: " + kOnCpu);
+  }
   std::error_code error;
   const fs::file_status status = fs::status(directory, error);
   if (status.type() == fs::file_type::not_found) return NotFoundError(failed + "no such directory");
@@ -150,6 +155,8 @@ Result<std::unique_ptr<VideoReader>> VideoReader::OpenFrameDirectory(const std::
   info.frame_count = static_cast<int64_t>(files.size());
   info.duration_ms = std::llround(static_cast<double>(files.size()) * 1000.0 / fps);
   info.codec = FrameType(files.front());
+  info.decoder = info.codec + " (cpu)";
+  if (options.hardware_decode == HardwareDecode::kAuto) info.hardware_fallback_reason = kOnCpu;
   return std::unique_ptr<VideoReader>(
       new FrameDirectoryReader(std::move(files), std::move(info), std::move(first_image).value(), options));
 }

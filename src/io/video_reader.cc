@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "handtrack/video_io.h"
+#include "io/ffmpeg_cuda.h"
 #include "io/ffmpeg_input.h"
 #include "io/ffmpeg_util.h"
 #include "io/frame_rotation.h"
@@ -29,6 +30,10 @@ Status CheckOptions(const VideoReaderOptions& options, const std::string& name) 
   if (options.max_frames <= 0) return InvalidArgumentError(failed + "max_frames must be > 0");
   if (options.max_consecutive_decode_errors <= 0) {
     return InvalidArgumentError(failed + "max_consecutive_decode_errors must be > 0");
+  }
+  if (options.hardware_decode != HardwareDecode::kNone && options.hardware_decode != HardwareDecode::kAuto &&
+      options.hardware_decode != HardwareDecode::kCuda) {
+    return InvalidArgumentError(failed + "hardware_decode is not a HardwareDecode value");
   }
   return Status::Ok();
 }
@@ -96,8 +101,13 @@ class FfmpegVideoReader final : public VideoReader {
       : name_(name), options_(options) {}
 
   Status OpenStream();
+  Status ChooseDecoder(const AVCodec* codec);
   Status OpenDecoder(const AVCodec* codec);
   void DescribeStream();
+  Status DecodeFirstPictureOnGpu();
+  static AVPixelFormat PickPixelFormat(AVCodecContext* context, const AVPixelFormat* formats);
+
+  Result<bool> ReceivePicture();
 
   Status FeedDecoder();
   Status CountDecodeError(int av_error);
@@ -107,6 +117,7 @@ class FfmpegVideoReader final : public VideoReader {
   Result<bool> Finish(Status status);
 
   Status DeliverFrame(VideoFrame* out);
+  Result<const AVFrame*> DownloadPicture(const AVFrame& picture, const std::string& where);
   Status ConvertToRgb(const AVFrame& picture);
   int64_t NextTimestampMs(int64_t pts);
 
@@ -140,6 +151,17 @@ class FfmpegVideoReader final : public VideoReader {
   std::string last_decode_error_;
   int64_t first_pts_ = AV_NOPTS_VALUE;
   int64_t last_timestamp_ms_ = -1;
+
+  // Hardware decoding. The device is referenced by the decoder too; kept for its lifetime.
+  ffmpeg::BufferPtr cuda_device_;
+  bool on_gpu_ = false;  // decoding on the GPU (false again if the CPU took over while opening)
+  // kAuto while opening: the GPU may still refuse the stream's first frame, and the CPU
+  // then decodes it (said in info_, which changes only while opening).
+  bool may_fall_back_ = false;
+  std::string gpu_refusal_;       // why get_format could not have CUDA (an error from then on)
+  bool picture_pending_ = false;  // picture_ holds the frame decoded while opening
+  ffmpeg::FramePtr transfer_;     // the GPU's picture copied to memory (NV12, P010, P016)
+  ffmpeg::FramePtr planar_;       // ... in the planar format the CPU decoder gives
 };
 
 Result<std::unique_ptr<VideoReader>> FfmpegVideoReader::Create(const std::string& name,
@@ -184,11 +206,77 @@ Status FfmpegVideoReader::OpenStream() {
                                   std::to_string(parameters.height) + " are above the limit of " +
                                   std::to_string(options_.max_pixels) + " pixels");
   }
+  HT_RETURN_IF_ERROR(ChooseDecoder(codec));
   HT_RETURN_IF_ERROR(OpenDecoder(codec));
   DescribeStream();
   format_name_ = format_->iformat->name;
   stream_frames_ = stream_->nb_frames;
+  if (on_gpu_) HT_RETURN_IF_ERROR(DecodeFirstPictureOnGpu());
   return Status::Ok();
+}
+
+Status FfmpegVideoReader::ChooseDecoder(const AVCodec* codec) {
+  info_.decoder = std::string(codec->name) + " (cpu)";
+  if (options_.hardware_decode == HardwareDecode::kNone) return Status::Ok();
+  ffmpeg::CudaDecoding cuda = ffmpeg::OpenCudaDecoding(*codec, *stream_->codecpar);
+  if (!cuda.device) {
+    if (options_.hardware_decode == HardwareDecode::kCuda) {
+      return UnavailableError("failed to open " + name_ + ": no CUDA decoder: " + cuda.unavailable_reason);
+    }
+    info_.hardware_fallback_reason = std::move(cuda.unavailable_reason);
+    return Status::Ok();
+  }
+  cuda_device_ = std::move(cuda.device);
+  on_gpu_ = true;
+  may_fall_back_ = options_.hardware_decode == HardwareDecode::kAuto;
+  info_.decoder = std::string(codec->name) + " (cuda)";
+  return Status::Ok();
+}
+
+// Decodes the first frame while opening, so that info() tells the truth from the start: the
+// GPU may refuse the stream only when the decoder meets it (its size or profile). The frame
+// waits in picture_ for the first ReadFrame; an error waits in end_, as if read lazily.
+Status FfmpegVideoReader::DecodeFirstPictureOnGpu() {
+  const Result<bool> got = ReceivePicture();
+  may_fall_back_ = false;
+  if (got.ok() && *got) {
+    picture_pending_ = true;
+    return Status::Ok();
+  }
+  if (!gpu_refusal_.empty() && frames_returned_ == 0) {
+    return UnavailableError("failed to open " + name_ + ": no CUDA decoder: " + gpu_refusal_);
+  }
+  return Status::Ok();
+}
+
+// The decoder's get_format: CUDA when offered. FFmpeg offers it again after a failed nvdec
+// set-up only without it; then the CPU takes over while opening under kAuto, and anything
+// else is an error (never a silent switch once frames came from the GPU).
+AVPixelFormat FfmpegVideoReader::PickPixelFormat(AVCodecContext* context, const AVPixelFormat* formats) {
+  auto* reader = static_cast<FfmpegVideoReader*>(context->opaque);
+  const AVPixelFormat* format = formats;
+  bool cuda_offered = false;
+  for (; *format != AV_PIX_FMT_NONE; ++format) cuda_offered |= *format == AV_PIX_FMT_CUDA;
+  // FFmpeg lists the software format last.
+  const AVPixelFormat software = format != formats ? format[-1] : AV_PIX_FMT_NONE;
+  const AVPixFmtDescriptor* software_desc = av_pix_fmt_desc_get(software);
+  const bool software_usable = software_desc && !(software_desc->flags & AV_PIX_FMT_FLAG_HWACCEL);
+  // Once the CPU took over (while opening), it keeps the stream, also across size changes.
+  if (!reader->on_gpu_) return software_usable ? software : AV_PIX_FMT_NONE;
+  if (cuda_offered) return AV_PIX_FMT_CUDA;
+  const char* software_name = av_get_pix_fmt_name(context->sw_pix_fmt);
+  const std::string refusal = "the GPU's video decoder does not take this " + std::to_string(context->width) +
+                              "x" + std::to_string(context->height) + " " +
+                              (software_name ? software_name : "unknown") + " " +
+                              avcodec_get_name(context->codec_id) + " stream (its size, profile or format)";
+  if (reader->may_fall_back_ && software_usable) {
+    reader->on_gpu_ = false;
+    reader->info_.decoder = std::string(context->codec->name) + " (cpu)";
+    reader->info_.hardware_fallback_reason = refusal;
+    return software;
+  }
+  reader->gpu_refusal_ = refusal;
+  return AV_PIX_FMT_NONE;
 }
 
 Status FfmpegVideoReader::OpenDecoder(const AVCodec* codec) {
@@ -203,6 +291,15 @@ Status FfmpegVideoReader::OpenDecoder(const AVCodec* codec) {
   decoder_->thread_count = options_.threads;
   // The decoder refuses larger pictures itself, also when the size changes mid-stream.
   decoder_->max_pixels = options_.max_pixels;
+  if (on_gpu_) {
+    decoder_->hw_device_ctx = av_buffer_ref(cuda_device_.get());
+    transfer_.reset(av_frame_alloc());
+    planar_.reset(av_frame_alloc());
+    if (!decoder_->hw_device_ctx || !transfer_ || !planar_)
+      return ResourceExhaustedError(failed + "out of memory");
+    decoder_->opaque = this;
+    decoder_->get_format = PickPixelFormat;
+  }
   result = avcodec_open2(decoder_.get(), codec, nullptr);
   if (result < 0) {
     return InvalidImageError(failed + "the " + codec->name +
@@ -240,15 +337,23 @@ void FfmpegVideoReader::DescribeStream() {
 }
 
 Result<bool> FfmpegVideoReader::ReadFrame(VideoFrame* frame) {
+  if (!picture_pending_) {
+    HT_ASSIGN_OR_RETURN(const bool got, ReceivePicture());
+    if (!got) return false;
+  }
+  picture_pending_ = false;
+  const Status delivered = DeliverFrame(frame);
+  av_frame_unref(picture_.get());
+  if (!delivered.ok()) return Finish(delivered);
+  return true;
+}
+
+// Decodes until picture_ holds the next picture (true), the clean end (false) or an error.
+Result<bool> FfmpegVideoReader::ReceivePicture() {
   if (end_) return end_->ok() ? Result<bool>(false) : Result<bool>(*end_);
   for (;;) {
     const int received = avcodec_receive_frame(decoder_.get(), picture_.get());
-    if (received >= 0) {
-      const Status delivered = DeliverFrame(frame);
-      av_frame_unref(picture_.get());
-      if (!delivered.ok()) return Finish(delivered);
-      return true;
-    }
+    if (received >= 0) return true;
     if (received == AVERROR_EOF) return Finish(EndStatus());
     if (received != AVERROR(EAGAIN)) {  // a picture that failed to decode
       const Status counted = CountDecodeError(received);
@@ -298,6 +403,12 @@ Status FfmpegVideoReader::FeedDecoder() {
 // the rest of the stream is garbage, and decoding it would only waste time.
 Status FfmpegVideoReader::CountDecodeError(int av_error) {
   last_decode_error_ = ffmpeg::ErrorText(av_error);
+  // The GPU's failures are not the file's: no point in trying the next packets.
+  if (on_gpu_ && (!gpu_refusal_.empty() || av_error == AVERROR_EXTERNAL)) {
+    return UnavailableError("failed to decode " + name_ + ": the CUDA decoder stopped after " +
+                            std::to_string(frames_returned_) +
+                            " frames: " + (gpu_refusal_.empty() ? last_decode_error_ : gpu_refusal_));
+  }
   ++total_decode_errors_;
   if (++consecutive_decode_errors_ < options_.max_consecutive_decode_errors) return Status::Ok();
   return InvalidImageError("failed to decode " + name_ + ": " + std::to_string(consecutive_decode_errors_) +
@@ -354,6 +465,9 @@ Result<bool> FfmpegVideoReader::Finish(Status status) {
   memory_.reset();
   converter_.context.reset();
   rgb_ = {};
+  transfer_.reset();
+  planar_.reset();
+  cuda_device_.reset();
   return end_->ok() ? Result<bool>(false) : Result<bool>(*end_);
 }
 
@@ -372,13 +486,21 @@ Status FfmpegVideoReader::DeliverFrame(VideoFrame* out) {
                                   std::to_string(picture.height) + " pixels are above the limit of " +
                                   std::to_string(options_.max_pixels));
   }
-  HT_RETURN_IF_ERROR(ConvertToRgb(picture));
+  const AVFrame* source = &picture;
+  if (picture.format == AV_PIX_FMT_CUDA) {
+    HT_ASSIGN_OR_RETURN(source, DownloadPicture(picture, where));
+  }
+  HT_RETURN_IF_ERROR(ConvertToRgb(*source));
   RotateRgbClockwise(rgb_.data(), picture.width, picture.height, rgb_stride_, info_.rotation_degrees,
                      &out->image);
   out->index = frames_returned_++;
   out->timestamp_ms = NextTimestampMs(picture.best_effort_timestamp);
   consecutive_decode_errors_ = 0;
   return Status::Ok();
+}
+
+Result<const AVFrame*> FfmpegVideoReader::DownloadPicture(const AVFrame& picture, const std::string& where) {
+  return ffmpeg::DownloadCudaPicture(picture, decoder_->sw_pix_fmt, where, transfer_.get(), planar_.get());
 }
 
 // Converts as the ffmpeg tool's automatic scale filter does, so pixels agree with
@@ -455,6 +577,18 @@ int64_t FfmpegVideoReader::NextTimestampMs(int64_t pts) {
 }
 
 }  // namespace
+
+const char* HardwareDecodeName(HardwareDecode mode) {
+  switch (mode) {
+    case HardwareDecode::kNone:
+      return "none";
+    case HardwareDecode::kAuto:
+      return "auto";
+    case HardwareDecode::kCuda:
+      return "cuda";
+  }
+  return "unknown";
+}
 
 Result<std::unique_ptr<VideoReader>> VideoReader::Open(const std::string& path,
                                                        const VideoReaderOptions& options) {

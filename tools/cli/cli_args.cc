@@ -81,6 +81,20 @@ Result<Precision> ParsePrecisionOption(const std::string& text) {
   return precision;
 }
 
+Result<HardwareDecode> ParseHwaccelOption(const std::string& text) {
+  for (HardwareDecode mode : {HardwareDecode::kAuto, HardwareDecode::kCuda, HardwareDecode::kNone}) {
+    if (text == HardwareDecodeName(mode)) return mode;
+  }
+  return InvalidArgumentError("--hwaccel must be auto, cuda or none, got '" + text + "'");
+}
+
+Result<HardwareDecode> HwaccelFromArgs(const ParsedArgs& args, const Delegate& delegate) {
+  HardwareDecode mode =
+      delegate.name() == Delegate::kCuda.name() ? HardwareDecode::kAuto : HardwareDecode::kNone;
+  HT_RETURN_IF_ERROR(ReadOption(args, "--hwaccel", ParseHwaccelOption, &mode));
+  return mode;
+}
+
 Result<Delegate> ParseDelegateOption(const std::string& text) {
   auto delegate = ParseDelegate(text);
   if (!delegate.ok()) {

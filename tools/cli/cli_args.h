@@ -11,6 +11,7 @@
 
 #include "handtrack/models.h"
 #include "handtrack/status.h"
+#include "handtrack/video_io.h"
 
 namespace handtrack::cli {
 
@@ -56,6 +57,12 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
                              std::map<std::string, std::string>* backend_settings);
 // "fp32" or "fp16" (--precision).
 Result<Precision> ParsePrecisionOption(const std::string& text);
+// "auto", "cuda" or "none" (--hwaccel, where videos are decoded).
+Result<HardwareDecode> ParseHwaccelOption(const std::string& text);
+// --hwaccel's value, else its default: auto when the models run on cuda (--delegate cuda),
+// so that frames stay on that machine's GPU path; none otherwise, where the frames are the
+// ffmpeg tool's and nothing is tried that cannot help.
+Result<HardwareDecode> HwaccelFromArgs(const ParsedArgs& args, const Delegate& delegate);
 
 // Reads an optional option with a parser; keeps `value` when the option is absent.
 template <typename T, typename Parse>

@@ -58,6 +58,12 @@ options of track:
                               every frame, MediaPipe's rule (results match MediaPipe's).
                               Tracked hands' landmarks are the same with any N
   --fps F                     frame rate of frame folders (default 30)
+  --hwaccel auto|cuda|none    where videos are decoded: cuda on the GPU (NVDEC, FFmpeg's
+                              hwaccel cuda) or fail, auto on the GPU when it can (else
+                              on the CPU, saying why), none on the CPU (the ffmpeg
+                              tool's frames). Default: auto with --delegate cuda, else
+                              none. The decoder of each input goes to stderr (unless
+                              none) and to the summary ("decoder")
   --jobs N                    inputs processed at once (default 1), all on one shared
                               engine (models loaded once); the --threads budget is split
                               between them
@@ -71,7 +77,9 @@ options of track:
   -h, --help                  this help
 
 Every frame is written and flushed as soon as it is processed: when a video fails
-half-way, the frames before the failure are kept and the error is reported.
+half-way, the frames before the failure are kept and the error is reported. Each input's
+next frames are decoded on a thread of their own while its current frame is tracked: up
+to 6 decoded frames of it in memory (4 queued), 37 MB at 1920x1080.
 exit status: 0 all inputs processed, 1 some input failed, 2 bad usage.
 )";
 
@@ -89,6 +97,7 @@ constexpr OptionSpec kTrackOptions[] = {
     {"--help", false},
     {"-h", false},
     {"--palm-detection-interval", true},
+    {"--hwaccel", true},
 };
 
 struct TrackSettings {
@@ -98,6 +107,7 @@ struct TrackSettings {
   std::string overlay;
   std::string summary;
   double fps = 30;
+  HardwareDecode hwaccel = HardwareDecode::kNone;
   int jobs = 1;
   int batch = 0;  // 0: chosen from the delegate and --jobs
   bool progress = false;
@@ -147,6 +157,7 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       return InvalidArgumentError("--fps must be a number in (0, 1000], got '" + *fps + "'");
     }
   }
+  HT_ASSIGN_OR_RETURN(settings.hwaccel, HwaccelFromArgs(args, settings.landmarker.model.delegate));
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--jobs", [](const std::string& t) { return ParseIntOption("--jobs", t, 1, 64); },
       &settings.jobs));
@@ -223,6 +234,17 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   request.input = input;
   request.landmarker = settings.landmarker;
   request.fps = settings.fps;
+  request.reader.hardware_decode = settings.hwaccel;
+  // Where frames are decoded matters only when the GPU was asked for: then say it, once.
+  if (settings.hwaccel != HardwareDecode::kNone) {
+    request.on_open = [&](const VideoInfo& info) {
+      std::lock_guard lock(*stdout_mutex);
+      std::cerr << "handtrack: " << input << ": decoder " << info.decoder;
+      if (!info.hardware_fallback_reason.empty())
+        std::cerr << ", not cuda: " << info.hardware_fallback_reason;
+      std::cerr << "\n";
+    };
+  }
   request.outputs = {{settings.format, PathFor(settings.output, input, n, Extension(settings.format))}};
   request.stdout_mutex = stdout_mutex;
   if (!settings.overlay.empty()) request.overlay = PathFor(settings.overlay, input, n, ".mp4");

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "frame_prefetcher.h"
 #include "handtrack/gestures.h"
 #include "io/overlay.h"
 #include "landmarker_options.h"
@@ -76,6 +77,9 @@ Json VideoSummary::ToJson() const {
       {"total_stroke_length_px", std::round(stroke * 10) / 10},
       {"processing_fps", processing_seconds > 0 ? std::round(frames / processing_seconds * 10) / 10 : 0.0},
       {"hands", std::move(hands_json)}};
+  // The decoder once the video opened; the reason only when something fell back.
+  if (!decoder.empty()) out["decoder"] = decoder;
+  if (!hardware_fallback_reason.empty()) out["hardware_fallback_reason"] = hardware_fallback_reason;
   if (!error.empty()) out["error"] = error;
   return out;
 }
@@ -95,7 +99,11 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
     fail(reader.status());
     return summary;
   }
-  const VideoInfo& info = (*reader)->info();
+  // A copy: the reader is the decode thread's below.
+  const VideoInfo info = (*reader)->info();
+  summary.decoder = info.decoder;
+  summary.hardware_fallback_reason = info.hardware_fallback_reason;
+  if (request.on_open) request.on_open(info);
   HandLandmarkerOptions options = request.landmarker;
   options.model = engine->options().model;  // threads per job, as the header reports
   options.engine = engine;
@@ -130,9 +138,11 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
 
   std::map<int, HandTrackState> states;
   VideoFrame frame;
+  // Decoding the next frames overlaps tracking this one; any break below stops it at once.
+  FramePrefetcher frames(reader->get());
   Status status = progress(0);
   while (status.ok()) {
-    Result<bool> got = (*reader)->ReadFrame(&frame);
+    Result<bool> got = frames.Next(&frame);
     if (!got.ok()) {
       status = got.status();
       break;
@@ -185,6 +195,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
     summary.duration_ms = frame.timestamp_ms;
     status = progress(summary.frames);
   }
+  frames.Stop();
   if (!status.ok()) fail(status);
   for (auto& sink : sinks) {
     if (Status finished = sink->Finish(); !finished.ok() && summary.error.empty()) fail(finished);

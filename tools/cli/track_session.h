@@ -34,6 +34,10 @@ struct HandSummary {
 struct VideoSummary {
   std::string input;
   std::string error;
+  // VideoInfo's: the decoder that ran ("h264 (cpu)", "h264 (cuda)"; empty when the video did
+  // not open) and why hardware decoding was asked for but not used.
+  std::string decoder;
+  std::string hardware_fallback_reason;
   int64_t frames = 0;
   int64_t frames_with_hands = 0;
   int64_t duration_ms = 0;
@@ -50,11 +54,15 @@ struct TrackVideoRequest {
   // VIDEO-mode options; model and engine are taken from the engine.
   HandLandmarkerOptions landmarker;
   double fps = 30;  // of frame folders
+  // Where to decode (hardware_decode) and the limits. Frames are decoded ahead on a thread of
+  // their own (FramePrefetcher, frame_prefetcher.h: up to 6 frames of the video in memory).
   VideoReaderOptions reader;
   // Every sink gets every frame: (format, path or "-").
   std::vector<std::pair<TrackFormat, std::string>> outputs;
   std::mutex* stdout_mutex = nullptr;  // for "-" outputs
   std::string overlay;                 // OUT.mp4, or empty for none
+  // Called once the video is open (may be empty), e.g. to say which decoder runs.
+  std::function<void(const VideoInfo& info)> on_open;
   // Called once the video is open (frames_done 0) and after each frame; an error stops
   // the video there (the frames so far stay written) and becomes the summary's error.
   std::function<Status(int64_t frames_done, int64_t frames_total)> on_progress;

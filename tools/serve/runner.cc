@@ -192,6 +192,13 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
   request.name = options->name;
   request.landmarker = options->landmarker;
   request.reader = options_.reader;
+  // As track: where the frames are decoded is said once the GPU was asked for.
+  if (options_.reader.hardware_decode != HardwareDecode::kNone) {
+    request.on_open = [&](const VideoInfo& info) {
+      Log("session " + session.id + ": decoder " + info.decoder +
+          (info.hardware_fallback_reason.empty() ? "" : ", not cuda: " + info.hardware_fallback_reason));
+    };
+  }
   const std::pair<const char*, cli::TrackFormat> outputs[] = {{kJsonlBlob, cli::TrackFormat::kJsonLines},
                                                               {kCsvBlob, cli::TrackFormat::kCsv},
                                                               {kGoldenBlob, cli::TrackFormat::kGolden}};

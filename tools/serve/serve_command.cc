@@ -42,6 +42,9 @@ options:
                             0: only `handtrack worker` processes work)
   --threads N               inference threads in all, split between the workers (default 1)
   --delegate D, --models DIR   as for track
+  --hwaccel auto|cuda|none  where the workers decode videos, as for track (default auto
+                            with --delegate cuda, else none); cuda fails every session on
+                            a machine without NVDEC, auto falls back to the CPU and logs why
   --max-upload-mb N         largest video upload (default 256)
   --max-image-mb N          largest /v1/detect photo and live frame (default 16)
   --max-video-seconds N     longest video (default 1800)
@@ -70,6 +73,7 @@ options:
   --workers N               sessions at once, 1..64 (default 1)
   --threads N               inference threads in all (default 1)
   --delegate D, --models DIR   as for track
+  --hwaccel auto|cuda|none  where videos are decoded, as for serve
   --lease-seconds S         job lease, renewed every second while processing (default 30)
   --max-pixels N            largest frame (default 3840x2160)
   --name NAME               this worker's name in the database, unique among the workers
@@ -88,6 +92,7 @@ constexpr OptionSpec kServeOptions[] = {
     {"--threads", true},
     {"--delegate", true},
     {"--models", true},
+    {"--hwaccel", true},
     {"--max-upload-mb", true},
     {"--max-image-mb", true},
     {"--max-video-seconds", true},
@@ -103,17 +108,9 @@ constexpr OptionSpec kServeOptions[] = {
 };
 
 constexpr OptionSpec kWorkerOptions[] = {
-    {"--db", true},
-    {"--data", true},
-    {"--workers", true},
-    {"--threads", true},
-    {"--delegate", true},
-    {"--models", true},
-    {"--lease-seconds", true},
-    {"--max-pixels", true},
-    {"--name", true},
-    {"--help", false},
-    {"-h", false},
+    {"--db", true},         {"--data", true},   {"--workers", true}, {"--threads", true},
+    {"--delegate", true},   {"--models", true}, {"--hwaccel", true}, {"--lease-seconds", true},
+    {"--max-pixels", true}, {"--name", true},   {"--help", false},   {"-h", false},
 };
 
 std::mutex log_mutex;
@@ -252,6 +249,9 @@ int RunServe(std::span<const std::string> arguments) {
   if (parsed.ok()) parsed = ReadInt(*args, "--max-attempts", 1, 100, &options.max_attempts);
   auto engine_options = EngineOptions(*args, workers);
   if (parsed.ok()) parsed = engine_options.status();
+  Result<HardwareDecode> hwaccel = HardwareDecode::kNone;
+  if (parsed.ok()) hwaccel = HwaccelFromArgs(*args, engine_options->model.delegate);
+  if (parsed.ok()) parsed = hwaccel.status();
   if (!parsed.ok()) return Fail(parsed.message(), kExitUsage);
 
   auto engines = std::make_shared<serve::EngineSet>(*engine_options);
@@ -263,6 +263,7 @@ int RunServe(std::span<const std::string> arguments) {
     runner_options.threads = workers;
     runner_options.lease_ms = lease_ms;
     runner_options.reader.max_pixels = options.max_pixels;
+    runner_options.reader.hardware_decode = *hwaccel;
     runner_options.log = [](const std::string& line) { Log("serve", line); };
     runner = std::make_unique<serve::Runner>(runner_options, engines);
   }
@@ -327,6 +328,11 @@ int RunWorker(std::span<const std::string> arguments) {
   if (parsed.ok()) parsed = ReadInt64(*args, "--max-pixels", 1, 1'000'000'000, 1, &options.reader.max_pixels);
   auto engine_options = EngineOptions(*args, workers);
   if (parsed.ok()) parsed = engine_options.status();
+  if (parsed.ok()) {
+    Result<HardwareDecode> hwaccel = HwaccelFromArgs(*args, engine_options->model.delegate);
+    if (hwaccel.ok()) options.reader.hardware_decode = *hwaccel;
+    parsed = hwaccel.status();
+  }
   if (!parsed.ok()) return Fail(parsed.message(), kExitUsage);
   options.threads = workers;
   auto engines = std::make_shared<serve::EngineSet>(*engine_options);

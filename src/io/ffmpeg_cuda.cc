@@ -1,0 +1,142 @@
+#include "io/ffmpeg_cuda.h"
+
+#include <dlfcn.h>
+
+#include "io/semi_planar.h"
+
+extern "C" {
+#include <libavutil/hwcontext.h>
+#include <libavutil/pixdesc.h>
+}
+
+namespace handtrack::ffmpeg {
+namespace {
+
+// AV_CUDA_USE_PRIMARY_CONTEXT of libavutil/hwcontext_cuda.h (FFmpeg 4.3 and later). That header
+// includes the CUDA toolkit's cuda.h, which Debian's FFmpeg packages do not bring, hence the
+// copy of its value. The primary context is the one the CUDA runtime (and so handtrack's CUDA
+// backend) uses: decoder and models then share one context on the GPU instead of two.
+constexpr int kCudaUsePrimaryContext = 1 << 0;
+
+bool HasCudaHwaccel(const AVCodec& codec) {
+  for (int i = 0;; ++i) {
+    const AVCodecHWConfig* config = avcodec_get_hw_config(&codec, i);
+    if (!config) return false;
+    if (config->device_type == AV_HWDEVICE_TYPE_CUDA && config->pix_fmt == AV_PIX_FMT_CUDA &&
+        (config->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX)) {
+      return true;
+    }
+  }
+}
+
+bool IsPlanarYuv420(const AVPixFmtDescriptor& d) {
+  return d.nb_components == 3 && (d.flags & AV_PIX_FMT_FLAG_PLANAR) &&
+         !(d.flags &
+           (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BE | AV_PIX_FMT_FLAG_HWACCEL)) &&
+         d.log2_chroma_w == 1 && d.log2_chroma_h == 1;
+}
+
+// FFmpeg 5.1's nvdec set-up takes 4:2:0 YUV of 8 to 12 bits (4:4:4 for HEVC on some GPUs, left
+// to the CPU here); 4:2:2, 4:4:4 H.264 (screen recordings, x264 from RGB) and grey are refused
+// at the first frame. Said at open instead, with the stream's format. Unknown formats pass:
+// the first frame decides.
+std::string PixelFormatProblem(const AVCodecParameters& parameters) {
+  if (parameters.format < 0) return "";
+  const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(parameters.format));
+  if (!d || (IsPlanarYuv420(*d) && d->comp[0].depth <= 12)) return "";
+  return std::string("NVDEC decodes 4:2:0 video of 8 to 12 bits, this stream is ") + d->name;
+}
+
+// Empty when the library loads; else dlopen's reason. libavcodec loads these two itself;
+// FFmpeg's own error codes for them ("Operation not permitted" for a missing libcuda.so.1)
+// say nothing useful.
+std::string LibraryProblem(const char* soname) {
+  void* handle = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
+  if (!handle) {
+    const char* error = dlerror();
+    return std::string(soname) + " cannot be loaded (" + (error ? error : "unknown reason") + ")";
+  }
+  dlclose(handle);
+  return "";
+}
+
+// Right shift from the GPU's layout to `planar`: 0 for NV12 to 8-bit 4:2:0, 16 - depth for
+// P010/P016 (samples in the high bits) to 9- to 16-bit 4:2:0 (samples in the low bits); -1
+// when they do not pair up.
+int PlanarShift(int transfer_format, AVPixelFormat planar) {
+  const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(planar);
+  if (!d || !IsPlanarYuv420(*d)) return -1;
+  const int depth = d->comp[0].depth;
+  if (transfer_format == AV_PIX_FMT_NV12) return depth == 8 && d->comp[0].step == 1 ? 0 : -1;
+  if (transfer_format == AV_PIX_FMT_P010LE || transfer_format == AV_PIX_FMT_P016LE) {
+    return depth > 8 && depth <= 16 && d->comp[0].step == 2 ? 16 - depth : -1;
+  }
+  return -1;
+}
+
+}  // namespace
+
+CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters) {
+  CudaDecoding result;
+  if (!HasCudaHwaccel(codec)) {
+    result.unavailable_reason = std::string("this FFmpeg's ") + codec.name + " decoder has no CUDA hwaccel";
+    return result;
+  }
+  if (std::string problem = PixelFormatProblem(parameters); !problem.empty()) {
+    result.unavailable_reason = std::move(problem);
+    return result;
+  }
+  AVBufferRef* device = nullptr;
+  const int created =
+      av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr, kCudaUsePrimaryContext);
+  if (created < 0) {
+    const std::string driver = LibraryProblem("libcuda.so.1");
+    result.unavailable_reason =
+        "no CUDA device: " + (driver.empty() ? "CUDA set-up failed (" + ErrorText(created) + ")" : driver);
+    return result;
+  }
+  result.device.reset(device);
+  // Containers given the GPU for compute only lack it (NVIDIA_DRIVER_CAPABILITIES without
+  // "video"); without this check they would fail at the first frame instead of falling back.
+  if (std::string decoder = LibraryProblem("libnvcuvid.so.1"); !decoder.empty()) {
+    result.device.reset();
+    result.unavailable_reason = "no NVIDIA video decoder: " + decoder;
+  }
+  return result;
+}
+
+Result<const AVFrame*> DownloadCudaPicture(const AVFrame& picture, AVPixelFormat planar_format,
+                                           const std::string& what, AVFrame* transfer, AVFrame* planar) {
+  av_frame_unref(transfer);
+  const int copied = av_hwframe_transfer_data(transfer, &picture, 0);
+  if (copied < 0) {
+    return UnavailableError("failed to decode " + what +
+                            ": copying it from the GPU failed: " + ErrorText(copied));
+  }
+  // The transfer copies pixels only; the conversion also reads the colour set-up.
+  transfer->colorspace = picture.colorspace;
+  transfer->color_range = picture.color_range;
+  const int shift = PlanarShift(transfer->format, planar_format);
+  if (shift < 0) return static_cast<const AVFrame*>(transfer);
+  if (planar->format != planar_format || planar->width != transfer->width ||
+      planar->height != transfer->height) {
+    av_frame_unref(planar);
+    planar->format = planar_format;
+    planar->width = transfer->width;
+    planar->height = transfer->height;
+    const int allocated = av_frame_get_buffer(planar, 0);
+    if (allocated < 0) {
+      return ResourceExhaustedError("failed to decode " + what +
+                                    ": no memory for the picture: " + ErrorText(allocated));
+    }
+  }
+  planar->colorspace = picture.colorspace;
+  planar->color_range = picture.color_range;
+  SplitSemiPlanar(transfer->width, transfer->height, transfer->format == AV_PIX_FMT_NV12 ? 1 : 2, shift,
+                  {transfer->data[0], transfer->linesize[0]}, {transfer->data[1], transfer->linesize[1]},
+                  {planar->data[0], planar->linesize[0]}, {planar->data[1], planar->linesize[1]},
+                  {planar->data[2], planar->linesize[2]});
+  return static_cast<const AVFrame*>(planar);
+}
+
+}  // namespace handtrack::ffmpeg
