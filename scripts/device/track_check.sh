@@ -134,7 +134,13 @@ except Exception as e:
     print(f"{name}: rc {rc}, no summary ({e})")
     sys.exit()
 frames = sum(v["frames"] for v in videos)
-print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s")
+decoders = sorted({v.get("decoder", "?") for v in videos})
+split = {k: sum(v.get("processing_split_seconds", {}).get(k, 0) for v in videos)
+         for k in ("decoder_wait", "landmarker", "other")}
+busy = sum(split.values()) or 1
+shares = ", ".join(f"{k} {100 * t / busy:.0f} %" for k, t in split.items())
+print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
+      f" (decoder {', '.join(decoders)}; job time: {shares})")
 EOF
 }
 
@@ -173,8 +179,15 @@ run() {
   kill "$dmon" 2>/dev/null
   RATES+=("$(track_rate rate_cuda_fp32 cuda)")
   # The same with the models' inputs made on the host (float32 crops copied up), for comparison.
-  RATES+=("$(HANDTRACK_CUDA_PREPROCESS=0 track_rate rate_cuda_fp16_host_preprocess cuda --precision fp16)")
+  # What each part of the GPU path brings: decoding on the CPU, smaller batches, crops on the host.
+  RATES+=("$(track_rate rate_cuda_fp16_cpu_decode cuda --precision fp16 --hwaccel none)")
+  RATES+=("$(track_rate rate_cuda_fp16_batch16 cuda --precision fp16 --batch 16)")
+  RATES+=("$(HANDTRACK_CUDA_PREPROCESS=0 track_rate rate_cuda_fp16_host_preprocess cuda --precision fp16 \
+    --hwaccel none)")
   RATES+=("$(track_rate rate_xnnpack xnnpack --threads "$COPIES")")
+  # The service's worker on the same sessions (uploaded through `handtrack serve`'s API first).
+  RATES+=("$(timeout 500 python3 "$ROOT/scripts/device/worker_rate.py" "$HT" /tmp/handtrack-worker-rate \
+    "$WORK"/copy_*.mp4 -- --workers "$COPIES" --delegate cuda --models "$CARRY/models" 2>&1 | tail -n 1)")
   printf '%s\n' "${SUMMARY[@]}" "${RATES[@]}"
   python3 - "$OUT" <<'EOF'
 import glob, json, os, statistics, sys

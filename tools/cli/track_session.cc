@@ -76,6 +76,12 @@ Json VideoSummary::ToJson() const {
       {"pinch_count", pinches},
       {"total_stroke_length_px", std::round(stroke * 10) / 10},
       {"processing_fps", processing_seconds > 0 ? std::round(frames / processing_seconds * 10) / 10 : 0.0},
+      {"processing_split_seconds",
+       {{"decoder_wait", std::round(decoder_wait_seconds * 1000) / 1000},
+        {"landmarker", std::round(landmarker_seconds * 1000) / 1000},
+        {"other", std::round(std::max(0.0, processing_seconds - decoder_wait_seconds - landmarker_seconds) *
+                             1000) /
+                      1000}}},
       {"hands", std::move(hands_json)}};
   // The decoder once the video opened; the reason only when something fell back.
   if (!decoder.empty()) out["decoder"] = decoder;
@@ -141,14 +147,22 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   // Decoding the next frames overlaps tracking this one; any break below stops it at once.
   FramePrefetcher frames(reader->get());
   Status status = progress(0);
+  using Clock = std::chrono::steady_clock;
+  const auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
   while (status.ok()) {
+    const Clock::time_point wait_start = Clock::now();
     Result<bool> got = frames.Next(&frame);
+    summary.decoder_wait_seconds += seconds_since(wait_start);
     if (!got.ok()) {
       status = got.status();
       break;
     }
     if (!*got) break;
+    const Clock::time_point detect_start = Clock::now();
     auto result = (*landmarker)->DetectForVideo(frame.image.view(), frame.timestamp_ms);
+    summary.landmarker_seconds += seconds_since(detect_start);
     if (!result.ok()) {
       status =
           result.status().WithPrefix("failed to track frame " + std::to_string(frame.index) + " of " + name);

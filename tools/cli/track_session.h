@@ -42,6 +42,11 @@ struct VideoSummary {
   int64_t frames_with_hands = 0;
   int64_t duration_ms = 0;
   double processing_seconds = 0;
+  // Where processing_seconds went: waiting for the decoder's next frame, in the landmarker
+  // (HandLandmarker::DetectForVideo: models, pre- and post-processing, waits for batches),
+  // and the rest (gestures, outputs, overlay).
+  double decoder_wait_seconds = 0;
+  double landmarker_seconds = 0;
   std::map<int, HandSummary> hands;
 
   Json ToJson() const;
