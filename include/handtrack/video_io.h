@@ -33,7 +33,8 @@
 // run several videos or models at once manage the parallelism).
 //
 // Hardware decoding (VideoReaderOptions::hardware_decode) uses FFmpeg's `hwaccel cuda`
-// (NVDEC) on the CUDA runtime's primary context, the one handtrack's CUDA backend uses.
+// (NVDEC) on one CUDA context of its own that every reader of the process shares (FFmpeg
+// cannot join the CUDA runtime's primary context once handtrack's CUDA backend has made it).
 // libavcodec loads the NVIDIA driver's libcuda.so.1 and libnvcuvid.so.1 at run time, so
 // nothing more is linked and machines without them decode on the CPU (kAuto) or refuse
 // to open (kCuda). Decoded pictures are copied to memory and their planes rearranged

@@ -139,8 +139,11 @@ split = {k: sum(v.get("processing_split_seconds", {}).get(k, 0) for v in videos)
          for k in ("decoder_wait", "landmarker", "other")}
 busy = sum(split.values()) or 1
 shares = ", ".join(f"{k} {100 * t / busy:.0f} %" for k, t in split.items())
+engine = summary.get("engine", {})
+batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.1f} frames (max {e['max_frames_per_run']})"
+                    for m, e in engine.items())
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
-      f" (decoder {', '.join(decoders)}; job time: {shares})")
+      f" (decoder {', '.join(decoders)}; job time: {shares}; {batches})")
 EOF
 }
 

@@ -33,8 +33,12 @@ def main():
     worker_options = sys.argv[split + 1:]
     port = 18080
     os.makedirs(data, exist_ok=True)
+    # The web app is not built on the GPU machine: an empty one satisfies --web-root.
+    web_root = os.path.join(data, "web")
+    os.makedirs(web_root, exist_ok=True)
+    open(os.path.join(web_root, "index.html"), "w").close()
     server = subprocess.Popen([handtrack, "serve", "--listen", f"127.0.0.1:{port}", "--workers", "0",
-                               "--data", os.path.join(data, "serve"), "--token", TOKEN],
+                               "--data", os.path.join(data, "serve"), "--token", TOKEN, "--web-root", web_root],
                               stdout=open(os.path.join(data, "serve.log"), "w"), stderr=subprocess.STDOUT)
     worker = None
     try:
@@ -43,6 +47,8 @@ def main():
                 call(port, "GET", "/healthz")
                 break
             except OSError:
+                if server.poll() is not None:
+                    sys.exit("serve ended: " + open(os.path.join(data, "serve.log")).read()[-300:])
                 time.sleep(0.1)
         ids = []
         for video in videos:

@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <mutex>
+
 #include "io/semi_planar.h"
 
 extern "C" {
@@ -12,11 +14,24 @@ extern "C" {
 namespace handtrack::ffmpeg {
 namespace {
 
-// AV_CUDA_USE_PRIMARY_CONTEXT of libavutil/hwcontext_cuda.h (FFmpeg 4.3 and later). That header
-// includes the CUDA toolkit's cuda.h, which Debian's FFmpeg packages do not bring, hence the
-// copy of its value. The primary context is the one the CUDA runtime (and so handtrack's CUDA
-// backend) uses: decoder and models then share one context on the GPU instead of two.
-constexpr int kCudaUsePrimaryContext = 1 << 0;
+// One CUDA device context for every decoder of the process, made on first use and kept to the
+// end (a context costs hundreds of MB of GPU memory and about 100 ms to create; 16 concurrent
+// videos must not make 16). It is FFmpeg's own context, not the CUDA runtime's primary one
+// (AV_CUDA_USE_PRIMARY_CONTEXT): FFmpeg refuses a primary context that is already active with
+// other flags than its blocking sync (ENOTSUP, "Operation not supported"), which is the case
+// once handtrack's CUDA backend has run. Frames are downloaded to the host, so nothing needs
+// the two contexts to be one. A failure is not kept: a later video tries again.
+int SharedCudaDevice(AVBufferRef** device) {
+  static std::mutex mutex;
+  static AVBufferRef* shared = nullptr;
+  std::lock_guard lock(mutex);
+  if (shared == nullptr) {
+    const int created = av_hwdevice_ctx_create(&shared, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr, 0);
+    if (created < 0) return created;
+  }
+  *device = av_buffer_ref(shared);
+  return *device != nullptr ? 0 : AVERROR(ENOMEM);
+}
 
 bool HasCudaHwaccel(const AVCodec& codec) {
   for (int i = 0;; ++i) {
@@ -87,8 +102,7 @@ CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& par
     return result;
   }
   AVBufferRef* device = nullptr;
-  const int created =
-      av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr, kCudaUsePrimaryContext);
+  const int created = SharedCudaDevice(&device);
   if (created < 0) {
     const std::string driver = LibraryProblem("libcuda.so.1");
     result.unavailable_reason =

@@ -12,7 +12,7 @@ namespace handtrack::ffmpeg {
 
 // A CUDA device for decoding a stream with `codec`, or why there is none.
 struct CudaDecoding {
-  BufferPtr device;                // on the CUDA runtime's primary context; null when unavailable
+  BufferPtr device;                // the process's shared CUDA decoding context; null when unavailable
   std::string unavailable_reason;  // one line, e.g. "no CUDA device: libcuda.so.1 cannot be loaded (...)"
 };
 

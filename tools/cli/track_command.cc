@@ -343,8 +343,20 @@ int RunTrack(std::span<const std::string> arguments) {
     all.push_back(s.ToJson());
   }
   if (!settings->summary.empty()) {
+    Json summary = n == 1 ? all[0] : Json{{"videos", all}};
+    if (engine.ok()) {
+      // How the shared engine batched the jobs' frames (model runs, frames, fullest batch).
+      const HandEngineStats stats = (*engine)->stats();
+      const auto model_json = [](const EngineModelStats& m) {
+        return Json{{"runs", m.runs},
+                    {"frames", m.frames},
+                    {"max_frames_per_run", m.max_frames_per_run},
+                    {"instances", m.instances}};
+      };
+      summary["engine"] = {{"palm", model_json(stats.palm)}, {"landmarks", model_json(stats.landmarks)}};
+    }
     std::ofstream out(settings->summary, std::ios::trunc);
-    out << (n == 1 ? all[0] : Json{{"videos", all}}).dump(1) << "\n";
+    out << summary.dump(1) << "\n";
     if (!out) return Fail("failed to write summary " + settings->summary, kExitFailed);
   }
   return any_failed ? kExitFailed : kExitOk;

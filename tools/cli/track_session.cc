@@ -79,9 +79,9 @@ Json VideoSummary::ToJson() const {
       {"processing_split_seconds",
        {{"decoder_wait", std::round(decoder_wait_seconds * 1000) / 1000},
         {"landmarker", std::round(landmarker_seconds * 1000) / 1000},
-        {"other", std::round(std::max(0.0, processing_seconds - decoder_wait_seconds - landmarker_seconds) *
-                             1000) /
-                      1000}}},
+        {"other",
+         std::round(std::max(0.0, processing_seconds - decoder_wait_seconds - landmarker_seconds) * 1000) /
+             1000}}},
       {"hands", std::move(hands_json)}};
   // The decoder once the video opened; the reason only when something fell back.
   if (!decoder.empty()) out["decoder"] = decoder;
