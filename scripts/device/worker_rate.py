@@ -37,8 +37,13 @@ def main():
     web_root = os.path.join(data, "web")
     os.makedirs(web_root, exist_ok=True)
     open(os.path.join(web_root, "index.html"), "w").close()
+    # serve loads the models too (for /v1/detect): the worker's --models, when given.
+    models = []
+    if "--models" in worker_options:
+        models = ["--models", worker_options[worker_options.index("--models") + 1]]
     server = subprocess.Popen([handtrack, "serve", "--listen", f"127.0.0.1:{port}", "--workers", "0",
-                               "--data", os.path.join(data, "serve"), "--token", TOKEN, "--web-root", web_root],
+                               "--data", os.path.join(data, "serve"), "--token", TOKEN, "--web-root", web_root]
+                              + models,
                               stdout=open(os.path.join(data, "serve.log"), "w"), stderr=subprocess.STDOUT)
     worker = None
     try:
