@@ -161,6 +161,20 @@ run() {
   local i
   for i in $(seq -w 1 "$COPIES"); do cp "$CARRY/session.mp4" "$WORK/copy_$i.mp4"; done
   step devices 60 "$HT" devices --models "$CARRY/models"
+  if [[ -n ${COMPARE_WITH:-} ]]; then
+    # A/B: the CLI of an earlier build ($COMPARE_WITH, carried in .carry/track/bin) against this
+    # one, alternately, twice each, on the GPU path only.
+    RATES=()
+    local round binary
+    for round in 1 2; do
+      for binary in "$CARRY/bin/$COMPARE_WITH" "$CARRY/bin/handtrack"; do
+        HT=$binary
+        RATES+=("$(track_rate "rate_$(basename "$binary")_$round" cuda --precision fp16 --hwaccel none)")
+      done
+    done
+    printf '%s\n' "${RATES[@]}"
+    return 0
+  fi
   # Agreement on the shared videos, GPU path, fp32 and fp16.
   local precision video
   for precision in fp32 fp16; do

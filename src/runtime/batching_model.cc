@@ -200,8 +200,11 @@ Status BatchingModel::Submit(Request& request) {
   const auto now = std::chrono::steady_clock::now();
   for (int f = 0; f < num_frames; ++f) queue_.push_back({&request, f, now});
   ++group_->blocked_callers_;
-  // This caller was one that could still submit: a batch waiting for it may be ready now.
-  group_->changed_.notify_all();
+  // This caller was one that could still submit. When it was the last, every model's waiting
+  // batch is ready now: wake their callers. Otherwise nothing changed for them (they keep their
+  // deadlines), and this model's batch, full or not, is checked by this caller itself below;
+  // waking every waiter on every submission cost O(callers^2) wake-ups per round.
+  if (group_->blocked_callers_ >= group_->potential_submitters()) group_->changed_.notify_all();
   while (request.unfinished > 0) {
     const NextStep next = RunBatchIfReady(request, lock);
     if (next.ran) continue;
