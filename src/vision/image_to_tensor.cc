@@ -225,15 +225,26 @@ std::optional<backend::SamplingGrid> PlanWarp(const PixelRect& roi, int out_widt
   return GridFromBoxPoints(roi, out_width, out_height);
 }
 
+namespace {
+
+// GetRoi without a NORM_RECT: the whole image, unrotated, grown to the tensor's aspect ratio
+// (sizes positive); the transform back to the image and its padding go to `letterbox`.
+PixelRect LetterboxRegion(int image_width, int image_height, int out_width, int out_height,
+                          LetterboxTransform* letterbox) {
+  PixelRect roi{0.5f * image_width, 0.5f * image_height, static_cast<float>(image_width),
+                static_cast<float>(image_height), 0.0f};
+  letterbox->padding = PadToAspect(out_width, out_height, &roi);
+  letterbox->tensor_to_image = RoiToImageTransform(roi, image_width, image_height);
+  return roi;
+}
+
+}  // namespace
+
 LetterboxPlan PlanLetterbox(int image_width, int image_height, int out_width, int out_height) {
   LetterboxPlan plan;
   if (image_width <= 0 || image_height <= 0 || out_width <= 0 || out_height <= 0) return plan;
-  // As LetterboxImage: the whole image, grown to the tensor's aspect ratio.
-  PixelRect roi{0.5f * image_width, 0.5f * image_height, static_cast<float>(image_width),
-                static_cast<float>(image_height), 0.0f};
-  plan.transform.padding = PadToAspect(out_width, out_height, &roi);
-  plan.transform.tensor_to_image = RoiToImageTransform(roi, image_width, image_height);
-  plan.grid = PlanWarp(roi, out_width, out_height);
+  plan.grid = PlanWarp(LetterboxRegion(image_width, image_height, out_width, out_height, &plan.transform),
+                       out_width, out_height);
   return plan;
 }
 
@@ -246,11 +257,7 @@ LetterboxTransform LetterboxImage(const ImageView& image, int out_width, int out
     }
     return letterbox;
   }
-  // GetRoi without a NORM_RECT: the whole image, unrotated.
-  PixelRect roi{0.5f * image.width, 0.5f * image.height, static_cast<float>(image.width),
-                static_cast<float>(image.height), 0.0f};
-  letterbox.padding = PadToAspect(out_width, out_height, &roi);
-  letterbox.tensor_to_image = RoiToImageTransform(roi, image.width, image.height);
+  const PixelRect roi = LetterboxRegion(image.width, image.height, out_width, out_height, &letterbox);
   WarpRectToTensor(image, roi, out_width, out_height, BorderMode::kZero, out, path);
   return letterbox;
 }

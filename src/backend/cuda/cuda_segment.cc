@@ -109,24 +109,7 @@ class CudaSegment final : public CompiledSegment {
     return Capture(device);
   }
 
-  Status Run(const HostTensors& tensors) override {
-    for (const StagedTensor& staged : layout_.inputs) {
-      HT_ASSIGN_OR_RETURN(float* source, HostBuffer(tensors, staged.tensor));
-      std::memcpy(Staging(staged), source, staged.bytes);
-    }
-    for (const StagedTensor& staged : layout_.outputs) {
-      HT_RETURN_IF_ERROR(HostBuffer(tensors, staged.tensor).status());
-    }
-    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(kCudaDevice), "select the CUDA device for " + label_));
-    HT_RETURN_IF_ERROR(
-        CudaStatus(cudaGraphLaunch(exec_.get(), stream_.get()), "launch the CUDA graph of " + label_));
-    // Kernel faults surface here, without the node that caused them.
-    HT_RETURN_IF_ERROR(CudaStatus(cudaStreamSynchronize(stream_.get()), "run " + label_));
-    for (const StagedTensor& staged : layout_.outputs) {
-      std::memcpy(tensors.data[staged.tensor], Staging(staged), staged.bytes);
-    }
-    return Status::Ok();
-  }
+  Status Run(const HostTensors& tensors) override { return Launch(tensors, exec_.get(), "the CUDA graph"); }
 
   // Float32 RGB inputs [N, H, W, 3] staged from the host can be sampled here instead.
   bool CanSampleInput(int tensor) const override {
@@ -171,21 +154,7 @@ class CudaSegment final : public CompiledSegment {
       p.row_step_x = frame.grid.row_step_x;
       p.row_step_y = frame.grid.row_step_y;
     }
-    for (const StagedTensor& staged : layout_.inputs) {
-      if (staged.tensor == tensor) continue;
-      HT_ASSIGN_OR_RETURN(float* source, HostBuffer(tensors, staged.tensor));
-      std::memcpy(Staging(staged), source, staged.bytes);
-    }
-    for (const StagedTensor& staged : layout_.outputs) {
-      HT_RETURN_IF_ERROR(HostBuffer(tensors, staged.tensor).status());
-    }
-    HT_RETURN_IF_ERROR(CudaStatus(cudaGraphLaunch(sampled_exec_.get(), stream_.get()),
-                                  "launch the sampling CUDA graph of " + label_));
-    HT_RETURN_IF_ERROR(CudaStatus(cudaStreamSynchronize(stream_.get()), "run " + label_));
-    for (const StagedTensor& staged : layout_.outputs) {
-      std::memcpy(tensors.data[staged.tensor], Staging(staged), staged.bytes);
-    }
-    return Status::Ok();
+    return Launch(tensors, sampled_exec_.get(), "the sampling CUDA graph", tensor);
   }
 
   // Events around `replays` launches of the kernels-only graph, on the
@@ -217,6 +186,28 @@ class CudaSegment final : public CompiledSegment {
   }
   float* DeviceStaging(const StagedTensor& staged) const {
     return reinterpret_cast<float*>(static_cast<char*>(device_staging_.get()) + staged.staging_offset);
+  }
+
+  // Stages the host inputs (all but `sampled_tensor`, which the graph samples itself),
+  // launches `exec`, waits, and copies the outputs back: what Run and RunSampled share.
+  Status Launch(const HostTensors& tensors, cudaGraphExec_t exec, const char* what, int sampled_tensor = -1) {
+    for (const StagedTensor& staged : layout_.inputs) {
+      if (staged.tensor == sampled_tensor) continue;
+      HT_ASSIGN_OR_RETURN(float* source, HostBuffer(tensors, staged.tensor));
+      std::memcpy(Staging(staged), source, staged.bytes);
+    }
+    for (const StagedTensor& staged : layout_.outputs) {
+      HT_RETURN_IF_ERROR(HostBuffer(tensors, staged.tensor).status());
+    }
+    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(kCudaDevice), "select the CUDA device for " + label_));
+    HT_RETURN_IF_ERROR(
+        CudaStatus(cudaGraphLaunch(exec, stream_.get()), std::string("launch ") + what + " of " + label_));
+    // Kernel faults surface here, without the node that caused them.
+    HT_RETURN_IF_ERROR(CudaStatus(cudaStreamSynchronize(stream_.get()), "run " + label_));
+    for (const StagedTensor& staged : layout_.outputs) {
+      std::memcpy(tensors.data[staged.tensor], Staging(staged), staged.bytes);
+    }
+    return Status::Ok();
   }
 
   const StagedTensor* FindStagedInput(int tensor) const {
