@@ -30,3 +30,12 @@ if(HANDTRACK_HAVE_CUDA AND TARGET handtrack_io)
   add_executable(cuda_image_detect ${CMAKE_CURRENT_LIST_DIR}/cuda_image_detect.cc)
   target_link_libraries(cuda_image_detect PRIVATE handtrack)
 endif()
+
+if(HANDTRACK_HAVE_CUDA AND TARGET handtrack_io)
+  # HandLandmarker on cuda in VIDEO mode (palm detection alongside the tracked
+  # hands' landmarks); skips without a GPU.
+  add_executable(cuda_landmarker_test ${CMAKE_CURRENT_LIST_DIR}/cuda_landmarker_test.cc)
+  target_link_libraries(cuda_landmarker_test PRIVATE handtrack_test_support handtrack handtrack_io GTest::gtest
+                                                     GTest::gtest_main)
+  gtest_discover_tests(cuda_landmarker_test DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}")
+endif()

@@ -20,8 +20,10 @@ PHOTO=count_one_index_up_webcam_01.jpg
 
 bundle() {
   set -e
-  local build=$ROOT/build-cuda
-  local binaries=(cuda_backend_test golden_tensors_test cuda_image_detect cuda_model_timing)
+  # QUICK_BUILD=build packs the Release build's binaries instead (they then need the libraries
+  # that track_check.sh unpacks: `run` finds them there).
+  local build=$ROOT/${QUICK_BUILD:-build-cuda}
+  local binaries=(cuda_backend_test golden_tensors_test cuda_image_detect cuda_model_timing cuda_landmarker_test)
   cmake --build "$build" -j2 --target "${binaries[@]}" raw_image_pack
   rm -rf "$QUICK" && mkdir -p "$QUICK/bin" "$QUICK/models/shared/golden/tensors" "$QUICK/images"
   local binary
@@ -35,6 +37,10 @@ bundle() {
   cp "$shared"/golden/tensors/{palm_detection_full,hand_landmark_full}_s1.tdmp "$QUICK/models/shared/golden/tensors/"
   "$(find "$build" -maxdepth 2 -type f -name raw_image_pack | head -1)" "$QUICK/images" \
     "$shared/data/hands/images/$PHOTO"
+  # cuda_landmarker_test's photos (it decodes them itself).
+  mkdir -p "$QUICK/models/shared/data/hands/images"
+  cp "$shared"/data/hands/images/{finger_gun_horizontal_01,two_hands_L_shapes_torso_01}.jpg \
+    "$QUICK/models/shared/data/hands/images/"
   # Everything travels compressed: with the packages it must stay under the 64 MiB carry limit.
   tar -C "$QUICK" -cJf "$QUICK/quick.tar.xz" bin models images && rm -rf "$QUICK"/{bin,models,images}
   du -sh "$QUICK"
@@ -56,6 +62,10 @@ run() {
   tar -C "$QUICK" -xJf "$QUICK/quick.tar.xz"
   local bin=$QUICK/bin
   export HANDTRACK_MODELS=$QUICK/models HANDTRACK_SHARED=$QUICK/models/shared
+  # Binaries of the Release build (QUICK_BUILD=build) need the libraries track_check.sh unpacked.
+  if [[ -e /tmp/handtrack-root/.complete ]]; then
+    export LD_LIBRARY_PATH=/tmp/handtrack-root/usr/lib/x86_64-linux-gnu:/tmp/handtrack-root/lib/x86_64-linux-gnu
+  fi
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   # Only the full models travel (the carry limit): the tests of the lite ones are left out here
   # (cuda_check.sh runs them all).
@@ -64,6 +74,7 @@ run() {
   step unfused_cuda_backend_test 120 "$bin/cuda_backend_test" --gtest_brief=1 --cuda-setting cuda.fusion=0 \
     --gtest_filter="$full_only"
   step golden_tensors_test 90 "$bin/golden_tensors_test" --gtest_brief=1 --gtest_filter="$full_only"
+  step cuda_landmarker_test 90 "$bin/cuda_landmarker_test" --gtest_brief=1
   local precision preprocess
   for precision in fp32 fp16; do
     for preprocess in 1 0; do

@@ -47,6 +47,12 @@ needed_sonames() {
 
 bundle() {
   set -e
+  # The ffmpeg command joins the session video (not a build dependency, so not in setup.sh).
+  if ! command -v ffmpeg >/dev/null; then
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends ffmpeg >/dev/null
+  fi
   local build=$ROOT/build
   cmake --build "$build" -j2 --target handtrack_cli
   rm -rf "$CARRY/bin" "$CARRY/debs" "$CARRY/models" "$CARRY/videos" "$CARRY/golden" "$CARRY/tools" "$LIBS"

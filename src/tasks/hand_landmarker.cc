@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -230,40 +231,88 @@ struct HandLandmarker::Impl {
     int id = 0;
   };
 
+  // Whether this frame's palm detection may run alongside the tracked hands'
+  // landmarks: only where both models run on a device (cuda), whose runs
+  // overlap on streams of their own and whose batches fill up from both
+  // callers at once. On the CPU the two would compete for the --threads
+  // budget, so they run one after the other there.
+  bool OverlapModels() const {
+    return models.palm->CanSampleOnDevice() && models.landmarks->CanSampleOnDevice();
+  }
+
   // One frame through the pipeline. With `tracking`, regions come from the
   // previous frame's landmarks and palm detection runs only while fewer than
   // num_hands hands are tracked (MediaPipe's HandLandmarkerGraph in stream mode).
+  //
+  // The tracked regions' crops do not depend on this frame's palm detection
+  // (association keeps every tracked region and only appends new ones), so on
+  // a device their landmarks run on a second thread while palm detection runs,
+  // and only the regions it adds wait for it. The results are those of the
+  // sequential order (the landmark runs' batches differ, which batching
+  // promises does not change results).
   Result<HandLandmarkerResult> ProcessFrame(const ImageView& image, int64_t timestamp_ms, bool tracking) {
     HT_RETURN_IF_ERROR(image.Validate());
-    // From here to the end of the frame this stream is a caller that may still submit.
-    runtime::BatchingGroup::Call call(stream);
+    // While it holds a Call this thread is a caller that may still submit.
+    std::optional<runtime::BatchingGroup::Call> call(std::in_place, stream);
     FrameOnDevice on_device(*this, image);
     HandLandmarkerResult result;
     result.timestamp_ms = timestamp_ms;
     std::vector<TrackedRegion> regions;
     if (tracking) regions = tracked;
+    std::vector<vision::RotatedRect> tracked_crops;
+    for (const TrackedRegion& r : regions) tracked_crops.push_back(r.region);
+    std::vector<std::optional<HandResult>> found;
     if (!tracking || (static_cast<int>(regions.size()) < options.num_hands && PalmDetectionDue())) {
-      HT_ASSIGN_OR_RETURN(std::vector<vision::Detection> palms, DetectPalms(image, on_device));
+      // Declared after tracked_crops and on_device, which it reads: destroyed (joined) before them.
+      std::future<Result<std::vector<std::optional<HandResult>>>> tracked_landmarks;
+      if (!tracked_crops.empty() && OverlapModels()) {
+        // Upload the frame here, so that the two threads only read it.
+        (void)on_device.For(*models.palm);
+        (void)on_device.For(*models.landmarks);
+        auto side_call = std::make_unique<runtime::BatchingGroup::Call>(stream);
+        tracked_landmarks = std::async(std::launch::async, [this, &image, &tracked_crops, &on_device,
+                                                            c = std::move(side_call)]() mutable {
+          Result<std::vector<std::optional<HandResult>>> hands =
+              DetectLandmarks(image, tracked_crops, on_device);
+          c.reset();  // now: the future keeps this lambda (and would keep the Call) until get()
+          return hands;
+        });
+      }
+      Result<std::vector<vision::Detection>> palms = DetectPalms(image, on_device);
+      if (tracked_landmarks.valid()) {
+        // This thread submits nothing until the side thread is done: batches must not wait for it.
+        call.reset();
+        Result<std::vector<std::optional<HandResult>>> side = tracked_landmarks.get();
+        HT_RETURN_IF_ERROR(palms.status());
+        if (!side.ok()) return side.status();
+        found = std::move(side).value();
+        call.emplace(stream);
+      }
+      HT_RETURN_IF_ERROR(palms.status());
       result.palm_detection_ran = true;
       frames_since_palm_detection = 0;
-      std::vector<vision::RotatedRect> base, detected;
-      for (const TrackedRegion& r : regions) base.push_back(r.region);
-      for (const vision::Detection& palm : palms) {
+      std::vector<vision::RotatedRect> detected;
+      for (const vision::Detection& palm : *palms) {
         detected.push_back(vision::DetectionToHandRect(palm, image.width, image.height));
       }
       // Tracked regions keep their ids; a detected region is new unless it overlaps one kept.
       const std::vector<vision::RotatedRect> associated =
-          vision::AssociateHandRects(base, detected, options.min_tracking_confidence);
+          vision::AssociateHandRects(tracked_crops, detected, options.min_tracking_confidence);
       for (size_t i = regions.size(); i < associated.size(); ++i) {
         regions.push_back({associated[i], tracking ? next_id++ : static_cast<int>(i)});
       }
     }
     if (static_cast<int>(regions.size()) > options.num_hands) regions.resize(options.num_hands);
 
+    // The regions whose landmarks are still missing: all of them, or those palm detection added.
     std::vector<vision::RotatedRect> crops;
-    for (const TrackedRegion& r : regions) crops.push_back(r.region);
-    HT_ASSIGN_OR_RETURN(std::vector<std::optional<HandResult>> found,
-                        DetectLandmarks(image, crops, on_device));
+    for (size_t i = found.size(); i < regions.size(); ++i) crops.push_back(regions[i].region);
+    if (found.size() > regions.size()) found.resize(regions.size());
+    if (!crops.empty()) {
+      HT_ASSIGN_OR_RETURN(std::vector<std::optional<HandResult>> more,
+                          DetectLandmarks(image, crops, on_device));
+      for (std::optional<HandResult>& hand : more) found.push_back(std::move(hand));
+    }
     std::vector<HandResult> hands;
     std::vector<TrackedRegion> next_regions;
     for (size_t i = 0; i < regions.size(); ++i) {
