@@ -106,7 +106,7 @@ TEST(CudaLandmarkerTest, PalmDetectionAlongsideTrackedLandmarksGivesTheSequentia
   }
   // The photos hold one and two hands: the second hand must have been found and tracked.
   EXPECT_EQ(overlapped.frames[4].hands.size(), 2u);
-  EXPECT_GE(hands_compared, 10);
+  EXPECT_GE(hands_compared, 8);
   // The overlap ran: on the frame where palm detection added the second hand, the tracked
   // hand's crop and the new one went to the landmark model in two submissions (two runs),
   // where the sequential order submits both at once (one batch-2 run).

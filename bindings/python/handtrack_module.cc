@@ -214,6 +214,7 @@ class PyEngine {
       d["frames"] = m.frames;
       d["max_frames_per_run"] = m.max_frames_per_run;
       d["instances"] = m.instances;
+      d["run_seconds"] = m.run_seconds;
       return d;
     };
     py::dict out;

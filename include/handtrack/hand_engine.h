@@ -70,6 +70,9 @@ struct EngineModelStats {
   int64_t frames = 0;          // frames in those runs
   int max_frames_per_run = 0;  // the fullest batch so far
   int instances = 0;           // interpreters created (each holds its own activations)
+  // Wall time of the runs, summed (inputs in, inference, outputs back; runs that
+  // overlap each count in full): run_seconds / runs is the mean time of a run.
+  double run_seconds = 0;
 };
 
 struct HandEngineStats {

@@ -146,14 +146,16 @@ split = {k: sum(v.get("processing_split_seconds", {}).get(k, 0) for v in videos)
 busy = sum(split.values()) or 1
 shares = ", ".join(f"{k} {100 * t / busy:.0f} %" for k, t in split.items())
 engine = summary.get("engine", {})
-batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.1f} frames (max {e['max_frames_per_run']})"
+batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.1f} frames (max {e['max_frames_per_run']}, "
+                    f"{1000 * e.get('run_seconds', 0) / max(e['runs'], 1):.2f} ms each)"
                     for m, e in engine.items())
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
       f" (decoder {', '.join(decoders)}; job time: {shares}; {batches})")
 EOF
 }
 
-run() {
+# The libraries, the CLI and the 16 copies, for run and rates.
+prepare() {
   OUT=${OUT:-/tmp/out}
   mkdir -p "$OUT"
   if [[ ! -e $DEVICE_ROOT/.complete ]]; then
@@ -166,6 +168,24 @@ run() {
   mkdir -p "$WORK"
   local i
   for i in $(seq -w 1 "$COPIES"); do cp "$CARRY/session.mp4" "$WORK/copy_$i.mp4"; done
+}
+
+# Only the rates of RATE_CASES, one `track_rate NAME DELEGATE [OPTIONS]` per line (an
+# environment assignment may precede it), e.g. to try a setting without the whole run:
+#   RATE_CASES='track_rate fp16 cuda --precision fp16 --hwaccel none' track_check.sh rates
+rates() {
+  prepare || return 1
+  RATES=()
+  local line
+  while IFS= read -r line; do
+    [[ -z $line ]] && continue
+    RATES+=("$(eval "$line")")
+  done <<<"${RATE_CASES:-}"
+  printf '%s\n' "${RATES[@]}"
+}
+
+run() {
+  prepare || return 1
   step devices 60 "$HT" devices --models "$CARRY/models"
   if [[ -n ${COMPARE_WITH:-} ]]; then
     # A/B: the CLI of an earlier build ($COMPARE_WITH, carried in .carry/track/bin) against this
@@ -238,5 +258,6 @@ case ${1:-} in
   probe) probe ;;
   unpack) unpack ;;
   run) run ;;
-  *) echo "usage: $0 bundle|probe|unpack|run" >&2; exit 2 ;;
+  rates) rates ;;
+  *) echo "usage: $0 bundle|probe|unpack|run|rates" >&2; exit 2 ;;
 esac

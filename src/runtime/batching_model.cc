@@ -267,6 +267,7 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
   for (const QueuedFrame& queued : batch) --queued.request->queued;
 
   lock.unlock();
+  const auto run_start = std::chrono::steady_clock::now();
   Status status = Status::Ok();
   if (instance == nullptr) {
     Result<std::unique_ptr<Instance>> made = CreateInstance(wanted);
@@ -309,6 +310,7 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
     ++stats_.runs;
     stats_.frames += frames;
     stats_.max_frames_per_run = std::max(stats_.max_frames_per_run, frames);
+    stats_.run_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   }
   for (const QueuedFrame& queued : batch) {
     Request& request = *queued.request;

@@ -114,6 +114,7 @@ struct BatchingStats {
   int64_t runs = 0;            // interpreter runs, successful or not
   int64_t frames = 0;          // frames in those runs
   int max_frames_per_run = 0;  // the fullest run
+  double run_seconds = 0;      // wall time of the runs (inputs in, inference, outputs out), summed
   int instances = 0;           // interpreters created
 };
 

@@ -71,7 +71,7 @@ Status CheckModelShapes(const runtime::BatchingModel& palm, const runtime::Batch
 }
 
 EngineModelStats ToPublic(const runtime::BatchingStats& s) {
-  return {s.runs, s.frames, s.max_frames_per_run, s.instances};
+  return {s.runs, s.frames, s.max_frames_per_run, s.instances, s.run_seconds};
 }
 
 }  // namespace

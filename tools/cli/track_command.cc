@@ -351,7 +351,8 @@ int RunTrack(std::span<const std::string> arguments) {
         return Json{{"runs", m.runs},
                     {"frames", m.frames},
                     {"max_frames_per_run", m.max_frames_per_run},
-                    {"instances", m.instances}};
+                    {"instances", m.instances},
+                    {"run_seconds", m.run_seconds}};
       };
       summary["engine"] = {{"palm", model_json(stats.palm)}, {"landmarks", model_json(stats.landmarks)}};
     }

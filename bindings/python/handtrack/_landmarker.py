@@ -275,7 +275,7 @@ class HandEngine:
                                          max_batch, batch_wait_us, max_instances)
 
     def stats(self) -> dict:
-        """Runs, frames, fullest batch and interpreters per model, so far."""
+        """Runs, frames, fullest batch, interpreters and summed run seconds per model, so far."""
         return self._engine.stats()
 
 
