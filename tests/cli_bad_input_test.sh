@@ -72,6 +72,25 @@ expect_usage_error "--mirrored=yes" detect --mirrored=yes "$img"
 expect_usage_error "bench --iters -3" bench --iters -3
 expect_usage_error "devices extra" devices extra
 
+# ---- GPUs (docs/CUDA.md "Several GPUs"): listed, or the reason there is none; bad indices --
+run devices && [ "$rc" -eq 0 ] && grep -qE '^(gpu +backend|gpus: none \(.+\))' "$tmp/out" ||
+  fail "handtrack devices: no GPU table and no reason for none: $(cat "$tmp/out")"
+expect_usage_error "--device -1" detect --device -1 "$img"
+grep -qF -- "--device must be an integer from 0 to 1023, got '-1'" "$tmp/err" || fail "--device -1 message"
+expect_usage_error "--delegate cuda:abc" detect --delegate cuda:abc "$img"
+grep -qF -- "--delegate cuda:abc: the GPU after ':' must be an integer" "$tmp/err" || fail "cuda:abc message"
+expect_usage_error "--device 1 --delegate cuda:2" detect --device 1 --delegate cuda:2 "$img"
+expect_usage_error "--gpus x" track --gpus x "$tmp/none.mp4"
+grep -qF -- "--gpus must be all or a list of GPU indices" "$tmp/err" || fail "--gpus x message"
+expect_usage_error "--gpus 0, (empty entry)" track --gpus 0, "$tmp/none.mp4"
+expect_usage_error "--gpus with --delegate xnnpack" track --gpus 0 --delegate xnnpack "$tmp/none.mp4"
+expect_usage_error "--gpus with --device" track --gpus 0 --device 0 "$tmp/none.mp4"
+expect_usage_error "bench --device x" bench --device x
+expect_usage_error "worker --gpus x" worker --db "$tmp/none.db" --gpus x
+# A GPU that does not exist: one line naming it, exit 1, whatever the delegate.
+expect_error_naming "--device 99" "failed to select device 99" detect --device 99 "$img"
+expect_error_naming "--delegate cuda:99" "failed to select device 99" detect --delegate cuda:99 "$img"
+
 # ---- A folder mixing good and bad images ------------------------------------
 mixed=$tmp/mixed
 mkdir -p "$mixed/folder.jpg"                                       # a directory named like an image: not listed

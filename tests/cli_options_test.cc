@@ -1,12 +1,13 @@
 // Tests of the CLI's shared option parsing (tools/cli/cli_args.h) that the command-line tours
 // cannot reach on every machine: --hwaccel's default follows --delegate (cuda needs a GPU to
-// get past engine creation).
+// get past engine creation); --device, --delegate NAME:N and --gpus (docs/CUDA.md, "Several GPUs").
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "cli_args.h"
+#include "engine_pool_options.h"
 
 namespace handtrack::cli {
 namespace {
@@ -38,6 +39,74 @@ TEST(HwaccelOption, BadValuesAreOneLineUsageErrors) {
     ASSERT_FALSE(mode.ok()) << bad;
     EXPECT_EQ(mode.status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(mode.status().message(), "--hwaccel must be auto, cuda or none, got '" + bad + "'");
+  }
+}
+
+constexpr OptionSpec kGpuSpecs[] = {{"--delegate", true}, {"--device", true}, {"--gpus", true}};
+
+Result<ModelOptions> Devices(std::vector<std::string> arguments) {
+  auto args = ParseArgs(arguments, kGpuSpecs, "track");
+  if (!args.ok()) return args.status();
+  ModelOptions model;
+  HT_RETURN_IF_ERROR(ReadDelegateAndDevice(*args, &model));
+  return model;
+}
+
+Result<std::vector<int>> Gpus(std::vector<std::string> arguments) {
+  HT_ASSIGN_OR_RETURN(ModelOptions model, Devices(arguments));
+  auto args = ParseArgs(arguments, kGpuSpecs, "track");
+  return ReadGpus(*args, model);
+}
+
+TEST(DeviceOptions, DeviceAndDelegateIndex) {
+  EXPECT_EQ(Devices({})->device, 0);
+  EXPECT_EQ(Devices({"--device", "3"})->device, 3);
+  EXPECT_EQ(Devices({"--delegate", "cuda:2"})->device, 2);
+  EXPECT_EQ(Devices({"--delegate", "cuda:2"})->delegate, Delegate::kCuda);
+  EXPECT_EQ(Devices({"--delegate=cuda:1", "--device=1"})->device, 1);
+  // Whether GPU 99 exists is for engine creation (HandEngine::Create) to say.
+  EXPECT_EQ(Devices({"--device", "99"})->device, 99);
+}
+
+TEST(DeviceOptions, BadValuesAreOneLineUsageErrors) {
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"--device", "-1"}, "--device must be an integer from 0 to 1023, got '-1'"},
+      {{"--device", "x"}, "--device must be an integer from 0 to 1023, got 'x'"},
+      {{"--delegate", "cuda:abc"},
+       "--delegate cuda:abc: the GPU after ':' must be an integer from 0 to 1023, got 'abc'"},
+      {{"--delegate", "cuda:"},
+       "--delegate cuda:: the GPU after ':' must be an integer from 0 to 1023, got ''"},
+      {{"--delegate", "cuda:1", "--device", "2"}, "--device 2 and --delegate cuda:1 name different GPUs"},
+  };
+  for (const auto& [arguments, message] : cases) {
+    Result<ModelOptions> model = Devices(arguments);
+    ASSERT_FALSE(model.ok()) << message;
+    EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(model.status().message(), message);
+  }
+  EXPECT_FALSE(Devices({"--delegate", "gpu:1"}).ok());
+}
+
+TEST(GpusOption, ListsAndErrors) {
+  EXPECT_TRUE(Gpus({})->empty());
+  EXPECT_EQ(*Gpus({"--gpus", "0,0"}), (std::vector<int>{0, 0}));
+  EXPECT_EQ(*Gpus({"--gpus", "1,0,3"}), (std::vector<int>{1, 0, 3}));
+  for (const std::string bad : {"x", "", "0,", ",1", "0,,1", "-1", "1024", "0;1"}) {
+    Result<std::vector<int>> gpus = Gpus({"--gpus=" + bad});
+    ASSERT_FALSE(gpus.ok()) << bad;
+    EXPECT_EQ(gpus.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(gpus.status().message().find('\n'), std::string::npos);
+  }
+  EXPECT_FALSE(Gpus({"--gpus", "0", "--device", "0"}).ok());
+  EXPECT_FALSE(Gpus({"--gpus", "0", "--delegate", "cuda:0"}).ok());
+  EXPECT_FALSE(Gpus({"--gpus", "0", "--delegate", "xnnpack"}).ok());
+  // "all" is every usable GPU, or a one-line reason when there is none.
+  Result<std::vector<int>> all = Gpus({"--gpus", "all"});
+  if (all.ok()) {
+    EXPECT_FALSE(all->empty());
+  } else {
+    EXPECT_EQ(all.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(all.status().message().find("no usable GPU"), std::string::npos) << all.status().message();
   }
 }
 

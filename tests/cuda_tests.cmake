@@ -39,3 +39,10 @@ if(HANDTRACK_HAVE_CUDA AND TARGET handtrack_io)
                                                      GTest::gtest_main)
   gtest_discover_tests(cuda_landmarker_test DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}")
 endif()
+
+if(HANDTRACK_HAVE_CUDA)
+  # Several engines on GPUs: device selection, ListGpus, EnginePool take-over with two engines
+  # on GPU 0 (docs/CUDA.md "Several GPUs"). Skips without a GPU; on the GPU machine it runs from
+  # scripts/device/gpu_quick_check.sh with HANDTRACK_TEST_PPM set. Only libhandtrack and gtest.
+  handtrack_add_gtest(cuda_multi_engine_test ${CMAKE_CURRENT_LIST_DIR}/cuda_multi_engine_test.cc)
+endif()

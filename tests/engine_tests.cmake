@@ -8,6 +8,9 @@ handtrack_add_gtest(batching_model_test ${CMAKE_CURRENT_LIST_DIR}/batching_model
 if(TARGET handtrack_io)
   handtrack_add_gtest(hand_engine_test ${CMAKE_CURRENT_LIST_DIR}/hand_engine_test.cc)
   target_link_libraries(hand_engine_test PRIVATE handtrack_io)
+  # EnginePool (several engines, take-over of a failed engine's streams) on CPU engines.
+  handtrack_add_gtest(engine_pool_test ${CMAKE_CURRENT_LIST_DIR}/engine_pool_test.cc)
+  target_link_libraries(engine_pool_test PRIVATE handtrack_io)
 endif()
 
 if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
@@ -20,5 +23,13 @@ if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
   add_test(NAME track_jobs_equal_one_job
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/track_jobs_test.sh $<TARGET_FILE:handtrack_cli> ${_jobs_delegate})
   set_tests_properties(track_jobs_equal_one_job PROPERTIES
+                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+endif()
+
+if(TARGET handtrack_cli AND HANDTRACK_HAVE_CUDA AND NOT HANDTRACK_SANITIZE)
+  # `track --gpus 0,0` with one engine faulted: take-over, results equal; skips (77) without a GPU.
+  add_test(NAME track_gpus_take_over
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/track_gpus_test.sh $<TARGET_FILE:handtrack_cli>)
+  set_tests_properties(track_gpus_take_over PROPERTIES
                        ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
 endif()

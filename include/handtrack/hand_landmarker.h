@@ -183,8 +183,20 @@ class HandLandmarker {
   Result<HandLandmarkerResult> Detect(const ImageView& image);
 
   // VIDEO mode: the next frame of a video. timestamp_ms must increase strictly
-  // from call to call (FailedPrecondition otherwise).
+  // from call to call (FailedPrecondition otherwise). A frame that fails leaves
+  // the tracking state as it was, its timestamp included: the same frame may be
+  // given again (after UseEngine, say) and gives what it would have given.
   Result<HandLandmarkerResult> DetectForVideo(const ImageView& image, int64_t timestamp_ms);
+
+  // Moves this landmarker to `engine` (same model variant), keeping its VIDEO
+  // state (tracked hands, ids, smoothing, last timestamp): how a stream whose
+  // engine failed (a GPU lost or out of memory) goes on on another GPU or the
+  // CPU without starting over (EnginePool does this). Results after the move
+  // are those the new engine's backend gives. IMAGE or VIDEO mode; not while a
+  // call on this landmarker is running (FailedPrecondition in VIDEO mode; the
+  // caller's duty in IMAGE mode). InvalidArgument for a null engine or another
+  // variant. The old engine is released when no one else holds it.
+  Status UseEngine(std::shared_ptr<HandEngine> engine);
 
   // LIVE_STREAM mode: queues the frame (copied) and returns at once. Errors
   // here are about the call (wrong mode, timestamps not increasing, closed).

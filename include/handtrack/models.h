@@ -93,6 +93,16 @@ struct ModelOptions {
   Delegate delegate = Delegate::kAuto;
   int num_threads = 1;  // CPU threads for inference (>= 1)
   Precision precision = Precision::kFp32;
+  // The GPU a device backend (cuda) runs on: its index in ListGpus(), as
+  // nvidia-smi numbers them unless CUDA_VISIBLE_DEVICES says otherwise. 0
+  // (default): the first GPU, as before this option existed. Another index is
+  // checked when the models are loaded, whatever the delegate: InvalidArgument
+  // "failed to select device 3: CUDA device 3 does not exist (2 found)" when
+  // there is no such GPU; negative indices always. Every model, batch and
+  // image upload of the engine then stays on that GPU, and each call makes it
+  // current on the calling thread, so one thread may serve engines on several
+  // GPUs. Host backends ignore it.
+  int device = 0;
   // Testing and diagnosis: "BACKEND:STAGE[,...]" makes that stage of that
   // backend fail (availability, compile, run; cuda:oom), to exercise the
   // fallback paths. Empty (default): no faults. InvalidArgument when malformed.
@@ -131,6 +141,30 @@ struct BackendInfo {
 // tries them; ones not compiled in are listed with the reason.
 std::vector<BackendInfo> ListBackends();
 
+// One GPU of the machine, as a device backend (cuda) sees it.
+struct GpuInfo {
+  int index = 0;        // ModelOptions::device, `--device N`
+  std::string backend;  // the backend that runs on it: "cuda"
+  std::string name;     // "NVIDIA H200"
+  int64_t memory_total_bytes = 0;
+  int64_t memory_free_bytes = 0;  // when listed
+  int compute_capability = 0;     // major * 10 + minor: 90 for Hopper
+  bool usable = false;            // this build's kernels run there
+  std::string detail;             // "ready", or why it cannot be used
+};
+
+struct GpuList {
+  std::vector<GpuInfo> gpus;  // by backend, then index
+  // Why there is none: no GPU backend in this build, no driver, no device.
+  std::string why_none;
+};
+
+// Every GPU of the machine, usable or not. It loads this build's kernels on
+// each GPU to tell (a CUDA context per GPU, which stays for the process), so
+// call it to report, not per frame. Thread-safe; never fails: a build or a
+// machine without GPUs gives an empty list with the reason.
+GpuList ListGpus();
+
 // Runs one model on float32 inputs; used by benchmarks and tests.
 class ModelRunner {
  public:
@@ -143,6 +177,7 @@ class ModelRunner {
     Delegate delegate = Delegate::kAuto;
     int num_threads = 1;
     Precision precision = Precision::kFp32;
+    int device = 0;  // as ModelOptions::device
     // Frames per Run() (>= 1, at most 4096). The loaded graph is rewritten
     // before planning: every non-constant tensor whose first dimension is 1
     // (inputs, activations, outputs) gets first dimension `batch`, and RESHAPE

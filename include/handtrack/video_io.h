@@ -86,6 +86,10 @@ struct VideoReaderOptions {
   int max_consecutive_decode_errors = 50;
   // CPU by default, so that frames stay those of the ffmpeg tool without a GPU in reach.
   HardwareDecode hardware_decode = HardwareDecode::kNone;
+  // The GPU that decodes (index as ModelOptions::device): give it the engine's device, so
+  // that a video is decoded on the GPU whose engine tracks it. One shared context per GPU.
+  // An index that does not exist fails like a missing GPU (kCuda) or falls back (kAuto).
+  int hardware_device = 0;
 };
 
 struct VideoInfo {

@@ -8,7 +8,8 @@
 #             carry [".carry/track-libs", ".carry/quick"]
 #   then, while the machine is still held: track_check.sh run (carry [".carry/track"])
 #
-# `run`: cuda_backend_test (fused, then unfused), golden_tensors_test, and whole IMAGE-mode
+# `run`: cuda_backend_test (fused, then unfused), golden_tensors_test, cuda_multi_engine_test
+# (device selection, ListGpus, EnginePool take-over with two engines on GPU 0), and whole IMAGE-mode
 # Detect calls on a 640x480 one-hand photo (cuda_image_detect --time, median of 2000 after
 # 100 warm-up calls) with pre-processing on the GPU (default) and on the host
 # (--cuda-setting cuda.preprocess=0), fp32 and fp16. Logs in $OUT.
@@ -23,8 +24,9 @@ bundle() {
   # QUICK_BUILD=build packs the Release build's binaries instead (they then need the libraries
   # that track_check.sh unpacks: `run` finds them there).
   local build=$ROOT/${QUICK_BUILD:-build-cuda}
-  local binaries=(cuda_backend_test golden_tensors_test cuda_image_detect cuda_model_timing cuda_landmarker_test)
-  cmake --build "$build" -j2 --target "${binaries[@]}" raw_image_pack
+  local binaries=(cuda_backend_test golden_tensors_test cuda_image_detect cuda_model_timing cuda_landmarker_test
+                  cuda_multi_engine_test)
+  cmake --build "$build" -j"${JOBS:-2}" --target "${binaries[@]}" raw_image_pack
   rm -rf "$QUICK" && mkdir -p "$QUICK/bin" "$QUICK/models/shared/golden/tensors" "$QUICK/images"
   local binary
   for binary in "${binaries[@]}"; do
@@ -75,6 +77,7 @@ run() {
     --gtest_filter="$full_only"
   step golden_tensors_test 90 "$bin/golden_tensors_test" --gtest_brief=1 --gtest_filter="$full_only"
   step cuda_landmarker_test 90 "$bin/cuda_landmarker_test" --gtest_brief=1
+  HANDTRACK_TEST_PPM=$QUICK/images/$PHOTO.ppm step cuda_multi_engine_test 120 "$bin/cuda_multi_engine_test"
   local precision preprocess
   for precision in fp32 fp16; do
     for preprocess in 1 0; do

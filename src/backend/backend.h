@@ -123,6 +123,22 @@ class Backend {
 
   virtual MemorySpace memory_space() const { return MemorySpace::kHost; }
 
+  // Device backends: the device (GPU index, ModelOptions::device) that
+  // Availability, Compile and CreateImageUploader use; called at most once,
+  // right after creation, before any other call (default 0). Host backends
+  // ignore it.
+  virtual void SelectDevice(int device) { (void)device; }
+
+  // Device backends: every device of the machine, usable or not (ListGpus),
+  // or none with `why_none` set. `probe`: also free memory and whether this
+  // build's kernels run there, which may create a context on each device.
+  // Host backends: none, `why_none` untouched.
+  virtual std::vector<GpuInfo> ListDevices(bool probe, std::string* why_none) const {
+    (void)probe;
+    (void)why_none;
+    return {};
+  }
+
   // The BackendOptions::settings keys this backend reads, e.g. "cuda.fusion".
   virtual std::vector<std::string> SettingKeys() const { return {}; }
 

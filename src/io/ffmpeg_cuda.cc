@@ -2,7 +2,9 @@
 
 #include <dlfcn.h>
 
+#include <map>
 #include <mutex>
+#include <string>
 
 #include "io/semi_planar.h"
 
@@ -14,20 +16,25 @@ extern "C" {
 namespace handtrack::ffmpeg {
 namespace {
 
-// One CUDA device context for every decoder of the process, made on first use and kept to the
+// One CUDA device context per GPU for every decoder of the process, made on first use and kept to the
 // end (a context costs hundreds of MB of GPU memory and about 100 ms to create; 16 concurrent
 // videos must not make 16). It is FFmpeg's own context, not the CUDA runtime's primary one
 // (AV_CUDA_USE_PRIMARY_CONTEXT): FFmpeg refuses a primary context that is already active with
 // other flags than its blocking sync (ENOTSUP, "Operation not supported"), which is the case
 // once handtrack's CUDA backend has run. Frames are downloaded to the host, so nothing needs
 // the two contexts to be one. A failure is not kept: a later video tries again.
-int SharedCudaDevice(AVBufferRef** device) {
+int SharedCudaDevice(int index, AVBufferRef** device) {
   static std::mutex mutex;
-  static AVBufferRef* shared = nullptr;
+  static std::map<int, AVBufferRef*> contexts;  // by GPU index
   std::lock_guard lock(mutex);
+  AVBufferRef*& shared = contexts[index];
   if (shared == nullptr) {
-    const int created = av_hwdevice_ctx_create(&shared, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr, 0);
-    if (created < 0) return created;
+    const std::string name = std::to_string(index);  // FFmpeg's CUDA device string: the index
+    const int created = av_hwdevice_ctx_create(&shared, AV_HWDEVICE_TYPE_CUDA, name.c_str(), nullptr, 0);
+    if (created < 0) {
+      shared = nullptr;
+      return created;
+    }
   }
   *device = av_buffer_ref(shared);
   return *device != nullptr ? 0 : AVERROR(ENOMEM);
@@ -91,7 +98,7 @@ int PlanarShift(int transfer_format, AVPixelFormat planar) {
 
 }  // namespace
 
-CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters) {
+CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters, int device_index) {
   CudaDecoding result;
   if (!HasCudaHwaccel(codec)) {
     result.unavailable_reason = std::string("this FFmpeg's ") + codec.name + " decoder has no CUDA hwaccel";
@@ -102,11 +109,12 @@ CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& par
     return result;
   }
   AVBufferRef* device = nullptr;
-  const int created = SharedCudaDevice(&device);
+  const int created = device_index < 0 ? AVERROR(EINVAL) : SharedCudaDevice(device_index, &device);
   if (created < 0) {
     const std::string driver = LibraryProblem("libcuda.so.1");
-    result.unavailable_reason =
-        "no CUDA device: " + (driver.empty() ? "CUDA set-up failed (" + ErrorText(created) + ")" : driver);
+    const std::string which = device_index == 0 ? "" : " " + std::to_string(device_index);
+    result.unavailable_reason = "no CUDA device" + which + ": " +
+                                (driver.empty() ? "CUDA set-up failed (" + ErrorText(created) + ")" : driver);
     return result;
   }
   result.device.reset(device);

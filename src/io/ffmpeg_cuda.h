@@ -10,7 +10,7 @@
 
 namespace handtrack::ffmpeg {
 
-// A CUDA device for decoding a stream with `codec`, or why there is none.
+// CUDA device `device` for decoding a stream with `codec`, or why there is none.
 struct CudaDecoding {
   BufferPtr device;                // the process's shared CUDA decoding context; null when unavailable
   std::string unavailable_reason;  // one line, e.g. "no CUDA device: libcuda.so.1 cannot be loaded (...)"
@@ -20,7 +20,7 @@ struct CudaDecoding {
 // (when the header gives it) is one NVDEC decodes, a CUDA device opens, and NVIDIA's video
 // decoder library loads. Whether the GPU takes the stream's size and profile shows only when
 // the decoder meets its first frame (the caller's get_format).
-CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters);
+CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters, int device);
 
 // Copies a decoded CUDA picture to memory (*transfer, in the GPU's layout: NV12, P010 or
 // P016), then splits its interleaved chroma into `planar_format`, the planar format the CPU

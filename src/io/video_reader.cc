@@ -218,7 +218,7 @@ Status FfmpegVideoReader::OpenStream() {
 Status FfmpegVideoReader::ChooseDecoder(const AVCodec* codec) {
   info_.decoder = std::string(codec->name) + " (cpu)";
   if (options_.hardware_decode == HardwareDecode::kNone) return Status::Ok();
-  ffmpeg::CudaDecoding cuda = ffmpeg::OpenCudaDecoding(*codec, *stream_->codecpar);
+  ffmpeg::CudaDecoding cuda = ffmpeg::OpenCudaDecoding(*codec, *stream_->codecpar, options_.hardware_device);
   if (!cuda.device) {
     if (options_.hardware_decode == HardwareDecode::kCuda) {
       return UnavailableError("failed to open " + name_ + ": no CUDA decoder: " + cuda.unavailable_reason);

@@ -95,6 +95,7 @@ Status Interpreter::ChooseCandidates() {
             "failed to create backend " + entry.name + ": its factory made " +
             (backend == nullptr ? std::string("nothing") : "backend " + std::string(backend->name())));
       }
+      backend->SelectDevice(options_.device);
       chosen.emplace_back(std::move(backend), named);
     }
   }

@@ -46,6 +46,9 @@ struct InterpreterOptions {
   std::string delegate = "auto";
   int num_threads = 1;  // CPU threads of a run, [1, 256]
   Precision precision = Precision::kFp32;
+  // The GPU of device backends (Backend::SelectDevice) created from the
+  // registry; backends given in `backends` keep theirs.
+  int device = 0;
   // The candidates, highest priority first; the last one is the fallback for
   // what the others cannot run. Empty: created from BackendRegistry::Global().
   std::vector<std::shared_ptr<backend::Backend>> backends;

@@ -67,8 +67,8 @@ struct HandLandmarker::Impl {
   Impl(const HandLandmarkerOptions& o, std::shared_ptr<HandEngine> shared_engine)
       : options(o),
         engine(std::move(shared_engine)),
-        models(*engine->impl_),
-        stream(models.group),
+        models(engine->impl_.get()),
+        stream(std::make_unique<runtime::BatchingGroup::Stream>(models->group)),
         palm_decoder(vision::PalmDecoderOptions{o.min_hand_detection_confidence, 0.3f, -1}) {
     options.engine = engine;
     options.model = engine->options().model;  // what actually runs
@@ -76,10 +76,10 @@ struct HandLandmarker::Impl {
 
   HandLandmarkerOptions options;
   std::shared_ptr<HandEngine> engine;
-  const HandEngine::Impl& models;
+  const HandEngine::Impl* models;  // engine's; replaced together with it (UseEngine)
   // Registered with the engine for the landmarker's lifetime: batches may wait
   // for this stream's next frame. Declared after `engine`, so it ends first.
-  runtime::BatchingGroup::Stream stream;
+  std::unique_ptr<runtime::BatchingGroup::Stream> stream;
   const vision::PalmDecoder palm_decoder;  // immutable: Decode is safe from several threads
 
   // Pre-processing on the device (when the models run where they can sample
@@ -136,7 +136,7 @@ struct HandLandmarker::Impl {
 
   // Per call; nothing here is shared between concurrent IMAGE-mode calls.
   Result<std::vector<vision::Detection>> DetectPalms(const ImageView& image, FrameOnDevice& frame) const {
-    runtime::BatchingModel& palm = *models.palm;
+    runtime::BatchingModel& palm = *models->palm;
     std::vector<float> boxes(palm.output_size(0)), scores(palm.output_size(1));
     float* outputs[] = {boxes.data(), scores.data()};
     vision::LetterboxTransform letterbox;
@@ -173,7 +173,7 @@ struct HandLandmarker::Impl {
       const ImageView& image, const std::vector<vision::RotatedRect>& regions, FrameOnDevice& frame) const {
     std::vector<std::optional<HandResult>> hands(regions.size());
     if (regions.empty()) return hands;
-    runtime::BatchingModel& model = *models.landmarks;
+    runtime::BatchingModel& model = *models->landmarks;
     const size_t n = regions.size();
     std::vector<std::vector<float>> out(model.num_outputs());
     std::vector<float*> outputs;
@@ -237,12 +237,14 @@ struct HandLandmarker::Impl {
   // callers at once. On the CPU the two would compete for the --threads
   // budget, so they run one after the other there.
   bool OverlapModels() const {
-    return models.palm->CanSampleOnDevice() && models.landmarks->CanSampleOnDevice();
+    return models->palm->CanSampleOnDevice() && models->landmarks->CanSampleOnDevice();
   }
 
   // One frame through the pipeline. With `tracking`, regions come from the
   // previous frame's landmarks and palm detection runs only while fewer than
   // num_hands hands are tracked (MediaPipe's HandLandmarkerGraph in stream mode).
+  // The tracking state changes only when the frame succeeds: a frame that failed
+  // (a model run on a lost GPU, say) can be given again, on another engine too.
   //
   // The tracked regions' crops do not depend on this frame's palm detection
   // (association keeps every tracked region and only appends new ones), so on
@@ -253,12 +255,13 @@ struct HandLandmarker::Impl {
   Result<HandLandmarkerResult> ProcessFrame(const ImageView& image, int64_t timestamp_ms, bool tracking) {
     HT_RETURN_IF_ERROR(image.Validate());
     // While it holds a Call this thread is a caller that may still submit.
-    std::optional<runtime::BatchingGroup::Call> call(std::in_place, stream);
+    std::optional<runtime::BatchingGroup::Call> call(std::in_place, *stream);
     FrameOnDevice on_device(*this, image);
     HandLandmarkerResult result;
     result.timestamp_ms = timestamp_ms;
     std::vector<TrackedRegion> regions;
     if (tracking) regions = tracked;
+    int new_next_id = next_id;
     std::vector<vision::RotatedRect> tracked_crops;
     for (const TrackedRegion& r : regions) tracked_crops.push_back(r.region);
     std::vector<std::optional<HandResult>> found;
@@ -267,9 +270,9 @@ struct HandLandmarker::Impl {
       std::future<Result<std::vector<std::optional<HandResult>>>> tracked_landmarks;
       if (!tracked_crops.empty() && OverlapModels()) {
         // Upload the frame here, so that the two threads only read it.
-        (void)on_device.For(*models.palm);
-        (void)on_device.For(*models.landmarks);
-        auto side_call = std::make_unique<runtime::BatchingGroup::Call>(stream);
+        (void)on_device.For(*models->palm);
+        (void)on_device.For(*models->landmarks);
+        auto side_call = std::make_unique<runtime::BatchingGroup::Call>(*stream);
         tracked_landmarks = std::async(std::launch::async, [this, &image, &tracked_crops, &on_device,
                                                             c = std::move(side_call)]() mutable {
           Result<std::vector<std::optional<HandResult>>> hands =
@@ -286,11 +289,10 @@ struct HandLandmarker::Impl {
         HT_RETURN_IF_ERROR(palms.status());
         if (!side.ok()) return side.status();
         found = std::move(side).value();
-        call.emplace(stream);
+        call.emplace(*stream);
       }
       HT_RETURN_IF_ERROR(palms.status());
       result.palm_detection_ran = true;
-      frames_since_palm_detection = 0;
       std::vector<vision::RotatedRect> detected;
       for (const vision::Detection& palm : *palms) {
         detected.push_back(vision::DetectionToHandRect(palm, image.width, image.height));
@@ -299,7 +301,7 @@ struct HandLandmarker::Impl {
       const std::vector<vision::RotatedRect> associated =
           vision::AssociateHandRects(tracked_crops, detected, options.min_tracking_confidence);
       for (size_t i = regions.size(); i < associated.size(); ++i) {
-        regions.push_back({associated[i], tracking ? next_id++ : static_cast<int>(i)});
+        regions.push_back({associated[i], tracking ? new_next_id++ : static_cast<int>(i)});
       }
     }
     if (static_cast<int>(regions.size()) > options.num_hands) regions.resize(options.num_hands);
@@ -331,7 +333,8 @@ struct HandLandmarker::Impl {
       kept_regions.push_back(next_regions[i]);
     }
     if (tracking) {
-      if (!result.palm_detection_ran) ++frames_since_palm_detection;
+      next_id = new_next_id;
+      frames_since_palm_detection = result.palm_detection_ran ? 0 : frames_since_palm_detection + 1;
       // A hand lost or about to be: the interval must not delay finding it again.
       hand_at_risk = result.hands.size() < regions.size();
       for (const HandResult& hand : result.hands) hand_at_risk |= hand.presence < kPalmRedetectPresence;
@@ -482,8 +485,43 @@ Result<HandLandmarkerResult> HandLandmarker::DetectForVideo(const ImageView& ima
     std::atomic<bool>& in_progress;
     ~EndFrame() { in_progress = false; }
   } end_frame{impl_->video_frame_in_progress};
+  const std::optional<int64_t> previous_timestamp_ms = impl_->last_timestamp_ms;
   HT_RETURN_IF_ERROR(impl_->CheckTimestamp(timestamp_ms));
-  return impl_->ProcessFrame(image, timestamp_ms, /*tracking=*/true);
+  Result<HandLandmarkerResult> result = impl_->ProcessFrame(image, timestamp_ms, /*tracking=*/true);
+  // A failed frame leaves no trace, its timestamp included: it may be given again.
+  if (!result.ok()) impl_->last_timestamp_ms = previous_timestamp_ms;
+  return result;
+}
+
+Status HandLandmarker::UseEngine(std::shared_ptr<HandEngine> engine) {
+  const std::string failed = "failed to move hand landmarker to another engine: ";
+  if (engine == nullptr) return InvalidArgumentError(failed + "no engine given");
+  if (impl_->options.running_mode == RunningMode::kLiveStream) {
+    return FailedPreconditionError(failed + "LIVE_STREAM landmarkers stay on their engine");
+  }
+  if (engine->options().model.variant != impl_->options.model.variant) {
+    return InvalidArgumentError(failed + "it runs the other model variant (full and lite do not mix)");
+  }
+  if (impl_->video_frame_in_progress.exchange(true)) {
+    return FailedPreconditionError(failed + "a frame is being processed on this landmarker");
+  }
+  struct EndSwitch {
+    std::atomic<bool>& in_progress;
+    ~EndSwitch() { in_progress = false; }
+  } end_switch{impl_->video_frame_in_progress};
+  // Register with the new engine before leaving the old one, whose batches then stop waiting for
+  // this stream. Uploaders belong to the old engine's device.
+  auto stream = std::make_unique<runtime::BatchingGroup::Stream>(engine->impl_->group);
+  {
+    std::lock_guard lock(impl_->uploaders_mutex);
+    impl_->idle_uploaders.clear();
+  }
+  impl_->stream = std::move(stream);
+  impl_->models = engine->impl_.get();
+  impl_->options.engine = engine;
+  impl_->options.model = engine->options().model;
+  impl_->engine = std::move(engine);
+  return Status::Ok();
 }
 
 Status HandLandmarker::DetectAsync(const ImageView& image, int64_t timestamp_ms) {

@@ -26,12 +26,14 @@ Result<model::Graph> ReadModelBuffer(std::span<const uint8_t> bytes, const std::
 // "failed to load model <path or name>".
 Result<model::Graph> LoadModelGraph(const ModelOptions& options, const std::string& name);
 
-// The interpreter options of a model's delegate, threads, precision and test
-// hooks; InvalidArgument for a malformed fault list.
+// The interpreter options of a model's delegate, threads, precision, device and
+// test hooks; InvalidArgument for a malformed fault list or a device that does
+// not exist (CheckDevice).
 struct ModelRunSettings {
   Delegate delegate;
   int num_threads = 1;
   Precision precision = Precision::kFp32;
+  int device = 0;
   std::string inject_faults;
   std::function<bool(std::string_view, std::string_view)> fault_hook;
   std::map<std::string, std::string> backend_settings;
@@ -41,8 +43,13 @@ Result<runtime::InterpreterOptions> MakeInterpreterOptions(const ModelRunSetting
 // ModelRunSettings of either public options struct.
 template <typename Options>
 ModelRunSettings RunSettingsOf(const Options& options) {
-  return {options.delegate,      options.num_threads, options.precision,
+  return {options.delegate,      options.num_threads, options.precision,       options.device,
           options.inject_faults, options.fault_hook,  options.backend_settings};
 }
+
+// OK for device 0 (the default, checked by the backends as before) and for an
+// index below the number of GPUs the device backends see; InvalidArgument
+// "failed to select device N: ..." otherwise. Counts only: creates no context.
+Status CheckDevice(int device);
 
 }  // namespace handtrack::tasks

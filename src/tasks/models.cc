@@ -61,7 +61,58 @@ std::vector<BackendInfo> ListBackends() {
   return infos;
 }
 
+namespace {
+
+// The GPUs of every device backend compiled in; `why_none` gathers why there are none.
+std::vector<GpuInfo> CollectGpus(bool probe, std::string* why_none) {
+  std::vector<GpuInfo> gpus;
+  std::string reasons, not_built;
+  bool device_backend = false;
+  const auto add = [](std::string& list, const std::string& item) {
+    list += (list.empty() ? "" : "; ") + item;
+  };
+  for (const runtime::BackendEntry& entry : runtime::BackendRegistry::Global().Entries()) {
+    if (!entry.compiled_in()) {
+      add(not_built, entry.name + ": " + entry.not_built_reason);
+      continue;
+    }
+    const std::unique_ptr<backend::Backend> backend = entry.create();
+    if (backend->memory_space() != backend::MemorySpace::kDevice) continue;
+    device_backend = true;
+    std::string why;
+    std::vector<GpuInfo> found = backend->ListDevices(probe, &why);
+    if (found.empty() && !why.empty()) add(reasons, why);
+    gpus.insert(gpus.end(), found.begin(), found.end());
+  }
+  if (gpus.empty() && why_none != nullptr) {
+    *why_none = device_backend ? reasons : "this build has no GPU backend (not built: " + not_built + ")";
+  }
+  return gpus;
+}
+
+}  // namespace
+
+GpuList ListGpus() {
+  GpuList list;
+  list.gpus = CollectGpus(/*probe=*/true, &list.why_none);
+  return list;
+}
+
 namespace tasks {
+
+Status CheckDevice(int device) {
+  const std::string what = "failed to select device " + std::to_string(device);
+  if (device < 0) return InvalidArgumentError(what + ": a device index is 0 or more");
+  if (device == 0) return Status::Ok();
+  std::string why_none;
+  const std::vector<GpuInfo> gpus = CollectGpus(/*probe=*/false, &why_none);
+  if (gpus.empty()) return InvalidArgumentError(what + ": there is no GPU (" + why_none + ")");
+  if (device >= static_cast<int>(gpus.size())) {
+    return InvalidArgumentError(what + ": CUDA device " + std::to_string(device) + " does not exist (" +
+                                std::to_string(gpus.size()) + " found)");
+  }
+  return Status::Ok();
+}
 
 Result<model::Graph> ReadModelBuffer(std::span<const uint8_t> bytes, const std::string& name) {
   if (bytes.empty())
@@ -90,6 +141,8 @@ Result<runtime::InterpreterOptions> MakeInterpreterOptions(const ModelRunSetting
   options.delegate = settings.delegate.name();
   options.num_threads = settings.num_threads;
   options.precision = settings.precision;
+  HT_RETURN_IF_ERROR(CheckDevice(settings.device));
+  options.device = settings.device;
   HT_ASSIGN_OR_RETURN(options.faults, backend::FaultInjection::Parse(settings.inject_faults));
   if (settings.fault_hook != nullptr) options.faults.set_hook(settings.fault_hook);
   options.settings = settings.backend_settings;

@@ -38,7 +38,9 @@ how GPU peers such as PyTorch with CUDA graphs time themselves. detect always ru
 batch 1.
 
 options:
-  --delegate NAME                          auto or a backend of `handtrack devices`: only this backend (default: every available one)
+  --delegate NAME                          auto or a backend of `handtrack devices`: only this backend (default: every available one);
+                                           NAME:N (cuda:1) on GPU N
+  --device N                               the GPU of GPU backends (default 0)
   --precision fp32|fp16[,...]              precisions to time, comma-separated (default fp32;
                                            fp16 is honoured by cuda, the CPU backends run fp32)
   --threads N                              CPU threads, 1 to 64 (default 1)
@@ -56,13 +58,15 @@ options:
 )";
 
 constexpr OptionSpec kOptions[] = {
-    {"--delegate", true}, {"--precision", true}, {"--threads", true}, {"--iters", true}, {"--warmup", true},
-    {"--batch", true},    {"--models", true},    {"--json", false},   {"--help", false}, {"-h", false},
+    {"--delegate", true}, {"--precision", true}, {"--threads", true}, {"--iters", true},
+    {"--warmup", true},   {"--batch", true},     {"--models", true},  {"--json", false},
+    {"--help", false},    {"-h", false},         {"--device", true},
 };
 
 struct BenchSettings {
   std::vector<Delegate> delegates;
   std::vector<Precision> precisions;
+  int device = 0;  // --device, --delegate NAME:N
   int threads = 1;
   int iters = 30;
   int warmup = 5;
@@ -109,6 +113,7 @@ Result<Row> BenchModel(const BenchSettings& settings, Delegate delegate, Precisi
   options.delegate = delegate;
   options.num_threads = settings.threads;
   options.precision = precision;
+  options.device = settings.device;
   options.batch = batch;
   HT_RETURN_IF_ERROR(ApplyEnvironmentHooks(&options.inject_faults, &options.backend_settings));
   HT_ASSIGN_OR_RETURN(std::unique_ptr<ModelRunner> runner, ModelRunner::Create(path, options));
@@ -131,6 +136,7 @@ Result<Row> BenchDetect(const BenchSettings& settings, Delegate delegate, Precis
   options.model.delegate = delegate;
   options.model.num_threads = settings.threads;
   options.model.precision = precision;
+  options.model.device = settings.device;
   HT_RETURN_IF_ERROR(ApplyEnvironmentHooks(&options.model.inject_faults, &options.model.backend_settings));
   HT_ASSIGN_OR_RETURN(std::unique_ptr<HandLandmarker> landmarker, HandLandmarker::Create(options));
   return Time(settings, [&]() -> Status { return landmarker->Detect(image.view()).status(); });
@@ -186,10 +192,10 @@ Result<BenchSettings> ParseSettings(const ParsedArgs& args) {
       settings.batches.push_back(batch);
     }
   }
-  if (auto name = args.Value("--delegate")) {
-    HT_ASSIGN_OR_RETURN(Delegate delegate, ParseDelegateOption(*name));
-    settings.delegates.push_back(delegate);
-  }
+  ModelOptions model;
+  HT_RETURN_IF_ERROR(ReadDelegateAndDevice(args, &model));
+  if (args.Has("--delegate")) settings.delegates.push_back(model.delegate);
+  settings.device = model.device;
   return settings;
 }
 

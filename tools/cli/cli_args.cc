@@ -105,6 +105,76 @@ Result<Delegate> ParseDelegateOption(const std::string& text) {
   return delegate;
 }
 
+namespace {
+
+constexpr int kMaxDevice = 1023;
+
+Result<int> ParseDeviceIndex(std::string_view option, const std::string& text) {
+  return ParseIntOption(option, text, 0, kMaxDevice);
+}
+
+}  // namespace
+
+Status ReadDelegateAndDevice(const ParsedArgs& args, ModelOptions* model) {
+  std::optional<int> delegate_device;
+  if (std::optional<std::string> text = args.Value("--delegate")) {
+    const size_t colon = text->find(':');
+    HT_ASSIGN_OR_RETURN(model->delegate, ParseDelegateOption(text->substr(0, colon)));
+    if (colon != std::string::npos) {
+      const Result<int> device = ParseDeviceIndex("--delegate NAME:N", text->substr(colon + 1));
+      if (!device.ok()) {
+        return InvalidArgumentError("--delegate " + *text +
+                                    ": the GPU after ':' must be an integer from 0 to " +
+                                    std::to_string(kMaxDevice) + ", got '" + text->substr(colon + 1) + "'");
+      }
+      delegate_device = *device;
+    }
+  }
+  std::optional<int> device;
+  if (std::optional<std::string> text = args.Value("--device")) {
+    HT_ASSIGN_OR_RETURN(device, ParseDeviceIndex("--device", *text));
+  }
+  if (device.has_value() && delegate_device.has_value() && *device != *delegate_device) {
+    return InvalidArgumentError("--device " + std::to_string(*device) + " and --delegate " +
+                                *args.Value("--delegate") + " name different GPUs");
+  }
+  if (device.has_value()) model->device = *device;
+  if (delegate_device.has_value()) model->device = *delegate_device;
+  return Status::Ok();
+}
+
+Result<std::vector<int>> ParseGpusOption(const std::string& text) {
+  std::vector<int> gpus;
+  if (text == "all") {
+    const GpuList list = ListGpus();
+    for (const GpuInfo& gpu : list.gpus) {
+      if (gpu.usable) gpus.push_back(gpu.index);
+    }
+    if (gpus.empty()) {
+      return FailedPreconditionError("--gpus all: no usable GPU (" +
+                                     (list.gpus.empty() ? list.why_none : list.gpus.front().detail) +
+                                     "; see 'handtrack devices')");
+    }
+    return gpus;
+  }
+  const auto bad = [&] {
+    return InvalidArgumentError("--gpus must be all or a list of GPU indices such as 0,1 (each 0 to " +
+                                std::to_string(kMaxDevice) + "), got '" + text + "'");
+  };
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const Result<int> device = ParseDeviceIndex(
+        "--gpus", text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (!device.ok()) return bad();
+    gpus.push_back(*device);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (gpus.size() > 64) return bad();
+  return gpus;
+}
+
 Status ApplyEnvironmentHooks(std::string* inject_faults,
                              std::map<std::string, std::string>* backend_settings) {
   if (const char* faults = std::getenv("HANDTRACK_INJECT_FAULT"); faults != nullptr) *inject_faults = faults;

@@ -48,6 +48,13 @@ Result<ParsedArgs> ParseArgs(std::span<const std::string> args, std::span<const 
 Result<int> ParseIntOption(std::string_view option, const std::string& text, int min, int max);
 Result<float> ParseUnitOption(std::string_view option, const std::string& text);  // a number in [0, 1]
 Result<Delegate> ParseDelegateOption(const std::string& text);
+// --delegate NAME or NAME:N ("cuda:1": that backend on GPU N) and --device N (the GPU,
+// ModelOptions::device, 0 to 1023), shared by every command that loads the models. Both
+// naming different GPUs is an error. Whether GPU N exists is checked when the models load.
+Status ReadDelegateAndDevice(const ParsedArgs& args, ModelOptions* model);
+// --gpus all|N,N,...: one engine per entry (an index may repeat: two engines on one GPU).
+// "all": every usable GPU of ListGpus(), FailedPrecondition naming why when there is none.
+Result<std::vector<int>> ParseGpusOption(const std::string& text);
 
 // The CLI's test and diagnosis switches from the environment (the library
 // reads none of them): HANDTRACK_INJECT_FAULT="BACKEND:STAGE,..." into

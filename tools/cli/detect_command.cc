@@ -36,6 +36,8 @@ options:
   --mirrored                         the photos are mirrored selfies: swap Left/Right
   --delegate auto|cuda|xnnpack|reference
                                      backend (default auto: fastest available, with fallback)
+                                     (cuda:N: cuda on GPU N)
+  --device N                         the GPU of a GPU backend (default 0; see 'handtrack devices')
   --precision fp32|fp16              inference precision (default fp32); fp16 on cuda only,
                                      the CPU backends run fp32 (noted in the --verbose plan)
   --threads N                        CPU threads for inference, 1 to 64 (default 1)

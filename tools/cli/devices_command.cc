@@ -15,8 +15,10 @@ namespace {
 constexpr char kHelp[] = R"(usage: handtrack devices [--models DIR]
 
 Lists the backends compiled into this build in the order '--delegate auto' tries
-them, whether each is available on this machine (and why not), and whether the
-four model files are where handtrack looks for them.
+them, whether each is available on this machine (and why not); every GPU with its
+index (--device N, --gpus), name, memory, compute capability and whether this
+build can use it (and why not); and whether the four model files are where
+handtrack looks for them.
 )";
 
 constexpr OptionSpec kOptions[] = {{"--models", true}, {"--help", false}, {"-h", false}};
@@ -36,6 +38,25 @@ int RunDevices(std::span<const std::string> arguments) {
   for (const BackendInfo& backend : ListBackends()) {
     std::printf("%-10s %-8d %-9s %-10s %s\n", backend.name.c_str(), backend.priority,
                 backend.compiled_in ? "yes" : "no", backend.available ? "yes" : "no", backend.detail.c_str());
+  }
+
+  const GpuList gpus = ListGpus();
+  if (gpus.gpus.empty()) {
+    std::printf("\ngpus: none (%s)\n", gpus.why_none.c_str());
+  } else {
+    std::printf("\n%-5s %-8s %-28s %-22s %-8s %-7s %s\n", "gpu", "backend", "name", "memory total/free",
+                "compute", "usable", "detail");
+    constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+    for (const GpuInfo& gpu : gpus.gpus) {
+      char memory[64];
+      std::snprintf(memory, sizeof(memory), "%.1f / %.1f GiB", gpu.memory_total_bytes / kGiB,
+                    gpu.memory_free_bytes / kGiB);
+      char capability[16];
+      std::snprintf(capability, sizeof(capability), "%d.%d", gpu.compute_capability / 10,
+                    gpu.compute_capability % 10);
+      std::printf("%-5d %-8s %-28s %-22s %-8s %-7s %s\n", gpu.index, gpu.backend.c_str(), gpu.name.c_str(),
+                  memory, capability, gpu.usable ? "yes" : "no", gpu.detail.c_str());
+    }
   }
 
   const std::string model_dir = ResolveModelDir(args->Value("--models").value_or(""));

@@ -13,6 +13,7 @@ constexpr OptionSpec kSpecs[] = {
     {"--min-tracking-confidence", true},
     {"--mirrored", false},
     {"--delegate", true},
+    {"--device", true},
     {"--precision", true},
     {"--threads", true},
     {"--models", true},
@@ -48,7 +49,7 @@ Status ParseLandmarkerOptions(const ParsedArgs& args, HandLandmarkerOptions* opt
                                 &options->min_hand_presence_confidence));
   HT_RETURN_IF_ERROR(ReadOption(args, "--min-tracking-confidence", unit("--min-tracking-confidence"),
                                 &options->min_tracking_confidence));
-  HT_RETURN_IF_ERROR(ReadOption(args, "--delegate", ParseDelegateOption, &options->model.delegate));
+  HT_RETURN_IF_ERROR(ReadDelegateAndDevice(args, &options->model));
   HT_RETURN_IF_ERROR(ReadOption(args, "--precision", ParsePrecisionOption, &options->model.precision));
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--threads", [](const std::string& t) { return ParseIntOption("--threads", t, 1, 64); },
@@ -71,6 +72,8 @@ Json LandmarkerHeaderJson(const HandLandmarkerOptions& options) {
       {"min_tracking_confidence", Round7(options.min_tracking_confidence)},
       {"handedness", options.mirrored ? "mirrored input: labels swapped, as the legacy Hands solution"
                                       : "non-mirrored input, as MediaPipe Tasks"}};
+  // Only off the default GPU, so default headers stay as they were.
+  if (options.model.device != 0) header["device"] = options.model.device;
   // Only when it departs from MediaPipe's rule, so default headers stay as they were.
   if (options.palm_detection_interval > 1)
     header["palm_detection_interval"] = options.palm_detection_interval;

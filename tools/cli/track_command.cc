@@ -19,6 +19,7 @@
 
 #include "cli_args.h"
 #include "commands.h"
+#include "engine_pool_options.h"
 #include "handtrack/gestures.h"
 #include "handtrack/hand_engine.h"
 #include "handtrack/video_io.h"
@@ -40,8 +41,8 @@ each hand keeps an id while it is tracked; per frame and hand it reports handedn
 options (as for detect):
   --model full|lite, --num-hands N (default 2), --min-detection-confidence F,
   --min-presence-confidence F, --min-tracking-confidence F, --mirrored,
-  --delegate auto|cuda|xnnpack|reference, --precision fp32|fp16, --threads N (default 1),
-  --models DIR
+  --delegate auto|cuda|xnnpack|reference (cuda:N: on GPU N), --device N (the GPU, default 0),
+  --precision fp32|fp16, --threads N (default 1), --models DIR
 options of track:
   --format jsonl|csv|golden   output format (default jsonl: one JSON object per frame)
   --output PATH               file, or - for stdout (default); with several inputs and a
@@ -67,6 +68,12 @@ options of track:
   --jobs N                    inputs processed at once (default 1), all on one shared
                               engine (models loaded once); the --threads budget is split
                               between them
+  --gpus all|N,N,...          one engine per GPU listed (all: every usable GPU of 'handtrack
+                              devices'), the inputs spread over them, each new one on the
+                              engine with the fewest; an input whose GPU fails (out of
+                              memory, lost) goes on on another GPU, or on the CPU when none
+                              is left, from the frame that failed (one line on stderr each
+                              time; counted in --summary). --batch is per engine
   --batch B                   most frames per model run, gathered across the jobs (and
                               the hands of a frame): a power of two, 1 to 64. Default:
                               with --jobs N > 1 on cuda (or auto choosing cuda), N x
@@ -98,6 +105,7 @@ constexpr OptionSpec kTrackOptions[] = {
     {"-h", false},
     {"--palm-detection-interval", true},
     {"--hwaccel", true},
+    {"--gpus", true},
 };
 
 struct TrackSettings {
@@ -109,7 +117,8 @@ struct TrackSettings {
   double fps = 30;
   HardwareDecode hwaccel = HardwareDecode::kNone;
   int jobs = 1;
-  int batch = 0;  // 0: chosen from the delegate and --jobs
+  int batch = 0;          // 0: chosen from the delegate and --jobs
+  std::vector<int> gpus;  // --gpus: one engine each; empty: one engine
   bool progress = false;
   std::vector<std::string> inputs;
 };
@@ -157,7 +166,11 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       return InvalidArgumentError("--fps must be a number in (0, 1000], got '" + *fps + "'");
     }
   }
-  HT_ASSIGN_OR_RETURN(settings.hwaccel, HwaccelFromArgs(args, settings.landmarker.model.delegate));
+  HT_ASSIGN_OR_RETURN(settings.gpus, ReadGpus(args, settings.landmarker.model));
+  // With --gpus the models run on cuda: frames are decoded there by default, as with --delegate cuda.
+  HT_ASSIGN_OR_RETURN(
+      settings.hwaccel,
+      HwaccelFromArgs(args, settings.gpus.empty() ? settings.landmarker.model.delegate : Delegate::kCuda));
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--jobs", [](const std::string& t) { return ParseIntOption("--jobs", t, 1, 64); },
       &settings.jobs));
@@ -228,7 +241,7 @@ class ProgressBar {
 // Tracks one input to the end (or to its first error), writing as it goes; the error goes
 // to stderr as one line.
 VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
-                      const std::shared_ptr<HandEngine>& engine, bool progress, std::mutex* stdout_mutex) {
+                      const std::shared_ptr<EnginePool>& engines, bool progress, std::mutex* stdout_mutex) {
   const size_t n = settings.inputs.size();
   TrackVideoRequest request;
   request.input = input;
@@ -257,7 +270,7 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
       bar->Update(done, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return Status::Ok();
   };
-  VideoSummary summary = TrackVideo(request, engine);
+  VideoSummary summary = TrackVideo(request, engines);
   if (bar) bar->Finish();
   if (!summary.error.empty()) {
     std::lock_guard lock(*stdout_mutex);
@@ -271,7 +284,7 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
 int DefaultBatch(const TrackSettings& settings, int jobs) {
   if (jobs <= 1) return 1;
   const Delegate& delegate = settings.landmarker.model.delegate;
-  bool on_device = false;
+  bool on_device = !settings.gpus.empty();
   for (const BackendInfo& backend : ListBackends()) {
     if (!backend.available || (!delegate.is_auto() && backend.name != delegate.name())) continue;
     on_device = backend.device;
@@ -310,9 +323,21 @@ int RunTrack(std::span<const std::string> arguments) {
   HandEngineOptions engine_options;
   engine_options.model = settings->landmarker.model;
   engine_options.model.num_threads = std::max(1, settings->landmarker.model.num_threads / jobs);
-  engine_options.max_batch = settings->batch > 0 ? settings->batch : DefaultBatch(*settings, jobs);
+  // Each engine batches the jobs it serves: with --gpus, its share of them.
+  const int engines_count = std::max<int>(1, static_cast<int>(settings->gpus.size()));
+  engine_options.max_batch = settings->batch > 0
+                                 ? settings->batch
+                                 : DefaultBatch(*settings, (jobs + engines_count - 1) / engines_count);
   std::vector<VideoSummary> summaries(n);
-  auto engine = HandEngine::Create(engine_options);
+  std::mutex stdout_mutex;
+  // A take-over is said at once, one line, as the other per-input messages.
+  const auto say = [&stdout_mutex](const std::string& line) {
+    std::lock_guard lock(stdout_mutex);
+    std::cerr << "handtrack: " << line << "\n";
+  };
+  Result<EnginePoolOptions> pool_options = MakeEnginePoolOptions(engine_options, settings->gpus, say);
+  if (!pool_options.ok()) return Fail(pool_options.status().message(), kExitUsage);
+  auto engine = EnginePool::Create(*pool_options);
   if (!engine.ok()) {
     // No models, no inputs: one message, and every input's summary says why.
     for (size_t i = 0; i < n; ++i) {
@@ -322,7 +347,6 @@ int RunTrack(std::span<const std::string> arguments) {
     Fail(engine.status().message(), kExitFailed);
   }
   std::atomic<size_t> next{0};
-  std::mutex stdout_mutex;
   auto worker = [&] {
     for (size_t i = next++; i < n; i = next++) {
       summaries[i] =
@@ -345,8 +369,19 @@ int RunTrack(std::span<const std::string> arguments) {
   if (!settings->summary.empty()) {
     Json summary = n == 1 ? all[0] : Json{{"videos", all}};
     if (engine.ok()) {
-      // How the shared engine batched the jobs' frames (model runs, frames, fullest batch).
-      const HandEngineStats stats = (*engine)->stats();
+      // How the shared engine batched the jobs' frames (model runs, frames, fullest batch); with
+      // --gpus, all engines together, and each engine's share and the take-overs under "engines".
+      const EnginePoolStats pool = (*engine)->stats();
+      HandEngineStats stats;
+      for (const PoolEngineStats& one : pool.engines) {
+        for (auto [all, part] :
+             {std::pair{&stats.palm, &one.engine.palm}, {&stats.landmarks, &one.engine.landmarks}}) {
+          all->runs += part->runs;
+          all->frames += part->frames;
+          all->max_frames_per_run = std::max(all->max_frames_per_run, part->max_frames_per_run);
+          all->instances += part->instances;
+        }
+      }
       const auto model_json = [](const EngineModelStats& m) {
         return Json{{"runs", m.runs},
                     {"frames", m.frames},
@@ -355,6 +390,7 @@ int RunTrack(std::span<const std::string> arguments) {
                     {"run_seconds", m.run_seconds}};
       };
       summary["engine"] = {{"palm", model_json(stats.palm)}, {"landmarks", model_json(stats.landmarks)}};
+      if (pool.engines.size() > 1) summary["engines"] = EnginePoolJson(pool);
     }
     std::ofstream out(settings->summary, std::ios::trunc);
     out << summary.dump(1) << "\n";

@@ -83,6 +83,13 @@ Json VideoSummary::ToJson() const {
          std::round(std::max(0.0, processing_seconds - decoder_wait_seconds - landmarker_seconds) * 1000) /
              1000}}},
       {"hands", std::move(hands_json)}};
+  if (!engine.empty()) {
+    out["engine"] = engine;
+    if (take_overs > 0) {
+      out["take_overs"] = take_overs;
+      out["final_engine"] = final_engine;
+    }
+  }
   // The decoder once the video opened; the reason only when something fell back.
   if (!decoder.empty()) out["decoder"] = decoder;
   if (!hardware_fallback_reason.empty()) out["hardware_fallback_reason"] = hardware_fallback_reason;
@@ -90,17 +97,28 @@ Json VideoSummary::ToJson() const {
   return out;
 }
 
-VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<HandEngine>& engine) {
+VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines) {
   const std::string& input = request.input;
   const std::string& name = request.name.empty() ? input : request.name;
   VideoSummary summary;
   summary.input = name;
   const auto start = std::chrono::steady_clock::now();
   auto fail = [&](const Status& status) { summary.error = status.message(); };
+  // This input's stream on the pool's least-loaded engine, registered until the end of this function.
+  auto landmarker = engines->CreateLandmarker(request.landmarker);
+  if (!landmarker.ok()) {
+    fail(landmarker.status());
+    return summary;
+  }
+  const EnginePoolStats pool = engines->stats();
+  const auto engine_label = [&] { return pool.engines[(*landmarker)->engine_index()].label; };
+  if (pool.engines.size() > 1) summary.engine = engine_label();
+  VideoReaderOptions reader_options = request.reader;
+  reader_options.hardware_device = (*landmarker)->options().model.device;  // decode where the models run
   std::error_code ec;
   auto reader = std::filesystem::is_directory(input, ec)
-                    ? VideoReader::OpenFrameDirectory(input, request.fps, request.reader)
-                    : VideoReader::Open(input, request.reader);
+                    ? VideoReader::OpenFrameDirectory(input, request.fps, reader_options)
+                    : VideoReader::Open(input, reader_options);
   if (!reader.ok()) {
     fail(reader.status());
     return summary;
@@ -110,15 +128,9 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   summary.decoder = info.decoder;
   summary.hardware_fallback_reason = info.hardware_fallback_reason;
   if (request.on_open) request.on_open(info);
-  HandLandmarkerOptions options = request.landmarker;
-  options.model = engine->options().model;  // threads per job, as the header reports
-  options.engine = engine;
-  // This input's stream on the shared engine, registered until the end of this function.
-  auto landmarker = HandLandmarker::Create(options);
-  if (!landmarker.ok()) {
-    fail(landmarker.status());
-    return summary;
-  }
+  // The engine's model options (threads per job, device), as the header reports.
+  HandLandmarkerOptions options = (*landmarker)->options();
+  options.engine = nullptr;
   std::vector<std::unique_ptr<TrackSink>> sinks;
   for (const auto& [format, path] : request.outputs) {
     auto sink = OpenTrackSink(format, path, name, LandmarkerHeaderJson(options), request.stdout_mutex);
@@ -210,6 +222,9 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
     status = progress(summary.frames);
   }
   frames.Stop();
+  summary.take_overs = (*landmarker)->take_overs();
+  if (summary.take_overs > 0)
+    summary.final_engine = engines->stats().engines[(*landmarker)->engine_index()].label;
   if (!status.ok()) fail(status);
   for (auto& sink : sinks) {
     if (Status finished = sink->Finish(); !finished.ok() && summary.error.empty()) fail(finished);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "frame_json.h"
+#include "handtrack/engine_pool.h"
 #include "handtrack/hand_engine.h"
 #include "handtrack/hand_landmarker.h"
 #include "handtrack/video_io.h"
@@ -47,6 +48,11 @@ struct VideoSummary {
   // and the rest (gestures, outputs, overlay).
   double decoder_wait_seconds = 0;
   double landmarker_seconds = 0;
+  // With several engines (--gpus): the engine the video started on, the one it ended on, and
+  // how many times it moved because its engine failed. Empty / 0 otherwise (not in the JSON).
+  std::string engine;
+  std::string final_engine;
+  int take_overs = 0;
   std::map<int, HandSummary> hands;
 
   Json ToJson() const;
@@ -74,7 +80,9 @@ struct TrackVideoRequest {
 };
 
 // Tracks one input to the end or to its first error, writing and flushing each frame as
-// it goes. The error, if any, is in the summary (one line, naming the input).
-VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<HandEngine>& engine);
+// it goes, on the pool's least-loaded engine (moving to another when that one fails, see
+// EnginePool). The error, if any, is in the summary (one line, naming the input). With
+// hardware decoding, the video is decoded on the GPU of the engine it starts on.
+VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines);
 
 }  // namespace handtrack::cli

@@ -10,29 +10,62 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine_pool_options.h"
 #include "request.h"
 #include "store.h"
 #include "track_session.h"
 
 namespace handtrack::serve {
 
-Result<std::shared_ptr<HandEngine>> EngineSet::Get(ModelVariant variant) {
+Result<std::shared_ptr<EnginePool>> EngineSet::GetPool(ModelVariant variant) {
   std::lock_guard lock(mutex_);
-  std::shared_ptr<HandEngine>& engine = engines_[variant == ModelVariant::kLite ? 1 : 0];
-  if (!engine) {
+  std::shared_ptr<EnginePool>& pool = pools_[variant == ModelVariant::kLite ? 1 : 0];
+  if (!pool) {
     HandEngineOptions options = options_;
     options.model.variant = variant;
-    HT_ASSIGN_OR_RETURN(engine, HandEngine::Create(options));
+    HT_ASSIGN_OR_RETURN(EnginePoolOptions pool_options, cli::MakeEnginePoolOptions(options, gpus_, log_));
+    HT_ASSIGN_OR_RETURN(pool, EnginePool::Create(pool_options));
   }
-  return engine;
+  return pool;
+}
+
+Result<std::shared_ptr<HandEngine>> EngineSet::Get(ModelVariant variant) {
+  HT_ASSIGN_OR_RETURN(std::shared_ptr<EnginePool> pool, GetPool(variant));
+  return pool->PickEngine();
 }
 
 std::vector<std::pair<std::string, HandEngineStats>> EngineSet::Stats() {
-  std::lock_guard lock(mutex_);
+  std::shared_ptr<EnginePool> pools[2];
+  {
+    std::lock_guard lock(mutex_);
+    pools[0] = pools_[0];
+    pools[1] = pools_[1];
+  }
   std::vector<std::pair<std::string, HandEngineStats>> out;
-  if (engines_[0]) out.emplace_back("full", engines_[0]->stats());
-  if (engines_[1]) out.emplace_back("lite", engines_[1]->stats());
+  for (int v = 0; v < 2; ++v) {
+    if (!pools[v]) continue;
+    HandEngineStats sum;
+    for (const PoolEngineStats& engine : pools[v]->stats().engines) {
+      for (auto [all, part] :
+           {std::pair{&sum.palm, &engine.engine.palm}, {&sum.landmarks, &engine.engine.landmarks}}) {
+        all->runs += part->runs;
+        all->frames += part->frames;
+        all->max_frames_per_run = std::max(all->max_frames_per_run, part->max_frames_per_run);
+        all->instances += part->instances;
+      }
+    }
+    out.emplace_back(v == 0 ? "full" : "lite", sum);
+  }
   return out;
+}
+
+int64_t EngineSet::TakeOvers() {
+  std::lock_guard lock(mutex_);
+  int64_t take_overs = 0;
+  for (const std::shared_ptr<EnginePool>& pool : pools_) {
+    if (pool) take_overs += pool->stats().take_overs;
+  }
+  return take_overs;
 }
 
 Runner::Runner(RunnerOptions options, std::shared_ptr<EngineSet> engines)
@@ -154,6 +187,7 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   JobResult result;
+  int take_overs = 0;  // times the session moved off a failed engine
   auto finish = [&] {
     result.processing_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
@@ -167,7 +201,11 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
           (result.kind == JobResult::Kind::kSucceeded ? "succeeded"
            : result.kind == JobResult::Kind::kFailed  ? "failed: " + result.error
                                                       : "attempt failed: " + result.error) +
-          " (" + std::to_string(result.frames_done) + " frames)");
+          " (" + std::to_string(result.frames_done) + " frames" +
+          (take_overs > 0 ? ", moved off a failed engine " + std::to_string(take_overs) + " time(s), " +
+                                std::to_string(engines_->TakeOvers()) + " take-over(s) so far"
+                          : "") +
+          ")");
     }
     std::filesystem::remove_all(dir, ec);
   };
@@ -180,7 +218,7 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
   const std::string video = (dir / "video").string();
   Status copied = ec ? InternalError("failed to create folder " + dir.string() + ": " + ec.message())
                      : store.CopyBlobToFile(session.id, kVideoBlob, video);
-  auto engine = engines_->Get(options->landmarker.model.variant);
+  auto engine = engines_->GetPool(options->landmarker.model.variant);
   if (!copied.ok() || !engine.ok()) {  // the machine's trouble, not the session's: another may do better
     result.kind = JobResult::Kind::kRetry;
     result.error = copied.ok() ? engine.status().message() : copied.message();
@@ -232,6 +270,7 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
   };
   cli::VideoSummary summary = cli::TrackVideo(request, *engine);
   result.frames_done = summary.frames;
+  take_overs = summary.take_overs;
   if (interrupted) {
     Status released = store.Release(claim);
     Log("session " + session.id + ": " +

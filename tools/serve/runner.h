@@ -15,25 +15,36 @@
 #include <thread>
 #include <vector>
 
+#include "handtrack/engine_pool.h"
 #include "handtrack/hand_engine.h"
 #include "handtrack/status.h"
 #include "handtrack/video_io.h"
 
 namespace handtrack::serve {
 
-// The engines of the process, one per model variant, made on first use and shared by every
-// runner thread and request.
+// The engines of the process, one pool per model variant (cli::MakeEnginePoolOptions: one
+// engine, or one per GPU of --gpus with the CPU as the last resort), made on first use and
+// shared by every runner thread and request. `log` gets the pools' events (take-overs).
 class EngineSet {
  public:
-  explicit EngineSet(HandEngineOptions options) : options_(std::move(options)) {}
+  explicit EngineSet(HandEngineOptions options, std::vector<int> gpus = {},
+                     std::function<void(const std::string&)> log = {})
+      : options_(std::move(options)), gpus_(std::move(gpus)), log_(std::move(log)) {}
+  // The pool of `variant`: sessions spread over its engines (TrackVideo).
+  Result<std::shared_ptr<EnginePool>> GetPool(ModelVariant variant);
+  // The engine a request should use now (the pool's least loaded).
   Result<std::shared_ptr<HandEngine>> Get(ModelVariant variant);
-  // Stats of the engines made so far.
+  // Stats of the engines made so far, summed per variant.
   std::vector<std::pair<std::string, HandEngineStats>> Stats();
+  // Streams moved off a failed engine so far, all variants.
+  int64_t TakeOvers();
 
  private:
   HandEngineOptions options_;
+  std::vector<int> gpus_;
+  std::function<void(const std::string&)> log_;
   std::mutex mutex_;
-  std::shared_ptr<HandEngine> engines_[2];
+  std::shared_ptr<EnginePool> pools_[2];
 };
 
 struct RunnerOptions {

@@ -13,6 +13,7 @@
 
 #include "cli_args.h"
 #include "commands.h"
+#include "engine_pool_options.h"
 #include "runner.h"
 #include "server.h"
 #include "static_files.h"
@@ -41,7 +42,9 @@ options:
   --workers N               sessions processed at once in this process, 0..64 (default 1;
                             0: only `handtrack worker` processes work)
   --threads N               inference threads in all, split between the workers (default 1)
-  --delegate D, --models DIR   as for track
+  --delegate D, --device N, --models DIR   as for track
+  --gpus all|N,N,...        one engine per GPU, sessions spread over them and moved off a
+                            GPU that fails (to another, else the CPU), as track --gpus
   --hwaccel auto|cuda|none  where the workers decode videos, as for track (default auto
                             with --delegate cuda, else none); cuda fails every session on
                             a machine without NVDEC, auto falls back to the CPU and logs why
@@ -72,7 +75,10 @@ options:
                             alone (default ./handtrack-worker)
   --workers N               sessions at once, 1..64 (default 1)
   --threads N               inference threads in all (default 1)
-  --delegate D, --models DIR   as for track
+  --delegate D, --device N, --models DIR   as for track
+  --gpus all|N,N,...        one engine per GPU listed (all: every usable one), sessions
+                            spread over them; a session whose GPU fails goes on on another
+                            GPU, or the CPU when none is left, logged with the count
   --hwaccel auto|cuda|none  where videos are decoded, as for serve
   --lease-seconds S         job lease, renewed every second while processing (default 30)
   --max-pixels N            largest frame (default 3840x2160)
@@ -91,6 +97,8 @@ constexpr OptionSpec kServeOptions[] = {
     {"--workers", true},
     {"--threads", true},
     {"--delegate", true},
+    {"--device", true},
+    {"--gpus", true},
     {"--models", true},
     {"--hwaccel", true},
     {"--max-upload-mb", true},
@@ -111,6 +119,7 @@ constexpr OptionSpec kWorkerOptions[] = {
     {"--db", true},         {"--data", true},   {"--workers", true}, {"--threads", true},
     {"--delegate", true},   {"--models", true}, {"--hwaccel", true}, {"--lease-seconds", true},
     {"--max-pixels", true}, {"--name", true},   {"--help", false},   {"-h", false},
+    {"--device", true},     {"--gpus", true},
 };
 
 std::mutex log_mutex;
@@ -119,10 +128,12 @@ void Log(const std::string& command, const std::string& line) {
   std::cerr << "handtrack " << command << ": " << line << std::endl;
 }
 
-// The engine settings both commands share; the threads budget is split between workers.
-Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers) {
+// The engine settings both commands share; the threads budget is split between workers, and
+// with --gpus (*gpus) the workers between the engines.
+Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std::vector<int>* gpus) {
   HandEngineOptions options;
-  HT_RETURN_IF_ERROR(ReadOption(args, "--delegate", ParseDelegateOption, &options.model.delegate));
+  HT_RETURN_IF_ERROR(ReadDelegateAndDevice(args, &options.model));
+  HT_ASSIGN_OR_RETURN(*gpus, ReadGpus(args, options.model));
   int threads = 1;
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--threads", [](const std::string& t) { return ParseIntOption("--threads", t, 1, 64); },
@@ -131,18 +142,21 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers) {
   options.model.model_dir = args.Value("--models").value_or("");
   HT_RETURN_IF_ERROR(ApplyEnvironmentHooks(&options.model.inject_faults, &options.model.backend_settings));
   // As track --jobs: batching across the workers' videos pays on a device backend only.
-  bool on_device = false;
+  bool on_device = !gpus->empty();
   for (const BackendInfo& backend : ListBackends()) {
-    if (!backend.available ||
+    if (on_device || !backend.available ||
         (!options.model.delegate.is_auto() && backend.name != options.model.delegate.name())) {
       continue;
     }
     on_device = backend.device;
     break;
   }
-  options.max_batch = on_device && workers > 1
-                          ? static_cast<int>(std::bit_ceil(static_cast<unsigned>(std::min(64, workers * 2))))
-                          : 1;
+  const int engines = std::max<int>(1, static_cast<int>(gpus->size()));
+  const int per_engine = (workers + engines - 1) / engines;
+  options.max_batch =
+      on_device && per_engine > 1
+          ? static_cast<int>(std::bit_ceil(static_cast<unsigned>(std::min(64, per_engine * 2))))
+          : 1;
   // Interpreters (each with its activations) per model: one per worker plus one per core
   // for /v1/detect and live sockets; more callers wait for a free one instead of each
   // making its own (64 concurrent photos would otherwise mean 64 interpreters).
@@ -247,14 +261,17 @@ int RunServe(std::span<const std::string> arguments) {
   if (parsed.ok()) parsed = ReadInt(*args, "--max-sockets", 0, 10000, &options.max_sockets);
   if (parsed.ok()) parsed = ReadInt64(*args, "--lease-seconds", 1, 3600, 1000, &lease_ms);
   if (parsed.ok()) parsed = ReadInt(*args, "--max-attempts", 1, 100, &options.max_attempts);
-  auto engine_options = EngineOptions(*args, workers);
+  std::vector<int> gpus;
+  auto engine_options = EngineOptions(*args, workers, &gpus);
   if (parsed.ok()) parsed = engine_options.status();
   Result<HardwareDecode> hwaccel = HardwareDecode::kNone;
-  if (parsed.ok()) hwaccel = HwaccelFromArgs(*args, engine_options->model.delegate);
+  if (parsed.ok())
+    hwaccel = HwaccelFromArgs(*args, gpus.empty() ? engine_options->model.delegate : Delegate::kCuda);
   if (parsed.ok()) parsed = hwaccel.status();
   if (!parsed.ok()) return Fail(parsed.message(), kExitUsage);
 
-  auto engines = std::make_shared<serve::EngineSet>(*engine_options);
+  auto engines = std::make_shared<serve::EngineSet>(*engine_options, gpus,
+                                                    [](const std::string& line) { Log("serve", line); });
   std::unique_ptr<serve::Runner> runner;
   if (workers > 0) {
     serve::RunnerOptions runner_options;
@@ -326,16 +343,19 @@ int RunWorker(std::span<const std::string> arguments) {
   Status parsed = ReadInt(*args, "--workers", 1, 64, &workers);
   if (parsed.ok()) parsed = ReadInt64(*args, "--lease-seconds", 1, 3600, 1000, &options.lease_ms);
   if (parsed.ok()) parsed = ReadInt64(*args, "--max-pixels", 1, 1'000'000'000, 1, &options.reader.max_pixels);
-  auto engine_options = EngineOptions(*args, workers);
+  std::vector<int> gpus;
+  auto engine_options = EngineOptions(*args, workers, &gpus);
   if (parsed.ok()) parsed = engine_options.status();
   if (parsed.ok()) {
-    Result<HardwareDecode> hwaccel = HwaccelFromArgs(*args, engine_options->model.delegate);
+    Result<HardwareDecode> hwaccel =
+        HwaccelFromArgs(*args, gpus.empty() ? engine_options->model.delegate : Delegate::kCuda);
     if (hwaccel.ok()) options.reader.hardware_decode = *hwaccel;
     parsed = hwaccel.status();
   }
   if (!parsed.ok()) return Fail(parsed.message(), kExitUsage);
   options.threads = workers;
-  auto engines = std::make_shared<serve::EngineSet>(*engine_options);
+  auto engines = std::make_shared<serve::EngineSet>(*engine_options, gpus,
+                                                    [](const std::string& line) { Log("worker", line); });
   if (auto engine = engines->Get(ModelVariant::kFull); !engine.ok())
     return Fail(engine.status().message(), kExitFailed);
   serve::Runner runner(options, engines);

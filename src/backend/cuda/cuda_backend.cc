@@ -31,7 +31,13 @@ class CudaBackend final : public Backend {
  public:
   const char* name() const override { return "cuda"; }
 
-  Status Availability() const override { return cuda::UseCudaDevice(nullptr); }
+  Status Availability() const override { return cuda::UseCudaDevice(device_, nullptr); }
+
+  void SelectDevice(int device) override { device_ = device; }
+
+  std::vector<GpuInfo> ListDevices(bool probe, std::string* why_none) const override {
+    return cuda::ListCudaDevices(probe, why_none);
+  }
 
   // Every node the model reader accepts (whose shapes kernels then index
   // without checks), minus what an op's own check refuses.
@@ -77,14 +83,14 @@ class CudaBackend final : public Backend {
   }
 
   Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
-    return cuda::CreateCudaImageUploader();
+    return cuda::CreateCudaImageUploader(device_);
   }
 
   // options.num_threads is for CPU backends; the GPU needs no host threads.
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
                                                    const BackendOptions& options) override {
     cuda::DeviceInfo device;
-    HT_RETURN_IF_ERROR(cuda::UseCudaDevice(&device));
+    HT_RETURN_IF_ERROR(cuda::UseCudaDevice(device_, &device));
     const std::string label = SegmentLabel(graph, spec, "CUDA");
     HT_RETURN_IF_ERROR(CheckSegmentSpec(graph, spec, label));
     cuda::CudaSegmentOptions segment_options;
@@ -100,6 +106,9 @@ class CudaBackend final : public Backend {
     }
     return cuda::CompileCudaSegment(graph, spec, device, label, segment_options);
   }
+
+ private:
+  int device_ = 0;  // SelectDevice; every segment and uploader of this backend lives there
 };
 
 }  // namespace

@@ -25,6 +25,11 @@
 // no driver is). Test hook: the fault "cuda:oom" (BackendOptions::faults) makes
 // the activation arena's allocation fail as if the device were out of memory.
 //
+// Device: GPU 0 unless SelectDevice (ModelOptions::device) names another; every
+// segment, stream, graph and image uploader of the backend lives there, and each
+// call that touches it makes it current on the calling thread first (threads are
+// shared between engines on different GPUs).
+//
 // Threading: Availability() and Supports() are thread-safe. Each compiled
 // segment owns its stream, memory and graph: one Run at a time per segment,
 // separate segments concurrently from different threads.

@@ -74,12 +74,16 @@ class CudaSegment final : public CompiledSegment {
         inject_oom_(options.inject_oom),
         device_sampling_(options.device_sampling) {}
 
+  // The members free their memory, stream and graphs on the segment's device: the
+  // destroying thread may have another device current (engines on several GPUs share threads).
   ~CudaSegment() override {
+    cudaSetDevice(device_.index);
     if (stream_ != nullptr) cudaStreamSynchronize(stream_.get());  // nothing may still use the memory
   }
 
   // Everything Compile does, in order; the segment is usable once it returns OK.
   Status Build(const DeviceInfo& device) {
+    device_ = device;
     cudaGetLastError();  // a stale error of this thread must not be blamed on this segment
     HT_ASSIGN_OR_RETURN(weights_, AllocateDevice(layout_.weight_bytes, "the weights of " + label_));
     HT_ASSIGN_OR_RETURN(arena_,
@@ -130,7 +134,7 @@ class CudaSegment final : public CompiledSegment {
       return InvalidArgumentError("failed to run " + label_ + ": " + std::to_string(frames.size()) +
                                   " sampled frame(s) for " + TensorLabel(graph_, tensor));
     }
-    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(kCudaDevice), "select the CUDA device for " + label_));
+    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(device_.index), "select the CUDA device for " + label_));
     if (sampled_exec_ == nullptr || sampled_tensor_ != tensor) {
       HT_RETURN_IF_ERROR(PrepareSampling(tensor, batch));
     }
@@ -161,7 +165,7 @@ class CudaSegment final : public CompiledSegment {
   // segment's stream (events recorded inside a graph cannot be timed).
   Result<double> TimeKernelReplays(int replays) override {
     const std::string action = "time the kernels of " + label_;
-    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(kCudaDevice), action));
+    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(device_.index), action));
     if (kernels_exec_ == nullptr) {  // captured on first use: Run never needs it
       HT_ASSIGN_OR_RETURN(kernels_exec_, CaptureGraph([&] { return EnqueueSteps(device_); }));
     }
@@ -199,7 +203,7 @@ class CudaSegment final : public CompiledSegment {
     for (const StagedTensor& staged : layout_.outputs) {
       HT_RETURN_IF_ERROR(HostBuffer(tensors, staged.tensor).status());
     }
-    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(kCudaDevice), "select the CUDA device for " + label_));
+    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(device_.index), "select the CUDA device for " + label_));
     HT_RETURN_IF_ERROR(
         CudaStatus(cudaGraphLaunch(exec, stream_.get()), std::string("launch ") + what + " of " + label_));
     // Kernel faults surface here, without the node that caused them.

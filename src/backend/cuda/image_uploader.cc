@@ -13,7 +13,10 @@ namespace {
 
 class CudaImageUploader final : public ImageUploader {
  public:
+  explicit CudaImageUploader(int device) : gpu_(device) {}
+  // Freed on the uploader's device, whichever device the destroying thread has current.
   ~CudaImageUploader() override {
+    cudaSetDevice(gpu_);
     if (stream_ != nullptr) {
       cudaStreamSynchronize(stream_);
       cudaStreamDestroy(stream_);
@@ -37,7 +40,7 @@ class CudaImageUploader final : public ImageUploader {
     const int bytes_per_pixel = BytesPerPixel(image.format);
     const size_t row_bytes = static_cast<size_t>(image.width) * bytes_per_pixel;
     const size_t bytes = row_bytes * image.height;
-    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(kCudaDevice), what));
+    HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(gpu_), what));
     if (bytes > capacity_) {
       cudaFree(device_);
       cudaFreeHost(pinned_);
@@ -71,6 +74,7 @@ class CudaImageUploader final : public ImageUploader {
   }
 
  private:
+  const int gpu_;
   cudaStream_t stream_ = nullptr;
   void* device_ = nullptr;
   void* pinned_ = nullptr;
@@ -79,9 +83,9 @@ class CudaImageUploader final : public ImageUploader {
 
 }  // namespace
 
-Result<std::unique_ptr<ImageUploader>> CreateCudaImageUploader() {
-  HT_RETURN_IF_ERROR(UseCudaDevice(nullptr).WithPrefix("failed to create an image uploader"));
-  auto uploader = std::make_unique<CudaImageUploader>();
+Result<std::unique_ptr<ImageUploader>> CreateCudaImageUploader(int device) {
+  HT_RETURN_IF_ERROR(UseCudaDevice(device, nullptr).WithPrefix("failed to create an image uploader"));
+  auto uploader = std::make_unique<CudaImageUploader>(device);
   HT_RETURN_IF_ERROR(uploader->Init());
   return std::unique_ptr<ImageUploader>(std::move(uploader));
 }

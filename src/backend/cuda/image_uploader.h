@@ -9,7 +9,8 @@
 namespace handtrack::backend::cuda {
 
 // Pinned staging and device memory that grow to the largest image uploaded,
-// and a stream of its own. Needs a usable device (UseCudaDevice).
-Result<std::unique_ptr<ImageUploader>> CreateCudaImageUploader();
+// and a stream of its own, on CUDA device `device` (the one of the segments that
+// sample its images). Needs a usable device (UseCudaDevice).
+Result<std::unique_ptr<ImageUploader>> CreateCudaImageUploader(int device);
 
 }  // namespace handtrack::backend::cuda

@@ -22,6 +22,7 @@ inline constexpr int64_t kMaxTensorElements = int64_t{1} << 30;
 
 // What kernels are planned for; read once per segment.
 struct DeviceInfo {
+  int index = 0;  // the CUDA device (ModelOptions::device) the segment lives on
   int multiprocessors = 1;
   // major * 10 + minor, e.g. 90 for Hopper. The tensor-core GEMM (mma.sync,
   // cp.async) needs 80 or more; older GPUs run the CUDA-core kernels.

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# `handtrack track --gpus 0,0 --jobs 4`: two engines on GPU 0, the second made to fail
+# mid-run (HANDTRACK_INJECT_FAULT_ENGINE=1:cuda:run:AFTER, the CLI's test hook). Its videos
+# must be taken over by the first engine, one stderr line per take-over, counted in the
+# summary, and every video's landmarks must equal (within 1e-5) a run on one engine without
+# faults. Then every GPU engine faulted: the CPU (xnnpack) finishes, the same hands within 1e-3.
+#
+#   track_gpus_test.sh HANDTRACK_BINARY
+#
+# Needs a usable GPU (skips with exit 77 without one, CI included: CI has none), ../shared
+# (videos) and the models.
+set -uo pipefail
+
+bin=${1:?usage: track_gpus_test.sh HANDTRACK_BINARY}
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/script_support.sh"
+videos=$shared/data/hands/videos
+
+if ! "$bin" devices 2>/dev/null | grep -qE '^0 +cuda .* yes +ready'; then
+  echo "SKIP: no usable GPU ('handtrack devices' lists none)"
+  exit 77
+fi
+names="two_hands_zoom_gesture_with_overlays_01 open_palm_to_fist_closeup_with_overlays_01
+       asl_sign_walk_two_hands_webcam_01 hand_swipe_left_right_with_overlays_01"
+inputs=()
+for name in $names; do
+  [ -f "$videos/$name.mp4" ] || skip "no $videos/$name.mp4"
+  inputs+=("$videos/$name.mp4")
+done
+[ -f "$models/palm_detection_full.tflite" ] || skip "no models in $models (run scripts/fetch_models.sh)"
+
+# run_into DIR ARGS...: every input into DIR/NAME.jsonl, the summary in DIR.summary.json.
+run_into() {
+  local dir=$1; shift
+  "$bin" track --no-progress --hwaccel none --jobs 4 --output "$tmp/$dir" --summary "$tmp/$dir.summary.json" \
+    "$@" "${inputs[@]}" 2>"$tmp/$dir.err"
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then fail "track $* -> exit $rc: $(head -c 600 "$tmp/$dir.err")"; return 1; fi
+}
+
+# same_landmarks A B TOLERANCE: every frame of every video has the same hands, landmarks within TOLERANCE.
+same_landmarks() {
+  python3 - "$tmp/$1" "$tmp/$2" "$3" $names <<'PY'
+import json, sys
+a, b, tolerance, names = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
+worst = 0.0
+for name in names:
+    fa = [json.loads(l) for l in open(f"{a}/{name}.jsonl")]
+    fb = [json.loads(l) for l in open(f"{b}/{name}.jsonl")]
+    fa = [f for f in fa if "frame" in f or "hands" in f]
+    fb = [f for f in fb if "frame" in f or "hands" in f]
+    if len(fa) != len(fb):
+        sys.exit(f"{name}: {len(fa)} against {len(fb)} lines")
+    for i, (x, y) in enumerate(zip(fa, fb)):
+        hx, hy = x.get("hands", []), y.get("hands", [])
+        if len(hx) != len(hy):
+            sys.exit(f"{name} line {i}: {len(hx)} against {len(hy)} hands")
+        for p, q in zip(hx, hy):
+            for u, v in zip(p["landmarks"], q["landmarks"]):  # [x, y, z] each
+                worst = max(worst, max(abs(s - t) for s, t in zip(u, v)))
+print(f"largest landmark difference {worst:.2e}")
+sys.exit(0 if worst <= tolerance else f"above {tolerance}")
+PY
+}
+
+run_into one --delegate cuda || exit 1
+# Engine 1 fails at its 40th model run: after its videos have started.
+HANDTRACK_INJECT_FAULT_ENGINE=1:cuda:run:40 run_into pooled --gpus 0,0 || exit 1
+moves=$(grep -c 'engine 1 (cuda:0) failed .*moved to engine 0 (cuda:0)' "$tmp/pooled.err")
+[ "$moves" -ge 1 ] && pass "--gpus 0,0, engine 1 faulted: $moves take-over line(s) on stderr" ||
+  fail "--gpus 0,0: no take-over line on stderr: $(cat "$tmp/pooled.err")"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); t=s["engines"]["take_overs"]; assert t >= 1, t; print(t)' \
+  "$tmp/pooled.summary.json" >/dev/null && pass "--summary counts the take-overs" || fail "--summary: no take_overs"
+result=$(same_landmarks one pooled 1e-5) && pass "taken-over videos equal one engine's: $result" ||
+  fail "taken-over videos differ from one engine's: $result"
+
+# Both GPU engines faulted (engine 0 by HANDTRACK_INJECT_FAULT, for every engine): the CPU finishes.
+HANDTRACK_INJECT_FAULT_ENGINE=1:cuda:run:10 HANDTRACK_INJECT_FAULT=cuda:run run_into cpu --gpus 0,0 || exit 1
+grep -q 'engine 2 (xnnpack) created' "$tmp/cpu.err" || grep -q 'engine 2 (reference) created' "$tmp/cpu.err" &&
+  pass "every GPU engine faulted: the CPU engine took over" || fail "no CPU take-over: $(cat "$tmp/cpu.err")"
+result=$(same_landmarks one cpu 1e-3) && pass "CPU-finished videos: $result" || fail "CPU-finished videos: $result"
+
+finish_checks track_gpus_test
