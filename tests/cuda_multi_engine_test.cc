@@ -256,8 +256,11 @@ TEST(CudaMultiEngineTest, WhenEveryGpuEngineFailsTheCpuFinishes) {
   const auto got = TrackPooled(**stream, frames);
   for (size_t f = 0; f < frames.size(); ++f) {
     ASSERT_TRUE(got[f].ok()) << "frame " << f << ": " << got[f].status().message();
-    // The CPU's float32 kernels against the GPU's: the same hands, landmarks within 1e-3.
-    ExpectClose(*got[f], want[f], 1e-3f, "frame " + std::to_string(f));
+    // The CPU's float32 kernels against the GPU's: the same hands, landmarks within 1e-2.
+    // Per model run they differ by about 1e-5, but tracking feeds each frame's landmarks into
+    // the next frame's crop, so the difference grows along the sequence (2.5e-3 by frame 8 on
+    // the H200).
+    ExpectClose(*got[f], want[f], 1e-2f, "frame " + std::to_string(f));
   }
   EXPECT_EQ((*stream)->engine_index(), 2);
   EXPECT_TRUE((*pool)->stats().engines[2].created);

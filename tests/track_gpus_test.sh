@@ -63,9 +63,44 @@ sys.exit(0 if worst <= tolerance else f"above {tolerance}")
 PY
 }
 
-run_into one --delegate cuda || exit 1
+# --batch 1: every model run takes one frame, so the same frames give the same bits on either
+# engine (batches of other sizes round differently, and tracking carries such differences from
+# frame to frame: 6e-2 apart after a few hundred frames on the H200).
+# agree_with_gpu DIR: each video of DIR against the GPU run ("one"): the same number of hands
+# on at least 95 % of the frames, and on those the median of the frames' largest landmark
+# difference at most 0.01 (normalised coordinates).
+agree_with_gpu() {
+  python3 - "$tmp/one" "$tmp/$1" $names <<'PY'
+import json, statistics, sys
+want, got, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+lowest, largest = 1.0, 0.0
+for name in names:
+    fa = [json.loads(l) for l in open(f"{want}/{name}.jsonl")]
+    fb = [json.loads(l) for l in open(f"{got}/{name}.jsonl")]
+    fa = [f for f in fa if "frame" in f or "hands" in f]
+    fb = [f for f in fb if "frame" in f or "hands" in f]
+    if len(fa) != len(fb):
+        sys.exit(f"{name}: {len(fa)} against {len(fb)} lines")
+    same, diffs = 0, []
+    for x, y in zip(fa, fb):
+        hx, hy = x.get("hands", []), y.get("hands", [])
+        if len(hx) != len(hy):
+            continue
+        same += 1
+        diffs.append(max([abs(s - t) for p, q in zip(hx, hy) for u, v in zip(p["landmarks"], q["landmarks"])
+                          for s, t in zip(u, v)] or [0.0]))
+    agreement = same / max(len(fa), 1)
+    median = statistics.median(diffs) if diffs else 0.0
+    lowest, largest = min(lowest, agreement), max(largest, median)
+    if agreement < 0.95 or median > 0.01:
+        sys.exit(f"{name}: same hand count on {agreement:.3f} of the frames, median largest difference {median:.4f}")
+print(f"same hand count on at least {lowest:.3f} of the frames, median largest landmark difference at most {largest:.4f}")
+PY
+}
+
+run_into one --delegate cuda --batch 1 || exit 1
 # Engine 1 fails at its 40th model run: after its videos have started.
-HANDTRACK_INJECT_FAULT_ENGINE=1:cuda:run:40 run_into pooled --gpus 0,0 || exit 1
+HANDTRACK_INJECT_FAULT_ENGINE=1:cuda:run:40 run_into pooled --gpus 0,0 --batch 1 || exit 1
 moves=$(grep -c 'engine 1 (cuda:0) failed .*moved to engine 0 (cuda:0)' "$tmp/pooled.err")
 [ "$moves" -ge 1 ] && pass "--gpus 0,0, engine 1 faulted: $moves take-over line(s) on stderr" ||
   fail "--gpus 0,0: no take-over line on stderr: $(cat "$tmp/pooled.err")"
@@ -78,6 +113,9 @@ result=$(same_landmarks one pooled 1e-5) && pass "taken-over videos equal one en
 HANDTRACK_INJECT_FAULT_ENGINE=1:cuda:run:10 HANDTRACK_INJECT_FAULT=cuda:run run_into cpu --gpus 0,0 || exit 1
 grep -q 'engine 2 (xnnpack) created' "$tmp/cpu.err" || grep -q 'engine 2 (reference) created' "$tmp/cpu.err" &&
   pass "every GPU engine faulted: the CPU engine took over" || fail "no CPU take-over: $(cat "$tmp/cpu.err")"
-result=$(same_landmarks one cpu 1e-3) && pass "CPU-finished videos: $result" || fail "CPU-finished videos: $result"
+# The CPU's kernels differ from the GPU's by about 1e-5 per run, which tracking carries along
+# the videos (a hand can then be kept or dropped a frame apart): compared as the golden tests
+# are, by ../shared/tools/compare.py's agreement on each video.
+result=$(agree_with_gpu cpu) && pass "CPU-finished videos: $result" || fail "CPU-finished videos: $result"
 
 finish_checks track_gpus_test

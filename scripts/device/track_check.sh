@@ -224,11 +224,13 @@ run() {
   # The same with the models' inputs made on the host (float32 crops copied up), for comparison.
   # What each part of the GPU path brings: decoding on the CPU, smaller batches, crops on the host.
   RATES+=("$(track_rate rate_cuda_fp16_cpu_decode cuda --precision fp16 --hwaccel none)")
-  RATES+=("$(track_rate rate_cuda_fp16_batch16 cuda --precision fp16 --batch 16)")
-  # Not MediaPipe's rule (off by default): palm detection every 8th frame while one hand is missing.
-  RATES+=("$(track_rate rate_cuda_fp16_palm_interval8 cuda --precision fp16 --palm-detection-interval 8)")
-  RATES+=("$(HANDTRACK_CUDA_PREPROCESS=0 track_rate rate_cuda_fp16_host_preprocess cuda --precision fp16 \
-    --hwaccel none)")
+  if [[ -z ${SLIM:-} ]]; then  # SLIM=1: without these three (short of device time)
+    RATES+=("$(track_rate rate_cuda_fp16_batch16 cuda --precision fp16 --batch 16)")
+    # Not MediaPipe's rule (off by default): palm detection every 8th frame while one hand is missing.
+    RATES+=("$(track_rate rate_cuda_fp16_palm_interval8 cuda --precision fp16 --palm-detection-interval 8)")
+    RATES+=("$(HANDTRACK_CUDA_PREPROCESS=0 track_rate rate_cuda_fp16_host_preprocess cuda --precision fp16 \
+      --hwaccel none)")
+  fi
   RATES+=("$(track_rate rate_xnnpack xnnpack --threads "$COPIES")")
   # The service's worker on the same sessions (uploaded through `handtrack serve`'s API first).
   RATES+=("$(timeout 500 python3 "$ROOT/scripts/device/worker_rate.py" "$HT" /tmp/handtrack-worker-rate \

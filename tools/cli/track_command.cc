@@ -380,6 +380,7 @@ int RunTrack(std::span<const std::string> arguments) {
           all->frames += part->frames;
           all->max_frames_per_run = std::max(all->max_frames_per_run, part->max_frames_per_run);
           all->instances += part->instances;
+          all->run_seconds += part->run_seconds;
         }
       }
       const auto model_json = [](const EngineModelStats& m) {
