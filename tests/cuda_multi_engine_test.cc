@@ -20,6 +20,7 @@
 #include "handtrack/engine_pool.h"
 #include "handtrack/hand_landmarker.h"
 #include "handtrack/models.h"
+#include "landmarker_expect.h"
 
 namespace handtrack {
 namespace {
@@ -97,28 +98,8 @@ HandEngineOptions GpuEngine(int64_t after = -1, std::string stage = "run") {
   return options;
 }
 
-HandLandmarkerOptions VideoOptions() {
-  HandLandmarkerOptions options;
-  options.running_mode = RunningMode::kVideo;
-  options.num_hands = 2;
-  return options;
-}
-
-void ExpectClose(const HandLandmarkerResult& got, const HandLandmarkerResult& want, float tolerance,
-                 const std::string& where) {
-  ASSERT_EQ(got.hands.size(), want.hands.size()) << where;
-  for (size_t h = 0; h < got.hands.size(); ++h) {
-    EXPECT_EQ(got.hands[h].id, want.hands[h].id) << where;
-    EXPECT_EQ(got.hands[h].handedness.label, want.hands[h].handedness.label) << where;
-    for (int i = 0; i < kNumHandLandmarks; ++i) {
-      const NormalizedLandmark& a = got.hands[h].landmarks[i];
-      const NormalizedLandmark& b = want.hands[h].landmarks[i];
-      EXPECT_LE(std::fabs(a.x - b.x), tolerance) << where << " hand " << h << " landmark " << i;
-      EXPECT_LE(std::fabs(a.y - b.y), tolerance) << where << " hand " << h << " landmark " << i;
-      EXPECT_LE(std::fabs(a.z - b.z), tolerance) << where << " hand " << h << " landmark " << i;
-    }
-  }
-}
+using testing::ExpectClose;
+using testing::VideoOptions;
 
 // The frames through one landmarker on one unfaulted GPU engine.
 std::vector<HandLandmarkerResult> TrackAlone(const std::vector<Frame>& frames) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "handtrack/video_io.h"
+#include "landmarker_expect.h"
 #include "test_support.h"
 
 namespace handtrack {
@@ -58,29 +59,8 @@ HandEngineOptions EngineOptions(Delegate delegate, int64_t after = -1, std::stri
   return options;
 }
 
-HandLandmarkerOptions VideoOptions() {
-  HandLandmarkerOptions options;
-  options.running_mode = RunningMode::kVideo;
-  options.num_hands = 2;
-  return options;
-}
-
-// Within `tolerance` (0: bit for bit) in every landmark, the same hands and ids.
-void ExpectClose(const HandLandmarkerResult& got, const HandLandmarkerResult& want, float tolerance,
-                 const std::string& where) {
-  ASSERT_EQ(got.hands.size(), want.hands.size()) << where;
-  for (size_t h = 0; h < got.hands.size(); ++h) {
-    EXPECT_EQ(got.hands[h].id, want.hands[h].id) << where;
-    EXPECT_EQ(got.hands[h].handedness.label, want.hands[h].handedness.label) << where;
-    for (int i = 0; i < kNumHandLandmarks; ++i) {
-      const NormalizedLandmark& a = got.hands[h].landmarks[i];
-      const NormalizedLandmark& b = want.hands[h].landmarks[i];
-      EXPECT_LE(std::fabs(a.x - b.x), tolerance) << where << " hand " << h << " landmark " << i;
-      EXPECT_LE(std::fabs(a.y - b.y), tolerance) << where << " hand " << h << " landmark " << i;
-      EXPECT_LE(std::fabs(a.z - b.z), tolerance) << where << " hand " << h << " landmark " << i;
-    }
-  }
-}
+using testing::ExpectClose;
+using testing::VideoOptions;
 
 // The video through one landmarker on its own engine: what the pool must give.
 std::vector<HandLandmarkerResult> TrackAlone(const std::vector<VideoFrame>& frames, Delegate delegate) {

@@ -84,6 +84,10 @@ struct PoolEngineStats {
 struct EnginePoolStats {
   std::vector<PoolEngineStats> engines;  // in options order, the fallback last
   int64_t take_overs = 0;                // streams moved because their engine failed
+
+  // Every engine's model stats together: runs, frames, instances and run
+  // seconds summed, the fullest batch of any.
+  HandEngineStats Total() const;
 };
 
 class PooledLandmarker;

@@ -1,6 +1,7 @@
 // EnginePool: streams spread over several engines, and moved when one fails.
 #include "handtrack/engine_pool.h"
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -195,6 +196,21 @@ Result<std::shared_ptr<HandEngine>> EnginePool::PickEngine() {
 }
 
 const HandEngineOptions& EnginePool::engine_options() const { return impl_->options.engines.front(); }
+
+HandEngineStats EnginePoolStats::Total() const {
+  HandEngineStats total;
+  for (const PoolEngineStats& one : engines) {
+    for (auto [all, part] :
+         {std::pair{&total.palm, &one.engine.palm}, {&total.landmarks, &one.engine.landmarks}}) {
+      all->runs += part->runs;
+      all->frames += part->frames;
+      all->max_frames_per_run = std::max(all->max_frames_per_run, part->max_frames_per_run);
+      all->instances += part->instances;
+      all->run_seconds += part->run_seconds;
+    }
+  }
+  return total;
+}
 
 EnginePoolStats EnginePool::stats() const {
   EnginePoolStats stats;

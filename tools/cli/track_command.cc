@@ -372,17 +372,7 @@ int RunTrack(std::span<const std::string> arguments) {
       // How the shared engine batched the jobs' frames (model runs, frames, fullest batch); with
       // --gpus, all engines together, and each engine's share and the take-overs under "engines".
       const EnginePoolStats pool = (*engine)->stats();
-      HandEngineStats stats;
-      for (const PoolEngineStats& one : pool.engines) {
-        for (auto [all, part] :
-             {std::pair{&stats.palm, &one.engine.palm}, {&stats.landmarks, &one.engine.landmarks}}) {
-          all->runs += part->runs;
-          all->frames += part->frames;
-          all->max_frames_per_run = std::max(all->max_frames_per_run, part->max_frames_per_run);
-          all->instances += part->instances;
-          all->run_seconds += part->run_seconds;
-        }
-      }
+      const HandEngineStats stats = pool.Total();
       const auto model_json = [](const EngineModelStats& m) {
         return Json{{"runs", m.runs},
                     {"frames", m.frames},

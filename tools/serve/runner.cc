@@ -44,17 +44,7 @@ std::vector<std::pair<std::string, HandEngineStats>> EngineSet::Stats() {
   std::vector<std::pair<std::string, HandEngineStats>> out;
   for (int v = 0; v < 2; ++v) {
     if (!pools[v]) continue;
-    HandEngineStats sum;
-    for (const PoolEngineStats& engine : pools[v]->stats().engines) {
-      for (auto [all, part] :
-           {std::pair{&sum.palm, &engine.engine.palm}, {&sum.landmarks, &engine.engine.landmarks}}) {
-        all->runs += part->runs;
-        all->frames += part->frames;
-        all->max_frames_per_run = std::max(all->max_frames_per_run, part->max_frames_per_run);
-        all->instances += part->instances;
-      }
-    }
-    out.emplace_back(v == 0 ? "full" : "lite", sum);
+    out.emplace_back(v == 0 ? "full" : "lite", pools[v]->stats().Total());
   }
   return out;
 }
