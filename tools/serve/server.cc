@@ -832,15 +832,20 @@ std::string Server::Impl::MetricsText() {
       "# TYPE handtrack_model_frames_total counter\n";
   std::string batch_text =
       "# HELP handtrack_model_max_batch The fullest batch so far.\n# TYPE handtrack_model_max_batch gauge\n";
+  std::string seconds_text =
+      "# HELP handtrack_model_run_seconds_total Wall time of those runs, summed (seconds / runs: the mean "
+      "run).\n"
+      "# TYPE handtrack_model_run_seconds_total counter\n";
   for (const auto& [variant, stats] : engines->Stats()) {
     for (const auto& [model, s] : {std::pair{"palm", stats.palm}, std::pair{"landmarks", stats.landmarks}}) {
       const std::string labels = "{variant=\"" + variant + "\",model=\"" + model + "\"} ";
       out += "handtrack_model_runs_total" + labels + std::to_string(s.runs) + "\n";
       frames_text += "handtrack_model_frames_total" + labels + std::to_string(s.frames) + "\n";
       batch_text += "handtrack_model_max_batch" + labels + std::to_string(s.max_frames_per_run) + "\n";
+      seconds_text += "handtrack_model_run_seconds_total" + labels + std::to_string(s.run_seconds) + "\n";
     }
   }
-  return out + frames_text + batch_text + metrics.Text();
+  return out + frames_text + batch_text + seconds_text + metrics.Text();
 }
 
 }  // namespace handtrack::serve
