@@ -18,8 +18,10 @@
 #
 # Only the packages whose libraries the device machine lacks travel (the carry limit
 # is 64 MiB): .carry/track/missing.txt lists the sonames a probe there did not find
-# (`bash scripts/device/track_check.sh probe` there prints them); without it, every
-# library the CLI needs travels.
+# (`bash scripts/device/track_check.sh probe` there prints them); without it, the list
+# kept in scripts/device/gpu_machine_missing_sonames.txt (the H200's, 2026-12-03: about
+# 53 MB of packages, so that one call carries them; every library the CLI needs is 62 MB,
+# too much with the working tree).
 #
 # `run` makes a 2-minute 640x480 session (asl_sign_book_two_hands_webcam_01.mp4 joined
 # 33 times, done here at bundle time), 16 copies of it, and runs
@@ -60,6 +62,8 @@ bundle() {
   cp "$build/bin/handtrack" "$CARRY/bin/" && strip "$CARRY/bin/handtrack"
   needed_sonames "$build/bin/handtrack" | awk '{print $1}' >"$CARRY/sonames.txt"
   local libs
+  # The list the probe printed on the lent H200 on 2026-12-03 (93 sonames), unless a newer probe's is there.
+  [[ -s $CARRY/missing.txt ]] || cp "$ROOT/scripts/device/gpu_machine_missing_sonames.txt" "$CARRY/missing.txt"
   if [[ -s $CARRY/missing.txt ]]; then
     libs=$(needed_sonames "$build/bin/handtrack" | grep -F -w -f "$CARRY/missing.txt" | awk '{print $2}')
   else
