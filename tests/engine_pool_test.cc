@@ -29,20 +29,7 @@ Delegate CpuDelegate() {
 
 bool HaveFixtures() { return !testing::ModelDir().empty() && !testing::SharedDir().empty(); }
 
-std::vector<VideoFrame> LoadFrames(const std::string& name, int count) {
-  std::vector<VideoFrame> frames;
-  auto reader = VideoReader::Open(testing::SharedDir() + "/data/hands/videos/" + name);
-  EXPECT_TRUE(reader.ok()) << reader.status().message();
-  if (!reader.ok()) return frames;
-  for (int i = 0; i < count; ++i) {
-    VideoFrame frame;
-    Result<bool> got = (*reader)->ReadFrame(&frame);
-    EXPECT_TRUE(got.ok()) << got.status().message();
-    if (!got.ok() || !*got) break;
-    frames.push_back(std::move(frame));
-  }
-  return frames;
-}
+using testing::LoadFrames;
 
 // An engine whose `stage` runs of `backend` fail from the (after + 1)th check on, as a GPU
 // that is lost mid-video; `after` < 0: never.

@@ -17,6 +17,7 @@
 #include "handtrack/hand_landmarker.h"
 #include "handtrack/image_io.h"
 #include "handtrack/video_io.h"
+#include "landmarker_expect.h"
 #include "test_support.h"
 
 namespace handtrack {
@@ -78,21 +79,7 @@ std::vector<Image> LoadPhotos() {
   return photos;
 }
 
-// The first `count` frames of a shared video.
-std::vector<VideoFrame> LoadFrames(const std::string& name, int count) {
-  std::vector<VideoFrame> frames;
-  auto reader = VideoReader::Open(testing::SharedDir() + "/data/hands/videos/" + name);
-  EXPECT_TRUE(reader.ok()) << reader.status().message();
-  if (!reader.ok()) return frames;
-  for (int i = 0; i < count; ++i) {
-    VideoFrame frame;
-    Result<bool> got = (*reader)->ReadFrame(&frame);
-    EXPECT_TRUE(got.ok()) << got.status().message();
-    if (!got.ok() || !*got) break;
-    frames.push_back(std::move(frame));
-  }
-  return frames;
-}
+using testing::LoadFrames;
 
 bool HaveFixtures() { return !testing::ModelDir().empty() && !testing::SharedDir().empty(); }
 

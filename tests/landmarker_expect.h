@@ -1,14 +1,18 @@
-// Shared by the tests that compare two landmarkers' results frame by frame
-// (engine_pool_test, cuda_multi_engine_test): VIDEO-mode options with two
-// hands, and ExpectClose.
+// Shared by the tests that compare landmarkers' results frame by frame
+// (engine_pool_test, hand_engine_test, cuda_multi_engine_test): VIDEO-mode
+// options with two hands, ExpectClose, and the first frames of a shared video.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "handtrack/hand_landmarker.h"
+#include "handtrack/video_io.h"
+#include "test_support.h"
 
 namespace handtrack::testing {
 
@@ -34,6 +38,22 @@ inline void ExpectClose(const HandLandmarkerResult& got, const HandLandmarkerRes
       EXPECT_LE(std::fabs(a.z - b.z), tolerance) << where << " hand " << h << " landmark " << i;
     }
   }
+}
+
+// The first `count` frames of ../shared/data/hands/videos/NAME (fewer when it is shorter).
+inline std::vector<VideoFrame> LoadFrames(const std::string& name, int count) {
+  std::vector<VideoFrame> frames;
+  auto reader = VideoReader::Open(SharedDir() + "/data/hands/videos/" + name);
+  EXPECT_TRUE(reader.ok()) << reader.status().message();
+  if (!reader.ok()) return frames;
+  for (int i = 0; i < count; ++i) {
+    VideoFrame frame;
+    Result<bool> got = (*reader)->ReadFrame(&frame);
+    EXPECT_TRUE(got.ok()) << got.status().message();
+    if (!got.ok() || !*got) break;
+    frames.push_back(std::move(frame));
+  }
+  return frames;
 }
 
 }  // namespace handtrack::testing

@@ -309,7 +309,6 @@ struct HandLandmarker::Impl {
     // The regions whose landmarks are still missing: all of them, or those palm detection added.
     std::vector<vision::RotatedRect> crops;
     for (size_t i = found.size(); i < regions.size(); ++i) crops.push_back(regions[i].region);
-    if (found.size() > regions.size()) found.resize(regions.size());
     if (!crops.empty()) {
       HT_ASSIGN_OR_RETURN(std::vector<std::optional<HandResult>> more,
                           DetectLandmarks(image, crops, on_device));
