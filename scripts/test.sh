@@ -41,7 +41,7 @@ mkdir -p "$LOGS"
 results=()
 failed=0
 
-note() { echo; echo "==== test.sh: $*"; }
+note() { echo; echo "==== test.sh: $* [$(date -u +%T), ${SECONDS}s in]"; }
 record() {  # record STAGE STATUS
   if [ "$2" -eq 0 ]; then results+=("PASS  $1"); else results+=("FAIL  $1 (exit $2)"); failed=1; fi
 }
