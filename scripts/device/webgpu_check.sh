@@ -4,14 +4,14 @@
 # wasm CPU backend under node and the CUDA backend, in the same call.
 #
 #   scripts/device/webgpu_check.sh bundle DIR   # here: fill DIR (e.g. /work/main/.carry/webgpu)
-#   run tool: command "bash DIR_IN_REPO/webgpu_check.sh run", carry [DIR_IN_REPO, ".gl",
-#             ".carry/cuda-bundle.tar.xz"], timeout_s 480
+#   run tool: command "bash DIR_IN_REPO/webgpu_check.sh run", carry [DIR_IN_REPO, ".gl"], timeout_s 480
 #
 # `bundle` needs scripts/build_web.sh's outputs (build-wasm-gpu, web/build/wasm) and packs:
 # this machine's node (self-contained: libc and libstdc++ only) and the npm package webgpu
 # (linux-x64 only), both xz-compressed; the handtrack_gpu and handtrack_st modules; the gpu
 # build's backend_op_test and golden_tensors_test; the four models and the golden tensors; one
-# photo as raw RGBA (node) and PPM (the CUDA timing). The Vulkan loader comes from .gl
+# photo as raw RGBA (node) and PPM (the CUDA timing); the Release build's (CUDA_BUILD, default
+# build) cuda_model_timing and cuda_image_detect with the XNNPACK libraries. The Vulkan loader comes from .gl
 # (/work/.library/device/README.md: Debian's libvulkan1 and friends, unpacked there).
 #
 # `run` prints the adapter, the checks (golden tensors fp32/fp16, every op case), the
@@ -49,6 +49,19 @@ bundle() {
   ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=s=x:p=0 \
     "$shared/data/hands/images/$kPhoto" >"$dir/pack/photo.size"
   tar -C "$dir" -cJf "$dir/pack.tar.xz" pack && rm -rf "$dir/pack"
+  # The CUDA timings of the same call: the Release build's two timing binaries and the
+  # libraries the GPU machine lacks (XNNPACK and its two helpers; the rest is libc/libstdc++).
+  local cuda_build=$root/${CUDA_BUILD:-build}
+  if [[ -x $cuda_build/tests/cuda_model_timing && -x $cuda_build/tests/cuda_image_detect ]]; then
+    mkdir -p "$dir/bundle/bin" "$dir/bundle/lib"
+    cp "$cuda_build"/tests/{cuda_model_timing,cuda_image_detect} "$dir/bundle/bin/"
+    strip "$dir"/bundle/bin/*
+    ldd "$dir/bundle/bin/cuda_model_timing" | awk '/libXNNPACK|libpthreadpool|libcpuinfo/ {print $3}' |
+      xargs -r cp -L -t "$dir/bundle/lib/"
+    tar -C "$dir" -cJf "$dir/cuda.tar.xz" bundle && rm -rf "$dir/bundle"
+  else
+    echo "webgpu_check: no CUDA timing binaries in $cuda_build/tests: the CUDA backend is not timed" >&2
+  fi
   du -sh "$dir"/*
 }
 
@@ -76,7 +89,8 @@ run() {
   tar -C "$work" -xJf "$dir/pack.tar.xz"
   local repo
   repo=$(cd "$dir/../.." && pwd)
-  [[ -f $repo/.carry/cuda-bundle.tar.xz ]] && tar -C "$work" -xJf "$repo/.carry/cuda-bundle.tar.xz"
+  [[ -f $dir/cuda.tar.xz ]] && tar -C "$work" -xJf "$dir/cuda.tar.xz"
+  export LD_LIBRARY_PATH=$work/bundle/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   export PATH=$work/bin:$PATH NODE_PATH=$work/node_modules
   local pack=$work/pack size
   size=$(cat "$pack/photo.size")
@@ -116,11 +130,17 @@ run() {
     step "webgpu_$precision" 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
       --precision "$precision" --models "$pack/models" --rgba "$pack/photo.rgba" --size "$size" --warmup 50 --runs 500
   done
-  # Without split sums, and with one output channel per thread in the convolutions, for comparison.
+  # Each dispatch's time (node-bench --profile): where the kernels' time goes.
+  step webgpu_fp32_profile 180 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
+    --models "$pack/models" --warmup 20 --runs 200 --profile
+  # Without split sums, for comparison.
   step webgpu_fp32_no_split_k 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
     --setting webgpu.split_k=0 --models "$pack/models" --warmup 50 --runs 500
-  step webgpu_fp32_conv_x1 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
-    --setting webgpu.conv_x4=0 --models "$pack/models" --warmup 50 --runs 500
+  # Without the tiled products (conv2d_x4 instead), and with them in place of split sums too.
+  step webgpu_fp32_no_gemm 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
+    --setting webgpu.gemm=0 --models "$pack/models" --warmup 50 --runs 500
+  step webgpu_fp32_gemm_no_split_k 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
+    --setting webgpu.split_k=0 --models "$pack/models" --warmup 50 --runs 500 --profile
   step wasm_cpu_node 150 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_st.js" --delegate wasm \
     --models "$pack/models" --rgba "$pack/photo.rgba" --size "$size" --warmup 10 --runs 100
   if [[ -x $work/bundle/bin/cuda_model_timing ]]; then

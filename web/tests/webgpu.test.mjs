@@ -83,6 +83,21 @@ describe("the webgpu backend's C++ tests on the page", () => {
     console.log(`# backend_op_test (webgpu, split sums): ${gtestSummary(output)}`);
   });
 
+  test("backend_op_test: the tiled-product convolution shader on every convolution case", { timeout: 900_000 }, async (t) => {
+    if (!buildOrSkip(t, "tests")) return;
+    // Off on software adapters by default (conv2d_gemm.cc): forced here, split sums off so that it takes every case.
+    const { status, output } = await runWasmTest(
+      "backend_op_test",
+      ["--gtest_filter=BackendOp/webgpu/*.conv2d*", "--cuda-setting", "webgpu.allow_fallback_adapter=1",
+        "--cuda-setting", "webgpu.gemm=force", "--cuda-setting", "webgpu.split_k=0"],
+      [],
+      840_000,
+    );
+    assert.equal(status, 0, output.split("\n").slice(-60).join("\n"));
+    assert.match(output, /\[ {7}OK \] BackendOp\/webgpu\/fp32\.conv2d/);
+    console.log(`# backend_op_test (webgpu, tiled products): ${gtestSummary(output)}`);
+  });
+
   test("golden_tensors_test: the four models on webgpu within 1e-4 (fp32) and 5e-3 (fp16) of TFLite", { timeout: 900_000 }, async (t) => {
     if (!buildOrSkip(t, "tests")) return;
     const files = kModels.flatMap((model) => [path.join(modelsDir, `${model}.tflite`), path.join(shared, "golden", "tensors", `${model}_s1.tdmp`)]);

@@ -11,7 +11,10 @@
 //
 // Options: --delegate NAME (default auto), --variant full|lite, --warmup N (20), --runs N (200),
 // --precision fp32|fp16, --allow-fallback-adapter, --setting KEY=VALUE (backend settings, e.g.
-// webgpu.conv_x4=0), --dawn-flag FLAG (Dawn's create() flags, e.g. enable-dawn-features=...). Prints one JSON object per line: {what, backend, median_ms, min_ms, ...}.
+// webgpu.conv_x4=0), --dawn-flag FLAG (Dawn's create() flags, e.g. enable-dawn-features=...),
+// --profile (webgpu: each dispatch's time, the costliest first, as {what: "dispatch", ...} lines, and
+// the mean ms of each phase of a run: upload, encode, submit, wait for the GPU, copy out).
+// Prints one JSON object per line: {what, backend, median_ms, min_ms, ...}.
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -40,6 +43,7 @@ for (let i = 0; i < argv.length; ++i) {
     case "--allow-fallback-adapter": args.allowFallback = true; break;
     case "--setting": args.settings.push(value()); break;
     case "--dawn-flag": args.dawnFlags.push(value()); break;
+    case "--profile": args.profile = true; break;
     default: fail(`unknown option ${flag}`);
   }
 }
@@ -51,7 +55,7 @@ if (!args.module || !args.models) fail("--module and --models are needed");
 
 const moduleRequire = createRequire(args.module);
 const settings = [...args.settings];
-const overrides = { wasmBinary: fs.readFileSync(args.module.replace(/\.js$/, ".wasm")), print: console.log, printErr: console.error };
+const overrides = { profileDispatches: args.profile === true, wasmBinary: fs.readFileSync(args.module.replace(/\.js$/, ".wasm")), print: console.log, printErr: console.error };
 if (args.webgpu) {
   // Dawn for node (an ES module): from a NODE_PATH folder or web/node_modules.
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -101,6 +105,23 @@ for (const name of models) {
   const backend = await call("ht_time_model", Array(8).fill("number"), [bytes(data), data.length, text(name), text(args.delegate), 1, args.warmup, args.runs, out]);
   if (backend === 0) fail(`failed to time ${name}: ${lastError()}`);
   console.log(JSON.stringify({ what: `model ${name}`, build, backend: module.UTF8ToString(backend), median_ms: module.HEAPF64[out >> 3], min_ms: module.HEAPF64[(out >> 3) + 1], device_ms: module.HEAPF64[(out >> 3) + 2], runs: args.runs }));
+  if (args.profile && module.runPhases) {
+    // Mean ms per run of each phase of htgpu_run (webgpu_device.js), over every run of this model.
+    const { runs, ...sums } = module.runPhases;
+    console.log(JSON.stringify({ what: `phases ${name}`, runs, ms: Object.fromEntries(Object.entries(sums).map(([key, value]) => [key, Number((value / runs).toFixed(4))])) }));
+    module.runPhases = null;
+  }
+  if (args.profile && module.dispatchProfile) {
+    const profile = module.dispatchProfile;
+    const total = profile.reduce((sum, step) => sum + step.ms, 0);
+    console.log(JSON.stringify({ what: `profile ${name}`, dispatches: profile.length, sum_ms: total }));
+    const byShader = {};
+    for (const step of profile) byShader[step.shader] = (byShader[step.shader] ?? 0) + step.ms;
+    console.log(JSON.stringify({ what: `profile ${name} by shader`, ms: byShader }));
+    profile.map((step, index) => ({ index, ...step })).sort((a, b) => b.ms - a.ms).slice(0, 25)
+      .forEach((step) => console.log(JSON.stringify({ what: "dispatch", model: name, ...step, ms: Number(step.ms.toFixed(4)) })));
+    module.dispatchProfile = null;
+  }
 }
 if (args.rgba) {
   const [width, height] = (args.size ?? "").split("x").map(Number);

@@ -141,15 +141,24 @@ void EmitConv2D(const model::Node& node, const FusedTail& fused, Program& progra
   const int64_t outputs = graph.tensors[node.outputs[0]].num_elements();
   // Long sums over few outputs: a workgroup per output (split_k.cc), the filter as it is.
   const bool split = UseSplitK(program, outputs, int64_t{kernel_h} * kernel_w * in_c);
-  // Else four output channels per thread where they divide (every convolution of the hand models).
-  const bool by_four = !split && out_c % 4 == 0 && program.setting("webgpu.conv_x4") != "0";
-  const char* shader = split ? "conv2d_split_k" : by_four ? "conv2d_x4" : "conv2d";
-  program.Shader(shader, split ? kConv2DSplitKShader : by_four ? kConv2DX4Shader : kConv2DShader);
+  // Else a tiled matrix product (conv2d_gemm.cc), else four output channels per thread where
+  // they divide (every convolution of the hand models), else one.
+  const bool gemm = !split && UseConvGemm(program);
+  const bool by_four = !split && !gemm && out_c % 4 == 0 && program.setting("webgpu.conv_x4") != "0";
+  const char* shader = split ? "conv2d_split_k" : gemm ? "conv2d_gemm" : by_four ? "conv2d_x4" : "conv2d";
+  program.Shader(shader, split  ? kConv2DSplitKShader
+                         : gemm ? kConv2DGemmShader
+                                : (by_four ? kConv2DX4Shader : kConv2DShader));
   const uint32_t filter_offset = split ? program.Constant(node.inputs[1]) : program.Pack(packed);
   const uint32_t bias_offset = has_bias ? program.Constant(node.inputs[2]) : kNone;
   const uint32_t alpha = fused.prelu != nullptr ? program.Constant(fused.prelu->inputs[1]) : kNone;
+  const int64_t pixels = outputs / out_c;
+  const int64_t gemm_threads = (pixels + 31) / 32 * ((out_c + 31) / 32) * 64;
   program.Dispatch(
-      shader, split ? outputs * 64 : outputs / (by_four ? 4 : 1),
+      shader,
+      split  ? outputs * 64
+      : gemm ? gemm_threads
+             : outputs / (by_four ? 4 : 1),
       {0,
        program.Act(node.inputs[0]),
        filter_offset,
@@ -174,7 +183,8 @@ void EmitConv2D(const model::Node& node, const FusedTail& fused, Program& progra
        fused.add != nullptr ? program.Act(fused.residual) : kNone,
        ActivationLow(fused.add != nullptr ? fused.add->params.activation : model::Activation::kNone),
        ActivationHigh(fused.add != nullptr ? fused.add->params.activation : model::Activation::kNone),
-       alpha});
+       alpha,
+       uint32_t(pixels)});
 }
 
 }  // namespace handtrack::backend::webgpu

@@ -69,6 +69,12 @@ bool UseSplitK(const Program& program, int64_t outputs, int64_t depth);
 // the filter in its own [oc][ky][kx][ic] layout) and fully connected layer
 // (fully_connected.cc's, the weights [o][i]).
 extern const char kConv2DSplitKShader[];
+// Whether convolutions run as a tiled matrix product (conv2d_gemm.cc): on by
+// default (not on software adapters); "webgpu.gemm" = "0" turns it off, "force"
+// puts it on every convolution (tests). Its WGSL takes conv2d.cc's parameters
+// plus P(25) = pixels, the filter packed [ky][kx][ic][oc].
+bool UseConvGemm(const Program& program);
+extern const char kConv2DGemmShader[];
 extern const char kFullyConnectedSplitKShader[];
 // The 2-D pooling shader (pool2d.cc), max or average.
 void EmitPool2D(Program& program, const model::Node& node, bool average);

@@ -26,6 +26,9 @@ constexpr char kConvX4[] = "webgpu.conv_x4";
 // Split sums (split_k.cc) where the sums are long and the outputs few: on by default but on a
 // software adapter; "0": off; "force": everywhere.
 constexpr char kSplitK[] = "webgpu.split_k";
+// Convolutions as tiled matrix products (conv2d_gemm.cc): on by default but on a software adapter;
+// "0": off; "force": everywhere.
+constexpr char kGemm[] = "webgpu.gemm";
 constexpr int kErrorBytes = 1024;
 
 // The backend-specific test hooks asked for in the options (device.h).
@@ -70,6 +73,8 @@ class WebGpuSegment : public CompiledSegment {
     BackendSettings settings = options.settings;
     // A software adapter runs threads as a CPU does: split sums only cost it.
     if ((adapter & 2) != 0 && settings.count(kSplitK) == 0) settings[kSplitK] = "0";
+    // Nor tiled products: their workgroup barriers cost a CPU emulation more than they save.
+    if ((adapter & 2) != 0 && settings.count(kGemm) == 0) settings[kGemm] = "0";
     Program program(graph_, settings);
     const std::vector<Step> steps = PlanSteps();
     PlanBuffers(steps, program);
@@ -277,7 +282,9 @@ class WebGpuBackend : public Backend {
     return precision == Precision::kFp32 || precision == Precision::kFp16;
   }
   MemorySpace memory_space() const override { return MemorySpace::kDevice; }
-  std::vector<std::string> SettingKeys() const override { return {kAllowFallbackAdapter, kConvX4, kSplitK}; }
+  std::vector<std::string> SettingKeys() const override {
+    return {kAllowFallbackAdapter, kConvX4, kSplitK, kGemm};
+  }
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
                                                    const BackendOptions& options) override {
     std::string label = SegmentLabel(graph, spec, "webgpu");

@@ -310,14 +310,26 @@ mergeInto(LibraryManager.library, {
       }
       var desc = program.desc;
       var slot = ioPtrs >> 2;
+      // Benchmarks that set Module.profileDispatches get the run's phases (Module.runPhases, ms summed).
+      var phases = Module['profileDispatches'] ? (Module['runPhases'] = Module['runPhases'] || { runs: 0, upload: 0, encode: 0, submit: 0, wait: 0, copyOut: 0 }) : null;
+      var mark = phases ? performance.now() : 0;
+      var lap = function (name) {
+        if (!phases) return;
+        var now = performance.now();
+        phases[name] += now - mark;
+        mark = now;
+      };
       for (var i = 0; i < desc.inputs.length; ++i) {
         var input = desc.inputs[i];
         device.queue.writeBuffer(program.io, input.io * 4, HEAPF32, HEAP32[slot + i] >> 2, input.count);
       }
+      lap('upload');
       var encoder = device.createCommandEncoder();
       HTGPU.encode(encoder, program);
       encoder.copyBufferToBuffer(program.io, desc.outputBase * 4, program.readback, 0, program.outBytes);
+      lap('encode');
       device.queue.submit([encoder.finish()]);
+      lap('submit');
       // The device goes away while the work is in flight, for real.
       if (faults & HTGPU.kDeviceLost) device.destroy();
       try {
@@ -328,6 +340,7 @@ mergeInto(LibraryManager.library, {
         var why = HTGPU.lostReason !== null ? 'the WebGPU device was lost (' + HTGPU.lostReason + ')' : String(error && error.message ? error.message : error);
         return fail('failed to read back the outputs: ' + why + ((faults & HTGPU.kDeviceLost) ? ' (fault injected: test hook)' : ''));
       }
+      lap('wait');
       var data = new Float32Array(program.readback.getMappedRange());
       for (var o = 0; o < desc.outputs.length; ++o) {
         var output = desc.outputs[o];
@@ -335,6 +348,10 @@ mergeInto(LibraryManager.library, {
         HEAPF32.set(data.subarray(start, start + output.count), HEAP32[slot + desc.inputs.length + o] >> 2);
       }
       program.readback.unmap();
+      if (phases) {
+        lap('copyOut');
+        phases.runs += 1;
+      }
       if (HTGPU.uncaptured !== null) {
         var message = HTGPU.uncaptured;
         HTGPU.uncaptured = null;
@@ -359,7 +376,30 @@ mergeInto(LibraryManager.library, {
         device.queue.submit([encoder.finish()]);
       }
       await device.queue.onSubmittedWorkDone();
-      return (performance.now() - start) / replays;
+      var perReplay = (performance.now() - start) / replays;
+      // Benchmarks that set Module.profileDispatches get each dispatch's time too
+      // (Module.dispatchProfile): the dispatch alone, repeated in one pass, so the
+      // figure includes the barrier between dispatches but no submission.
+      if (Module['profileDispatches']) {
+        var repeats = 20, profile = [];
+        for (var k = 0; k < program.steps.length; ++k) {
+          var step = program.steps[k], spec = program.desc.dispatches[k];
+          var begin = performance.now();
+          for (var t = 0; t < 5; ++t) {
+            var profileEncoder = device.createCommandEncoder();
+            var pass = profileEncoder.beginComputePass();
+            pass.setPipeline(step.pipeline);
+            pass.setBindGroup(0, step.bindGroup);
+            for (var q = 0; q < repeats; ++q) pass.dispatchWorkgroups(step.x, step.y);
+            pass.end();
+            device.queue.submit([profileEncoder.finish()]);
+          }
+          await device.queue.onSubmittedWorkDone();
+          profile.push({ shader: spec.shader, threads: spec.threads, params: spec.params.slice(1), ms: (performance.now() - begin) / (5 * repeats) });
+        }
+        Module['dispatchProfile'] = profile;
+      }
+      return perReplay;
     });
   },
 
