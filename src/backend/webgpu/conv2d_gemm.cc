@@ -58,13 +58,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
     }
   }
   for (var k0 = 0u; k0 < depth; k0 += 32u) {
-    // 1024 patch values: neighbouring threads read neighbouring k of one pixel (NHWC).
+    // 1024 values of each operand, 16 per thread: neighbouring threads read neighbouring k of
+    // one pixel's patch (NHWC) and neighbouring channels of one row of the filter ([k][out_c]).
     for (var j = 0u; j < 16u; j++) {
       let e = lane + j * 64u;
-      let kk = e % 32u;
-      let pp = e / 32u;
-      let p = m0 + pp;
-      let k = k0 + kk;
+      let low = e % 32u;
+      let high = e / 32u;
+      let p = m0 + high;  // patch value: pixel `high`, term `low`
+      let k = k0 + low;
       var v = 0.0;
       if (p < pixels && k < depth) {
         if (pointwise) {
@@ -83,18 +84,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
           }
         }
       }
-      tile_a[kk * 8u + pp / 4u][pp % 4u] = v;
-    }
-    // 1024 filter values, [k][out_c]: neighbouring threads read neighbouring channels.
-    for (var j = 0u; j < 16u; j++) {
-      let e = lane + j * 64u;
-      let cc = e % 32u;
-      let kk = e / 32u;
-      let gc = n0 + cc;
-      let k = k0 + kk;
+      tile_a[low * 8u + high / 4u][high % 4u] = v;
+      let gc = n0 + low;  // filter value: term `high`, channel `low`
+      let kw = k0 + high;
       var w = 0.0;
-      if (gc < out_c && k < depth) { w = f32(wts[P(2u) + k * out_c + gc]); }
-      tile_b[kk * 8u + cc / 4u][cc % 4u] = w;
+      if (gc < out_c && kw < depth) { w = f32(wts[P(2u) + kw * out_c + gc]); }
+      tile_b[high * 8u + low / 4u][low % 4u] = w;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 32u; kk++) {
