@@ -9,5 +9,5 @@ if(TARGET handtrack_cli)
   # Exit 77: skipped for want of ../shared or the models (never in CI, where it fails instead).
   # Label "sanitize": scripts/test.sh reruns it under ASan+UBSan.
   set_tests_properties(cli_bad_input PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77
-                       TIMEOUT 600 LABELS sanitize)
+                       TIMEOUT 600 LABELS sanitize COST 300)
 endif()

@@ -22,10 +22,14 @@ if(TARGET handtrack_cli AND HANDTRACK_BUILD_SERVER)
   add_test(NAME service_scaleout COMMAND ${HANDTRACK_SYSTEM_PYTHON} ${service_dir}/serve_scaleout_test.py
                                          $<TARGET_FILE:handtrack_cli>)
   set_tests_properties(service_api service_static service_crash_sqlite service_crash_postgres service_scaleout PROPERTIES
-                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE)
+                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+  # The crash and scale-out tests kill and stop processes on purpose: alone.
+  set_tests_properties(service_crash_sqlite service_crash_postgres service_scaleout PROPERTIES RUN_SERIAL TRUE)
   # The API test is the server's untrusted-input tour: scripts/test.sh reruns it under ASan+UBSan
-  # (3.5 minutes there); the crash and scale-out tests exercise processes, not parsers.
+  # with -j2, where it is the longest test (over 2 minutes): first, beside the others (COST), not
+  # last and alone; the crash and scale-out tests exercise processes, not parsers.
   set_tests_properties(service_api service_static PROPERTIES LABELS "service;sanitize")
+  set_tests_properties(service_api PROPERTIES COST 1000)
   set_tests_properties(service_crash_sqlite service_crash_postgres service_scaleout PROPERTIES
                        LABELS "service;slow")
 endif()

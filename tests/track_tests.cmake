@@ -17,6 +17,7 @@ if(TARGET handtrack_cli)
   # Untrusted input: label "sanitize", so scripts/test.sh reruns it under ASan+UBSan.
   add_test(NAME track_bad_input
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/track_bad_input_test.sh $<TARGET_FILE:handtrack_cli>)
+  # COST: among the longest tests (80 s under ASan), so ctest -j starts it first.
   set_tests_properties(track_bad_input PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77
-                       TIMEOUT 600 LABELS sanitize)
+                       TIMEOUT 600 LABELS sanitize COST 900)
 endif()
