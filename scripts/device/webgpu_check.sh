@@ -136,11 +136,10 @@ run() {
   # Without split sums, for comparison.
   step webgpu_fp32_no_split_k 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
     --setting webgpu.split_k=0 --models "$pack/models" --warmup 50 --runs 500
-  # Without the tiled products (conv2d_x4 instead), and with them in place of split sums too.
+  # Without the tiled products (conv2d_x4 instead: the defaults before them). With split sums off
+  # (above) the tiled products take those layers too.
   step webgpu_fp32_no_gemm 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
     --setting webgpu.gemm=0 --models "$pack/models" --warmup 50 --runs 500
-  step webgpu_fp32_gemm_no_split_k 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
-    --setting webgpu.split_k=0 --models "$pack/models" --warmup 50 --runs 500 --profile
   step wasm_cpu_node 150 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_st.js" --delegate wasm \
     --models "$pack/models" --rgba "$pack/photo.rgba" --size "$size" --warmup 10 --runs 100
   if [[ -x $work/bundle/bin/cuda_model_timing ]]; then
