@@ -6,7 +6,8 @@
 # handtrack_op_cases). Its own main() reads --cuda-setting KEY=VALUE
 # (backend_settings_flag.h): no gtest_main.
 if(HANDTRACK_HAVE_CUDA)
-  add_executable(cuda_backend_test ${CMAKE_CURRENT_LIST_DIR}/cuda_backend_test.cc)
+  add_executable(cuda_backend_test ${CMAKE_CURRENT_LIST_DIR}/cuda_backend_test.cc
+                                   ${CMAKE_CURRENT_LIST_DIR}/device_sampling_check.cc)
   target_link_libraries(cuda_backend_test PRIVATE handtrack_test_support handtrack_op_cases
                                                   handtrack_backend_cuda handtrack_backend_reference
                                                   handtrack_vision handtrack_model GTest::gtest)

@@ -41,7 +41,15 @@ add_executable(backend_op_test ${CMAKE_CURRENT_LIST_DIR}/backend_op_test.cc
 target_link_libraries(backend_op_test PRIVATE handtrack_op_cases handtrack gtest)
 add_executable(golden_tensors_test ${CMAKE_CURRENT_LIST_DIR}/golden_tensors_test.cc)
 target_link_libraries(golden_tensors_test PRIVATE handtrack_test_support gtest_main)
-foreach(test backend_op_test golden_tensors_test)
+set(wasm_tests backend_op_test golden_tensors_test)
+if(HANDTRACK_WASM_WEBGPU)
+  # Pre-processing on the GPU against the CPU samplers' bits (skips under node: no WebGPU).
+  add_executable(webgpu_sampling_test ${CMAKE_CURRENT_LIST_DIR}/webgpu_sampling_test.cc
+                                      ${CMAKE_CURRENT_LIST_DIR}/device_sampling_check.cc)
+  target_link_libraries(webgpu_sampling_test PRIVATE handtrack_test_support handtrack_op_cases gtest)
+  list(APPEND wasm_tests webgpu_sampling_test)
+endif()
+foreach(test ${wasm_tests})
   set_target_properties(${test} PROPERTIES SUFFIX ".js")
   target_link_options(${test} PRIVATE ${wasm_test_link_options})
   if(HANDTRACK_WASM_WEBGPU)

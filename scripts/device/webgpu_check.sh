@@ -40,7 +40,7 @@ bundle() {
   tar -C "$npm_dir" -cJf "$dir/node_modules.tar.xz" node_modules
   rm -rf "$npm_dir"
   cp "$root"/web/build/wasm/handtrack_{gpu,st}.{js,wasm} "$dir/pack/wasm/"
-  cp "$root"/build-wasm-gpu/tests/{backend_op_test,golden_tensors_test}.{js,wasm} "$dir/pack/tests/"
+  cp "$root"/build-wasm-gpu/tests/{backend_op_test,golden_tensors_test,webgpu_sampling_test}.{js,wasm} "$dir/pack/tests/"
   cp "$root/tests/wasm_node_run.js" "$root/web/tools/node-bench.mjs" "$dir/pack/"
   cp "$models"/*.tflite "$dir/pack/models/"
   cp "$shared"/golden/tensors/*_s1.tdmp "$dir/pack/models/golden/"
@@ -117,6 +117,8 @@ run() {
     "${preload_shared[@]}" --gtest_filter='*webgpu*:*_wasm' --gtest_brief=1
   step backend_op_test_webgpu 120 node "$pack/wasm_node_run.js" "$pack/tests/backend_op_test.js" --webgpu \
     --gtest_filter='*webgpu*' --gtest_brief=1
+  # Pre-processing on the GPU: the sampling shader against the CPU samplers' bits on this GPU.
+  step webgpu_sampling_test 60 node "$pack/wasm_node_run.js" "$pack/tests/webgpu_sampling_test.js" --webgpu
   # Which features Dawn offers here (shader-f16 decides whether fp16 runs in half floats).
   step dawn_features 30 node --input-type=module -e "
     const dawn = await import('$work/node_modules/webgpu/index.js');
@@ -132,7 +134,10 @@ run() {
   done
   # Each dispatch's time (node-bench --profile): where the kernels' time goes.
   step webgpu_fp32_profile 180 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
-    --models "$pack/models" --warmup 20 --runs 200 --profile
+    --models "$pack/models" --rgba "$pack/photo.rgba" --size "$size" --warmup 20 --runs 200 --profile
+  # The detect with the models' inputs made on the CPU and copied up as floats (no GPU pre-processing).
+  step webgpu_fp32_no_preprocess 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
+    --setting webgpu.preprocess=0 --models "$pack/models" --rgba "$pack/photo.rgba" --size "$size" --warmup 50 --runs 500
   # Without split sums, for comparison.
   step webgpu_fp32_no_split_k 120 node "$pack/node-bench.mjs" --module "$pack/wasm/handtrack_gpu.js" --webgpu \
     --setting webgpu.split_k=0 --models "$pack/models" --warmup 50 --runs 500
@@ -154,7 +159,8 @@ run() {
   fi
 
   echo "== checks"
-  grep -h -E "FAILED|Failure|PASSED|SKIPPED" "$OUT"/golden_tensors_webgpu.log "$OUT"/backend_op_test_webgpu.log | head -30
+  grep -h -E "FAILED|Failure|PASSED|SKIPPED" "$OUT"/golden_tensors_webgpu.log "$OUT"/backend_op_test_webgpu.log \
+    "$OUT"/webgpu_sampling_test.log | head -30
   echo "== timings"
   cat "$OUT"/dawn_features.log
   grep -h '"what"' "$OUT"/webgpu_*.log "$OUT"/wasm_cpu_node.log

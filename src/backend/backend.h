@@ -123,6 +123,11 @@ class Backend {
 
   virtual MemorySpace memory_space() const { return MemorySpace::kHost; }
 
+  // Device backends whose segments, run from several threads at once, overlap
+  // on the device (cuda's streams). False where a run must finish before the
+  // thread does anything else (webgpu: one thread, waiting on its event loop).
+  virtual bool OverlapsRuns() const { return false; }
+
   // Device backends: the device (GPU index, ModelOptions::device) that
   // Availability, Compile and CreateImageUploader use; called at most once,
   // right after creation, before any other call (default 0). Host backends

@@ -16,7 +16,9 @@
 // Threading: an ImageUploader serves one thread at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 
 #include "handtrack/image.h"
@@ -56,6 +58,29 @@ struct ImageSampling {
 // Writes frame `frame`'s floats on the host: what the runtime calls when the
 // plan cannot sample on the device (a CPU plan, or after an automatic fallback).
 using HostInputFill = std::function<void(int frame, float* out)>;
+
+// What uploaders share: `image`'s rows copied to `out` without their padding
+// (image.width * bytes per pixel each), and the DeviceImage of such packed
+// pixels at device address `pixels`.
+inline void PackImageRows(const ImageView& image, uint8_t* out) {
+  const size_t row_bytes = static_cast<size_t>(image.width) * BytesPerPixel(image.format);
+  if (static_cast<size_t>(image.stride_bytes) == row_bytes) {
+    std::memcpy(out, image.data, row_bytes * image.height);
+    return;
+  }
+  for (int y = 0; y < image.height; ++y)
+    std::memcpy(out + y * row_bytes, image.data + static_cast<size_t>(y) * image.stride_bytes, row_bytes);
+}
+inline DeviceImage PackedDeviceImage(const ImageView& image, const uint8_t* pixels) {
+  DeviceImage device_image;
+  device_image.pixels = pixels;
+  device_image.width = image.width;
+  device_image.height = image.height;
+  device_image.bytes_per_pixel = BytesPerPixel(image.format);
+  device_image.stride_bytes = static_cast<int64_t>(image.width) * device_image.bytes_per_pixel;
+  device_image.swap_red_blue = image.format == PixelFormat::kBGR || image.format == PixelFormat::kBGRA;
+  return device_image;
+}
 
 class ImageUploader {
  public:

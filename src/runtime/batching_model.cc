@@ -166,6 +166,12 @@ bool BatchingModel::CanSampleOnDevice() const {
   return num_inputs() == 1 && instances_.front()->sampling_backend != nullptr;
 }
 
+bool BatchingModel::OverlapsRunsOnDevice() const {
+  std::lock_guard lock(group_->mutex_);
+  return num_inputs() == 1 && instances_.front()->sampling_backend != nullptr &&
+         instances_.front()->sampling_backend->OverlapsRuns();
+}
+
 Result<std::unique_ptr<backend::ImageUploader>> BatchingModel::CreateImageUploader() const {
   std::shared_ptr<backend::Backend> backend;
   {

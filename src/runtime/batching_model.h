@@ -151,6 +151,9 @@ class BatchingModel {
   // Whether the model's input can be sampled on the device now (the batch-1
   // interpreter's plan: a cuda plan can, a CPU plan cannot).
   bool CanSampleOnDevice() const;
+  // CanSampleOnDevice, and the device runs work from several threads at once
+  // (Backend::OverlapsRuns: cuda's streams; not webgpu's single event loop).
+  bool OverlapsRunsOnDevice() const;
   // An uploader for the device that samples the input; nullptr when
   // CanSampleOnDevice is false.
   Result<std::unique_ptr<backend::ImageUploader>> CreateImageUploader() const;

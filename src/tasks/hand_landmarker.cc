@@ -232,12 +232,12 @@ struct HandLandmarker::Impl {
   };
 
   // Whether this frame's palm detection may run alongside the tracked hands'
-  // landmarks: only where both models run on a device (cuda), whose runs
-  // overlap on streams of their own and whose batches fill up from both
-  // callers at once. On the CPU the two would compete for the --threads
-  // budget, so they run one after the other there.
+  // landmarks: only where both models run on a device whose runs overlap
+  // (cuda's streams) and whose batches fill up from both callers at once. On
+  // the CPU the two would compete for the --threads budget, and webgpu runs on
+  // one thread, so they run one after the other there.
   bool OverlapModels() const {
-    return models->palm->CanSampleOnDevice() && models->landmarks->CanSampleOnDevice();
+    return models->palm->OverlapsRunsOnDevice() && models->landmarks->OverlapsRunsOnDevice();
   }
 
   // One frame through the pipeline. With `tracking`, regions come from the

@@ -98,6 +98,17 @@ describe("the webgpu backend's C++ tests on the page", () => {
     console.log(`# backend_op_test (webgpu, tiled products): ${gtestSummary(output)}`);
   });
 
+  test("webgpu_sampling_test: the letterbox and hand crops sampled on the GPU give the CPU samplers' bits", { timeout: 300_000 }, async (t) => {
+    if (!buildOrSkip(t, "tests")) return;
+    const { status, output } = await runWasmTest("webgpu_sampling_test", ["--cuda-setting", "webgpu.allow_fallback_adapter=1"], [], 240_000);
+    assert.equal(status, 0, output.split("\n").slice(-60).join("\n"));
+    for (const name of ["GpuSamplingGivesTheCpuSamplersBits", "GpuSamplingGivesTheCpuSamplersBitsInFp16", "PreprocessSettingOffKeepsInputsOnTheHost", "UploadRefusesAnInvalidImage"]) {
+      assert.match(output, new RegExp(`\\[ {7}OK \\] WebGpuSamplingTest\\.${name} `));
+    }
+    assert.doesNotMatch(output, /SKIPPED/);
+    console.log(`# webgpu_sampling_test: ${gtestSummary(output)}`);
+  });
+
   test("golden_tensors_test: the four models on webgpu within 1e-4 (fp32) and 5e-3 (fp16) of TFLite", { timeout: 900_000 }, async (t) => {
     if (!buildOrSkip(t, "tests")) return;
     const files = kModels.flatMap((model) => [path.join(modelsDir, `${model}.tflite`), path.join(shared, "golden", "tensors", `${model}_s1.tdmp`)]);

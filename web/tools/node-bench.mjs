@@ -107,7 +107,7 @@ for (const name of models) {
   console.log(JSON.stringify({ what: `model ${name}`, build, backend: module.UTF8ToString(backend), median_ms: module.HEAPF64[out >> 3], min_ms: module.HEAPF64[(out >> 3) + 1], device_ms: module.HEAPF64[(out >> 3) + 2], runs: args.runs }));
   if (args.profile && module.runPhases) {
     // Mean ms per run of each phase of htgpu_run (webgpu_device.js), over every run of this model.
-    const { runs, ...sums } = module.runPhases;
+    const { runs, sampled, ...sums } = module.runPhases;
     console.log(JSON.stringify({ what: `phases ${name}`, runs, ms: Object.fromEntries(Object.entries(sums).map(([key, value]) => [key, Number((value / runs).toFixed(4))])) }));
     module.runPhases = null;
   }
@@ -152,6 +152,11 @@ if (args.rgba) {
     backend: `${module.UTF8ToString(module._ht_backend(handle, name))}+${module.UTF8ToString(module._ht_backend(handle, landmarkName))}`,
     median_ms: median(times), min_ms: Math.min(...times), runs: args.runs, hands,
   }));
+  if (args.profile && module.runPhases) {
+    // The detects' model runs: `sampled` of them made their input from the frame on the GPU.
+    const { runs, sampled = 0, ...sums } = module.runPhases;
+    console.log(JSON.stringify({ what: `phases detect ${width}x${height}`, runs, sampled, ms: Object.fromEntries(Object.entries(sums).map(([key, value]) => [key, Number((value / runs).toFixed(4))])) }));
+  }
   const plan = module.UTF8ToString(module._ht_describe_plan(handle));
   console.error(plan);
 }

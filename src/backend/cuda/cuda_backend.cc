@@ -77,6 +77,7 @@ class CudaBackend final : public Backend {
   bool HonoursPrecision(Precision) const override { return true; }
 
   MemorySpace memory_space() const override { return MemorySpace::kDevice; }
+  bool OverlapsRuns() const override { return true; }
 
   std::vector<std::string> SettingKeys() const override {
     return {kFusionSetting, kTensorCoresSetting, kPreprocessSetting};

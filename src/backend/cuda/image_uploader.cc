@@ -37,9 +37,7 @@ class CudaImageUploader final : public ImageUploader {
     const std::string what = "upload a " + std::to_string(image.width) + "x" + std::to_string(image.height) +
                              " image to the CUDA device";
     HT_RETURN_IF_ERROR(image.Validate().WithPrefix("failed to " + what));
-    const int bytes_per_pixel = BytesPerPixel(image.format);
-    const size_t row_bytes = static_cast<size_t>(image.width) * bytes_per_pixel;
-    const size_t bytes = row_bytes * image.height;
+    const size_t bytes = static_cast<size_t>(image.width) * BytesPerPixel(image.format) * image.height;
     HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(gpu_), what));
     if (bytes > capacity_) {
       cudaFree(device_);
@@ -51,26 +49,11 @@ class CudaImageUploader final : public ImageUploader {
       HT_RETURN_IF_ERROR(CudaStatus(cudaMallocHost(&pinned_, bytes), what));
       capacity_ = bytes;
     }
-    auto* pinned = static_cast<uint8_t*>(pinned_);
-    if (static_cast<size_t>(image.stride_bytes) == row_bytes) {
-      std::memcpy(pinned, image.data, bytes);
-    } else {
-      for (int y = 0; y < image.height; ++y) {
-        std::memcpy(pinned + y * row_bytes, image.data + static_cast<size_t>(y) * image.stride_bytes,
-                    row_bytes);
-      }
-    }
+    PackImageRows(image, static_cast<uint8_t*>(pinned_));
     HT_RETURN_IF_ERROR(
         CudaStatus(cudaMemcpyAsync(device_, pinned_, bytes, cudaMemcpyHostToDevice, stream_), what));
     HT_RETURN_IF_ERROR(CudaStatus(cudaStreamSynchronize(stream_), what));
-    DeviceImage device_image;
-    device_image.pixels = static_cast<const uint8_t*>(device_);
-    device_image.width = image.width;
-    device_image.height = image.height;
-    device_image.stride_bytes = static_cast<int64_t>(row_bytes);
-    device_image.bytes_per_pixel = bytes_per_pixel;
-    device_image.swap_red_blue = image.format == PixelFormat::kBGR || image.format == PixelFormat::kBGRA;
-    return device_image;
+    return PackedDeviceImage(image, static_cast<const uint8_t*>(device_));
   }
 
  private:

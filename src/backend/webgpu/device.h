@@ -20,6 +20,19 @@ int htgpu_run(int program, float* const* io_pointers, int faults, char* error, i
 // Waits. Mean milliseconds per replay of the dispatches alone, or -1.
 double htgpu_time_replays(int program, int replays);
 void htgpu_release(int program);
+
+// Pre-processing on the GPU (image_sampling.h). An image slot: a GPU buffer of
+// 8-bit pixels, grown as needed; ids > 0.
+int htgpu_image_create(void);
+// Queues `byte_count` bytes (a multiple of 4) into the slot's buffer; 0, or -1
+// when the device is gone or out of memory.
+int htgpu_image_upload(int image, const unsigned char* bytes, int byte_count, char* error, int error_bytes);
+void htgpu_image_release(int image);
+// Waits. As htgpu_run, but input `sampled_input` (its pointer unused) is made by
+// the sampling shader from `table`: `frames` blocks of `block_words` words each
+// (image_sampling.cc), each naming its image slot.
+int htgpu_run_sampled(int program, float* const* io_pointers, int sampled_input, const unsigned* table,
+                      int frames, int block_words, int faults, char* error, int error_bytes);
 }
 
 namespace handtrack::backend::webgpu {

@@ -63,12 +63,17 @@ std::string Program::ToJson(bool f16) const {
     json += std::string(",\"") + name + "\":[";
     for (size_t i = 0; i < list.size(); ++i) {
       json += (i ? ",{\"io\":" : "{\"io\":") + std::to_string(list[i].offset) +
-              ",\"count\":" + std::to_string(list[i].count) + "}";
+              ",\"count\":" + std::to_string(list[i].count) +
+              ",\"step\":" + std::to_string(list[i].copy_step) + "}";
     }
     json += "]";
   };
   io_list("inputs", inputs_);
   io_list("outputs", outputs_);
+  if (sampler_ != nullptr) {
+    json += ",\"sampler\":";
+    AppendJsonString(json, sampler_);
+  }
   json += ",\"shaders\":{";
   bool first = true;
   for (const auto& [name, source] : shaders_) {

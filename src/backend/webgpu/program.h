@@ -60,8 +60,14 @@ class Program {
   // Set by the segment before the ops emit.
   void set_arena_offset(int tensor, int64_t offset) { arena_offsets_[tensor] = offset; }
   void set_arena_elements(int64_t elements) { arena_elements_ = elements; }
-  void AddInput(int64_t io_offset, int64_t count) { inputs_.push_back({io_offset, count}); }
-  void AddOutput(int64_t io_offset, int64_t count) { outputs_.push_back({io_offset, count}); }
+  // An input's io range; the next Dispatch is its copy into the arena (which a
+  // sampled run replaces with the sampling shader, image_sampling.h).
+  void AddInput(int64_t io_offset, int64_t count) {
+    inputs_.push_back({io_offset, count, static_cast<int64_t>(dispatches_.size())});
+  }
+  void AddOutput(int64_t io_offset, int64_t count) { outputs_.push_back({io_offset, count, -1}); }
+  // The WGSL of the image sampling shader, for segments that sample an input.
+  void set_sampler(const char* source) { sampler_ = source; }
   void set_io(int64_t output_base, int64_t elements) {
     io_output_base_ = output_base;
     io_elements_ = elements;
@@ -78,7 +84,7 @@ class Program {
     std::vector<uint32_t> params;
   };
   struct Io {
-    int64_t offset, count;
+    int64_t offset, count, copy_step;
   };
   const model::Graph& graph_;
   std::map<std::string, std::string> settings_;
@@ -90,6 +96,7 @@ class Program {
   std::vector<Step> dispatches_;
   std::vector<Io> inputs_, outputs_;
   int64_t io_output_base_ = 0, io_elements_ = 0;
+  const char* sampler_ = nullptr;
 };
 
 }  // namespace handtrack::backend::webgpu

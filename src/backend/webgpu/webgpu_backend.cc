@@ -1,6 +1,7 @@
 #include "backend/webgpu/webgpu_backend.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "backend/arena_plan.h"
 #include "backend/segment_check.h"
 #include "backend/webgpu/device.h"
+#include "backend/webgpu/image_sampling.h"
 #include "backend/webgpu/ops.h"
 #include "backend/webgpu/program.h"
 
@@ -29,6 +31,9 @@ constexpr char kSplitK[] = "webgpu.split_k";
 // Convolutions as tiled matrix products (conv2d_gemm.cc): on by default but on a software adapter;
 // "0": off; "force": everywhere.
 constexpr char kGemm[] = "webgpu.gemm";
+// "0": model inputs made on the CPU and copied up as floats, never sampled from
+// images on the GPU (image_sampling.h), for comparisons.
+constexpr char kPreprocess[] = "webgpu.preprocess";
 constexpr int kErrorBytes = 1024;
 
 // The backend-specific test hooks asked for in the options (device.h).
@@ -81,6 +86,16 @@ class WebGpuSegment : public CompiledSegment {
     for (const Step& step : steps)
       webgpu::FindOp(graph_.nodes[step.node].op)->emit(graph_.nodes[step.node], step.tail, program);
     for (int t : spec_.outputs) CopyOut(t, program);
+    const auto preprocess = settings.find(kPreprocess);
+    if (preprocess == settings.end() || preprocess->second != "0") {
+      for (int t : spec_.inputs) {
+        const model::Tensor& tensor = graph_.tensors[t];
+        if (tensor.type == model::DataType::kFloat32 && tensor.shape.size() == 4 && tensor.shape[3] == 3 &&
+            tensor.shape[0] >= 1)
+          sampled_arena_offsets_[t] = program.Act(t);
+      }
+      if (!sampled_arena_offsets_.empty()) program.set_sampler(webgpu::kSampleImageShader);
+    }
 
     const std::string json = program.ToJson(f16_);
     const std::vector<float>& weights = program.weights();
@@ -98,6 +113,44 @@ class WebGpuSegment : public CompiledSegment {
     for (int t : spec_.outputs) io_pointers_.push_back(tensors.data[t]);
     char error[kErrorBytes] = {0};
     if (htgpu_run(program_id_, io_pointers_.data(), faults_, error, kErrorBytes) < 0)
+      return UnavailableError("failed to run " + label_ + ": " + error);
+    return Status::Ok();
+  }
+
+  bool CanSampleInput(int tensor) const override { return sampled_arena_offsets_.count(tensor) != 0; }
+
+  // As Run, but input `tensor` is sampled from the frames' images on the GPU
+  // (image_sampling.h): its host buffer is not read.
+  Status RunSampled(const HostTensors& tensors, int tensor, std::span<const ImageSampling> frames) override {
+    const auto found = sampled_arena_offsets_.find(tensor);
+    if (found == sampled_arena_offsets_.end()) {
+      return InvalidArgumentError("failed to run " + label_ + ": " + TensorLabel(graph_, tensor) +
+                                  " cannot be sampled on the GPU");
+    }
+    const std::vector<int>& shape = graph_.tensors[tensor].shape;
+    if (static_cast<int>(frames.size()) != shape[0]) {
+      return InvalidArgumentError("failed to run " + label_ + ": " + std::to_string(frames.size()) +
+                                  " sampled frame(s) for " + TensorLabel(graph_, tensor));
+    }
+    std::vector<int> host_inputs;
+    for (int t : spec_.inputs)
+      if (t != tensor) host_inputs.push_back(t);
+    HT_RETURN_IF_ERROR(CheckHostBuffers(graph_, host_inputs, tensors, label_));
+    HT_RETURN_IF_ERROR(CheckHostBuffers(graph_, spec_.outputs, tensors, label_));
+    io_pointers_.clear();
+    int sampled_input = -1;
+    for (size_t i = 0; i < spec_.inputs.size(); ++i) {
+      if (spec_.inputs[i] == tensor) sampled_input = static_cast<int>(i);
+      io_pointers_.push_back(spec_.inputs[i] == tensor ? nullptr : tensors.data[spec_.inputs[i]]);
+    }
+    for (int t : spec_.outputs) io_pointers_.push_back(tensors.data[t]);
+    const int out_height = shape[1], out_width = shape[2];
+    const std::vector<uint32_t> table =
+        webgpu::BuildSamplingTable(frames, out_width, out_height, found->second);
+    char error[kErrorBytes] = {0};
+    if (htgpu_run_sampled(program_id_, io_pointers_.data(), sampled_input, table.data(),
+                          static_cast<int>(frames.size()), webgpu::SamplingBlockWords(out_width, out_height),
+                          faults_, error, kErrorBytes) < 0)
       return UnavailableError("failed to run " + label_ + ": " + error);
     return Status::Ok();
   }
@@ -256,6 +309,7 @@ class WebGpuSegment : public CompiledSegment {
   int program_id_ = 0;
   std::vector<int64_t> output_io_;
   std::vector<float*> io_pointers_;
+  std::map<int, uint32_t> sampled_arena_offsets_;  // inputs the GPU can sample -> arena offset
 };
 
 class WebGpuBackend : public Backend {
@@ -283,7 +337,11 @@ class WebGpuBackend : public Backend {
   }
   MemorySpace memory_space() const override { return MemorySpace::kDevice; }
   std::vector<std::string> SettingKeys() const override {
-    return {kAllowFallbackAdapter, kConvX4, kSplitK, kGemm};
+    return {kAllowFallbackAdapter, kConvX4, kSplitK, kGemm, kPreprocess};
+  }
+  Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
+    if (htgpu_present() == 0) return std::unique_ptr<ImageUploader>();
+    return webgpu::CreateImageUploader();
   }
   Result<std::unique_ptr<CompiledSegment>> Compile(const model::Graph& graph, const SegmentSpec& spec,
                                                    const BackendOptions& options) override {

@@ -23,6 +23,8 @@ mergeInto(LibraryManager.library, {
     lostReason: null,
     uncaptured: null,
     programs: [null],
+    // Image slots for pre-processing on the GPU (htgpu_image_*): {buffer, device, size}.
+    images: [null],
     // Fault bits, as webgpu_backend.cc sets them (test hooks).
     kNoGpu: 1,
     kNoAdapter: 2,
@@ -59,10 +61,20 @@ mergeInto(LibraryManager.library, {
         '}\n');
     },
     // The program's dispatches as one compute pass (a pipeline is set only when it changes).
-    encode: function (encoder, program) {
+    // `sampled` (a sampled run): its frames' sampling dispatches replace that input's copy.
+    encode: function (encoder, program, sampled) {
       var pass = encoder.beginComputePass();
       var pipeline = null;
       for (var k = 0; k < program.steps.length; ++k) {
+        if (sampled && k === sampled.step) {
+          pass.setPipeline(program.sampler.pipeline);
+          pipeline = program.sampler.pipeline;
+          for (var f = 0; f < sampled.frames.length; ++f) {
+            pass.setBindGroup(0, sampled.frames[f].bindGroup);
+            pass.dispatchWorkgroups(sampled.frames[f].x, sampled.frames[f].y);
+          }
+          continue;
+        }
         var step = program.steps[k];
         if (step.pipeline !== pipeline) {
           pass.setPipeline(step.pipeline);
@@ -72,6 +84,116 @@ mergeInto(LibraryManager.library, {
         pass.dispatchWorkgroups(step.x, step.y);
       }
       pass.end();
+    },
+    // Workgroups of 64 for `threads` threads, as (x, y) within the per-dimension limit.
+    groupsFor: function (threads) {
+      var groups = Math.max(1, Math.ceil(threads / 64));
+      var x = Math.min(groups, 65535);
+      return { x: x, y: Math.ceil(groups / x) };
+    },
+    // A sampled run's GPU objects: the table uploaded into the program's table
+    // buffer, and per frame a bind group (arena, its image, its table block).
+    prepareSampling: function (program, input, tablePtr, frames, blockWords) {
+      var device = program.device;
+      var words = frames * blockWords;
+      if (!program.sampleTable || program.sampleTable.size < words * 4) {
+        if (program.sampleTable) program.sampleTable.destroy();
+        program.sampleTable = device.createBuffer({ size: words * 4, usage: 0x80 | 0x08 });
+      }
+      device.queue.writeBuffer(program.sampleTable, 0, HEAPU32, tablePtr >> 2, words);
+      if (!HTGPU.emptyImage || HTGPU.emptyImage.device !== device) {
+        HTGPU.emptyImage = { device: device, buffer: device.createBuffer({ size: 16, usage: 0x80 }) };
+      }
+      var sampled = { step: program.desc.inputs[input].step, frames: [] };
+      for (var f = 0; f < frames; ++f) {
+        var header = (tablePtr >> 2) + f * blockWords;
+        var id = HEAPU32[header + 3] ? HEAPU32[header + 11] : 0;
+        var slot = id ? HTGPU.images[id] : HTGPU.emptyImage;
+        if (!slot || slot.device !== device || !slot.buffer) return 'image ' + id + ' is not on this WebGPU device (upload it first)';
+        var size = HTGPU.groupsFor(HEAPU32[header] * HEAPU32[header + 1]);
+        sampled.frames.push({
+          bindGroup: device.createBindGroup({
+            layout: program.sampler.layout,
+            entries: [
+              { binding: 0, resource: { buffer: program.arena } },
+              { binding: 1, resource: { buffer: slot.buffer } },
+              { binding: 2, resource: { buffer: program.sampleTable, offset: f * blockWords * 4, size: blockWords * 4 } },
+            ],
+          }),
+          x: size.x,
+          y: size.y,
+        });
+      }
+      return sampled;
+    },
+    // What htgpu_run and htgpu_run_sampled share (`sampling`: null, or the
+    // sampled input and its table): 0, or -1 with the reason.
+    run: async function (id, ioPtrs, faults, errPtr, errLen, sampling) {
+      var fail = function (message) { return HTGPU.fail(message, errPtr, errLen); };
+      var program = HTGPU.programs[id];
+      if (!program) return fail('no GPU program ' + id);
+      var device = program.device;
+      if (HTGPU.device !== device || HTGPU.lostReason !== null) {
+        return fail('the WebGPU device was lost (' + (HTGPU.lostReason || 'replaced by a new device') + ')');
+      }
+      var desc = program.desc;
+      var slot = ioPtrs >> 2;
+      // Benchmarks that set Module.profileDispatches get the run's phases (Module.runPhases, ms summed).
+      var phases = Module['profileDispatches'] ? (Module['runPhases'] = Module['runPhases'] || { runs: 0, upload: 0, encode: 0, submit: 0, wait: 0, copyOut: 0 }) : null;
+      var mark = phases ? performance.now() : 0;
+      var lap = function (name) {
+        if (!phases) return;
+        var now = performance.now();
+        phases[name] += now - mark;
+        mark = now;
+      };
+      for (var i = 0; i < desc.inputs.length; ++i) {
+        if (sampling && i === sampling.input) continue;  // made on the GPU
+        var input = desc.inputs[i];
+        device.queue.writeBuffer(program.io, input.io * 4, HEAPF32, HEAP32[slot + i] >> 2, input.count);
+      }
+      var sampled = null;
+      if (sampling) {
+        if (!program.sampler) return fail('the GPU program samples no input');
+        sampled = HTGPU.prepareSampling(program, sampling.input, sampling.tablePtr, sampling.frames, sampling.blockWords);
+        if (typeof sampled === 'string') return fail(sampled);
+      }
+      lap('upload');
+      var encoder = device.createCommandEncoder();
+      HTGPU.encode(encoder, program, sampled);
+      encoder.copyBufferToBuffer(program.io, desc.outputBase * 4, program.readback, 0, program.outBytes);
+      lap('encode');
+      device.queue.submit([encoder.finish()]);
+      lap('submit');
+      // The device goes away while the work is in flight, for real.
+      if (faults & HTGPU.kDeviceLost) device.destroy();
+      try {
+        await program.readback.mapAsync(1);
+      } catch (error) {
+        // device.lost settles in a later task: name the loss when it is the cause.
+        await new Promise(function (resolve) { setTimeout(resolve, 0); });
+        var why = HTGPU.lostReason !== null ? 'the WebGPU device was lost (' + HTGPU.lostReason + ')' : String(error && error.message ? error.message : error);
+        return fail('failed to read back the outputs: ' + why + ((faults & HTGPU.kDeviceLost) ? ' (fault injected: test hook)' : ''));
+      }
+      lap('wait');
+      var data = new Float32Array(program.readback.getMappedRange());
+      for (var o = 0; o < desc.outputs.length; ++o) {
+        var output = desc.outputs[o];
+        var start = output.io - desc.outputBase;
+        HEAPF32.set(data.subarray(start, start + output.count), HEAP32[slot + desc.inputs.length + o] >> 2);
+      }
+      program.readback.unmap();
+      if (phases) {
+        lap('copyOut');
+        phases.runs += 1;
+        if (sampling) phases.sampled = (phases.sampled || 0) + 1;
+      }
+      if (HTGPU.uncaptured !== null) {
+        var message = HTGPU.uncaptured;
+        HTGPU.uncaptured = null;
+        return fail('WebGPU error during the run: ' + message);
+      }
+      return 0;
     },
     // float32 -> IEEE half bits, rounding to nearest even.
     toHalf: function (value) {
@@ -244,11 +366,36 @@ mergeInto(LibraryManager.library, {
           }
           pipelines[names[s]] = device.createComputePipeline({ layout: pipelineLayout, compute: { module: module, entryPoint: 'main' } });
         }
+        if (sourceError === null && desc.sampler) {
+          // The image sampling shader (image_sampling.cc), with a layout of its own.
+          var samplerModule = device.createShaderModule({ code: (f16 ? 'enable f16;\nalias S = f16;\n' : 'alias S = f32;\n') + desc.sampler, label: 'sample_image' });
+          var samplerInfo = await samplerModule.getCompilationInfo();
+          var samplerErrors = samplerInfo.messages.filter(function (m) { return m.type === 'error'; });
+          if (samplerErrors.length > 0) {
+            sourceError = 'failed to compile WGSL shader sample_image: ' + samplerErrors.map(function (m) {
+              return m.lineNum + ':' + m.linePos + ' ' + m.message;
+            }).join('; ');
+          } else {
+            var samplerLayout = device.createBindGroupLayout({
+              entries: [
+                { binding: 0, visibility: 4, buffer: { type: 'storage' } },
+                { binding: 1, visibility: 4, buffer: { type: 'read-only-storage' } },
+                { binding: 2, visibility: 4, buffer: { type: 'read-only-storage' } },
+              ],
+            });
+            program.sampler = {
+              layout: samplerLayout,
+              pipeline: device.createComputePipeline({
+                layout: device.createPipelineLayout({ bindGroupLayouts: [samplerLayout] }),
+                compute: { module: samplerModule, entryPoint: 'main' },
+              }),
+            };
+          }
+        }
         program.steps = [];
         if (sourceError === null) {
           for (var k = 0; k < dispatches.length; ++k) {
-            var groups = Math.max(1, Math.ceil(dispatches[k].threads / 64));
-            var x = Math.min(groups, 65535);
+            var size = HTGPU.groupsFor(dispatches[k].threads);
             program.steps.push({
               pipeline: pipelines[dispatches[k].shader],
               bindGroup: device.createBindGroup({
@@ -260,8 +407,8 @@ mergeInto(LibraryManager.library, {
                   { binding: 3, resource: { buffer: program.io } },
                 ],
               }),
-              x: x,
-              y: Math.ceil(groups / x),
+              x: size.x,
+              y: size.y,
             });
           }
         }
@@ -271,7 +418,7 @@ mergeInto(LibraryManager.library, {
       var validation = await device.popErrorScope();
       var memory = await device.popErrorScope();
       var release = function () {
-        ['arena', 'io', 'readback', 'weights', 'uniforms'].forEach(function (b) { if (program[b]) program[b].destroy(); });
+        ['arena', 'io', 'readback', 'weights', 'uniforms', 'sampleTable'].forEach(function (b) { if (program[b]) program[b].destroy(); });
       };
       if (faults & HTGPU.kOutOfMemory) {
         // WebGPU reports out of memory through this error scope; the test hook
@@ -300,64 +447,14 @@ mergeInto(LibraryManager.library, {
   // pointers (ioPtrs[inputs..]). 0 or -1.
   htgpu_run__deps: ['$HTGPU'],
   htgpu_run: function (id, ioPtrs, faults, errPtr, errLen) {
-    return Asyncify.handleAsync(async function () {
-      var fail = function (message) { return HTGPU.fail(message, errPtr, errLen); };
-      var program = HTGPU.programs[id];
-      if (!program) return fail('no GPU program ' + id);
-      var device = program.device;
-      if (HTGPU.device !== device || HTGPU.lostReason !== null) {
-        return fail('the WebGPU device was lost (' + (HTGPU.lostReason || 'replaced by a new device') + ')');
-      }
-      var desc = program.desc;
-      var slot = ioPtrs >> 2;
-      // Benchmarks that set Module.profileDispatches get the run's phases (Module.runPhases, ms summed).
-      var phases = Module['profileDispatches'] ? (Module['runPhases'] = Module['runPhases'] || { runs: 0, upload: 0, encode: 0, submit: 0, wait: 0, copyOut: 0 }) : null;
-      var mark = phases ? performance.now() : 0;
-      var lap = function (name) {
-        if (!phases) return;
-        var now = performance.now();
-        phases[name] += now - mark;
-        mark = now;
-      };
-      for (var i = 0; i < desc.inputs.length; ++i) {
-        var input = desc.inputs[i];
-        device.queue.writeBuffer(program.io, input.io * 4, HEAPF32, HEAP32[slot + i] >> 2, input.count);
-      }
-      lap('upload');
-      var encoder = device.createCommandEncoder();
-      HTGPU.encode(encoder, program);
-      encoder.copyBufferToBuffer(program.io, desc.outputBase * 4, program.readback, 0, program.outBytes);
-      lap('encode');
-      device.queue.submit([encoder.finish()]);
-      lap('submit');
-      // The device goes away while the work is in flight, for real.
-      if (faults & HTGPU.kDeviceLost) device.destroy();
-      try {
-        await program.readback.mapAsync(1);
-      } catch (error) {
-        // device.lost settles in a later task: name the loss when it is the cause.
-        await new Promise(function (resolve) { setTimeout(resolve, 0); });
-        var why = HTGPU.lostReason !== null ? 'the WebGPU device was lost (' + HTGPU.lostReason + ')' : String(error && error.message ? error.message : error);
-        return fail('failed to read back the outputs: ' + why + ((faults & HTGPU.kDeviceLost) ? ' (fault injected: test hook)' : ''));
-      }
-      lap('wait');
-      var data = new Float32Array(program.readback.getMappedRange());
-      for (var o = 0; o < desc.outputs.length; ++o) {
-        var output = desc.outputs[o];
-        var start = output.io - desc.outputBase;
-        HEAPF32.set(data.subarray(start, start + output.count), HEAP32[slot + desc.inputs.length + o] >> 2);
-      }
-      program.readback.unmap();
-      if (phases) {
-        lap('copyOut');
-        phases.runs += 1;
-      }
-      if (HTGPU.uncaptured !== null) {
-        var message = HTGPU.uncaptured;
-        HTGPU.uncaptured = null;
-        return fail('WebGPU error during the run: ' + message);
-      }
-      return 0;
+    return Asyncify.handleAsync(function () { return HTGPU.run(id, ioPtrs, faults, errPtr, errLen, null); });
+  },
+
+  // As htgpu_run, with input `input` sampled from images on the GPU (image_sampling.cc).
+  htgpu_run_sampled__deps: ['$HTGPU'],
+  htgpu_run_sampled: function (id, ioPtrs, input, tablePtr, frames, blockWords, faults, errPtr, errLen) {
+    return Asyncify.handleAsync(function () {
+      return HTGPU.run(id, ioPtrs, faults, errPtr, errLen, { input: input, tablePtr: tablePtr, frames: frames, blockWords: blockWords });
     });
   },
 
@@ -403,11 +500,49 @@ mergeInto(LibraryManager.library, {
     });
   },
 
+  // Image slots for pre-processing on the GPU: a buffer of 8-bit pixels per uploader.
+  htgpu_image_create__deps: ['$HTGPU'],
+  htgpu_image_create: function () {
+    HTGPU.images.push({ buffer: null, device: null, size: 0 });
+    return HTGPU.images.length - 1;
+  },
+
+  // Queues the bytes into the slot's buffer (queue order puts them before any
+  // later run). A buffer that cannot be made reports through the run's errors.
+  htgpu_image_upload__deps: ['$HTGPU'],
+  htgpu_image_upload: function (id, bytesPtr, byteCount, errPtr, errLen) {
+    var slot = HTGPU.images[id];
+    if (!slot) return HTGPU.fail('no image slot ' + id, errPtr, errLen);
+    var device = HTGPU.device;
+    if (device === null || HTGPU.lostReason !== null) {
+      return HTGPU.fail('the WebGPU device is gone (' + (HTGPU.lostReason || 'never acquired') + ')', errPtr, errLen);
+    }
+    try {
+      if (slot.device !== device || slot.size < byteCount) {
+        if (slot.buffer) slot.buffer.destroy();
+        slot.size = Math.max(16, byteCount);
+        slot.buffer = device.createBuffer({ size: slot.size, usage: 0x80 | 0x08 });
+        slot.device = device;
+      }
+      device.queue.writeBuffer(slot.buffer, 0, HEAPU8, bytesPtr, byteCount);
+    } catch (error) {
+      return HTGPU.fail('writeBuffer failed: ' + (error && error.message ? error.message : error), errPtr, errLen);
+    }
+    return 0;
+  },
+
+  htgpu_image_release__deps: ['$HTGPU'],
+  htgpu_image_release: function (id) {
+    var slot = HTGPU.images[id];
+    if (slot && slot.buffer) slot.buffer.destroy();
+    HTGPU.images[id] = null;
+  },
+
   htgpu_release__deps: ['$HTGPU'],
   htgpu_release: function (id) {
     var program = HTGPU.programs[id];
     if (!program) return;
-    ['arena', 'io', 'readback', 'weights', 'uniforms'].forEach(function (b) { if (program[b]) program[b].destroy(); });
+    ['arena', 'io', 'readback', 'weights', 'uniforms', 'sampleTable'].forEach(function (b) { if (program[b]) program[b].destroy(); });
     HTGPU.programs[id] = null;
   },
 });

@@ -1,0 +1,21 @@
+// Pre-processing on a device (backend/image_sampling.h), checked the same way
+// for every backend that samples images (cuda, webgpu): images uploaded with
+// the backend's ImageUploader and sampled into a model input on the device give
+// the CPU samplers' floats (vision/image_to_tensor.h) bit for bit.
+#pragma once
+
+#include "backend/backend.h"
+#include "model/graph.h"
+
+namespace handtrack::testing {
+
+// in [frames, size, size, 3] -> RELU -> out: the identity on sampled values (in [0, 1]).
+model::Graph SampledInputGraph(int frames, int size);
+
+// Six 224x224 frames (a letterbox with a zero border, rotated crops partly
+// outside RGB and padded BGRA images under both border rules, an empty region)
+// sampled by `device` compiled with `options`, against WarpRectToTensor's bits;
+// then a second run with two frames swapped. Reports through gtest.
+void ExpectDeviceSamplingMatchesTheCpu(backend::Backend& device, const backend::BackendOptions& options);
+
+}  // namespace handtrack::testing
