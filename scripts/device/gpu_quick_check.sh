@@ -13,6 +13,11 @@
 # Detect calls on a 640x480 one-hand photo (cuda_image_detect --time, median of 2000 after
 # 100 warm-up calls) with pre-processing on the GPU (default) and on the host
 # (--cuda-setting cuda.preprocess=0), fp32 and fp16. Logs in $OUT.
+#
+# AB_SETTING=KEY (a cuda backend switch, e.g. cuda.programmatic_launch) adds an A/B of that
+# switch in the same call: the full models' kernels and runs (cuda_model_timing at the batches of
+# AB_BATCHES, default 1,8; fp32 and fp16) and the Detect timing, with KEY=1 and KEY=0
+# alternately, twice each.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -44,7 +49,8 @@ bundle() {
   cp "$shared"/data/hands/images/{finger_gun_horizontal_01,two_hands_L_shapes_torso_01}.jpg \
     "$QUICK/models/shared/data/hands/images/"
   # Everything travels compressed: with the packages it must stay under the 64 MiB carry limit.
-  tar -C "$QUICK" -cJf "$QUICK/quick.tar.xz" bin models images && rm -rf "$QUICK"/{bin,models,images}
+  # -9: a 64 MiB dictionary, so that the binaries' common CUDA code (about 9 MB each) is stored once.
+  XZ_OPT=-9 tar -C "$QUICK" -cJf "$QUICK/quick.tar.xz" bin models images && rm -rf "$QUICK"/{bin,models,images}
   du -sh "$QUICK"
 }
 
@@ -86,6 +92,24 @@ run() {
         --cuda-setting "cuda.preprocess=$preprocess"
     done
   done
+  if [[ -n "${AB_SETTING:-}" ]]; then
+    local round value
+    for round in 1 2; do
+      for value in 1 0; do
+        step "ab_models_${value}_round$round" 240 "$bin/cuda_model_timing" --delegate cuda \
+          --model palm_detection_full,hand_landmark_full --batch "${AB_BATCHES:-1,8}" --precision fp32,fp16 \
+          --warmup 30 --iters 300 --cuda-setting "$AB_SETTING=$value"
+        for precision in fp32 fp16; do
+          step "ab_detect_${precision}_${value}_round$round" 60 "$bin/cuda_image_detect" --delegate cuda \
+            --precision "$precision" --num-hands 2 --time "$QUICK/images/$PHOTO.ppm" --warmup 100 \
+            --iters 2000 --cuda-setting "$AB_SETTING=$value"
+        done
+      done
+    done
+    echo "== A/B of $AB_SETTING (1, then 0; two rounds)"
+    grep -H "" "$OUT"/ab_models_*.log | grep -v "^.*:#"
+    grep -H "^detect " "$OUT"/ab_detect_*.log
+  fi
   echo "== failures"
   grep -h -E "FAILED|Failure" "$OUT"/*test.log | head -40
   echo "== detect"
