@@ -18,7 +18,10 @@ One-hand videos (at most one hand in ../shared/golden/videos) are where the opti
 one hand tracked and num_hands 2, MediaPipe's rule runs palm detection on every frame.
 
   /usr/bin/python3 tools/palm_interval_check.py build/bin/handtrack --interval 10 [--runs 3]
-      [--require-speedup 2.5] [--videos DIR]
+      [--require-speedup 2.5] [--videos DIR] [--delegate NAME] [--threads N]
+
+--delegate and --threads go to every `track` command (default: track's own, i.e. auto and 1
+thread); on a machine with a GPU, `--delegate xnnpack` measures the CPU path.
 
 Exit 1 when landmarks differ, a hand is found late, or (with --require-speedup) a one-hand
 video's speed-up is below the bound.
@@ -35,11 +38,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.environ.get("HANDTRACK_SHARED", os.path.join(HERE, "..", "..", "shared"))
 
 
-def run_track(binary, video, interval, workdir, tag):
+def run_track(binary, video, interval, workdir, tag, extra_args=()):
     out = os.path.join(workdir, f"{tag}.jsonl")
     summary = os.path.join(workdir, f"{tag}.summary.json")
     command = [binary, "track", "--num-hands", "2", "--palm-detection-interval", str(interval),
-               "--summary", summary, "--output", out, "--no-progress", video]
+               "--summary", summary, "--output", out, "--no-progress", *extra_args, video]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     with open(summary) as f:
         fps = json.load(f)["processing_fps"]
@@ -112,7 +115,14 @@ def main():
     parser.add_argument("--videos", default=os.path.join(SHARED, "data", "hands", "videos"))
     parser.add_argument("--require-speedup", type=float, default=0.0)
     parser.add_argument("--json", help="write every figure to this file")
+    parser.add_argument("--delegate", help="track's --delegate (default: track's)")
+    parser.add_argument("--threads", type=int, help="track's --threads (default: track's)")
     args = parser.parse_args()
+    extra_args = []
+    if args.delegate:
+        extra_args += ["--delegate", args.delegate]
+    if args.threads:
+        extra_args += ["--threads", str(args.threads)]
 
     rows, failures = [], []
     with tempfile.TemporaryDirectory() as workdir:
@@ -122,7 +132,8 @@ def main():
             frames = {}
             for _ in range(args.runs):
                 for interval in (1, args.interval):
-                    fps, frames[interval] = run_track(args.binary, video, interval, workdir, f"n{interval}")
+                    fps, frames[interval] = run_track(args.binary, video, interval, workdir, f"n{interval}",
+                                                      extra_args)
                     speeds[interval].append(fps)
             default_fps = statistics.median(speeds[1])
             interval_fps = statistics.median(speeds[args.interval])
