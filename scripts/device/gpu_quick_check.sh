@@ -14,7 +14,7 @@
 # 100 warm-up calls) with pre-processing on the GPU (default) and on the host
 # (--cuda-setting cuda.preprocess=0), fp32 and fp16. Logs in $OUT.
 #
-# AB_SETTING=KEY (a cuda backend switch, e.g. cuda.programmatic_launch) adds an A/B of that
+# AB_SETTING=KEY (a cuda backend switch, e.g. cuda.fusion) adds an A/B of that
 # switch in the same call: the full models' kernels and runs (cuda_model_timing at the batches of
 # AB_BATCHES, default 1,8; fp32 and fp16) and the Detect timing, with KEY=1 and KEY=0
 # alternately, twice each.
