@@ -544,15 +544,18 @@ TEST(LandmarksTest, DeduplicateHandsDropsNearCopies) {
 // ---------------------------------------------------------------- golden sanity check
 
 // A minimal JSON reader for the golden files (objects, arrays, numbers, strings, literals).
+// An object's keys and values are two vectors: std::vector of the incomplete Json is allowed,
+// a std::pair holding it is not (clang with libstdc++ refuses it).
 struct Json {
-  std::vector<std::pair<std::string, Json>> members;
+  std::vector<std::string> keys;
+  std::vector<Json> values;  // values[i] belongs to keys[i]
   std::vector<Json> items;
   double number = 0;
   std::string text;
 
   const Json* Find(const std::string& key) const {
-    for (const auto& [name, value] : members) {
-      if (name == key) return &value;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] == key) return &values[i];
     }
     return nullptr;
   }
@@ -608,11 +611,10 @@ class JsonReader {
     SkipSpace();
     if (pos_ < text_.size() && text_[pos_] == '}') return Expect('}');
     do {
-      value->members.emplace_back();
+      value->keys.emplace_back();
+      value->values.emplace_back();
       SkipSpace();
-      if (!ReadString(&value->members.back().first) || !Expect(':') || !Read(&value->members.back().second)) {
-        return false;
-      }
+      if (!ReadString(&value->keys.back()) || !Expect(':') || !Read(&value->values.back())) return false;
     } while (Expect(','));
     --pos_;
     return Expect('}');

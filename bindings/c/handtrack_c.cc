@@ -85,10 +85,15 @@ ht_status Fail(ht_status status, std::initializer_list<std::string_view> parts) 
   return status;
 }
 
-ht_status Fail(ht_status status, const std::string& message) noexcept { return Fail(status, {message}); }
+// The lists are spelled out: a braced {message} alone also converts to std::string, and clang
+// then picked this very overload again (endless recursion, found under clang's AddressSanitizer).
+ht_status Fail(ht_status status, const std::string& message) noexcept {
+  return Fail(status, std::initializer_list<std::string_view>{message});
+}
 
 ht_status Fail(const Status& status) noexcept {
-  return Fail(static_cast<ht_status>(status.code()), {status.message()});
+  return Fail(static_cast<ht_status>(status.code()),
+              std::initializer_list<std::string_view>{status.message()});
 }
 
 // "failed to <what>: <argument> is NULL".

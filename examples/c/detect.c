@@ -22,7 +22,7 @@
 static unsigned char* read_file(const char* path, unsigned long* size) {
   FILE* file = fopen(path, "rb");
   unsigned char* bytes = NULL;
-  long length;
+  long length = 0;
   if (file == NULL) {
     fprintf(stderr, "detect_c: failed to open %s: %s\n", path, strerror(errno));
     return NULL;

@@ -49,9 +49,15 @@ HANDTRACK_WASM_INLINE void StoreRow(Vec acc0, Vec acc1, const Epilogue& e, float
     residual = e.residual + static_cast<size_t>(m) * e.residual_stride + n0;
   const float* slopes = nullptr;
   if constexpr ((kFlags & kPrelu) != 0) slopes = e.prelu_slopes + n0;
+  // The second half's pointers, offset only when the epilogue uses them: an offset on a null
+  // pointer is undefined behaviour (clang's UBSan reports it).
+  const float* slopes_high = nullptr;
+  if constexpr ((kFlags & kPrelu) != 0) slopes_high = slopes + 4;
   if (width == kPanelWidth) {
+    const float* residual_high = nullptr;
+    if constexpr ((kFlags & kResidual) != 0) residual_high = residual + 4;
     Store(out, ApplyEpilogue<kFlags>(acc0, e, residual, slopes));
-    Store(out + 4, ApplyEpilogue<kFlags>(acc1, e, residual + 4, slopes + 4));
+    Store(out + 4, ApplyEpilogue<kFlags>(acc1, e, residual_high, slopes_high));
     return;
   }
   // A partial panel: go through a full-width scratch row so that nothing
@@ -60,7 +66,7 @@ HANDTRACK_WASM_INLINE void StoreRow(Vec acc0, Vec acc1, const Epilogue& e, float
   alignas(16) float out_row[kPanelWidth];
   if constexpr ((kFlags & kResidual) != 0) std::memcpy(residual_row, residual, sizeof(float) * width);
   Store(out_row, ApplyEpilogue<kFlags>(acc0, e, residual_row, slopes));
-  Store(out_row + 4, ApplyEpilogue<kFlags>(acc1, e, residual_row + 4, slopes + 4));
+  Store(out_row + 4, ApplyEpilogue<kFlags>(acc1, e, residual_row + 4, slopes_high));
   std::memcpy(out, out_row, sizeof(float) * width);
 }
 
