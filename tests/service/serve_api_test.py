@@ -97,6 +97,8 @@ def exercise(server, binary, root, data):
           f"a worker on the server's folder: exit 1: {err}")
 
     # Every shared video as a session; one with the overlay; one retried with its Idempotency-Key.
+    for needed in ("hand_enters_thumbs_up_face_01.mp4", "two_hands_zoom_gesture_with_overlays_01.mp4"):
+        check(needed in videos(), f"{needed} is among the videos (its range requests, its overlay)")
     sessions = {}
     for video in videos():
         query = "overlay=true" if video.startswith("two_hands_zoom") else ""
@@ -170,7 +172,7 @@ def exercise(server, binary, root, data):
         check(status == 404 and body["error"]["code"] == "not_found", f"{what}: 404")
     record("get", "/v1/sessions/{id}", *server.json("GET", "/v1/sessions/0123456789abcdef0123456789abcdef"))
 
-    # Cancel a session while it waits (two workers are busy with eight videos), then delete it.
+    # Cancel a session while it waits (the two workers are busy with the sessions above), then delete it.
     status, s = server.upload("asl_sign_walk_two_hands_webcam_01.mp4")
     status, s = record("post", "/v1/sessions/{id}:cancel", *server.json("POST", f"/v1/sessions/{s['id']}:cancel"))
     check(status == 200 and s["state"] == "cancelled", "POST :cancel of a queued session: cancelled")
@@ -386,7 +388,8 @@ def validate_against_openapi(document):
         except jsonschema.ValidationError as e:
             fail(f"{method.upper()} {route} {status} does not match /openapi.json: {e.message}")
         checked += 1
-    check(checked > 30, f"{checked} JSON responses match /openapi.json")
+    # At least the fixed tour's (30 with two videos as sessions; each more video adds a few).
+    check(checked >= 30, f"{checked} JSON responses match /openapi.json")
 
 
 if __name__ == "__main__":

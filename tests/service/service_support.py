@@ -44,7 +44,16 @@ def check(condition, message):
 
 
 def videos():
-    return sorted(f for f in os.listdir(VIDEOS) if f.endswith(".mp4"))
+    """The shared videos, sorted; only those named in $HANDTRACK_SERVICE_VIDEOS (comma-separated)
+    when it is set: scripts/test.sh's sanitizer stage runs the API test on two of them."""
+    every = sorted(f for f in os.listdir(VIDEOS) if f.endswith(".mp4"))
+    chosen = [name for name in os.environ.get("HANDTRACK_SERVICE_VIDEOS", "").split(",") if name]
+    if not chosen:
+        return every
+    missing = [name for name in chosen if name not in every]
+    if missing:
+        fail(f"HANDTRACK_SERVICE_VIDEOS names videos that are not in {VIDEOS}: {', '.join(missing)}")
+    return sorted(chosen)
 
 
 def wait_for(what, predicate, poll_s=0.1):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every browser test of the JavaScript package in Debian's Chromium, one
-# file at a time (the machine may have two cores): the API and bad calls, the
+# Runs every browser test of the JavaScript package in Debian's Chromium, two
+# files at a time (a page runs the single-threaded module: one file at a time left a
+# core of a two-core machine mostly idle): the API and bad calls, the
 # build and backend reports, the demo on a fake camera, the npm tarball, the
 # wasm heap over VIDEO-mode frames, the webgpu backend on SwiftShader (its op and
 # tensor tests, delegate "GPU", every fallback case, photos and a video against the
@@ -10,6 +11,7 @@
 #   web/tests/run.sh [--full] [TEST_FILE...]
 #
 # --full: the heap test runs 10 000 frames (default 300, or $HANDTRACK_HEAP_FRAMES).
+# HANDTRACK_WEB_TEST_CONCURRENCY: files at a time (default 2; 1 for a clean log order).
 # Needs the built package (scripts/build_web.sh) and ../shared (HANDTRACK_SHARED).
 set -euo pipefail
 web=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -40,4 +42,4 @@ for tool in ffmpeg ffprobe python3 "${HANDTRACK_CHROMIUM:-/usr/bin/chromium}"; d
   command -v "$tool" >/dev/null || { echo "web/tests: $tool is missing (scripts/build_web.sh installs it)" >&2; exit 1; }
 done
 
-exec node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+exec node --test --test-concurrency="${HANDTRACK_WEB_TEST_CONCURRENCY:-2}" --test-reporter=spec "${files[@]}"
