@@ -181,6 +181,28 @@ TEST(BatchingModelTest, RequestLargerThanMaxBatchRunsInSeveralBatches) {
       << (*model)->DescribePlan();
 }
 
+// queue_seconds counts each frame's wait for its batch: here one stream submits while another
+// registered one could but never does, so the frame waits out batch_wait (50 ms) first.
+TEST(BatchingModelTest, StatsCountTheTimeFramesWaitForTheirRun) {
+  auto group = std::make_shared<BatchingGroup>();
+  auto model = BatchingModel::Create(LogisticGraph(), Options(4, 50'000), group);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
+  ASSERT_TRUE(oracle.ok());
+  BatchingGroup::Stream idle(group);
+  BatchingGroup::Stream busy(group);
+  {
+    BatchingGroup::Call call(busy);
+    RunAndCheck(**model, **oracle, 7, 1);
+  }
+  const BatchingStats stats = (*model)->stats();
+  EXPECT_EQ(stats.frames, 1);
+  EXPECT_GE(stats.queue_seconds, 0.049);
+  EXPECT_LT(stats.queue_seconds, 30.0);
+  EXPECT_GT(stats.run_seconds, 0.0);
+  EXPECT_EQ(stats.device_seconds, 0.0) << "the reference backend has no device";
+}
+
 // Every caller is a registered stream in a call: a batch runs as soon as all of them wait,
 // long before the (10 s) timeout, and holds one frame of each.
 TEST(BatchingModelTest, BatchRunsWhenEveryStreamWaits) {

@@ -275,11 +275,17 @@ TEST(CudaBackendTest, RunsMultiNodeSegmentsWithSharedArenaMemory) {
   const model::Graph graph = ChainOfOpsGraph();
   Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), CudaOptions());
   ASSERT_TRUE(segment.ok()) << segment.status().message();
+  EXPECT_EQ((*segment)->device_seconds(), 0.0) << "no run yet";
+  double device_seconds = 0;
   for (uint32_t seed : {1u, 2u}) {
     const Tensors inputs = RandomInputs(graph, seed, 2);
     Result<Tensors> got = RunSegment(**segment, graph, inputs);
     ASSERT_TRUE(got.ok()) << got.status().message();
     ExpectClose(*got, RunReference(graph, inputs), "chain seed " + std::to_string(seed));
+    // Each run adds its time on the GPU (device events around the graph launch).
+    EXPECT_GT((*segment)->device_seconds(), device_seconds) << "seed " << seed;
+    EXPECT_LT((*segment)->device_seconds(), 60.0);
+    device_seconds = (*segment)->device_seconds();
   }
 }
 

@@ -215,6 +215,8 @@ class PyEngine {
       d["max_frames_per_run"] = m.max_frames_per_run;
       d["instances"] = m.instances;
       d["run_seconds"] = m.run_seconds;
+      d["queue_seconds"] = m.queue_seconds;
+      d["device_seconds"] = m.device_seconds;
       return d;
     };
     py::dict out;

@@ -73,6 +73,14 @@ struct EngineModelStats {
   // Wall time of the runs, summed (inputs in, inference, outputs back; runs that
   // overlap each count in full): run_seconds / runs is the mean time of a run.
   double run_seconds = 0;
+  // Time each frame spent queued before its run began (gathering a batch, or
+  // waiting for a free interpreter), summed over frames: queue_seconds / frames
+  // is a frame's mean wait. With run_seconds, where a caller's model time goes.
+  double queue_seconds = 0;
+  // The runs' time on the GPU, from launch to completion as device events time it
+  // (waiting for the GPU included), summed; 0 for runs on the CPU. Next to
+  // run_seconds it shows how much of a run the host spends around the GPU's part.
+  double device_seconds = 0;
 };
 
 struct HandEngineStats {

@@ -151,7 +151,9 @@ busy = sum(split.values()) or 1
 shares = ", ".join(f"{k} {100 * t / busy:.0f} %" for k, t in split.items())
 engine = summary.get("engine", {})
 batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.1f} frames (max {e['max_frames_per_run']}, "
-                    f"{1000 * e.get('run_seconds', 0) / max(e['runs'], 1):.2f} ms each)"
+                    f"{1000 * e.get('run_seconds', 0) / max(e['runs'], 1):.2f} ms each, "
+                    f"{1000 * e.get('device_seconds', 0) / max(e['runs'], 1):.2f} ms of it on the GPU, a frame queued "
+                    f"{1000 * e.get('queue_seconds', 0) / max(e['frames'], 1):.2f} ms before its run)"
                     for m, e in engine.items())
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
       f" (decoder {', '.join(decoders)}; job time: {shares}; {batches})")

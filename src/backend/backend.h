@@ -87,6 +87,10 @@ class CompiledSegment {
     (void)replays;
     return UnsupportedError("failed to time kernel replays: the segment has no device kernels");
   }
+  // Device seconds of this segment's runs so far (Run and RunSampled, from launch to
+  // completion on its stream, as device events time them; waiting for the GPU to be
+  // free included), summed. 0 for segments without a device.
+  virtual double device_seconds() const { return 0.0; }
   // Pre-processing on the device (image_sampling.h): whether RunSampled can
   // produce segment input `tensor` from 8-bit images instead of reading it
   // from HostTensors. Only float32 RGB inputs of shape [N, H, W, 3].

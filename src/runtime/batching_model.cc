@@ -274,6 +274,9 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
 
   lock.unlock();
   const auto run_start = std::chrono::steady_clock::now();
+  double queued_seconds = 0;
+  for (const QueuedFrame& queued : batch)
+    queued_seconds += std::chrono::duration<double>(run_start - queued.queued_at).count();
   Status status = Status::Ok();
   if (instance == nullptr) {
     Result<std::unique_ptr<Instance>> made = CreateInstance(wanted);
@@ -284,10 +287,15 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
       status = made.status();
     }
   }
+  double device_seconds = 0;
   if (instance != nullptr) {
     const bool sampled = std::all_of(batch.begin(), batch.end(),
                                      [](const QueuedFrame& q) { return q.request->fill_host != nullptr; });
+    const double device_before = instance->interpreter->device_seconds();
     status = sampled ? RunSampledOn(*instance, batch) : RunOn(*instance, batch);
+    // A run that re-planned starts the count again: then the new segments' seconds are this run's.
+    const double device_after = instance->interpreter->device_seconds();
+    device_seconds = device_after >= device_before ? device_after - device_before : device_after;
   }
   // A re-planned interpreter (kAuto dropped a backend) gets its description redone outside the lock.
   std::optional<std::string> new_plan;
@@ -317,6 +325,8 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
     stats_.frames += frames;
     stats_.max_frames_per_run = std::max(stats_.max_frames_per_run, frames);
     stats_.run_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+    stats_.queue_seconds += queued_seconds;
+    stats_.device_seconds += device_seconds;
   }
   for (const QueuedFrame& queued : batch) {
     Request& request = *queued.request;

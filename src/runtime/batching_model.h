@@ -115,6 +115,8 @@ struct BatchingStats {
   int64_t frames = 0;          // frames in those runs
   int max_frames_per_run = 0;  // the fullest run
   double run_seconds = 0;      // wall time of the runs (inputs in, inference, outputs out), summed
+  double queue_seconds = 0;    // time each frame waited in the queue for its run to begin, summed
+  double device_seconds = 0;   // the runs' time on the GPU (Interpreter::device_seconds), summed
   int instances = 0;           // interpreters created
 };
 

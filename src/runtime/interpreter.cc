@@ -407,6 +407,12 @@ void Interpreter::RunFrom(size_t first, std::shared_ptr<backend::RunCompletion> 
   compiled_[first]->RunAsync(host_, std::move(after_segment));
 }
 
+double Interpreter::device_seconds() const {
+  double total = 0;
+  for (const auto& segment : compiled_) total += segment->device_seconds();
+  return total;
+}
+
 Result<std::optional<double>> Interpreter::TimeKernelReplays(int replays) {
   std::optional<double> total;
   for (const auto& segment : compiled_) {

@@ -207,6 +207,8 @@ HandEngineStats EnginePoolStats::Total() const {
       all->max_frames_per_run = std::max(all->max_frames_per_run, part->max_frames_per_run);
       all->instances += part->instances;
       all->run_seconds += part->run_seconds;
+      all->queue_seconds += part->queue_seconds;
+      all->device_seconds += part->device_seconds;
     }
   }
   return total;

@@ -71,7 +71,8 @@ Status CheckModelShapes(const runtime::BatchingModel& palm, const runtime::Batch
 }
 
 EngineModelStats ToPublic(const runtime::BatchingStats& s) {
-  return {s.runs, s.frames, s.max_frames_per_run, s.instances, s.run_seconds};
+  return {s.runs,        s.frames,        s.max_frames_per_run, s.instances,
+          s.run_seconds, s.queue_seconds, s.device_seconds};
 }
 
 }  // namespace

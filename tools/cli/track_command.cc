@@ -378,7 +378,9 @@ int RunTrack(std::span<const std::string> arguments) {
                     {"frames", m.frames},
                     {"max_frames_per_run", m.max_frames_per_run},
                     {"instances", m.instances},
-                    {"run_seconds", m.run_seconds}};
+                    {"run_seconds", m.run_seconds},
+                    {"queue_seconds", m.queue_seconds},
+                    {"device_seconds", m.device_seconds}};
       };
       summary["engine"] = {{"palm", model_json(stats.palm)}, {"landmarks", model_json(stats.landmarks)}};
       if (pool.engines.size() > 1) summary["engines"] = EnginePoolJson(pool);

@@ -836,6 +836,10 @@ std::string Server::Impl::MetricsText() {
       "# HELP handtrack_model_run_seconds_total Wall time of those runs, summed (seconds / runs: the mean "
       "run).\n"
       "# TYPE handtrack_model_run_seconds_total counter\n";
+  std::string queue_text =
+      "# HELP handtrack_model_queue_seconds_total Time frames waited for their run to begin, summed "
+      "(seconds / frames: a frame's mean wait).\n"
+      "# TYPE handtrack_model_queue_seconds_total counter\n";
   for (const auto& [variant, stats] : engines->Stats()) {
     for (const auto& [model, s] : {std::pair{"palm", stats.palm}, std::pair{"landmarks", stats.landmarks}}) {
       const std::string labels = "{variant=\"" + variant + "\",model=\"" + model + "\"} ";
@@ -843,9 +847,10 @@ std::string Server::Impl::MetricsText() {
       frames_text += "handtrack_model_frames_total" + labels + std::to_string(s.frames) + "\n";
       batch_text += "handtrack_model_max_batch" + labels + std::to_string(s.max_frames_per_run) + "\n";
       seconds_text += "handtrack_model_run_seconds_total" + labels + std::to_string(s.run_seconds) + "\n";
+      queue_text += "handtrack_model_queue_seconds_total" + labels + std::to_string(s.queue_seconds) + "\n";
     }
   }
-  return out + frames_text + batch_text + seconds_text + metrics.Text();
+  return out + frames_text + batch_text + seconds_text + queue_text + metrics.Text();
 }
 
 }  // namespace handtrack::serve

@@ -104,7 +104,7 @@ class CudaSegment final : public CompiledSegment {
     HT_RETURN_IF_ERROR(CudaStatus(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
                                   "create a stream for " + label_));
     stream_.reset(stream);
-    for (Event* event : {&kernels_start_, &kernels_end_}) {
+    for (Event* event : {&kernels_start_, &kernels_end_, &run_start_, &run_end_}) {
       cudaEvent_t raw = nullptr;
       HT_RETURN_IF_ERROR(CudaStatus(cudaEventCreate(&raw), "create a timing event for " + label_));
       event->reset(raw);
@@ -161,6 +161,8 @@ class CudaSegment final : public CompiledSegment {
     return Launch(tensors, sampled_exec_.get(), "the sampling CUDA graph", tensor);
   }
 
+  double device_seconds() const override { return device_seconds_; }
+
   // Events around `replays` launches of the kernels-only graph, on the
   // segment's stream (events recorded inside a graph cannot be timed).
   Result<double> TimeKernelReplays(int replays) override {
@@ -204,10 +206,15 @@ class CudaSegment final : public CompiledSegment {
       HT_RETURN_IF_ERROR(HostBuffer(tensors, staged.tensor).status());
     }
     HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(device_.index), "select the CUDA device for " + label_));
-    HT_RETURN_IF_ERROR(
-        CudaStatus(cudaGraphLaunch(exec, stream_.get()), std::string("launch ") + what + " of " + label_));
+    const std::string action = std::string("launch ") + what + " of " + label_;
+    HT_RETURN_IF_ERROR(CudaStatus(cudaEventRecord(run_start_.get(), stream_.get()), action));
+    HT_RETURN_IF_ERROR(CudaStatus(cudaGraphLaunch(exec, stream_.get()), action));
+    HT_RETURN_IF_ERROR(CudaStatus(cudaEventRecord(run_end_.get(), stream_.get()), action));
     // Kernel faults surface here, without the node that caused them.
     HT_RETURN_IF_ERROR(CudaStatus(cudaStreamSynchronize(stream_.get()), "run " + label_));
+    float run_ms = 0.0f;
+    if (cudaEventElapsedTime(&run_ms, run_start_.get(), run_end_.get()) == cudaSuccess)
+      device_seconds_ += run_ms * 1e-3;
     for (const StagedTensor& staged : layout_.outputs) {
       std::memcpy(tensors.data[staged.tensor], Staging(staged), staged.bytes);
     }
@@ -411,6 +418,9 @@ class CudaSegment final : public CompiledSegment {
   Stream stream_;
   Event kernels_start_;  // around TimeKernelReplays' launches
   Event kernels_end_;
+  Event run_start_;  // around each run's graph launch, for device_seconds()
+  Event run_end_;
+  double device_seconds_ = 0;
   GraphExec exec_;          // copies in, kernels, copies out: what Run launches
   GraphExec kernels_exec_;  // the kernels alone, for TimeKernelReplays
   GraphExec sampled_exec_;  // as exec_, sampling sampled_tensor_ instead of copying it
