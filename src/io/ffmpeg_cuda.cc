@@ -22,7 +22,7 @@ namespace {
 // 16 concurrent videos must not make 16). Why two: the decoders of one context wait for each
 // other (each picture's copy to the host is synchronous on the context's stream), and more
 // contexts make the GPU switch between them under the models' graphs. `track --jobs 16
-// --delegate cuda --precision fp16` on 16 copies of a 2-minute 640x480 session (H200, one call,
+// --delegate cuda --precision fp16` on 16 copies of a 2-minute 640x480 session (H200, two calls,
 // 2026-12-04): 1 context 2080-2099 frames/s (40 % of the jobs' time waiting for the decoder),
 // 2 contexts 2904-2910, 4 contexts 2586-2822, 8 contexts 2604, 16 contexts 2160; CPU decoding 2974.
 // It is FFmpeg's own context, not the CUDA runtime's primary one
