@@ -203,6 +203,40 @@ TEST(XnnpackBackendTest, KeepsASegmentOutputThatARelu6Follows) {
   ExpectClose(*got, expected, "conv then relu6");
 }
 
+// ADD -> PRELU, the palm blocks' ending, which the backend's own residual
+// kernel runs as one pass split over the pool's threads (XNNPACK 2022-02 runs
+// an ADD of equal shapes on one thread). Also the cases it must leave alone or
+// take only half of: a sum the host reads too, a sum with two readers, a
+// scalar slope, a broadcast ADD.
+TEST(XnnpackBackendTest, RunsResidualEndingsOnItsOwnKernel) {
+  enum class Variant { kFolded, kSumIsOutput, kSumReadTwice, kScalarSlope, kBroadcast };
+  for (Variant variant : {Variant::kFolded, Variant::kSumIsOutput, Variant::kSumReadTwice,
+                          Variant::kScalarSlope, Variant::kBroadcast}) {
+    GraphBuilder b("residual_ending");
+    // 40 x 40 pixels of 12 channels: 1600 rows, several tasks of the pool.
+    const std::vector<int> shape = {1, 40, 40, 12};
+    const int x = b.Input(shape);
+    const int y = variant == Variant::kBroadcast ? b.Input({1, 1, 1, 12}) : b.Input(shape);
+    const int sum = variant == Variant::kSumIsOutput ? b.Output(shape) : b.Intermediate(shape);
+    model::NodeParams relu;
+    relu.activation = model::Activation::kRelu6;
+    b.AddNode(model::OpType::kAdd, {x, y}, {sum}, variant == Variant::kFolded ? relu : model::NodeParams{});
+    const int alpha = variant == Variant::kScalarSlope ? b.Constant({1}) : b.Constant({1, 1, 12});
+    b.AddNode(model::OpType::kPRelu, {sum, alpha}, {b.Output(shape)});
+    if (variant == Variant::kSumReadTwice) b.AddNode(model::OpType::kAdd, {sum, x}, {b.Output(shape)});
+    const model::Graph graph = b.Build();
+    const Tensors inputs = RandomInputs(graph, 9, 4);
+    const Tensors expected = Oracle(graph, inputs);
+    for (int threads : {1, 2, 3}) {
+      Result<Tensors> got = RunOnBackend(*Xnnpack(), graph, inputs, threads);
+      ASSERT_TRUE(got.ok()) << got.status().message();
+      ExpectClose(*got, expected,
+                  "variant " + std::to_string(static_cast<int>(variant)) + ", " + std::to_string(threads) +
+                      " threads");
+    }
+  }
+}
+
 TEST(XnnpackBackendTest, SegmentsRunConcurrentlyOnTheirOwnThreads) {
   std::unique_ptr<Backend> xnnpack = Xnnpack();
   const model::Graph graph = ChainOfOpsGraph();

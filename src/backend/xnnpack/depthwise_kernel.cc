@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "backend/xnnpack/op_util.h"
+
 // The AVX-512 functions carry target("avx512f") instead of the file being
 // built with -mavx512f, so that the rest of this file (and the build) stays
 // portable; they only run after the CPU check in CheckDepthwiseKernelSupports.
@@ -180,17 +182,6 @@ HANDTRACK_TARGET_AVX512F void ComputeRows(const DepthwiseShape& s, const float* 
     }
   }
 }
-
-bool CpuHasAvx512F() {
-  // Also false when the OS does not save the AVX-512 state (GCC and Clang
-  // check XCR0).
-  static const bool kHasAvx512F = __builtin_cpu_supports("avx512f");
-  return kHasAvx512F;
-}
-
-#else  // !HANDTRACK_DEPTHWISE_KERNEL_AVX512
-
-bool CpuHasAvx512F() { return false; }
 
 #endif  // HANDTRACK_DEPTHWISE_KERNEL_AVX512
 

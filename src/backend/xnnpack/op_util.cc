@@ -120,4 +120,14 @@ AxisWindow TfliteWindow(model::Padding padding, int input, int filter, int strid
   return {output, static_cast<uint32_t>(total / 2), static_cast<uint32_t>(total - total / 2)};
 }
 
+bool CpuHasAvx512F() {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  // GCC and Clang also check XCR0, i.e. that the OS saves the AVX-512 state.
+  static const bool kHasAvx512F = __builtin_cpu_supports("avx512f");
+  return kHasAvx512F;
+#else
+  return false;
+#endif
+}
+
 }  // namespace handtrack::backend::xnnpack

@@ -50,6 +50,10 @@ struct OutputRange {
 };
 OutputRange ActivationRange(model::Activation activation);
 
+// Whether this CPU runs AVX-512F code (false also when the OS does not save
+// the AVX-512 state): the backend's own kernels need it.
+bool CpuHasAvx512F();
+
 // TFLite's output size and zero padding along one spatial axis; SAME puts the
 // odd extra pixel after (bottom/right). output < 1 when the filter does not fit.
 struct AxisWindow {

@@ -16,12 +16,14 @@
 #include "backend/xnnpack/depthwise_kernel.h"
 #include "backend/xnnpack/op_util.h"
 #include "backend/xnnpack/ops.h"
+#include "backend/xnnpack/residual_kernel.h"
 
 namespace handtrack::backend {
 namespace {
 
 using xnnpack::BuildContext;
 using xnnpack::DepthwiseKernel;
+using xnnpack::ResidualKernel;
 using xnnpack::XnnStatus;
 
 struct SubgraphDeleter {
@@ -71,10 +73,29 @@ struct DepthwiseRun {
   int output_tensor;
 };
 
-// One step of a segment, in execution order: exactly one of the two is set.
+// An ADD (and the PRELU after it) that the backend's own kernel runs.
+struct ResidualRun {
+  ResidualKernel kernel;
+  int a_tensor;
+  int b_tensor;
+  int output_tensor;  // the PRELU's output when it is folded in, else the ADD's
+};
+
+// A step that one of the backend's own kernels runs: exactly one is set.
+struct OwnKernelRun {
+  std::unique_ptr<DepthwiseRun> depthwise;
+  std::unique_ptr<ResidualRun> residual;
+
+  bool empty() const { return depthwise == nullptr && residual == nullptr; }
+  int output_tensor() const {
+    return depthwise != nullptr ? depthwise->output_tensor : residual->output_tensor;
+  }
+};
+
+// One step of a segment, in execution order: an XNNPACK run or an own kernel.
 struct SegmentStep {
   std::unique_ptr<XnnpackRun> xnnpack;
-  std::unique_ptr<DepthwiseRun> depthwise;
+  OwnKernelRun own;
 };
 
 // What the pool's threads share for one depthwise step.
@@ -87,6 +108,25 @@ struct DepthwiseTask {
 void RunDepthwiseTask(void* context, size_t row_begin, size_t rows) {
   const DepthwiseTask& task = *static_cast<const DepthwiseTask*>(context);
   task.kernel->RunRows(task.input, task.output, row_begin, row_begin + rows);
+}
+
+// What the pool's threads share for one residual step.
+struct ResidualTask {
+  const ResidualKernel* kernel;
+  const float* a;
+  const float* b;
+  float* output;
+};
+
+void RunResidualTask(void* context, size_t row_begin, size_t rows) {
+  const ResidualTask& task = *static_cast<const ResidualTask*>(context);
+  task.kernel->RunRows(task.a, task.b, task.output, row_begin, row_begin + rows);
+}
+
+// Rows per residual task: about 16 KB of output, so that a pool's threads
+// share even small tensors without a task per pixel.
+size_t ResidualTileRows(const ResidualKernel& kernel) {
+  return std::max<size_t>(1, 4096 / std::max<size_t>(1, kernel.channels()));
 }
 
 class XnnpackSegment final : public CompiledSegment {
@@ -111,14 +151,23 @@ class XnnpackSegment final : public CompiledSegment {
       return own_buffers_[tensor] != nullptr ? own_buffers_[tensor] : tensors.data[tensor];
     };
     for (SegmentStep& step : steps_) {
-      if (step.depthwise != nullptr) {
-        DepthwiseTask task{&step.depthwise->kernel, buffer(step.depthwise->input_tensor),
-                           buffer(step.depthwise->output_tensor)};
-        // Without a pool (1 thread) pthreadpool runs the rows on this thread.
-        const bool last_step = &step == &steps_.back();  // see yield_workers in CreateXnnpackRun
+      // Without a pool (1 thread) pthreadpool runs the rows on this thread.
+      const uint32_t flags = &step == &steps_.back() ? PTHREADPOOL_FLAG_YIELD_WORKERS
+                                                     : 0;  // see yield_workers in CreateXnnpackRun
+      if (const DepthwiseRun* depthwise = step.own.depthwise.get(); depthwise != nullptr) {
+        DepthwiseTask task{&depthwise->kernel, buffer(depthwise->input_tensor),
+                           buffer(depthwise->output_tensor)};
         pthreadpool_parallelize_1d_tile_1d(threadpool_.get(), RunDepthwiseTask, &task,
-                                           task.kernel->num_rows(), /*tile_range=*/1,
-                                           last_step ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
+                                           task.kernel->num_rows(),
+                                           /*tile_range=*/1, flags);
+        continue;
+      }
+      if (const ResidualRun* residual = step.own.residual.get(); residual != nullptr) {
+        ResidualTask task{&residual->kernel, buffer(residual->a_tensor), buffer(residual->b_tensor),
+                          buffer(residual->output_tensor)};
+        pthreadpool_parallelize_1d_tile_1d(threadpool_.get(), RunResidualTask, &task,
+                                           residual->kernel.num_rows(), ResidualTileRows(residual->kernel),
+                                           flags);
         continue;
       }
       XnnpackRun& run = *step.xnnpack;
@@ -209,38 +258,38 @@ class XnnpackBackend final : public Backend {
       }
     }
 
-    // The segment's nodes as steps: runs of nodes for XNNPACK, broken by each
-    // depthwise node that the backend's own kernel takes.
-    std::vector<std::vector<int>> step_nodes;
-    std::vector<std::unique_ptr<DepthwiseRun>> step_depthwise;  // nullptr: an XNNPACK run
     for (int node_index : spec.nodes) {
-      const model::Node& node = graph.nodes[node_index];
       const Status status = Supports(graph, node_index);
       if (!status.ok()) {
-        return status.WithPrefix("failed to define " + xnnpack::NodeLabel(node) + " in XNNPACK");
+        return status.WithPrefix("failed to define " + xnnpack::NodeLabel(graph.nodes[node_index]) +
+                                 " in XNNPACK");
       }
-      std::unique_ptr<DepthwiseRun> depthwise;
-      if (node.op == model::OpType::kDepthwiseConv2D) {
-        // Unsupported only means that the node stays with XNNPACK.
-        Result<DepthwiseKernel> kernel = xnnpack::CreateDepthwiseKernel(graph, node);
-        if (kernel.ok()) {
-          depthwise = std::make_unique<DepthwiseRun>(
-              DepthwiseRun{std::move(kernel).value(), node.inputs[0], node.outputs[0]});
-        }
-      }
-      if (depthwise != nullptr || step_nodes.empty() || step_depthwise.back() != nullptr) {
-        step_nodes.emplace_back();
-        step_depthwise.push_back(std::move(depthwise));
-      }
-      step_nodes.back().push_back(node_index);
     }
-    const int num_steps = static_cast<int>(step_nodes.size());
-
-    // Per tensor, the step that produces it and the last step that reads it.
     const int num_tensors = static_cast<int>(graph.tensors.size());
     std::vector<bool> is_host(num_tensors, false);
     for (int tensor : spec.inputs) is_host[tensor] = true;
     for (int tensor : spec.outputs) is_host[tensor] = true;
+
+    // The segment's nodes as steps: runs of nodes for XNNPACK, broken by each
+    // node that one of the backend's own kernels takes (a step of its own).
+    std::vector<std::vector<int>> step_nodes;
+    std::vector<OwnKernelRun> step_own;                   // empty: an XNNPACK run
+    std::vector<bool> folded(graph.nodes.size(), false);  // a PRELU run by its ADD's step
+    for (size_t position = 0; position < spec.nodes.size(); ++position) {
+      const int node_index = spec.nodes[position];
+      if (folded[node_index]) continue;
+      std::vector<int> nodes = {node_index};
+      OwnKernelRun own = OwnKernelFor(graph, spec, position, is_host, nodes);
+      for (int node : nodes) folded[node] = true;
+      if (!own.empty() || step_nodes.empty() || !step_own.back().empty()) {
+        step_nodes.emplace_back();
+        step_own.push_back(std::move(own));
+      }
+      step_nodes.back().insert(step_nodes.back().end(), nodes.begin(), nodes.end());
+    }
+    const int num_steps = static_cast<int>(step_nodes.size());
+
+    // Per tensor, the step that produces it and the last step that reads it.
     std::vector<int> producer(num_tensors, -1);
     std::vector<int> last_reader(num_tensors, -1);
     for (int step = 0; step < num_steps; ++step) {
@@ -254,25 +303,27 @@ class XnnpackBackend final : public Backend {
     }
     // A tensor that leaves the step producing it needs a buffer outside the
     // step's XNNPACK runtime: the host's or one of the segment's own. So does
-    // every output of a depthwise step, read later or not.
+    // the output of an own kernel's step, read later or not (a folded ADD's sum
+    // is never stored).
     auto leaves_step = [&](int tensor) {
       return is_host[tensor] || (producer[tensor] >= 0 && last_reader[tensor] > producer[tensor]);
     };
     auto needs_own_buffer = [&](int tensor) {
       return !is_host[tensor] && producer[tensor] >= 0 &&
-             (leaves_step(tensor) || step_depthwise[producer[tensor]] != nullptr);
+             (leaves_step(tensor) ||
+              (!step_own[producer[tensor]].empty() && step_own[producer[tensor]].output_tensor() == tensor));
     };
     ArenaPtr arena;
     std::vector<float*> own_buffers(num_tensors, nullptr);
-    if (num_steps > 1 || step_depthwise.front() != nullptr) {
+    if (num_steps > 1 || !step_own.front().empty()) {
       HT_ASSIGN_OR_RETURN(
           arena, AllocateOwnBuffers(graph, step_nodes, last_reader, needs_own_buffer, label, own_buffers));
     }
 
     std::vector<SegmentStep> steps;
     for (int step = 0; step < num_steps; ++step) {
-      if (step_depthwise[step] != nullptr) {
-        steps.push_back(SegmentStep{nullptr, std::move(step_depthwise[step])});
+      if (!step_own[step].empty()) {
+        steps.push_back(SegmentStep{nullptr, std::move(step_own[step])});
         continue;
       }
       SegmentSpec run_spec;
@@ -303,7 +354,7 @@ class XnnpackBackend final : public Backend {
       HT_ASSIGN_OR_RETURN(std::unique_ptr<XnnpackRun> run,
                           CreateXnnpackRun(graph, run_spec, threadpool.get(), label,
                                            /*yield_workers=*/step + 1 == num_steps));
-      steps.push_back(SegmentStep{std::move(run), nullptr});
+      steps.push_back(SegmentStep{std::move(run), {}});
     }
     std::vector<int> host_tensors = spec.inputs;
     host_tensors.insert(host_tensors.end(), spec.outputs.begin(), spec.outputs.end());
@@ -313,6 +364,52 @@ class XnnpackBackend final : public Backend {
   }
 
  private:
+  // The own kernel for spec.nodes[position], if one takes it (empty: the node
+  // stays with XNNPACK): our depthwise kernel, or the residual kernel for an
+  // ADD, which also takes the PRELU after it when that PRELU is in the
+  // segment and the only reader of the sum; `nodes` then gains the PRELU.
+  static OwnKernelRun OwnKernelFor(const model::Graph& graph, const SegmentSpec& spec, size_t position,
+                                   const std::vector<bool>& is_host, std::vector<int>& nodes) {
+    const model::Node& node = graph.nodes[spec.nodes[position]];
+    OwnKernelRun own;
+    // Unsupported only means that the node stays with XNNPACK.
+    if (node.op == model::OpType::kDepthwiseConv2D) {
+      Result<DepthwiseKernel> kernel = xnnpack::CreateDepthwiseKernel(graph, node);
+      if (kernel.ok()) {
+        own.depthwise = std::make_unique<DepthwiseRun>(
+            DepthwiseRun{std::move(kernel).value(), node.inputs[0], node.outputs[0]});
+      }
+      return own;
+    }
+    if (node.op != model::OpType::kAdd) return own;
+    const int sum = node.outputs[0];
+    int prelu_index = -1;
+    int readers = 0;
+    for (const model::Node& other : graph.nodes) {
+      readers += static_cast<int>(std::count(other.inputs.begin(), other.inputs.end(), sum));
+    }
+    if (readers == 1 && !is_host[sum]) {
+      for (size_t later = position + 1; later < spec.nodes.size(); ++later) {
+        const model::Node& reader = graph.nodes[spec.nodes[later]];
+        if (std::find(reader.inputs.begin(), reader.inputs.end(), sum) == reader.inputs.end()) continue;
+        if (reader.op == model::OpType::kPRelu) prelu_index = spec.nodes[later];
+        break;
+      }
+    }
+    Result<ResidualKernel> kernel =
+        ResidualKernel::Create(graph, node, prelu_index >= 0 ? &graph.nodes[prelu_index] : nullptr);
+    if (!kernel.ok() && prelu_index >= 0) {
+      prelu_index = -1;
+      kernel = ResidualKernel::Create(graph, node, nullptr);
+    }
+    if (!kernel.ok()) return own;
+    const int output = prelu_index >= 0 ? graph.nodes[prelu_index].outputs[0] : sum;
+    own.residual = std::make_unique<ResidualRun>(
+        ResidualRun{std::move(kernel).value(), node.inputs[0], node.inputs[1], output});
+    if (prelu_index >= 0) nodes.push_back(prelu_index);
+    return own;
+  }
+
   // Lays out one arena for the tensors that need_own_buffer with the shared
   // arena planner (backend/arena_plan.h): a tensor lives from the step that
   // produces it to the last step that reads it, buffers whose lifetimes do
