@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/xnnpack/residual_kernel.h"
 #include "backend/xnnpack/xnnpack_backend.h"
 #include "op_graph_builders.h"
 #include "op_oracle.h"
@@ -233,6 +234,51 @@ TEST(XnnpackBackendTest, RunsResidualEndingsOnItsOwnKernel) {
       ExpectClose(*got, expected,
                   "variant " + std::to_string(static_cast<int>(variant)) + ", " + std::to_string(threads) +
                       " threads");
+    }
+  }
+}
+
+// Both instruction sets of the residual kernel (the backend takes AVX-512F
+// where the CPU has it, so the AVX2 path runs only here): channel counts
+// below, at and between vector widths (tails), with and without the PRELU,
+// rows run in two uneven ranges.
+TEST(XnnpackBackendTest, ResidualKernelGivesTheReferenceBitsInEveryInstructionSet) {
+  using backend::xnnpack::ResidualKernel;
+  for (ResidualKernel::Isa isa : {ResidualKernel::Isa::kAvx512, ResidualKernel::Isa::kAvx2}) {
+    for (int channels : {3, 8, 12, 16, 21, 32}) {
+      for (bool with_prelu : {true, false}) {
+        GraphBuilder b("residual_kernel");
+        const std::vector<int> shape = {2, 5, 7, channels};
+        const int x = b.Input(shape), y = b.Input(shape);
+        const int sum = with_prelu ? b.Intermediate(shape) : b.Output(shape);
+        model::NodeParams relu;
+        relu.activation = model::Activation::kReluN1To1;
+        b.AddNode(model::OpType::kAdd, {x, y}, {sum}, with_prelu ? model::NodeParams{} : relu);
+        if (with_prelu)
+          b.AddNode(model::OpType::kPRelu, {sum, b.Constant({1, 1, channels})}, {b.Output(shape)});
+        const model::Graph graph = b.Build();
+        const std::string what = std::string(isa == ResidualKernel::Isa::kAvx512 ? "avx512" : "avx2") +
+                                 " channels " + std::to_string(channels) + (with_prelu ? " prelu" : "");
+        Result<ResidualKernel> kernel =
+            ResidualKernel::Create(graph, graph.nodes[0], with_prelu ? &graph.nodes[1] : nullptr, isa);
+        if (!kernel.ok()) {
+          // Only a CPU without the instruction set may refuse.
+          EXPECT_NE(kernel.status().message().find("which this CPU lacks"), std::string::npos)
+              << what << ": " << kernel.status().message();
+          continue;
+        }
+        const Tensors inputs = RandomInputs(graph, 3, 2);
+        const Tensors expected = Oracle(graph, inputs);
+        ASSERT_EQ(kernel->num_rows(), static_cast<size_t>(2 * 5 * 7)) << what;
+        // Slack past the end, as host buffers have: the kernel must not write there.
+        std::vector<float> out(expected[0].size() + 16, 42.0f);
+        kernel->RunRows(inputs[0].data(), inputs[1].data(), out.data(), 0, 13);
+        kernel->RunRows(inputs[0].data(), inputs[1].data(), out.data(), 13, kernel->num_rows());
+        for (size_t i = 0; i < expected[0].size(); ++i)
+          ASSERT_EQ(out[i], expected[0][i]) << what << " value " << i;
+        for (size_t i = expected[0].size(); i < out.size(); ++i)
+          ASSERT_EQ(out[i], 42.0f) << what << " slack " << i;
+      }
     }
   }
 }

@@ -6,15 +6,16 @@
 
 #include "backend/xnnpack/op_util.h"
 
-// As in depthwise_kernel.cc: the AVX-512 function carries target("avx512f")
-// instead of the file being built with -mavx512f, and runs only after the CPU
-// check in Create. (At the library's -O2 GCC 12 leaves a plain loop scalar,
+// As in depthwise_kernel.cc: the AVX-512 and AVX2 functions carry target(...)
+// instead of the file being built with -mavx512f or -mavx2, and run only after
+// the CPU check in Create. (At the library's -O2 GCC 12 leaves a plain loop scalar,
 // and the slope's select then becomes a branch that the random signs of the
 // sums mispredict: about 4 ns per value, ten times XNNPACK's ADD and PRELU.)
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define HANDTRACK_RESIDUAL_KERNEL_AVX512 1
 #include <immintrin.h>
 #define HANDTRACK_TARGET_AVX512F __attribute__((target("avx512f")))
+#define HANDTRACK_TARGET_AVX2 __attribute__((target("avx2")))
 // GCC 12's _mm512_max_ps / _mm512_min_ps start from an undefined vector, which
 // -Wuninitialized reports wherever they are inlined.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -67,13 +68,64 @@ HANDTRACK_TARGET_AVX512F void RunRowsAvx512(const float* a, const float* b, floa
   }
 }
 
+// The same with 8 lanes, for CPUs without AVX-512F. AVX2 has no mask
+// registers: the tail's lanes are chosen by a lane mask vector, and the
+// negative sums by their sign bit (blendv reads only that bit).
+HANDTRACK_TARGET_AVX2 inline __m256i TailMask(size_t count) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const int n = count >= 8 ? 8 : static_cast<int>(count);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lanes);
+}
+
+HANDTRACK_TARGET_AVX2 inline __m256 ClampedSum8(const float* a, const float* b, size_t i, __m256i mask,
+                                                __m256 lo, __m256 hi) {
+  const __m256 sum = _mm256_add_ps(_mm256_maskload_ps(a + i, mask), _mm256_maskload_ps(b + i, mask));
+  return _mm256_min_ps(_mm256_max_ps(sum, lo), hi);
+}
+
+HANDTRACK_TARGET_AVX2 void RunRowsAvx2(const float* a, const float* b, float* out, size_t channels,
+                                       float output_min, float output_max, const float* slopes,
+                                       size_t row_begin, size_t row_end) {
+  const __m256 lo = _mm256_set1_ps(output_min), hi = _mm256_set1_ps(output_max);
+  if (slopes == nullptr) {
+    const size_t end = row_end * channels;
+    for (size_t i = row_begin * channels; i < end; i += 8) {
+      const __m256i mask = TailMask(end - i);
+      _mm256_maskstore_ps(out + i, mask, ClampedSum8(a, b, i, mask, lo, hi));
+    }
+    return;
+  }
+  for (size_t row = row_begin; row < row_end; ++row) {
+    const size_t base = row * channels;
+    for (size_t c = 0; c < channels; c += 8) {
+      const __m256i mask = TailMask(channels - c);
+      const __m256 sum = ClampedSum8(a, b, base + c, mask, lo, hi);
+      const __m256 scaled = _mm256_mul_ps(sum, _mm256_maskload_ps(slopes + c, mask));
+      _mm256_maskstore_ps(out + base + c, mask, _mm256_blendv_ps(sum, scaled, sum));
+    }
+  }
+}
+
+bool CpuHasAvx2() {
+  static const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+  return kHasAvx2;
+}
+
+#else
+
+bool CpuHasAvx2() { return false; }
+
 #endif  // HANDTRACK_RESIDUAL_KERNEL_AVX512
 
 }  // namespace
 
 Result<ResidualKernel> ResidualKernel::Create(const model::Graph& graph, const model::Node& add,
-                                              const model::Node* prelu) {
-  if (!CpuHasAvx512F()) return Unsupported(add, "stays with XNNPACK: the residual kernel needs AVX-512F");
+                                              const model::Node* prelu, Isa isa) {
+  if (isa == Isa::kBest) isa = CpuHasAvx512F() ? Isa::kAvx512 : Isa::kAvx2;
+  if ((isa == Isa::kAvx512 && !CpuHasAvx512F()) || (isa == Isa::kAvx2 && !CpuHasAvx2())) {
+    return Unsupported(add, std::string("stays with XNNPACK: the residual kernel needs ") +
+                                (isa == Isa::kAvx512 ? "AVX-512F" : "AVX2") + ", which this CPU lacks");
+  }
   if (add.op != model::OpType::kAdd || add.inputs.size() != 2 || add.outputs.size() != 1) {
     return Unsupported(add, "is not an ADD of two inputs");
   }
@@ -104,16 +156,20 @@ Result<ResidualKernel> ResidualKernel::Create(const model::Graph& graph, const m
     for (size_t c = 0; c < channels; ++c) slopes[c] = alpha.f32.size() == 1 ? alpha.f32[0] : alpha.f32[c];
   }
   const OutputRange range = ActivationRange(add.params.activation);
-  return ResidualKernel(rows, channels, range.min, range.max, std::move(slopes));
+  return ResidualKernel(isa, rows, channels, range.min, range.max, std::move(slopes));
 }
 
 void ResidualKernel::RunRows(const float* a, const float* b, float* out, size_t row_begin,
                              size_t row_end) const {
 #if HANDTRACK_RESIDUAL_KERNEL_AVX512
-  RunRowsAvx512(a, b, out, channels_, output_min_, output_max_, slopes_.empty() ? nullptr : slopes_.data(),
-                row_begin, row_end);
+  const float* slopes = slopes_.empty() ? nullptr : slopes_.data();
+  if (isa_ == Isa::kAvx512) {
+    RunRowsAvx512(a, b, out, channels_, output_min_, output_max_, slopes, row_begin, row_end);
+  } else {
+    RunRowsAvx2(a, b, out, channels_, output_min_, output_max_, slopes, row_begin, row_end);
+  }
 #else
-  (void)a, (void)b, (void)out, (void)row_begin, (void)row_end;  // Create refused: no AVX-512F
+  (void)a, (void)b, (void)out, (void)row_begin, (void)row_end;  // Create refused: not x86
 #endif
 }
 

@@ -9,12 +9,13 @@
 // saves one pass over the sum.
 //
 // The arithmetic is XNNPACK's: the float sum, clamped to the ADD's fused
-// activation range, then the slope where the sign bit is set. Like the
-// depthwise kernel it needs AVX-512F (Create refuses on other CPUs, and the
-// nodes stay with XNNPACK there).
+// activation range, then times the slope where the sign bit is set. It runs
+// with AVX-512F or AVX2 (Create refuses on other CPUs, and the nodes stay
+// with XNNPACK there).
 #pragma once
 
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "handtrack/status.h"
@@ -27,9 +28,11 @@ class ResidualKernel {
   // `add` must be an ADD of two non-constant float tensors of its output's
   // shape; `prelu`, when not null, a PRELU whose input is the ADD's output and
   // whose alpha varies only along the last axis. Unsupported otherwise (the
-  // nodes then stay with XNNPACK).
+  // nodes then stay with XNNPACK), and also when this CPU lacks `isa`.
+  // kBest: AVX-512F where the CPU has it, else AVX2 (tests pick each).
+  enum class Isa { kBest, kAvx512, kAvx2 };
   static Result<ResidualKernel> Create(const model::Graph& graph, const model::Node& add,
-                                       const model::Node* prelu);
+                                       const model::Node* prelu, Isa isa = Isa::kBest);
 
   // The units that RunRows splits the work into: the output's pixels (all
   // dimensions but the last).
@@ -42,9 +45,16 @@ class ResidualKernel {
   void RunRows(const float* a, const float* b, float* out, size_t row_begin, size_t row_end) const;
 
  private:
-  ResidualKernel(size_t rows, size_t channels, float output_min, float output_max, std::vector<float> slopes)
-      : rows_(rows), channels_(channels), output_min_(output_min), output_max_(output_max), slopes_(slopes) {}
+  ResidualKernel(Isa isa, size_t rows, size_t channels, float output_min, float output_max,
+                 std::vector<float> slopes)
+      : isa_(isa),
+        rows_(rows),
+        channels_(channels),
+        output_min_(output_min),
+        output_max_(output_max),
+        slopes_(std::move(slopes)) {}
 
+  Isa isa_;  // kAvx512 or kAvx2
   size_t rows_;
   size_t channels_;
   float output_min_;
