@@ -174,6 +174,11 @@ prepare() {
   mkdir -p "$WORK"
   local i
   for i in $(seq -w 1 "$COPIES"); do cp "$CARRY/session.mp4" "$WORK/copy_$i.mp4"; done
+  # The host CPU, for the xnnpack rows: its own kernels (depthwise, residual) take AVX-512F, or
+  # AVX2 for the residual one, and the rates of different CPUs do not compare.
+  echo "host CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(nproc) cores," \
+    "$(grep -qw avx512f /proc/cpuinfo && echo AVX-512F || echo 'no AVX-512F')," \
+    "$(grep -qw avx2 /proc/cpuinfo && echo AVX2 || echo 'no AVX2')"
 }
 
 # Only the rates of RATE_CASES, one `track_rate NAME DELEGATE [OPTIONS]` per line (an
