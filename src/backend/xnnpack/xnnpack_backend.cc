@@ -126,7 +126,7 @@ void RunResidualTask(void* context, size_t row_begin, size_t rows) {
 // Rows per residual task: about 16 KB of output, so that a pool's threads
 // share even small tensors without a task per pixel.
 size_t ResidualTileRows(const ResidualKernel& kernel) {
-  return std::max<size_t>(1, 4096 / std::max<size_t>(1, kernel.channels()));
+  return std::max<size_t>(1, 4096 / kernel.channels());  // Create refuses empty tensors
 }
 
 class XnnpackSegment final : public CompiledSegment {
@@ -151,15 +151,13 @@ class XnnpackSegment final : public CompiledSegment {
       return own_buffers_[tensor] != nullptr ? own_buffers_[tensor] : tensors.data[tensor];
     };
     for (SegmentStep& step : steps_) {
-      // Without a pool (1 thread) pthreadpool runs the rows on this thread.
-      const uint32_t flags = &step == &steps_.back() ? PTHREADPOOL_FLAG_YIELD_WORKERS
-                                                     : 0;  // see yield_workers in CreateXnnpackRun
+      // Without a pool (1 thread) pthreadpool runs the rows on this thread. Between steps the
+      // workers spin, ready for the next one; PutWorkersToSleep ends that after the last.
       if (const DepthwiseRun* depthwise = step.own.depthwise.get(); depthwise != nullptr) {
         DepthwiseTask task{&depthwise->kernel, buffer(depthwise->input_tensor),
                            buffer(depthwise->output_tensor)};
         pthreadpool_parallelize_1d_tile_1d(threadpool_.get(), RunDepthwiseTask, &task,
-                                           task.kernel->num_rows(),
-                                           /*tile_range=*/1, flags);
+                                           task.kernel->num_rows(), /*tile_range=*/1, /*flags=*/0);
         continue;
       }
       if (const ResidualRun* residual = step.own.residual.get(); residual != nullptr) {
@@ -167,7 +165,7 @@ class XnnpackSegment final : public CompiledSegment {
                           buffer(residual->output_tensor)};
         pthreadpool_parallelize_1d_tile_1d(threadpool_.get(), RunResidualTask, &task,
                                            residual->kernel.num_rows(), ResidualTileRows(residual->kernel),
-                                           flags);
+                                           /*flags=*/0);
         continue;
       }
       XnnpackRun& run = *step.xnnpack;
@@ -189,19 +187,21 @@ class XnnpackSegment final : public CompiledSegment {
       const Status status = XnnStatus(xnn_invoke_runtime(run.runtime.get()));
       if (!status.ok()) return status.WithPrefix("failed to run " + label_);
     }
-    if (threadpool_ != nullptr && steps_.back().xnnpack != nullptr) PutWorkersToSleep();
+    if (threadpool_ != nullptr) PutWorkersToSleep();
     return Status::Ok();
   }
 
  private:
-  // The runtime's XNN_FLAG_YIELD_WORKERS reaches the pool only through its
-  // last operator's parallel call, and the hand models end in operators that
-  // make none (a reshape, a copy): their workers then kept spinning after the
-  // run, up to pthreadpool's spin limit, while the caller cropped and ran the
-  // other model with its own pool. On 2 cores with 2 threads per model, track
-  // spent 37 % of its time in those spins and ran slower than with 1 thread
-  // (61-63 against 79-81 frames/s). A call with nothing to do but the flag
-  // sends them to sleep.
+  // The pool's workers go to sleep when a run ends instead of spinning: between
+  // runs the caller does other work (crops, the other model with its own pool),
+  // and spinning workers steal its cores (a 2-thread detect once took 24 ms
+  // instead of 12). This call with nothing to do but the flag is the one place
+  // that does it: XNNPACK's XNN_FLAG_YIELD_WORKERS, used before, reaches the
+  // pool only through the runtime's last operator's parallel call, and the hand
+  // models end in operators that make none (a reshape, a copy). Their workers
+  // then kept spinning: on 2 cores with 2 threads per model, track spent 37 %
+  // of its time in those spins and ran slower than with 1 thread (61-63
+  // against 79-81 frames/s).
   void PutWorkersToSleep() {
     pthreadpool_parallelize_1d(
         threadpool_.get(), [](void*, size_t) {}, nullptr, pthreadpool_get_threads_count(threadpool_.get()),
@@ -367,8 +367,7 @@ class XnnpackBackend final : public Backend {
         }
       }
       HT_ASSIGN_OR_RETURN(std::unique_ptr<XnnpackRun> run,
-                          CreateXnnpackRun(graph, run_spec, threadpool.get(), label,
-                                           /*yield_workers=*/step + 1 == num_steps));
+                          CreateXnnpackRun(graph, run_spec, threadpool.get(), label));
       steps.push_back(SegmentStep{std::move(run), {}});
     }
     std::vector<int> host_tensors = spec.inputs;
@@ -476,8 +475,7 @@ class XnnpackBackend final : public Backend {
   // One XNNPACK subgraph and runtime for `spec`, whose inputs and outputs
   // become its external values.
   Result<std::unique_ptr<XnnpackRun>> CreateXnnpackRun(const model::Graph& graph, const SegmentSpec& spec,
-                                                       pthreadpool_t threadpool, const std::string& label,
-                                                       bool yield_workers) {
+                                                       pthreadpool_t threadpool, const std::string& label) {
     auto run = std::make_unique<XnnpackRun>();
     run->external_tensors = spec.inputs;
     run->external_tensors.insert(run->external_tensors.end(), spec.outputs.begin(), spec.outputs.end());
@@ -501,12 +499,8 @@ class XnnpackBackend final : public Backend {
       }
     }
     xnn_runtime_t raw_runtime = nullptr;
-    // Workers of the segment's last run go to sleep when it ends instead of spinning:
-    // between segments the caller does other work (crops, the next model with its own
-    // pool), and spinning workers would steal its cores (measured: a 2-thread detect
-    // took 24 ms instead of 12).
-    status = XnnStatus(xnn_create_runtime_v2(subgraph.get(), threadpool,
-                                             yield_workers ? XNN_FLAG_YIELD_WORKERS : 0, &raw_runtime));
+    // No XNN_FLAG_YIELD_WORKERS: XnnpackSegment::PutWorkersToSleep ends every run.
+    status = XnnStatus(xnn_create_runtime_v2(subgraph.get(), threadpool, /*flags=*/0, &raw_runtime));
     if (!status.ok()) return status.WithPrefix("failed to create XNNPACK runtime for " + label);
     run->runtime.reset(raw_runtime);
     run->static_data = context.TakeStaticData();
