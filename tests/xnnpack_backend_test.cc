@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/xnnpack/depthwise_kernel.h"
+#include "backend/xnnpack/ops.h"
 #include "backend/xnnpack/residual_kernel.h"
 #include "backend/xnnpack/xnnpack_backend.h"
 #include "op_graph_builders.h"
@@ -243,8 +245,9 @@ TEST(XnnpackBackendTest, RunsResidualEndingsOnItsOwnKernel) {
 // below, at and between vector widths (tails), with and without the PRELU,
 // rows run in two uneven ranges.
 TEST(XnnpackBackendTest, ResidualKernelGivesTheReferenceBitsInEveryInstructionSet) {
+  using backend::xnnpack::KernelIsa;
   using backend::xnnpack::ResidualKernel;
-  for (ResidualKernel::Isa isa : {ResidualKernel::Isa::kAvx512, ResidualKernel::Isa::kAvx2}) {
+  for (KernelIsa isa : {KernelIsa::kAvx512, KernelIsa::kAvx2}) {
     for (int channels : {3, 8, 12, 16, 21, 32}) {
       for (bool with_prelu : {true, false}) {
         GraphBuilder b("residual_kernel");
@@ -257,8 +260,8 @@ TEST(XnnpackBackendTest, ResidualKernelGivesTheReferenceBitsInEveryInstructionSe
         if (with_prelu)
           b.AddNode(model::OpType::kPRelu, {sum, b.Constant({1, 1, channels})}, {b.Output(shape)});
         const model::Graph graph = b.Build();
-        const std::string what = std::string(isa == ResidualKernel::Isa::kAvx512 ? "avx512" : "avx2") +
-                                 " channels " + std::to_string(channels) + (with_prelu ? " prelu" : "");
+        const std::string what = std::string(KernelIsaName(isa)) + " channels " + std::to_string(channels) +
+                                 (with_prelu ? " prelu" : "");
         Result<ResidualKernel> kernel =
             ResidualKernel::Create(graph, graph.nodes[0], with_prelu ? &graph.nodes[1] : nullptr, isa);
         if (!kernel.ok()) {
@@ -281,6 +284,60 @@ TEST(XnnpackBackendTest, ResidualKernelGivesTheReferenceBitsInEveryInstructionSe
       }
     }
   }
+}
+
+// Both instruction sets of the depthwise kernel (the backend takes AVX-512F
+// where the CPU has it, so the AVX2 path runs only here) on every depthwise
+// case of the op table that the kernel takes: padding on each side, windows
+// wider than the input, fewer than 8 pixels in a row, channel counts below,
+// at and between vector widths, batch 2, rows run in two uneven ranges. Each
+// is close to the oracle, writes nothing past its output, and the two give
+// the same bits: they do the same FMAs in the same order.
+TEST(XnnpackBackendTest, DepthwiseKernelGivesTheSameBitsInEveryInstructionSet) {
+  using backend::xnnpack::CreateDepthwiseKernel;
+  using backend::xnnpack::DepthwiseKernel;
+  using backend::xnnpack::KernelIsa;
+  int cases_run = 0;
+  for (const OpCase& c : AllOpCases()) {
+    const model::Graph& graph = c.graph;
+    if (graph.nodes.size() != 1 || graph.nodes[0].op != model::OpType::kDepthwiseConv2D) continue;
+    const Tensors inputs = RandomInputs(graph, 5, c.input_range);
+    const Tensors expected = Oracle(graph, inputs);
+    std::vector<std::vector<float>> outputs;
+    for (KernelIsa isa : {KernelIsa::kAvx512, KernelIsa::kAvx2}) {
+      const std::string what = c.name + " " + KernelIsaName(isa);
+      Result<DepthwiseKernel> kernel = CreateDepthwiseKernel(graph, graph.nodes[0], isa);
+      if (!kernel.ok()) {
+        // Multipliers, dilation and other filter sizes stay with XNNPACK, and a CPU may lack the
+        // instruction set.
+        const std::string& reason = kernel.status().message();
+        EXPECT_TRUE(reason.find("which this CPU lacks") != std::string::npos ||
+                    reason.find("multiplier") != std::string::npos ||
+                    reason.find("dilation") != std::string::npos ||
+                    reason.find("variant") != std::string::npos)
+            << what << ": " << reason;
+        continue;
+      }
+      EXPECT_EQ(kernel->isa(), isa) << what;
+      // Slack past the end, as host buffers have: the kernel must not write there.
+      std::vector<float> out(expected[0].size() + 16, 42.0f);
+      const size_t split = kernel->num_rows() / 3;
+      kernel->RunRows(inputs[0].data(), out.data(), 0, split);
+      kernel->RunRows(inputs[0].data(), out.data(), split, kernel->num_rows());
+      for (size_t i = expected[0].size(); i < out.size(); ++i)
+        ASSERT_EQ(out[i], 42.0f) << what << " slack " << i;
+      out.resize(expected[0].size());
+      ExpectClose({out}, expected, what);
+      outputs.push_back(std::move(out));
+      ++cases_run;
+    }
+    if (outputs.size() == 2) {
+      for (size_t i = 0; i < outputs[0].size(); ++i) {
+        ASSERT_EQ(outputs[0][i], outputs[1][i]) << c.name << ": AVX-512F and AVX2 differ at value " << i;
+      }
+    }
+  }
+  EXPECT_GE(cases_run, 15);
 }
 
 TEST(XnnpackBackendTest, SegmentsRunConcurrentlyOnTheirOwnThreads) {

@@ -44,7 +44,8 @@ Status DefineDepthwiseConv2D(BuildContext& context, const model::Graph& graph, c
       filter_id, bias_id, output_id, /*flags=*/0));
 }
 
-Result<DepthwiseKernel> CreateDepthwiseKernel(const model::Graph& graph, const model::Node& node) {
+Result<DepthwiseKernel> CreateDepthwiseKernel(const model::Graph& graph, const model::Node& node,
+                                              KernelIsa isa) {
   if (node.op != model::OpType::kDepthwiseConv2D) return Unsupported(node, "is not a depthwise convolution");
   const model::Tensor& input = graph.tensors[node.inputs[0]];
   const model::Tensor& filter = graph.tensors[node.inputs[1]];
@@ -73,7 +74,7 @@ Result<DepthwiseKernel> CreateDepthwiseKernel(const model::Graph& graph, const m
   shape.output_max = range.max;
   const bool has_bias = node.inputs.size() >= 3 && node.inputs[2] >= 0;
   Result<DepthwiseKernel> kernel = DepthwiseKernel::Create(
-      shape, filter.f32.data(), has_bias ? graph.tensors[node.inputs[2]].f32.data() : nullptr);
+      shape, filter.f32.data(), has_bias ? graph.tensors[node.inputs[2]].f32.data() : nullptr, isa);
   if (!kernel.ok()) return kernel.status().WithPrefix(NodeLabel(node) + " stays with XNNPACK");
   return kernel;
 }

@@ -11,14 +11,17 @@
 // models at 1 thread (AMD EPYC, AVX-512) it took hand_landmark_full from
 // 8.7-8.9 ms to 7.9-8.1 ms and palm_detection_full from 11.3 ms to 8.9 ms.
 //
-// It needs AVX-512F, checked at run time; on other CPUs (and other shapes)
-// DepthwiseKernel::Create refuses and the node stays with XNNPACK.
+// It runs with AVX-512F, or with AVX2 + FMA3 on CPUs without it (8 channels
+// per vector, the same arithmetic and bits), checked at run time; on other
+// CPUs (and other shapes) DepthwiseKernel::Create refuses and the node stays
+// with XNNPACK.
 #pragma once
 
 #include <cstddef>
 #include <utility>
 #include <vector>
 
+#include "backend/xnnpack/op_util.h"
 #include "handtrack/status.h"
 
 namespace handtrack::backend::xnnpack {
@@ -44,18 +47,20 @@ struct DepthwiseShape {
   float output_max = 0;
 };
 
-// OK when this CPU and `shape` suit the kernel: AVX-512F, a 3x3 or 5x5
-// filter, stride 1 or 2 on each axis, sizes that are positive and consistent;
-// Unsupported with the reason otherwise.
-Status CheckDepthwiseKernelSupports(const DepthwiseShape& shape);
+// OK when this CPU and `shape` suit the kernel: the instruction set `isa`
+// (op_util.h), a 3x3 or 5x5 filter, stride 1 or 2 on each axis, sizes that
+// are positive and consistent; Unsupported with the reason otherwise.
+Status CheckDepthwiseKernelSupports(const DepthwiseShape& shape, KernelIsa isa = KernelIsa::kBest);
 
 class DepthwiseKernel {
  public:
   // Packs the filter [1,KH,KW,C] and the bias [C] (nullptr: zero) once for
   // `shape`; Unsupported as CheckDepthwiseKernelSupports says.
-  static Result<DepthwiseKernel> Create(const DepthwiseShape& shape, const float* filter, const float* bias);
+  static Result<DepthwiseKernel> Create(const DepthwiseShape& shape, const float* filter, const float* bias,
+                                        KernelIsa isa = KernelIsa::kBest);
 
   const DepthwiseShape& shape() const { return shape_; }
+  KernelIsa isa() const { return isa_; }  // kAvx512 or kAvx2
 
   // The units that RunRows splits the work into: batch * output_height.
   size_t num_rows() const {
@@ -68,16 +73,18 @@ class DepthwiseKernel {
   // distinct threads at once.
   void RunRows(const float* input, float* output, size_t row_begin, size_t row_end) const;
 
- private:
+  // The computation for one filter width, stride and instruction set.
   using RowsFn = void (*)(const DepthwiseShape& shape, const float* packed, const float* input, float* output,
                           size_t row_begin, size_t row_end);
 
-  DepthwiseKernel(const DepthwiseShape& shape, std::vector<float> packed, RowsFn rows)
-      : shape_(shape), packed_(std::move(packed)), rows_(rows) {}
+ private:
+  DepthwiseKernel(const DepthwiseShape& shape, KernelIsa isa, std::vector<float> packed, RowsFn rows)
+      : shape_(shape), isa_(isa), packed_(std::move(packed)), rows_(rows) {}
 
   DepthwiseShape shape_;
-  // Per block of 16 channels (the last one zero-padded): 16 bias values, then
-  // KH*KW taps of 16 values, row by row.
+  KernelIsa isa_;
+  // Per block of one vector of channels (16 with AVX-512F, 8 with AVX2; the
+  // last block zero-padded): the bias values, then KH*KW taps, row by row.
   std::vector<float> packed_;
   RowsFn rows_;  // the instantiation for the filter width and stride
 };

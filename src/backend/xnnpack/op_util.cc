@@ -130,4 +130,39 @@ bool CpuHasAvx512F() {
 #endif
 }
 
+bool CpuHasAvx2Fma() {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  static const bool kHasAvx2Fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return kHasAvx2Fma;
+#else
+  return false;
+#endif
+}
+
+const char* KernelIsaName(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::kAvx512:
+      return "AVX-512F";
+    case KernelIsa::kAvx2:
+      return "AVX2";
+    case KernelIsa::kBest:
+      break;
+  }
+  return "best";
+}
+
+Result<KernelIsa> ResolveKernelIsa(KernelIsa requested, const char* kernel) {
+  if (requested == KernelIsa::kBest) {
+    if (CpuHasAvx512F()) return KernelIsa::kAvx512;
+    if (CpuHasAvx2Fma()) return KernelIsa::kAvx2;
+    return UnsupportedError(std::string("the ") + kernel + " needs AVX-512F or AVX2, which this CPU lacks");
+  }
+  const bool has = requested == KernelIsa::kAvx512 ? CpuHasAvx512F() : CpuHasAvx2Fma();
+  if (!has) {
+    return UnsupportedError(std::string("the ") + kernel + " needs " + KernelIsaName(requested) +
+                            ", which this CPU lacks");
+  }
+  return requested;
+}
+
 }  // namespace handtrack::backend::xnnpack

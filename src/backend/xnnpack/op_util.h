@@ -51,8 +51,22 @@ struct OutputRange {
 OutputRange ActivationRange(model::Activation activation);
 
 // Whether this CPU runs AVX-512F code (false also when the OS does not save
-// the AVX-512 state): the backend's own kernels need it.
+// the AVX-512 state).
 bool CpuHasAvx512F();
+// Whether this CPU runs AVX2 code with FMA3 (false also when the OS does not
+// save the AVX state).
+bool CpuHasAvx2Fma();
+
+// The instruction set that one of the backend's own kernels (depthwise_kernel.h,
+// residual_kernel.h) runs with. kBest: AVX-512F where the CPU has it, else
+// AVX2 + FMA3; tests ask for each explicitly.
+enum class KernelIsa { kBest, kAvx512, kAvx2 };
+const char* KernelIsaName(KernelIsa isa);  // "AVX-512F", "AVX2", "best"
+
+// `requested` with kBest resolved for this CPU; Unsupported "the <kernel>
+// needs <isa>, which this CPU lacks" when it cannot run it (and on CPUs that
+// are not x86).
+Result<KernelIsa> ResolveKernelIsa(KernelIsa requested, const char* kernel);
 
 // TFLite's output size and zero padding along one spatial axis; SAME puts the
 // odd extra pixel after (bottom/right). output < 1 when the filter does not fit.

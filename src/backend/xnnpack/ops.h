@@ -34,7 +34,9 @@ const OpEntry* FindOp(model::OpType op);
 // The backend's own kernel (depthwise_kernel.h) for a DEPTHWISE_CONV_2D node
 // that SupportsDepthwiseConv2D accepted, with its weights packed; Unsupported,
 // and the node stays with XNNPACK, for a depth multiplier above 1, dilation,
-// a filter size or stride the kernel lacks, or a CPU without AVX-512F.
-Result<DepthwiseKernel> CreateDepthwiseKernel(const model::Graph& graph, const model::Node& node);
+// a filter size or stride the kernel lacks, or a CPU without `isa`
+// (kBest: without AVX-512F and AVX2).
+Result<DepthwiseKernel> CreateDepthwiseKernel(const model::Graph& graph, const model::Node& node,
+                                              KernelIsa isa = KernelIsa::kBest);
 
 }  // namespace handtrack::backend::xnnpack

@@ -106,26 +106,14 @@ HANDTRACK_TARGET_AVX2 void RunRowsAvx2(const float* a, const float* b, float* ou
   }
 }
 
-bool CpuHasAvx2() {
-  static const bool kHasAvx2 = __builtin_cpu_supports("avx2");
-  return kHasAvx2;
-}
-
-#else
-
-bool CpuHasAvx2() { return false; }
-
 #endif  // HANDTRACK_RESIDUAL_KERNEL_AVX512
 
 }  // namespace
 
 Result<ResidualKernel> ResidualKernel::Create(const model::Graph& graph, const model::Node& add,
-                                              const model::Node* prelu, Isa isa) {
-  if (isa == Isa::kBest) isa = CpuHasAvx512F() ? Isa::kAvx512 : Isa::kAvx2;
-  if ((isa == Isa::kAvx512 && !CpuHasAvx512F()) || (isa == Isa::kAvx2 && !CpuHasAvx2())) {
-    return Unsupported(add, std::string("stays with XNNPACK: the residual kernel needs ") +
-                                (isa == Isa::kAvx512 ? "AVX-512F" : "AVX2") + ", which this CPU lacks");
-  }
+                                              const model::Node* prelu, KernelIsa requested_isa) {
+  Result<KernelIsa> isa = ResolveKernelIsa(requested_isa, "residual kernel");
+  if (!isa.ok()) return Unsupported(add, "stays with XNNPACK: " + isa.status().message());
   if (add.op != model::OpType::kAdd || add.inputs.size() != 2 || add.outputs.size() != 1) {
     return Unsupported(add, "is not an ADD of two inputs");
   }
@@ -156,14 +144,14 @@ Result<ResidualKernel> ResidualKernel::Create(const model::Graph& graph, const m
     for (size_t c = 0; c < channels; ++c) slopes[c] = alpha.f32.size() == 1 ? alpha.f32[0] : alpha.f32[c];
   }
   const OutputRange range = ActivationRange(add.params.activation);
-  return ResidualKernel(isa, rows, channels, range.min, range.max, std::move(slopes));
+  return ResidualKernel(*isa, rows, channels, range.min, range.max, std::move(slopes));
 }
 
 void ResidualKernel::RunRows(const float* a, const float* b, float* out, size_t row_begin,
                              size_t row_end) const {
 #if HANDTRACK_RESIDUAL_KERNEL_AVX512
   const float* slopes = slopes_.empty() ? nullptr : slopes_.data();
-  if (isa_ == Isa::kAvx512) {
+  if (isa_ == KernelIsa::kAvx512) {
     RunRowsAvx512(a, b, out, channels_, output_min_, output_max_, slopes, row_begin, row_end);
   } else {
     RunRowsAvx2(a, b, out, channels_, output_min_, output_max_, slopes, row_begin, row_end);

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/xnnpack/op_util.h"
 #include "handtrack/status.h"
 #include "model/graph.h"
 
@@ -28,11 +29,10 @@ class ResidualKernel {
   // `add` must be an ADD of two non-constant float tensors of its output's
   // shape; `prelu`, when not null, a PRELU whose input is the ADD's output and
   // whose alpha varies only along the last axis. Unsupported otherwise (the
-  // nodes then stay with XNNPACK), and also when this CPU lacks `isa`.
-  // kBest: AVX-512F where the CPU has it, else AVX2 (tests pick each).
-  enum class Isa { kBest, kAvx512, kAvx2 };
+  // nodes then stay with XNNPACK), and also when this CPU lacks `isa`
+  // (op_util.h; tests pick each).
   static Result<ResidualKernel> Create(const model::Graph& graph, const model::Node& add,
-                                       const model::Node* prelu, Isa isa = Isa::kBest);
+                                       const model::Node* prelu, KernelIsa isa = KernelIsa::kBest);
 
   // The units that RunRows splits the work into: the output's pixels (all
   // dimensions but the last).
@@ -45,7 +45,7 @@ class ResidualKernel {
   void RunRows(const float* a, const float* b, float* out, size_t row_begin, size_t row_end) const;
 
  private:
-  ResidualKernel(Isa isa, size_t rows, size_t channels, float output_min, float output_max,
+  ResidualKernel(KernelIsa isa, size_t rows, size_t channels, float output_min, float output_max,
                  std::vector<float> slopes)
       : isa_(isa),
         rows_(rows),
@@ -54,7 +54,7 @@ class ResidualKernel {
         output_max_(output_max),
         slopes_(std::move(slopes)) {}
 
-  Isa isa_;  // kAvx512 or kAvx2
+  KernelIsa isa_;  // kAvx512 or kAvx2
   size_t rows_;
   size_t channels_;
   float output_min_;
