@@ -202,6 +202,43 @@ TEST(EnginePoolTest, FaultedEngineStreamIsTakenOverByTheOther) {
   EXPECT_EQ((*third)->engine_index(), 0);
 }
 
+// DetectForVideoFrames on a pool: batching engines (palm detection runs ahead for the
+// frames of a call), the second failing from its 9th run on. Its stream goes on on the first
+// engine from the frame that failed, and every frame gets an unfaulted run's results.
+TEST(EnginePoolTest, FramesAtOnceAreTakenOverFromTheFrameThatFailed) {
+  HT_REQUIRE_FIXTURE(HaveFixtures(), "models and ../shared");
+  const Delegate cpu = CpuDelegate();
+  const std::vector<VideoFrame> frames = LoadFrames(kVideo, 24);
+  ASSERT_EQ(frames.size(), 24u);
+  const std::vector<HandLandmarkerResult> want = TrackAlone(frames, cpu);
+  EnginePoolOptions options;
+  options.engines = {EngineOptions(cpu), EngineOptions(cpu, 8, cpu.name())};
+  for (HandEngineOptions& engine : options.engines) engine.max_batch = 4;
+  options.on_event = [](const std::string&) {};
+  auto pool = EnginePool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status().message();
+  auto first = (*pool)->CreateLandmarker(VideoOptions());
+  auto second = (*pool)->CreateLandmarker(VideoOptions());
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_EQ((*second)->engine_index(), 1);
+  first->reset();  // the second stream alone: its batches wait for no one
+  std::vector<Result<HandLandmarkerResult>> got;
+  for (size_t f = 0; f < frames.size(); f += 6) {
+    std::vector<VideoFrameView> views;
+    for (size_t i = f; i < f + 6; ++i) views.push_back({frames[i].image.view(), frames[i].timestamp_ms});
+    for (Result<HandLandmarkerResult>& result : (*second)->DetectForVideoFrames(views))
+      got.push_back(std::move(result));
+  }
+  ASSERT_EQ(got.size(), frames.size());
+  for (size_t f = 0; f < frames.size(); ++f) {
+    ASSERT_TRUE(got[f].ok()) << "frame " << f << ": " << got[f].status().message();
+    ExpectClose(*got[f], want[f], 0.0f, "frame " + std::to_string(f));
+  }
+  EXPECT_EQ((*second)->take_overs(), 1);
+  EXPECT_EQ((*second)->engine_index(), 0);
+  EXPECT_GT((*pool)->stats().Total().palm.max_frames_per_run, 1) << "palm detection did not run ahead";
+}
+
 // Every engine fails: the stream finishes on the fallback (the reference backend here), from
 // the frame that failed on; without a fallback, the frame's error comes back.
 TEST(EnginePoolTest, WhenEveryEngineFailsTheFallbackFinishes) {

@@ -124,11 +124,13 @@ void FinishesWithin(std::chrono::seconds limit, const std::function<void()>& wor
 }
 
 // Each video through its own landmarker, one frame after another: what any sharing must give.
-std::vector<std::vector<HandLandmarkerResult>> TrackAlone(
-    const std::vector<std::vector<VideoFrame>>& videos) {
+std::vector<std::vector<HandLandmarkerResult>> TrackAlone(const std::vector<std::vector<VideoFrame>>& videos,
+                                                          Delegate delegate = CpuDelegate()) {
   std::vector<std::vector<HandLandmarkerResult>> results(videos.size());
   for (size_t v = 0; v < videos.size(); ++v) {
-    auto landmarker = MakeLandmarker(LandmarkerOptions(RunningMode::kVideo));
+    HandLandmarkerOptions options = LandmarkerOptions(RunningMode::kVideo);
+    options.model.delegate = delegate;
+    auto landmarker = MakeLandmarker(options);
     if (landmarker == nullptr) return {};
     for (const VideoFrame& frame : videos[v]) {
       auto result = landmarker->DetectForVideo(frame.image.view(), frame.timestamp_ms);
@@ -270,6 +272,125 @@ TEST(HandEngineTest, VideoStreamsSharingABatchingEngineEqualSeparateLandmarkers)
   EXPECT_GT(stats.palm.max_frames_per_run, 1) << "no palm batch held frames of several streams";
   EXPECT_GT(stats.landmarks.max_frames_per_run, 1) << "no landmark batch held several hands";
   EXPECT_LE(stats.landmarks.max_frames_per_run, 4);
+}
+
+// DetectForVideoFrames gives each frame what DetectForVideo gives it frame by frame, on a
+// batching engine (palm detection ahead, windows of up to max_batch frames, calls longer
+// than that) and on one without (frames one by one): one hand with num_hands 2 (palm
+// detection due on every frame), two hands (due only until both are tracked), a hand that
+// enters.
+TEST(HandEngineTest, VideoFramesAtOnceEqualOneByOne) {
+  HT_REQUIRE_FIXTURE(HaveFixtures(), "models and ../shared");
+  const char* const kVideos[] = {"asl_fingerspelling_one_hand_portrait_01.mp4",
+                                 "two_hands_zoom_gesture_with_overlays_01.mp4",
+                                 "hand_enters_thumbs_up_face_01.mp4"};
+  std::vector<std::vector<VideoFrame>> videos;
+  for (const char* name : kVideos) videos.push_back(LoadFrames(name, 30));
+  const auto alone = TrackAlone(videos);
+  ASSERT_EQ(alone.size(), videos.size());
+  const size_t kCallSizes[] = {5, 1, 8, 3, 11};
+  for (int max_batch : {8, 1}) {
+    auto engine = MakeEngine(max_batch);
+    ASSERT_NE(engine, nullptr);
+    for (size_t v = 0; v < videos.size(); ++v) {
+      auto landmarker = MakeLandmarker(LandmarkerOptions(RunningMode::kVideo, engine));
+      ASSERT_NE(landmarker, nullptr);
+      size_t f = 0;
+      for (size_t call = 0; f < videos[v].size(); ++call) {
+        const size_t count = std::min(kCallSizes[call % std::size(kCallSizes)], videos[v].size() - f);
+        std::vector<VideoFrameView> views;
+        for (size_t i = f; i < f + count; ++i)
+          views.push_back({videos[v][i].image.view(), videos[v][i].timestamp_ms});
+        const std::vector<Result<HandLandmarkerResult>> got = landmarker->DetectForVideoFrames(views);
+        ASSERT_EQ(got.size(), count);
+        for (size_t i = 0; i < count; ++i, ++f) {
+          const std::string where =
+              std::string(kVideos[v]) + " batch " + std::to_string(max_batch) + " frame " + std::to_string(f);
+          ASSERT_TRUE(got[i].ok()) << where << ": " << got[i].status().message();
+          ExpectSame(*got[i], alone[v][f], where);
+        }
+      }
+    }
+    const HandEngineStats stats = engine->stats();
+    if (max_batch > 1) {
+      EXPECT_GT(stats.palm.max_frames_per_run, 4) << "palm detection did not run ahead";
+      EXPECT_LE(stats.palm.max_frames_per_run, max_batch);
+    } else {
+      EXPECT_EQ(stats.palm.max_frames_per_run, 1);
+    }
+  }
+}
+
+// DetectForVideoFrames stops at the first frame that fails (a timestamp that does not
+// increase, an empty image, a failing model run): the frames before it keep their results,
+// it keeps its error, the later ones are not processed, and the stream goes on from the
+// failed frame as if the call had never seen it.
+TEST(HandEngineTest, VideoFramesAtOnceStopAtTheFirstFailure) {
+  HT_REQUIRE_FIXTURE(HaveFixtures(), "models and ../shared");
+  const std::vector<std::vector<VideoFrame>> videos = {
+      LoadFrames("asl_fingerspelling_one_hand_portrait_01.mp4", 12)};
+  ASSERT_EQ(videos[0].size(), 12u);
+  const std::vector<VideoFrame>& frames = videos[0];
+  const auto views_of = [&](size_t begin, size_t end) {
+    std::vector<VideoFrameView> views;
+    for (size_t i = begin; i < end; ++i) views.push_back({frames[i].image.view(), frames[i].timestamp_ms});
+    return views;
+  };
+  const auto expect_stopped_at = [&](const std::vector<Result<HandLandmarkerResult>>& got, size_t failed,
+                                     const std::string& reason, const std::string& what) {
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (i < failed) {
+        ASSERT_TRUE(got[i].ok()) << what << " frame " << i << ": " << got[i].status().message();
+      } else {
+        ASSERT_FALSE(got[i].ok()) << what << " frame " << i;
+        const std::string& message = got[i].status().message();
+        EXPECT_NE(message.find(i == failed ? reason : "not processed"), std::string::npos)
+            << what << " frame " << i << ": " << message;
+        EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+      }
+    }
+  };
+  for (Delegate delegate : {CpuDelegate(), Delegate::kReference}) {
+    const std::string what = std::string("delegate ") + delegate.name();
+    const auto alone = TrackAlone(videos, delegate);
+    ASSERT_EQ(alone.size(), 1u);
+    auto engine = MakeEngine(4, 2000, delegate);
+    ASSERT_NE(engine, nullptr);
+    auto landmarker = MakeLandmarker(LandmarkerOptions(RunningMode::kVideo, engine));
+    ASSERT_NE(landmarker, nullptr);
+    // Frames 0-2 fine, frame 3 repeats frame 2's timestamp.
+    std::vector<VideoFrameView> views = views_of(0, 6);
+    views[3].timestamp_ms = views[2].timestamp_ms;
+    std::vector<Result<HandLandmarkerResult>> got = landmarker->DetectForVideoFrames(views);
+    ASSERT_EQ(got.size(), 6u);
+    expect_stopped_at(got, 3, "timestamp", what);
+    for (size_t i = 0; i < 3; ++i) ExpectSame(*got[i], alone[0][i], what + " frame " + std::to_string(i));
+    // Frame 4 has no pixels.
+    views = views_of(3, 7);
+    views[1].image = ImageView{};
+    got = landmarker->DetectForVideoFrames(views);
+    expect_stopped_at(got, 1, "failed to", what + ", empty image");
+    ASSERT_TRUE(got[0].ok());
+    ExpectSame(*got[0], alone[0][3], what + " frame 3");
+    // Every palm run fails (reference only: the fault hook): the window's run, then the frame's own.
+    if (delegate == Delegate::kReference) {
+      g_fail_reference_runs = true;
+      got = landmarker->DetectForVideoFrames(views_of(4, 8));
+      g_fail_reference_runs = false;
+      expect_stopped_at(got, 0, "fault injected", what + ", faulty runs");
+    }
+    // From the failed frame on, as if those calls had not been.
+    got = landmarker->DetectForVideoFrames(views_of(4, 12));
+    expect_stopped_at(got, got.size(), "", what + ", again");
+    for (size_t i = 0; i < got.size(); ++i)
+      ExpectSame(*got[i], alone[0][4 + i], what + " frame " + std::to_string(4 + i));
+  }
+  // A landmarker of another mode refuses every frame.
+  auto image_mode = MakeLandmarker(LandmarkerOptions(RunningMode::kImage));
+  ASSERT_NE(image_mode, nullptr);
+  const std::vector<Result<HandLandmarkerResult>> refused = image_mode->DetectForVideoFrames(views_of(0, 3));
+  ASSERT_EQ(refused.size(), 3u);
+  for (const auto& result : refused) EXPECT_EQ(result.status().code(), StatusCode::kFailedPrecondition);
 }
 
 // (c) A lone caller never waits for a batch to fill: with a 10 s wait, each of its model runs

@@ -2,7 +2,9 @@
 # `handtrack track --jobs N` runs every input on one shared engine; with --batch the jobs'
 # frames share batched model runs. Either way each video's output must be byte-identical to
 # a run with --jobs 1 (batch-N runs equal N batch-1 runs bit for bit on the CPU backends).
-# Also: bad --batch values are usage errors.
+# With batching, several frames of an input go to the landmarker at once (--frames-per-call,
+# palm detection ahead): the same bytes again.
+# Also: bad --batch and --frames-per-call values are usage errors.
 #
 #   track_jobs_test.sh HANDTRACK_BINARY [DELEGATE]    (DELEGATE: xnnpack (default) or reference)
 #
@@ -39,7 +41,8 @@ for name in $names; do
   [ -s "$tmp/one/$name.jsonl" ] || fail "--jobs 1 wrote no $name.jsonl"
 done
 n=${#inputs[@]}
-for args in "--jobs $n" "--jobs $n --batch 4" "--jobs 2 --batch 2" "--jobs 1 --batch 4"; do
+for args in "--jobs $n" "--jobs $n --batch 4" "--jobs 2 --batch 2" "--jobs 1 --batch 4" \
+  "--jobs $n --batch 8 --frames-per-call 5" "--jobs 1 --batch 4 --frames-per-call 1"; do
   dir=run_${args// /_}
   # shellcheck disable=SC2086  # the options are meant to split
   track_into "$dir" $args || continue
@@ -53,15 +56,17 @@ for args in "--jobs $n" "--jobs $n --batch 4" "--jobs 2 --batch 2" "--jobs 1 --b
   [ "$same" = 1 ] && pass "$args: every video byte-identical to --jobs 1 ($delegate)"
 done
 
-# Bad --batch values: exit 2, one line naming the option.
-for bad in 0 3 128 x ""; do
-  "$bin" track --batch "$bad" "${inputs[0]}" >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-  if [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^handtrack: .*--batch' "$tmp/err"; then
-    pass "--batch '$bad' -> $(cat "$tmp/err")"
+# Bad values: exit 2, one line naming the option.
+check_bad() {  # check_bad OPTION VALUE
+  "$bin" track "$1" "$2" "${inputs[0]}" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "^handtrack: .*$1" "$tmp/err"; then
+    pass "$1 '$2' -> $(cat "$tmp/err")"
   else
-    fail "--batch '$bad': exit $rc, stderr: $(cat "$tmp/err")"
+    fail "$1 '$2': exit $rc, stderr: $(cat "$tmp/err")"
   fi
-done
+}
+for bad in 0 3 128 x ""; do check_bad --batch "$bad"; done
+for bad in 0 65 x ""; do check_bad --frames-per-call "$bad"; done
 
 finish_checks track_jobs_test

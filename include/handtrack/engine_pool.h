@@ -44,6 +44,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -139,6 +140,7 @@ class PooledLandmarker {
   // As HandLandmarker's, with the take-over above.
   Result<HandLandmarkerResult> Detect(const ImageView& image);
   Result<HandLandmarkerResult> DetectForVideo(const ImageView& image, int64_t timestamp_ms);
+  std::vector<Result<HandLandmarkerResult>> DetectForVideoFrames(std::span<const VideoFrameView> frames);
 
   // The options of the landmarker, its model those of the engine it is on now.
   const HandLandmarkerOptions& options() const;
@@ -150,6 +152,9 @@ class PooledLandmarker {
  private:
   friend class EnginePool;
   PooledLandmarker(std::shared_ptr<EnginePool> pool, std::unique_ptr<HandLandmarker> landmarker, int engine);
+  // Moves the landmarker to another engine after `failure` of its own; the
+  // error (prefixed) when no engine is left or the move failed.
+  Status TakeOver(const Status& failure);
   // Runs `detect` on the landmarker, moving it after failures of its engine.
   Result<HandLandmarkerResult> WithTakeOver(
       const std::function<Result<HandLandmarkerResult>(HandLandmarker& landmarker)>& detect);

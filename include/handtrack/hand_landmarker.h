@@ -12,6 +12,7 @@
 //   VIDEO        DetectForVideo(image, timestamp_ms): frames of one video in order;
 //                hands are tracked from frame to frame (palm detection only while
 //                fewer than num_hands hands are tracked) and keep a stable `id`.
+//                DetectForVideoFrames takes several of the next frames at once.
 //   LIVE_STREAM  DetectAsync(image, timestamp_ms): returns at once; results come
 //                through `result_callback` on a worker thread. At most one frame is
 //                processed and one queued; a newer frame replaces the queued one
@@ -53,6 +54,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -161,6 +163,13 @@ struct HandLandmarkerOptions {
 // that palm detection runs on the next frame whatever palm_detection_interval says.
 inline constexpr float kPalmRedetectPresence = 0.9f;
 
+// One frame of a video, for DetectForVideoFrames: the pixels (read only during
+// the call) and the frame's timestamp.
+struct VideoFrameView {
+  ImageView image;
+  int64_t timestamp_ms = 0;
+};
+
 struct LiveStreamStats {
   int64_t frames_received = 0;   // DetectAsync calls accepted
   int64_t frames_processed = 0;  // results delivered (including errors)
@@ -187,6 +196,24 @@ class HandLandmarker {
   // the tracking state as it was, its timestamp included: the same frame may be
   // given again (after UseEngine, say) and gives what it would have given.
   Result<HandLandmarkerResult> DetectForVideo(const ImageView& image, int64_t timestamp_ms);
+
+  // VIDEO mode: the next frames of the video, in order. Returns one Result per
+  // frame: what DetectForVideo would give each of them called one after the
+  // other (the same hands, ids and landmarks). Processing stops at the first
+  // frame that fails: it keeps its error, the frames after it get
+  // FailedPrecondition "not processed", and the tracking state is the one the
+  // frame before it left, so the failed frame and those after it may be given
+  // again (after UseEngine, say).
+  //
+  // Why: on a batching engine (HandEngineOptions::max_batch > 1) palm detection
+  // then runs for up to max_batch of the frames in one submission, before it
+  // is known which of them need it, so that a GPU's palm runs fill up from few
+  // streams (one DetectForVideo call has one frame to give). A frame that turns
+  // out not to need it (num_hands hands tracked by then) drops its result. This
+  // happens only when the first frame needs palm detection and
+  // palm_detection_interval is 1; otherwise, and on an engine without
+  // batching, the frames run one by one as DetectForVideo runs them.
+  std::vector<Result<HandLandmarkerResult>> DetectForVideoFrames(std::span<const VideoFrameView> frames);
 
   // Moves this landmarker to `engine` (same model variant), keeping its VIDEO
   // state (tracked hands, ids, smoothing, last timestamp): how a stream whose

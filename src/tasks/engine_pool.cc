@@ -242,37 +242,41 @@ PooledLandmarker::~PooledLandmarker() {
   --pool_->impl_->slots[engine_].stats.streams;
 }
 
+Status PooledLandmarker::TakeOver(const Status& failure) {
+  EnginePool::Impl& pool = *pool_->impl_;
+  std::string events;
+  int to = -1;
+  std::shared_ptr<HandEngine> engine;
+  {
+    std::lock_guard lock(pool.mutex);
+    Result<int> picked = pool.TakeOver(engine_, failure, &events);
+    if (!picked.ok()) {
+      if (!events.empty()) pool.Tell(events);
+      return failure.WithPrefix("no engine of the pool is left (" + picked.status().message() + ")");
+    }
+    to = *picked;
+    engine = pool.slots[to].engine;
+    --pool.slots[engine_].stats.streams;
+    ++pool.slots[to].stats.streams;
+    ++pool.slots[to].stats.streams_total;
+    ++pool.take_overs;
+  }
+  const std::string from = pool.Name(engine_);
+  engine_ = to;
+  ++take_overs_;
+  // The frame failed without touching the landmarker's state (HandLandmarker::DetectForVideo).
+  HT_RETURN_IF_ERROR(landmarker_->UseEngine(std::move(engine)));
+  if (!events.empty()) pool.Tell(events);
+  pool.Tell(from + " failed (" + failure.message() + "); its stream moved to " + pool.Name(to));
+  return Status::Ok();
+}
+
 Result<HandLandmarkerResult> PooledLandmarker::WithTakeOver(
     const std::function<Result<HandLandmarkerResult>(HandLandmarker& landmarker)>& detect) {
-  EnginePool::Impl& pool = *pool_->impl_;
   while (true) {
     Result<HandLandmarkerResult> result = detect(*landmarker_);
     if (result.ok() || !IsEngineFailure(result.status())) return result;
-    std::string events;
-    int to = -1;
-    std::shared_ptr<HandEngine> engine;
-    {
-      std::lock_guard lock(pool.mutex);
-      Result<int> picked = pool.TakeOver(engine_, result.status(), &events);
-      if (!picked.ok()) {
-        if (!events.empty()) pool.Tell(events);
-        return result.status().WithPrefix("no engine of the pool is left (" + picked.status().message() +
-                                          ")");
-      }
-      to = *picked;
-      engine = pool.slots[to].engine;
-      --pool.slots[engine_].stats.streams;
-      ++pool.slots[to].stats.streams;
-      ++pool.slots[to].stats.streams_total;
-      ++pool.take_overs;
-    }
-    const std::string from = pool.Name(engine_);
-    engine_ = to;
-    ++take_overs_;
-    // The frame failed without touching the landmarker's state (HandLandmarker::DetectForVideo).
-    if (Status moved = landmarker_->UseEngine(std::move(engine)); !moved.ok()) return moved;
-    if (!events.empty()) pool.Tell(events);
-    pool.Tell(from + " failed (" + result.status().message() + "); its stream moved to " + pool.Name(to));
+    HT_RETURN_IF_ERROR(TakeOver(result.status()));
   }
 }
 
@@ -283,6 +287,27 @@ Result<HandLandmarkerResult> PooledLandmarker::Detect(const ImageView& image) {
 Result<HandLandmarkerResult> PooledLandmarker::DetectForVideo(const ImageView& image, int64_t timestamp_ms) {
   return WithTakeOver(
       [&](HandLandmarker& landmarker) { return landmarker.DetectForVideo(image, timestamp_ms); });
+}
+
+std::vector<Result<HandLandmarkerResult>> PooledLandmarker::DetectForVideoFrames(
+    std::span<const VideoFrameView> frames) {
+  std::vector<Result<HandLandmarkerResult>> results;
+  results.reserve(frames.size());
+  while (results.size() < frames.size()) {
+    std::vector<Result<HandLandmarkerResult>> got =
+        landmarker_->DetectForVideoFrames(frames.subspan(results.size()));
+    size_t done = 0;
+    while (done < got.size() && got[done].ok()) results.push_back(std::move(got[done++]));
+    if (done == got.size()) break;
+    // The first failed frame and those after it left no trace: after a take-over they go again.
+    if (IsEngineFailure(got[done].status())) {
+      Status moved = TakeOver(got[done].status());
+      if (moved.ok()) continue;
+      got[done] = std::move(moved);
+    }
+    for (; done < got.size(); ++done) results.push_back(std::move(got[done]));
+  }
+  return results;
 }
 
 const HandLandmarkerOptions& PooledLandmarker::options() const { return landmarker_->options(); }

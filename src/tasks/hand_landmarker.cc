@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include "handtrack/hand_engine.h"
@@ -134,36 +136,67 @@ struct HandLandmarker::Impl {
     return created.ok() ? std::move(created).value() : nullptr;
   }
 
-  // Per call; nothing here is shared between concurrent IMAGE-mode calls.
-  Result<std::vector<vision::Detection>> DetectPalms(const ImageView& image, FrameOnDevice& frame) const {
+  // Palm detection on each of `images` (frames[i] is images[i] on the
+  // device), all in one submission, so that a batching engine can put them
+  // into one run. Per image: its best num_hands detections, best first. Per
+  // call; nothing here is shared between concurrent IMAGE-mode calls.
+  Result<std::vector<std::vector<vision::Detection>>> DetectPalms(
+      std::span<const ImageView> images, std::span<FrameOnDevice* const> frames) const {
     runtime::BatchingModel& palm = *models->palm;
-    std::vector<float> boxes(palm.output_size(0)), scores(palm.output_size(1));
+    const size_t n = images.size();
+    const size_t boxes_size = palm.output_size(0), scores_size = palm.output_size(1);
+    std::vector<float> boxes(n * boxes_size), scores(n * scores_size);
     float* outputs[] = {boxes.data(), scores.data()};
-    vision::LetterboxTransform letterbox;
-    if (const std::optional<backend::DeviceImage> on_device = frame.For(palm)) {
-      const vision::LetterboxPlan plan =
-          vision::PlanLetterbox(image.width, image.height, kPalmInputSize, kPalmInputSize);
-      letterbox = plan.transform;
-      backend::ImageSampling sampling;
-      if (plan.grid.has_value()) {
-        sampling.image = *on_device;
-        sampling.grid = *plan.grid;
+    std::vector<vision::LetterboxTransform> letterboxes(n);
+    // On the device only when every frame is there: a frame whose upload failed has no sampling.
+    std::vector<backend::ImageSampling> samplings(n);
+    bool on_device = true;
+    for (size_t i = 0; i < n && on_device; ++i) {
+      const std::optional<backend::DeviceImage> image = frames[i]->For(palm);
+      if (!image.has_value()) {
+        on_device = false;
+        break;
       }
-      const backend::HostInputFill fill = [&](int, float* out) {
-        vision::LetterboxImage(image, kPalmInputSize, kPalmInputSize, out);
-      };
-      HT_RETURN_IF_ERROR(
-          palm.RunSampled(1, {&sampling, 1}, fill, outputs).WithPrefix("failed to detect palms"));
-    } else {
-      std::vector<float> input(palm.input_size(0));
-      letterbox = vision::LetterboxImage(image, kPalmInputSize, kPalmInputSize, input.data());
-      const float* inputs[] = {input.data()};
-      HT_RETURN_IF_ERROR(palm.Run(1, inputs, outputs).WithPrefix("failed to detect palms"));
+      const vision::LetterboxPlan plan =
+          vision::PlanLetterbox(images[i].width, images[i].height, kPalmInputSize, kPalmInputSize);
+      letterboxes[i] = plan.transform;
+      if (plan.grid.has_value()) {
+        samplings[i].image = *image;
+        samplings[i].grid = *plan.grid;
+      }
     }
-    std::vector<vision::Detection> detections = palm_decoder.Decode(boxes.data(), scores.data(), letterbox);
-    // Best first: MediaPipe keeps the num_hands best regions.
-    if (detections.size() > static_cast<size_t>(options.num_hands)) detections.resize(options.num_hands);
+    if (on_device) {
+      const backend::HostInputFill fill = [&](int i, float* out) {
+        vision::LetterboxImage(images[i], kPalmInputSize, kPalmInputSize, out);
+      };
+      HT_RETURN_IF_ERROR(palm.RunSampled(static_cast<int>(n), samplings, fill, outputs)
+                             .WithPrefix("failed to detect palms"));
+    } else {
+      const size_t input_size = palm.input_size(0);
+      std::vector<float> input(n * input_size);
+      for (size_t i = 0; i < n; ++i) {
+        letterboxes[i] =
+            vision::LetterboxImage(images[i], kPalmInputSize, kPalmInputSize, input.data() + i * input_size);
+      }
+      const float* inputs[] = {input.data()};
+      HT_RETURN_IF_ERROR(palm.Run(static_cast<int>(n), inputs, outputs).WithPrefix("failed to detect palms"));
+    }
+    std::vector<std::vector<vision::Detection>> detections(n);
+    for (size_t i = 0; i < n; ++i) {
+      detections[i] =
+          palm_decoder.Decode(boxes.data() + i * boxes_size, scores.data() + i * scores_size, letterboxes[i]);
+      // Best first: MediaPipe keeps the num_hands best regions.
+      if (detections[i].size() > static_cast<size_t>(options.num_hands))
+        detections[i].resize(options.num_hands);
+    }
     return detections;
+  }
+
+  Result<std::vector<vision::Detection>> DetectPalms(const ImageView& image, FrameOnDevice& frame) const {
+    FrameOnDevice* frames[] = {&frame};
+    HT_ASSIGN_OR_RETURN(std::vector<std::vector<vision::Detection>> detections,
+                        DetectPalms(std::span<const ImageView>(&image, 1), frames));
+    return std::move(detections[0]);
   }
 
   // Runs the landmark model on every region at once (one submission, so that a
@@ -252,11 +285,20 @@ struct HandLandmarker::Impl {
   // and only the regions it adds wait for it. The results are those of the
   // sequential order (the landmark runs' batches differ, which batching
   // promises does not change results).
-  Result<HandLandmarkerResult> ProcessFrame(const ImageView& image, int64_t timestamp_ms, bool tracking) {
+  //
+  // `ahead` (DetectForVideoFrames): this frame's palm detection, already run,
+  // and the frame on the device it ran on; used if palm detection is due.
+  struct PalmsAhead {
+    FrameOnDevice* frame;
+    const std::vector<vision::Detection>* palms;
+  };
+  Result<HandLandmarkerResult> ProcessFrame(const ImageView& image, int64_t timestamp_ms, bool tracking,
+                                            const PalmsAhead* ahead = nullptr) {
     HT_RETURN_IF_ERROR(image.Validate());
     // While it holds a Call this thread is a caller that may still submit.
     std::optional<runtime::BatchingGroup::Call> call(std::in_place, *stream);
-    FrameOnDevice on_device(*this, image);
+    std::optional<FrameOnDevice> own_frame;
+    FrameOnDevice& on_device = ahead != nullptr ? *ahead->frame : own_frame.emplace(*this, image);
     HandLandmarkerResult result;
     result.timestamp_ms = timestamp_ms;
     std::vector<TrackedRegion> regions;
@@ -268,7 +310,7 @@ struct HandLandmarker::Impl {
     if (!tracking || (static_cast<int>(regions.size()) < options.num_hands && PalmDetectionDue())) {
       // Declared after tracked_crops and on_device, which it reads: destroyed (joined) before them.
       std::future<Result<std::vector<std::optional<HandResult>>>> tracked_landmarks;
-      if (!tracked_crops.empty() && OverlapModels()) {
+      if (ahead == nullptr && !tracked_crops.empty() && OverlapModels()) {
         // Upload the frame here, so that the two threads only read it.
         (void)on_device.For(*models->palm);
         (void)on_device.For(*models->landmarks);
@@ -281,7 +323,9 @@ struct HandLandmarker::Impl {
           return hands;
         });
       }
-      Result<std::vector<vision::Detection>> palms = DetectPalms(image, on_device);
+      Result<std::vector<vision::Detection>> palms =
+          ahead != nullptr ? Result<std::vector<vision::Detection>>(*ahead->palms)
+                           : DetectPalms(image, on_device);
       if (tracked_landmarks.valid()) {
         // This thread submits nothing until the side thread is done: batches must not wait for it.
         call.reset();
@@ -341,6 +385,39 @@ struct HandLandmarker::Impl {
       if (SmoothingEnabled(options)) Smooth(result, image.width, image.height);
     }
     return result;
+  }
+
+  // One VIDEO frame after DetectForVideo's checks: the timestamp, then the
+  // frame; a failed frame leaves no trace, its timestamp included.
+  Result<HandLandmarkerResult> ProcessVideoFrame(const ImageView& image, int64_t timestamp_ms,
+                                                 const PalmsAhead* ahead = nullptr) {
+    const std::optional<int64_t> previous_timestamp_ms = last_timestamp_ms;
+    HT_RETURN_IF_ERROR(CheckTimestamp(timestamp_ms));
+    Result<HandLandmarkerResult> result = ProcessFrame(image, timestamp_ms, /*tracking=*/true, ahead);
+    if (!result.ok()) last_timestamp_ms = previous_timestamp_ms;
+    return result;
+  }
+
+  // How many of `frames` (this stream's next ones) run palm detection ahead,
+  // in one submission (DetectForVideoFrames): 0 when the engine does not
+  // batch, when the first frame would not run it (num_hands hands tracked, or
+  // an interval above 1, whose frames mostly skip it), or for a single frame;
+  // else up to max_batch frames, ending before the first frame that the
+  // one-by-one path would refuse (a bad image or timestamp: it then reports
+  // its own error).
+  size_t PalmsAheadWindow(std::span<const VideoFrameView> frames) const {
+    const size_t max_batch = static_cast<size_t>(std::max(models->options.max_batch, 1));
+    if (max_batch == 1 || options.palm_detection_interval != 1 || frames.size() < 2 ||
+        static_cast<int>(tracked.size()) >= options.num_hands) {
+      return 0;
+    }
+    std::optional<int64_t> last = last_timestamp_ms;
+    size_t n = 0;
+    for (; n < frames.size() && n < max_batch; ++n) {
+      if (!frames[n].image.Validate().ok() || (last.has_value() && frames[n].timestamp_ms <= *last)) break;
+      last = frames[n].timestamp_ms;
+    }
+    return n >= 2 ? n : 0;
   }
 
   // palm_detection_interval's rule, for a frame on which some but fewer than
@@ -484,12 +561,64 @@ Result<HandLandmarkerResult> HandLandmarker::DetectForVideo(const ImageView& ima
     std::atomic<bool>& in_progress;
     ~EndFrame() { in_progress = false; }
   } end_frame{impl_->video_frame_in_progress};
-  const std::optional<int64_t> previous_timestamp_ms = impl_->last_timestamp_ms;
-  HT_RETURN_IF_ERROR(impl_->CheckTimestamp(timestamp_ms));
-  Result<HandLandmarkerResult> result = impl_->ProcessFrame(image, timestamp_ms, /*tracking=*/true);
-  // A failed frame leaves no trace, its timestamp included: it may be given again.
-  if (!result.ok()) impl_->last_timestamp_ms = previous_timestamp_ms;
-  return result;
+  return impl_->ProcessVideoFrame(image, timestamp_ms);
+}
+
+std::vector<Result<HandLandmarkerResult>> HandLandmarker::DetectForVideoFrames(
+    std::span<const VideoFrameView> frames) {
+  std::vector<Result<HandLandmarkerResult>> results;
+  results.reserve(frames.size());
+  const auto fail_all = [&](const Status& status) {
+    while (results.size() < frames.size()) results.emplace_back(status);
+    return results;
+  };
+  if (impl_->options.running_mode != RunningMode::kVideo) {
+    return fail_all(WrongMode("DetectForVideoFrames", RunningMode::kVideo, impl_->options.running_mode));
+  }
+  if (impl_->video_frame_in_progress.exchange(true)) {
+    return fail_all(FailedPreconditionError(
+        "failed to process frames: a DetectForVideo call is already running on this landmarker"));
+  }
+  struct EndFrames {
+    std::atomic<bool>& in_progress;
+    ~EndFrames() { in_progress = false; }
+  } end_frames{impl_->video_frame_in_progress};
+  size_t next = 0;
+  while (next < frames.size()) {
+    const std::span<const VideoFrameView> rest = frames.subspan(next);
+    const size_t window = impl_->PalmsAheadWindow(rest);
+    // The window's frames on the device (uploaded once, for both models) and their palms.
+    std::deque<Impl::FrameOnDevice> on_device;
+    std::vector<std::vector<vision::Detection>> palms;
+    if (window > 0) {
+      std::vector<ImageView> images;
+      std::vector<Impl::FrameOnDevice*> frame_pointers;
+      for (size_t i = 0; i < window; ++i) {
+        images.push_back(rest[i].image);
+        frame_pointers.push_back(&on_device.emplace_back(*impl_, rest[i].image));
+      }
+      runtime::BatchingGroup::Call call(*impl_->stream);
+      Result<std::vector<std::vector<vision::Detection>>> detected =
+          impl_->DetectPalms(images, frame_pointers);
+      // Failed: the frames go one by one instead, each reporting its own palm detection's error.
+      if (detected.ok()) palms = std::move(detected).value();
+    }
+    const size_t count = palms.empty() ? 1 : window;
+    for (size_t i = 0; i < count; ++i) {
+      const Impl::PalmsAhead ahead =
+          palms.empty() ? Impl::PalmsAhead{} : Impl::PalmsAhead{&on_device[i], &palms[i]};
+      Result<HandLandmarkerResult> result =
+          impl_->ProcessVideoFrame(rest[i].image, rest[i].timestamp_ms, palms.empty() ? nullptr : &ahead);
+      const bool failed = !result.ok();
+      results.push_back(std::move(result));
+      if (failed) {
+        return fail_all(FailedPreconditionError("failed to process frame: not processed, as frame " +
+                                                std::to_string(next + i) + " of this call failed"));
+      }
+    }
+    next += count;
+  }
+  return results;
 }
 
 Status HandLandmarker::UseEngine(std::shared_ptr<HandEngine> engine) {

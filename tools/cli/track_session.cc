@@ -1,5 +1,6 @@
 #include "track_session.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -155,34 +156,11 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   };
 
   std::map<int, HandTrackState> states;
-  VideoFrame frame;
-  // Decoding the next frames overlaps tracking this one; any break below stops it at once.
-  FramePrefetcher frames(reader->get());
-  Status status = progress(0);
-  using Clock = std::chrono::steady_clock;
-  const auto seconds_since = [](Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-  };
-  while (status.ok()) {
-    const Clock::time_point wait_start = Clock::now();
-    Result<bool> got = frames.Next(&frame);
-    summary.decoder_wait_seconds += seconds_since(wait_start);
-    if (!got.ok()) {
-      status = got.status();
-      break;
-    }
-    if (!*got) break;
-    const Clock::time_point detect_start = Clock::now();
-    auto result = (*landmarker)->DetectForVideo(frame.image.view(), frame.timestamp_ms);
-    summary.landmarker_seconds += seconds_since(detect_start);
-    if (!result.ok()) {
-      status =
-          result.status().WithPrefix("failed to track frame " + std::to_string(frame.index) + " of " + name);
-      break;
-    }
+  // One frame's result through gestures, pinch state, the sinks and the overlay.
+  const auto write_frame = [&](VideoFrame& frame, const HandLandmarkerResult& result) -> Status {
     TrackedFrame tracked{frame.index, frame.timestamp_ms, frame.image.width(), frame.image.height(), {}};
     std::map<int, HandTrackState> alive;
-    for (const HandResult& hand : result->hands) {
+    for (const HandResult& hand : result.hands) {
       TrackedHand t;
       t.hand = &hand;
       t.gestures = ComputeGestures(hand, tracked.width, tracked.height);
@@ -208,19 +186,59 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
       tracked.hands.push_back(t);
     }
     states = std::move(alive);  // a lost hand's pinch ends with it; its strokes fade from the overlay
-    for (auto& sink : sinks) {
-      if (status = sink->Write(tracked); !status.ok()) break;
-    }
-    if (!status.ok()) break;
+    for (auto& sink : sinks) HT_RETURN_IF_ERROR(sink->Write(tracked));
     if (overlay) {
       DrawFrame(frame.image, tracked, states);
-      if (status = overlay->WriteFrame(frame.image.view()); !status.ok()) break;
+      HT_RETURN_IF_ERROR(overlay->WriteFrame(frame.image.view()));
     }
     ++summary.frames;
     summary.frames_with_hands += !tracked.hands.empty();
     summary.duration_ms = frame.timestamp_ms;
-    status = progress(summary.frames);
+    return progress(summary.frames);
+  };
+
+  const size_t frames_per_call = static_cast<size_t>(std::clamp(request.frames_per_call, 1, 64));
+  std::vector<VideoFrame> window(frames_per_call);
+  std::vector<VideoFrameView> views;
+  // Decoding the next frames overlaps tracking these; any break below stops it at once.
+  FramePrefetcher frames(reader->get(),
+                         std::max(FramePrefetcher::kDefaultDepth, static_cast<int>(frames_per_call)));
+  Status status = progress(0);
+  Status decoder_status;  // the decoder's error, reported after the frames it gave
+  using Clock = std::chrono::steady_clock;
+  const auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  bool more = true;
+  while (status.ok() && more) {
+    size_t count = 0;
+    const Clock::time_point wait_start = Clock::now();
+    while (count < frames_per_call) {
+      Result<bool> got = frames.Next(&window[count]);
+      if (!got.ok() || !*got) {
+        more = false;
+        if (!got.ok()) decoder_status = got.status();
+        break;
+      }
+      ++count;
+    }
+    summary.decoder_wait_seconds += seconds_since(wait_start);
+    if (count == 0) break;
+    views.clear();
+    for (size_t i = 0; i < count; ++i) views.push_back({window[i].image.view(), window[i].timestamp_ms});
+    const Clock::time_point detect_start = Clock::now();
+    std::vector<Result<HandLandmarkerResult>> results = (*landmarker)->DetectForVideoFrames(views);
+    summary.landmarker_seconds += seconds_since(detect_start);
+    for (size_t i = 0; i < count && status.ok(); ++i) {
+      if (!results[i].ok()) {
+        status = results[i].status().WithPrefix("failed to track frame " + std::to_string(window[i].index) +
+                                                " of " + name);
+        break;
+      }
+      status = write_frame(window[i], *results[i]);
+    }
   }
+  if (status.ok() && !decoder_status.ok()) status = decoder_status;
   frames.Stop();
   summary.take_overs = (*landmarker)->take_overs();
   if (summary.take_overs > 0)

@@ -44,7 +44,8 @@ struct VideoSummary {
   int64_t duration_ms = 0;
   double processing_seconds = 0;
   // Where processing_seconds went: waiting for the decoder's next frame, in the landmarker
-  // (HandLandmarker::DetectForVideo: models, pre- and post-processing, waits for batches),
+  // (HandLandmarker::DetectForVideoFrames: models, pre- and post-processing, waits for
+  // batches),
   // and the rest (gestures, outputs, overlay).
   double decoder_wait_seconds = 0;
   double landmarker_seconds = 0;
@@ -66,8 +67,13 @@ struct TrackVideoRequest {
   HandLandmarkerOptions landmarker;
   double fps = 30;  // of frame folders
   // Where to decode (hardware_decode) and the limits. Frames are decoded ahead on a thread of
-  // their own (FramePrefetcher, frame_prefetcher.h: up to 6 frames of the video in memory).
+  // their own (FramePrefetcher, frame_prefetcher.h: up to 6 frames of the video in memory, or
+  // 2 x frames_per_call + 2 with more than 4 frames per call).
   VideoReaderOptions reader;
+  // Frames given to the landmarker at once (HandLandmarker::DetectForVideoFrames: on a
+  // batching engine their palm detection runs as one submission); 1 to 64. The results are
+  // the same for any value.
+  int frames_per_call = 1;
   // Every sink gets every frame: (format, path or "-").
   std::vector<std::pair<TrackFormat, std::string>> outputs;
   std::mutex* stdout_mutex = nullptr;  // for "-" outputs
