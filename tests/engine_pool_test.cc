@@ -65,11 +65,24 @@ std::vector<HandLandmarkerResult> TrackAlone(const std::vector<VideoFrame>& fram
   return results;
 }
 
+// The frames through the pooled landmarker: one DetectForVideo call each, or with
+// frames_per_call > 1, DetectForVideoFrames calls of that many.
 std::vector<Result<HandLandmarkerResult>> TrackPooled(PooledLandmarker& landmarker,
-                                                      const std::vector<VideoFrame>& frames) {
+                                                      const std::vector<VideoFrame>& frames,
+                                                      size_t frames_per_call = 1) {
   std::vector<Result<HandLandmarkerResult>> results;
-  for (const VideoFrame& frame : frames) {
-    results.push_back(landmarker.DetectForVideo(frame.image.view(), frame.timestamp_ms));
+  for (size_t f = 0; f < frames.size(); f += frames_per_call) {
+    if (frames_per_call == 1) {
+      results.push_back(landmarker.DetectForVideo(frames[f].image.view(), frames[f].timestamp_ms));
+      continue;
+    }
+    std::vector<VideoFrameView> views;
+    for (size_t i = f; i < std::min(f + frames_per_call, frames.size()); ++i) {
+      views.push_back({frames[i].image.view(), frames[i].timestamp_ms});
+    }
+    for (Result<HandLandmarkerResult>& result : landmarker.DetectForVideoFrames(views)) {
+      results.push_back(std::move(result));
+    }
   }
   return results;
 }
@@ -150,16 +163,17 @@ TEST(EnginePoolTest, SpreadsStreamsOverTheLeastLoadedEngines) {
   EXPECT_EQ((*pool)->CreateLandmarker(live).status().code(), StatusCode::kInvalidArgument);
 }
 
-// Two engines; the second fails from its 9th run on. Its stream finishes on the first engine
-// with the results of an unfaulted run, and the other stream is unaffected.
-TEST(EnginePoolTest, FaultedEngineStreamIsTakenOverByTheOther) {
-  HT_REQUIRE_FIXTURE(HaveFixtures(), "models and ../shared");
+// Two engines batching up to max_batch frames; the second fails from its 9th run on. Its
+// stream finishes on the first engine with the results of an unfaulted run, and the other
+// stream is unaffected. Each stream gives frames_per_call frames per call (TrackPooled).
+void ExpectFaultedStreamTakenOver(int max_batch, size_t frames_per_call) {
   const Delegate cpu = CpuDelegate();
   const std::vector<VideoFrame> frames = LoadFrames(kVideo, 24);
   ASSERT_EQ(frames.size(), 24u);
   const std::vector<HandLandmarkerResult> want = TrackAlone(frames, cpu);
   EnginePoolOptions options;
   options.engines = {EngineOptions(cpu), EngineOptions(cpu, 8, cpu.name())};
+  for (HandEngineOptions& engine : options.engines) engine.max_batch = max_batch;
   std::vector<std::string> events;
   std::mutex events_mutex;
   options.on_event = [&](const std::string& line) {
@@ -174,8 +188,8 @@ TEST(EnginePoolTest, FaultedEngineStreamIsTakenOverByTheOther) {
   ASSERT_EQ((*first)->engine_index(), 0);
   ASSERT_EQ((*second)->engine_index(), 1);
   std::vector<Result<HandLandmarkerResult>> got[2];
-  std::thread other([&] { got[0] = TrackPooled(**first, frames); });
-  got[1] = TrackPooled(**second, frames);
+  std::thread other([&] { got[0] = TrackPooled(**first, frames, frames_per_call); });
+  got[1] = TrackPooled(**second, frames, frames_per_call);
   other.join();
   for (int s = 0; s < 2; ++s) {
     ASSERT_EQ(got[s].size(), frames.size());
@@ -200,43 +214,21 @@ TEST(EnginePoolTest, FaultedEngineStreamIsTakenOverByTheOther) {
   auto third = (*pool)->CreateLandmarker(VideoOptions());
   ASSERT_TRUE(third.ok());
   EXPECT_EQ((*third)->engine_index(), 0);
+  if (frames_per_call > 1) {
+    EXPECT_GT(stats.Total().palm.max_frames_per_run, 1) << "palm detection did not run ahead";
+  }
 }
 
-// DetectForVideoFrames on a pool: batching engines (palm detection runs ahead for the
-// frames of a call), the second failing from its 9th run on. Its stream goes on on the first
-// engine from the frame that failed, and every frame gets an unfaulted run's results.
+TEST(EnginePoolTest, FaultedEngineStreamIsTakenOverByTheOther) {
+  HT_REQUIRE_FIXTURE(HaveFixtures(), "models and ../shared");
+  ExpectFaultedStreamTakenOver(/*max_batch=*/1, /*frames_per_call=*/1);
+}
+
+// The same with DetectForVideoFrames on batching engines (palm detection runs ahead for the
+// frames of a call): the stream goes on on the first engine from the frame that failed.
 TEST(EnginePoolTest, FramesAtOnceAreTakenOverFromTheFrameThatFailed) {
   HT_REQUIRE_FIXTURE(HaveFixtures(), "models and ../shared");
-  const Delegate cpu = CpuDelegate();
-  const std::vector<VideoFrame> frames = LoadFrames(kVideo, 24);
-  ASSERT_EQ(frames.size(), 24u);
-  const std::vector<HandLandmarkerResult> want = TrackAlone(frames, cpu);
-  EnginePoolOptions options;
-  options.engines = {EngineOptions(cpu), EngineOptions(cpu, 8, cpu.name())};
-  for (HandEngineOptions& engine : options.engines) engine.max_batch = 4;
-  options.on_event = [](const std::string&) {};
-  auto pool = EnginePool::Create(options);
-  ASSERT_TRUE(pool.ok()) << pool.status().message();
-  auto first = (*pool)->CreateLandmarker(VideoOptions());
-  auto second = (*pool)->CreateLandmarker(VideoOptions());
-  ASSERT_TRUE(first.ok() && second.ok());
-  ASSERT_EQ((*second)->engine_index(), 1);
-  first->reset();  // the second stream alone: its batches wait for no one
-  std::vector<Result<HandLandmarkerResult>> got;
-  for (size_t f = 0; f < frames.size(); f += 6) {
-    std::vector<VideoFrameView> views;
-    for (size_t i = f; i < f + 6; ++i) views.push_back({frames[i].image.view(), frames[i].timestamp_ms});
-    for (Result<HandLandmarkerResult>& result : (*second)->DetectForVideoFrames(views))
-      got.push_back(std::move(result));
-  }
-  ASSERT_EQ(got.size(), frames.size());
-  for (size_t f = 0; f < frames.size(); ++f) {
-    ASSERT_TRUE(got[f].ok()) << "frame " << f << ": " << got[f].status().message();
-    ExpectClose(*got[f], want[f], 0.0f, "frame " + std::to_string(f));
-  }
-  EXPECT_EQ((*second)->take_overs(), 1);
-  EXPECT_EQ((*second)->engine_index(), 0);
-  EXPECT_GT((*pool)->stats().Total().palm.max_frames_per_run, 1) << "palm detection did not run ahead";
+  ExpectFaultedStreamTakenOver(/*max_batch=*/4, /*frames_per_call=*/6);
 }
 
 // Every engine fails: the stream finishes on the fallback (the reference backend here), from

@@ -123,9 +123,9 @@ struct TrackSettings {
   double fps = 30;
   HardwareDecode hwaccel = HardwareDecode::kNone;
   int jobs = 1;
-  int batch = 0;            // 0: chosen from the delegate and --jobs
+  int batch = 0;  // 0: chosen from the delegate and --jobs
   int frames_per_call = 1;
-  std::vector<int> gpus;    // --gpus: one engine each; empty: one engine
+  std::vector<int> gpus;  // --gpus: one engine each; empty: one engine
   bool progress = false;
   std::vector<std::string> inputs;
 };
