@@ -349,6 +349,35 @@ class PyLandmarker {
     return ResultToPython(Unwrap(std::move(result)), view.width, view.height);
   }
 
+  // The frames (images[i] with formats[i] and timestamps_ms[i]) through DetectForVideoFrames:
+  // (the results of the frames up to the first failure, None) or, after a failure, (those
+  // results, (is_invalid_argument, message)) for the Python layer to raise with them.
+  py::tuple DetectForVideoFrames(const std::vector<py::array>& images, const std::vector<int>& formats,
+                                 const std::vector<int64_t>& timestamps_ms) {
+    CheckOpen();
+    if (formats.size() != images.size() || timestamps_ms.size() != images.size()) {
+      Raise(InvalidArgumentError("failed to process frames: " + std::to_string(images.size()) + " images, " +
+                                 std::to_string(formats.size()) + " formats and " +
+                                 std::to_string(timestamps_ms.size()) + " timestamps"));
+    }
+    std::vector<VideoFrameView> frames;
+    for (size_t i = 0; i < images.size(); ++i) frames.push_back({ViewOf(images[i], formats[i]), timestamps_ms[i]});
+    std::vector<Result<HandLandmarkerResult>> results;
+    {
+      py::gil_scoped_release release;
+      results = landmarker_->DetectForVideoFrames(frames);
+    }
+    py::list done;
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok()) {
+        const Status& status = results[i].status();
+        return py::make_tuple(done, py::make_tuple(status.code() == StatusCode::kInvalidArgument, status.message()));
+      }
+      done.append(ResultToPython(*results[i], frames[i].image.width, frames[i].image.height));
+    }
+    return py::make_tuple(done, py::none());
+  }
+
   void DetectAsync(const py::array& image, int format, int64_t timestamp_ms) {
     CheckOpen();
     const ImageView view = ViewOf(image, format);
@@ -514,6 +543,8 @@ PYBIND11_MODULE(_handtrack, m) {
       .def("detect", &PyLandmarker::Detect, py::arg("image"), py::arg("format"))
       .def("detect_for_video", &PyLandmarker::DetectForVideo, py::arg("image"), py::arg("format"),
            py::arg("timestamp_ms"))
+      .def("detect_for_video_frames", &PyLandmarker::DetectForVideoFrames, py::arg("images"),
+           py::arg("formats"), py::arg("timestamps_ms"))
       .def("detect_async", &PyLandmarker::DetectAsync, py::arg("image"), py::arg("format"),
            py::arg("timestamp_ms"))
       .def("track_file", &PyLandmarker::TrackFile, py::arg("path"), py::arg("on_frame"),

@@ -12,7 +12,7 @@ import enum
 import os
 import warnings
 import zipfile
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -397,6 +397,28 @@ class HandLandmarker:
         self._check_processing_options(image_processing_options)
         array, fmt = engine_input(image, image_format)
         return HandLandmarkerResult(self._core.detect_for_video(array, fmt, _timestamp(timestamp_ms)))
+
+    def detect_for_video_frames(self, images: Sequence[Union[Image, np.ndarray]], timestamps_ms: Sequence[int], *,
+                                image_format: Optional[ImageFormat] = None) -> List[HandLandmarkerResult]:
+        """VIDEO mode: the next frames of a video at once, one result per frame: what
+        ``detect_for_video`` gives each of them in turn. On an engine with ``max_batch`` > 1 (a
+        GPU) their palm detection runs as one batch, so that a few streams fill the GPU's palm
+        runs. A frame that fails raises its error (ValueError or RuntimeError) with ``results``:
+        the results of the frames before it; the landmarker is then as those frames left it, so
+        the failed frame and the ones after it may be given again."""
+        self._check_mode(RunningMode.VIDEO, "detect_for_video_frames")
+        if len(images) != len(timestamps_ms):
+            raise ValueError(f"failed to process frames: {len(images)} images but {len(timestamps_ms)} timestamps")
+        inputs = [engine_input(image, image_format, f"frame {i}") for i, image in enumerate(images)]
+        done, error = self._core.detect_for_video_frames([a for a, _ in inputs], [f for _, f in inputs],
+                                                         [_timestamp(t) for t in timestamps_ms])
+        results = [HandLandmarkerResult(raw) for raw in done]
+        if error is not None:
+            invalid, message = error
+            exception = (ValueError if invalid else RuntimeError)(f"frame {len(results)}: {message}")
+            exception.results = results
+            raise exception
+        return results
 
     def detect_async(self, image: Union[Image, np.ndarray], timestamp_ms: int, image_processing_options: Any = None,
                      *, image_format: Optional[ImageFormat] = None) -> None:

@@ -40,6 +40,36 @@ def test_shared_engine_for_video_streams(videos):
     assert stats["landmarks"]["runs"] > 0 and stats["landmarks"]["instances"] <= 2
 
 
+def test_video_frames_at_once(videos):
+    """detect_for_video_frames on a batching engine gives detect_for_video's results frame by
+    frame; a failed frame raises with the results before it, and the stream goes on from it."""
+    clip = [v for v in videos if "asl_fingerspelling" in v][0]
+    frames = [f.frame for f in handtrack.track(clip, with_frames=True)][:12]
+    timestamps = [i * 33 for i in range(len(frames))]
+    video = handtrack.RunningMode.VIDEO
+    with handtrack.HandLandmarker.create_from_options(
+            handtrack.HandLandmarkerOptions(num_hands=2, running_mode=video)) as alone:
+        expected = [alone.detect_for_video(f, t).landmarks_array.tolist() for f, t in zip(frames, timestamps)]
+    engine = handtrack.HandEngine(max_batch=8)
+    options = handtrack.HandLandmarkerOptions(num_hands=2, running_mode=video, engine=engine)
+    with handtrack.HandLandmarker.create_from_options(options) as landmarker:
+        got = [r.landmarks_array.tolist() for r in landmarker.detect_for_video_frames(frames[:5], timestamps[:5])]
+        repeated = timestamps[5:9]
+        repeated[2] = repeated[1]
+        with pytest.raises(RuntimeError, match="frame 2: .*timestamp") as error:
+            landmarker.detect_for_video_frames(frames[5:9], repeated)
+        assert len(error.value.results) == 2
+        got += [r.landmarks_array.tolist() for r in error.value.results]
+        got += [r.landmarks_array.tolist() for r in landmarker.detect_for_video_frames(frames[7:], timestamps[7:])]
+        with pytest.raises(ValueError, match="2 images but 1 timestamps"):
+            landmarker.detect_for_video_frames(frames[:2], [1000])
+    assert got == expected
+    assert engine.stats()["palm"]["max_frames_per_run"] > 1
+    with handtrack.HandLandmarker.create_from_options(handtrack.HandLandmarkerOptions()) as image_mode:
+        with pytest.raises(ValueError, match="detect_for_video_frames is for VIDEO mode"):
+            image_mode.detect_for_video_frames(frames[:1], [0])
+
+
 def test_ids_gestures_pinch(photos, videos):
     with handtrack.HandLandmarker.create_from_options(handtrack.HandLandmarkerOptions(num_hands=2)) as landmarker:
         palm = landmarker.detect(photo(photos, "count_five_open_palm_student")).hands[0]
