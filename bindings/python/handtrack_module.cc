@@ -361,7 +361,8 @@ class PyLandmarker {
                                  std::to_string(timestamps_ms.size()) + " timestamps"));
     }
     std::vector<VideoFrameView> frames;
-    for (size_t i = 0; i < images.size(); ++i) frames.push_back({ViewOf(images[i], formats[i]), timestamps_ms[i]});
+    for (size_t i = 0; i < images.size(); ++i)
+      frames.push_back({ViewOf(images[i], formats[i]), timestamps_ms[i]});
     std::vector<Result<HandLandmarkerResult>> results;
     {
       py::gil_scoped_release release;
@@ -371,7 +372,8 @@ class PyLandmarker {
     for (size_t i = 0; i < results.size(); ++i) {
       if (!results[i].ok()) {
         const Status& status = results[i].status();
-        return py::make_tuple(done, py::make_tuple(status.code() == StatusCode::kInvalidArgument, status.message()));
+        return py::make_tuple(
+            done, py::make_tuple(status.code() == StatusCode::kInvalidArgument, status.message()));
       }
       done.append(ResultToPython(*results[i], frames[i].image.width, frames[i].image.height));
     }
