@@ -57,6 +57,12 @@ Status ValidateOptions(const HandLandmarkerOptions& o) {
   return Status::Ok();
 }
 
+// Clears a VIDEO landmarker's "call in progress" flag when the call that set it ends.
+struct ClearOnExit {
+  std::atomic<bool>& in_progress;
+  ~ClearOnExit() { in_progress = false; }
+};
+
 bool SmoothingEnabled(const HandLandmarkerOptions& o) {
   if (o.running_mode == RunningMode::kImage) return false;
   if (o.smoothing == SmoothingMode::kDefault) return o.running_mode == RunningMode::kLiveStream;
@@ -151,7 +157,7 @@ struct HandLandmarker::Impl {
     // On the device only when every frame is there: a frame whose upload failed has no sampling.
     std::vector<backend::ImageSampling> samplings(n);
     bool on_device = true;
-    for (size_t i = 0; i < n && on_device; ++i) {
+    for (size_t i = 0; i < n; ++i) {
       const std::optional<backend::DeviceImage> image = frames[i]->For(palm);
       if (!image.has_value()) {
         on_device = false;
@@ -557,10 +563,7 @@ Result<HandLandmarkerResult> HandLandmarker::DetectForVideo(const ImageView& ima
         "failed to process frame: DetectForVideo is already running on this landmarker; a VIDEO landmarker "
         "takes the frames of one stream in order (use one landmarker per stream, sharing a HandEngine)");
   }
-  struct EndFrame {
-    std::atomic<bool>& in_progress;
-    ~EndFrame() { in_progress = false; }
-  } end_frame{impl_->video_frame_in_progress};
+  const ClearOnExit end_frame{impl_->video_frame_in_progress};
   return impl_->ProcessVideoFrame(image, timestamp_ms);
 }
 
@@ -579,10 +582,7 @@ std::vector<Result<HandLandmarkerResult>> HandLandmarker::DetectForVideoFrames(
     return fail_all(FailedPreconditionError(
         "failed to process frames: a DetectForVideo call is already running on this landmarker"));
   }
-  struct EndFrames {
-    std::atomic<bool>& in_progress;
-    ~EndFrames() { in_progress = false; }
-  } end_frames{impl_->video_frame_in_progress};
+  const ClearOnExit end_frames{impl_->video_frame_in_progress};
   size_t next = 0;
   while (next < frames.size()) {
     const std::span<const VideoFrameView> rest = frames.subspan(next);
@@ -633,10 +633,7 @@ Status HandLandmarker::UseEngine(std::shared_ptr<HandEngine> engine) {
   if (impl_->video_frame_in_progress.exchange(true)) {
     return FailedPreconditionError(failed + "a frame is being processed on this landmarker");
   }
-  struct EndSwitch {
-    std::atomic<bool>& in_progress;
-    ~EndSwitch() { in_progress = false; }
-  } end_switch{impl_->video_frame_in_progress};
+  const ClearOnExit end_switch{impl_->video_frame_in_progress};
   // Register with the new engine before leaving the old one, whose batches then stop waiting for
   // this stream. Uploaders belong to the old engine's device.
   auto stream = std::make_unique<runtime::BatchingGroup::Stream>(engine->impl_->group);

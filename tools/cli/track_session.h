@@ -45,8 +45,7 @@ struct VideoSummary {
   double processing_seconds = 0;
   // Where processing_seconds went: waiting for the decoder's next frame, in the landmarker
   // (HandLandmarker::DetectForVideoFrames: models, pre- and post-processing, waits for
-  // batches),
-  // and the rest (gestures, outputs, overlay).
+  // batches), and the rest (gestures, outputs, overlay).
   double decoder_wait_seconds = 0;
   double landmarker_seconds = 0;
   // With several engines (--gpus): the engine the video started on, the one it ended on, and

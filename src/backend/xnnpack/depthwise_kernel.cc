@@ -33,7 +33,7 @@ namespace {
 constexpr int kMaxPixels = 8;
 
 // Floats per channel block: one vector.
-int LanesOf(KernelIsa isa) { return isa == KernelIsa::kAvx512 ? 16 : 8; }
+constexpr int LanesOf(KernelIsa isa) { return isa == KernelIsa::kAvx512 ? 16 : 8; }
 
 std::string ShapeSummary(const DepthwiseShape& s) {
   return std::to_string(s.filter_height) + "x" + std::to_string(s.filter_width) + " stride " +
@@ -65,7 +65,7 @@ struct BlockArgs {
 template <int kFilterWidth, int kStride, int kPixels, bool kCheckColumns>
 HANDTRACK_TARGET_AVX512F void ComputeAvx512Block(const BlockArgs& a, const float* in, int first_column,
                                                  float* out) {
-  constexpr int kLanes = 16;
+  constexpr int kLanes = LanesOf(KernelIsa::kAvx512);
   constexpr int kInputColumns = (kPixels - 1) * kStride + kFilterWidth;
   const __mmask16 channel_mask = a.block_channels >= kLanes
                                      ? static_cast<__mmask16>(0xFFFF)
@@ -115,7 +115,7 @@ HANDTRACK_TARGET_AVX512F void ComputeAvx512Block(const BlockArgs& a, const float
 template <int kFilterWidth, int kStride, int kPixels, bool kMasked>
 HANDTRACK_TARGET_AVX2_FMA void ComputeAvx2Block(const BlockArgs& a, const float* in, int first_column,
                                                 float* out) {
-  constexpr int kLanes = 8;
+  constexpr int kLanes = LanesOf(KernelIsa::kAvx2);
   constexpr int kInputColumns = (kPixels - 1) * kStride + kFilterWidth;
   const __m256i lane_index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i channel_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(a.block_channels), lane_index);
@@ -176,14 +176,14 @@ struct PixelBlocks {
 
 template <int kFilterWidth, int kStride, size_t... kIndex>
 constexpr PixelBlocks Avx512Blocks(std::index_sequence<kIndex...>) {
-  return {16,
+  return {LanesOf(KernelIsa::kAvx512),
           {&ComputeAvx512Block<kFilterWidth, kStride, static_cast<int>(kIndex) + 1, false>...},
           {&ComputeAvx512Block<kFilterWidth, kStride, static_cast<int>(kIndex) + 1, true>...}};
 }
 
 template <int kFilterWidth, int kStride, size_t... kIndex>
 constexpr PixelBlocks Avx2Blocks(std::index_sequence<kIndex...>) {
-  return {8,
+  return {LanesOf(KernelIsa::kAvx2),
           {&ComputeAvx2Block<kFilterWidth, kStride, static_cast<int>(kIndex) + 1, false>...},
           {&ComputeAvx2Block<kFilterWidth, kStride, static_cast<int>(kIndex) + 1, true>...}};
 }
