@@ -77,6 +77,14 @@ bundle() {
     dpkg -S "$real" 2>/dev/null || dpkg -S "${real#/usr}"
   done | cut -d: -f1 | sort -u)
   (cd "$LIBS/debs" && apt-get download $packages >/dev/null)
+  # Only their shared objects travel, as one xz archive: 47 MB instead of the packages' 53, so
+  # that gpu_quick_check.sh's bundle fits in the same call (64 MiB with the working tree).
+  local unpacked
+  unpacked=$(mktemp -d)
+  local deb
+  for deb in "$LIBS"/debs/*.deb; do dpkg -x "$deb" "$unpacked"; done
+  (cd "$unpacked" && find . -name '*.so*' \( -type f -o -type l \) | tar -cf - -T - | xz -9 -T2 >"$LIBS/libs.tar.xz")
+  rm -rf "$unpacked" "$LIBS/debs"
   local models=${HANDTRACK_MODELS:-$HOME/.cache/handtrack/models}
   cp "$models"/{palm_detection_full,hand_landmark_full}.tflite "$CARRY/models/"
   local shared=${HANDTRACK_SHARED:-$ROOT/../shared}
@@ -95,10 +103,14 @@ bundle() {
 # On the device machine, first call: the packages unpacked outside /.
 unpack() {
   rm -rf "$DEVICE_ROOT" && mkdir -p "$DEVICE_ROOT"
-  local deb
-  for deb in "$LIBS"/debs/*.deb; do dpkg -x "$deb" "$DEVICE_ROOT" || return 1; done
+  if [[ -e $LIBS/libs.tar.xz ]]; then
+    tar -C "$DEVICE_ROOT" -xJf "$LIBS/libs.tar.xz" || return 1
+  else  # a bundle made before the archive: the packages themselves
+    local deb
+    for deb in "$LIBS"/debs/*.deb; do dpkg -x "$deb" "$DEVICE_ROOT" || return 1; done
+  fi
   touch "$DEVICE_ROOT/.complete"
-  echo "unpacked $(ls "$LIBS"/debs | wc -l) packages into $DEVICE_ROOT"
+  echo "unpacked $(find "$DEVICE_ROOT" -name '*.so*' | wc -l) shared objects into $DEVICE_ROOT"
 }
 
 # On the device machine: the sonames of sonames.txt that its loader cannot find.
