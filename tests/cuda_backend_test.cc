@@ -25,6 +25,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "backend/backend.h"
@@ -243,8 +244,10 @@ TEST(CudaFusionTest, KeepsTensorsThatAreReadElsewhere) {
 // ---------------------------------------------------------------------------
 // On a GPU.
 
-// The large-batch kernels in both precisions (and the CUDA-core GEMM they
-// replace, with the setting cuda.tensor_cores 0). The reference runs once per case.
+// The kernels chosen by size in both precisions: the large-batch kernels (and
+// the CUDA-core GEMM they replace, with the setting cuda.tensor_cores 0), and
+// small products split over K on the tensor cores or the CUDA cores. The
+// reference runs once per case.
 class CudaLargeBatchTest : public ::testing::TestWithParam<OpCase> {};
 
 TEST_P(CudaLargeBatchTest, MatchesTheReferenceBackend) {
@@ -268,6 +271,8 @@ TEST_P(CudaLargeBatchTest, MatchesTheReferenceBackend) {
 }
 
 INSTANTIATE_TEST_SUITE_P(LargeBatch, CudaLargeBatchTest, ::testing::ValuesIn(LargeBatchOpCases()),
+                         [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(SmallProducts, CudaLargeBatchTest, ::testing::ValuesIn(SmallProductOpCases()),
                          [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
 
 TEST(CudaBackendTest, RunsMultiNodeSegmentsWithSharedArenaMemory) {
@@ -315,19 +320,21 @@ TEST(CudaBackendTest, FusedBlocksMatchTheReference) {
 }
 
 // The tensor-core GEMM's epilogue (bias, RELU, folded ADD and PRELU) in fp16,
-// on a product large enough to take it (160 x 160 pixels: 200 row tiles).
+// on a product with 200 128-row tiles (160 x 160 pixels) and on one split over
+// K (3 x 3 pixels, 512 channels: the epilogue then runs in the reduction).
 TEST(CudaBackendTest, FusedBlocksMatchTheReferenceOnTheTensorCores) {
   HT_REQUIRE_CUDA_DEVICE();
-  for (bool conv_escapes : {false, true}) {
-    const model::Graph graph = ResidualBlocks(conv_escapes, 160, 64, 40);
+  for (auto [conv_escapes, size, in_channels] : {std::tuple{false, 160, 64}, std::tuple{true, 160, 64},
+                                                 std::tuple{false, 3, 512}, std::tuple{true, 3, 512}}) {
+    const model::Graph graph = ResidualBlocks(conv_escapes, size, in_channels, 40);
     const BackendOptions options = CudaOptions(Precision::kFp16);
     Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), options);
     ASSERT_TRUE(segment.ok()) << segment.status().message();
     const Tensors inputs = RandomInputs(graph, 5, 2);
     Result<Tensors> got = RunSegment(**segment, graph, inputs);
     ASSERT_TRUE(got.ok()) << got.status().message();
-    ExpectClose(*got, RunReference(graph, inputs), "fp16 conv_escapes=" + std::to_string(conv_escapes),
-                1e-2f);
+    ExpectClose(*got, RunReference(graph, inputs),
+                "fp16 conv_escapes=" + std::to_string(conv_escapes) + " size=" + std::to_string(size), 1e-2f);
   }
 }
 

@@ -436,6 +436,23 @@ std::vector<OpCase> LargeBatchOpCases() {
   };
 }
 
+std::vector<OpCase> SmallProductOpCases() {
+  constexpr Padding kValid = Padding::kValid;
+  constexpr Activation kNone = Activation::kNone, kRelu = Activation::kRelu, kRelu6 = Activation::kRelu6;
+  return {
+      Conv2D({1, 12, 12, 256}, 256, 1, 1, 1, kValid, kRelu),
+      Conv2D({1, 6, 6, 256}, 256, 1, 1, 1, kValid, kNone),
+      Conv2D({1, 7, 7, 1152}, 192, 1, 1, 1, kValid, kNone),
+      Conv2D({2, 9, 9, 200}, 24, 1, 1, 1, kValid, kRelu6),
+      Conv2D({1, 24, 24, 128}, 35, 1, 1, 1, kValid, kNone, /*bias=*/false),
+      Conv2D({1, 5, 5, 40}, 13, 1, 1, 1, kValid, kRelu),
+      Conv2D({4, 48, 48, 64}, 64, 1, 1, 1, kValid, kNone),
+      FullyConnected({1, 1152}, 63, false, kNone),
+      FullyConnected({3, 1152}, 1, false, kNone),
+      FullyConnected({2, 256}, 17, false, kRelu, /*bias=*/false),
+  };
+}
+
 std::vector<OpCase> AllOpCases() {
   constexpr Padding kSame = Padding::kSame;
   constexpr Padding kValid = Padding::kValid;

@@ -57,6 +57,11 @@ std::vector<OpCase> AllOpCases();
 // of AllOpCases.
 std::vector<OpCase> LargeBatchOpCases();
 
+// Products of batch 1 and small batches (1x1 convolutions, FULLY_CONNECTED) whose
+// output tiles are too few to fill a GPU: a GPU backend splits them over K.
+// Long K (up to 1152, the landmark model's), K not a multiple of the split, odd N.
+std::vector<OpCase> SmallProductOpCases();
+
 // Cases beyond what the reader accepts (ADD broadcasting, a scalar PRELU
 // alpha, negative MEAN axes), for backends that support more than the models
 // need; the reference backend does not run these.

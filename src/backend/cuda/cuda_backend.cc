@@ -17,6 +17,8 @@ namespace {
 // timings or rule a kernel family out when hunting a numerical difference.
 constexpr char kFusionSetting[] = "cuda.fusion";             // ADD/PRELU folded into the kernel before
 constexpr char kTensorCoresSetting[] = "cuda.tensor_cores";  // fp16 GEMMs on the tensor cores
+// Small fp16 GEMMs (64-row tiles, split over K) on the tensor cores too.
+constexpr char kSmallTensorCoresSetting[] = "cuda.small_tensor_cores";
 constexpr char kPreprocessSetting[] = "cuda.preprocess";     // model inputs sampled from images here
 
 Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
@@ -80,7 +82,7 @@ class CudaBackend final : public Backend {
   bool OverlapsRuns() const override { return true; }
 
   std::vector<std::string> SettingKeys() const override {
-    return {kFusionSetting, kTensorCoresSetting, kPreprocessSetting};
+    return {kFusionSetting, kTensorCoresSetting, kSmallTensorCoresSetting, kPreprocessSetting};
   }
 
   Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
@@ -99,6 +101,7 @@ class CudaBackend final : public Backend {
     segment_options.inject_oom = options.faults.Has(name(), "oom");
     HT_ASSIGN_OR_RETURN(segment_options.fuse, SwitchSetting(options.settings, kFusionSetting));
     HT_ASSIGN_OR_RETURN(device.tensor_cores, SwitchSetting(options.settings, kTensorCoresSetting));
+    HT_ASSIGN_OR_RETURN(device.small_tensor_cores, SwitchSetting(options.settings, kSmallTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
     for (int node_index : spec.nodes) {
       if (const Status supported = Supports(graph, node_index); !supported.ok()) {

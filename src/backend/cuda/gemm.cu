@@ -154,8 +154,22 @@ __global__ void SplitKReduceKernel(GemmShape shape, int splits, const float* __r
 
 int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
   const GemmPlan plan = PlanGemm(shape, device);
-  if (plan.splits == 1) return 0;
-  return static_cast<int64_t>(plan.splits) * shape.m * shape.n * static_cast<int64_t>(sizeof(float));
+  const int64_t cuda_core_bytes =
+      plan.splits == 1 ? 0
+                       : static_cast<int64_t>(plan.splits) * shape.m * shape.n * static_cast<int64_t>(sizeof(float));
+  // The precision is not known here: enough for whichever kernel EnqueueGemm picks.
+  return std::max(cuda_core_bytes, TensorCoreGemmScratchBytes(shape, device));
+}
+
+cudaError_t EnqueueSplitKReduce(const GemmShape& shape, int splits, const float* partials,
+                                const GemmOperands& operands, const OpLaunch& launch) {
+  return WithStorage(launch, [&](auto zero) {
+    using T = decltype(zero);
+    SplitKReduceKernel<T>
+        <<<BlocksFor(static_cast<int64_t>(shape.m) * shape.n), kThreadsPerBlock, 0, launch.stream>>>(
+            shape, splits, partials, operands, launch.epilogue);
+    return cudaGetLastError();
+  });
 }
 
 cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch) {
@@ -166,7 +180,7 @@ cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, co
   float* partials = plan.splits > 1 ? launch.scratch : nullptr;
   // Row starts are 16-byte (fp16: 8-byte) aligned when K is a multiple of 4: the buffers themselves
   // are 256-byte aligned.
-  return WithStorage(launch, [&](auto zero) {
+  const cudaError_t error = WithStorage(launch, [&](auto zero) {
     using T = decltype(zero);
     if (shape.k % 4 == 0) {
       GemmKernel<true, T><<<grid, kGemmThreads, 0, launch.stream>>>(shape, plan.k_per_split, operands,
@@ -175,12 +189,10 @@ cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, co
       GemmKernel<false, T><<<grid, kGemmThreads, 0, launch.stream>>>(shape, plan.k_per_split, operands,
                                                                      launch.epilogue, partials);
     }
-    if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess || plan.splits == 1) return error;
-    SplitKReduceKernel<T>
-        <<<BlocksFor(static_cast<int64_t>(shape.m) * shape.n), kThreadsPerBlock, 0, launch.stream>>>(
-            shape, plan.splits, partials, operands, launch.epilogue);
     return cudaGetLastError();
   });
+  if (error != cudaSuccess || plan.splits == 1) return error;
+  return EnqueueSplitKReduce(shape, plan.splits, partials, operands, launch);
 }
 
 }  // namespace handtrack::backend::cuda

@@ -42,15 +42,24 @@ struct GemmOperands {
 int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device);
 
 // `launch` gives the stream, device, epilogue and the scratch GemmScratchBytes asked for.
-// fp16 products that fill the GPU run on the tensor cores (UsesTensorCores).
+// fp16 products run on the tensor cores where UsesTensorCores says so.
 cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch);
 
 // Whether EnqueueGemm runs this product on the tensor cores (tensor_core_gemm.cu):
-// fp16 storage, K a multiple of 8, compute capability 8.0 or more, enough
-// 128-row tiles for every multiprocessor, and DeviceInfo::tensor_cores.
+// fp16 storage, K a multiple of 8, compute capability 8.0 or more,
+// DeviceInfo::tensor_cores, and either enough 128-row tiles for every
+// multiprocessor or DeviceInfo::small_tensor_cores.
 bool UsesTensorCores(const GemmShape& shape, bool half, const DeviceInfo& device);
-// Only for products UsesTensorCores accepts; needs no scratch.
+// Only for products UsesTensorCores accepts; `launch.scratch` holds
+// TensorCoreGemmScratchBytes (small products are split over K).
 cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& operands,
                                   const OpLaunch& launch);
+int64_t TensorCoreGemmScratchBytes(const GemmShape& shape, const DeviceInfo& device);
+
+// The second kernel of a product split over K: sums the `splits` float partial
+// products in `partials` ([splits][m][n]) in split order, then applies bias,
+// activation and `launch.epilogue`, and stores in the launch's precision.
+cudaError_t EnqueueSplitKReduce(const GemmShape& shape, int splits, const float* partials,
+                                const GemmOperands& operands, const OpLaunch& launch);
 
 }  // namespace handtrack::backend::cuda

@@ -29,6 +29,9 @@ struct DeviceInfo {
   int compute_capability = 0;
   // Setting "cuda.tensor_cores" "0" keeps every product on the CUDA cores.
   bool tensor_cores = true;
+  // Setting "cuda.small_tensor_cores" "0" keeps fp16 products too small for
+  // 128-row tiles on every multiprocessor (small batches) on the CUDA cores.
+  bool small_tensor_cores = true;
 };
 
 // Folded ADD / PRELU nodes (see fusion.h), applied to each output value v of

@@ -6,7 +6,15 @@
 // inputs with float accumulation (mma.sync m16n8k16, sm_80 and later).
 //
 // Layout: a block computes a 128 x kBlockN tile of out with 4 warps, each warp
-// 32 rows x kBlockN columns (2 x kBlockN/8 mma tiles). K advances 32 at a
+// 32 rows x kBlockN columns (2 x kBlockN/8 mma tiles). Products with too few
+// 128-row tiles to fill the GPU (small batches, the models' late layers) take
+// 64-row tiles (16 rows per warp) and, when those are still too few, split K
+// over blocks like the CUDA-core GEMM: each split writes float partial sums to
+// scratch and SplitKReduceKernel (gemm.cu) sums them in split order, so the
+// result does not depend on timing. On the tensor cores a K step of 32 costs a
+// few instructions where the CUDA-core GEMM spends 256 multiply-adds per
+// thread on a step of 16, so at batch 1 each block's chain of K steps is
+// mostly the wait for its loads. K advances 32 at a
 // time through a double-buffered shared-memory stage filled by cp.async
 // (16-byte chunks; K is a multiple of 8, so a chunk is wholly inside or wholly
 // outside the matrix, and chunks outside are zero-filled), fragments are read
@@ -17,6 +25,7 @@
 // accumulators before the single rounding to half, as in the CUDA-core GEMM.
 #include <cuda_fp16.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <type_traits>
@@ -27,12 +36,14 @@
 namespace handtrack::backend::cuda {
 namespace {
 
-constexpr int kBlockM = 128;
 constexpr int kBlockK = 32;
 constexpr int kRowHalves = kBlockK + 8;  // shared row pitch, see above
 constexpr int kWarps = 4;
 constexpr int kThreads = kWarps * 32;
-constexpr int kWarpM = kBlockM / kWarps;  // 32 rows: two m16 tiles per warp
+// Each split covers at least this many K steps (a step is 32: 64 values of K),
+// so that the partial sums are worth their trip through memory.
+constexpr int kMinStepsPerSplit = 2;
+constexpr int kMaxSplits = 32;
 
 __host__ __device__ constexpr int CeilDiv(int a, int b) { return (a + b - 1) / b; }
 
@@ -150,9 +161,16 @@ __device__ __forceinline__ void StoreEight(const GemmShape& shape, const GemmOpe
   *reinterpret_cast<Eight*>(As<__half>(operands.out) + index) = result;
 }
 
-template <int kBlockN>
+// kMTiles m16 tiles per warp: 2 (128-row blocks) or 1 (64-row blocks).
+// Block (x, y): output tile x over the K range y (k_per_split wide, a multiple
+// of kBlockK); with `partials` it writes its raw float sums to partials[y],
+// else finished outputs.
+template <int kMTiles, int kBlockN>
 __global__ void __launch_bounds__(kThreads)
-    TensorCoreGemmKernel(GemmShape shape, int tiles_n, GemmOperands operands, Epilogue epilogue) {
+    TensorCoreGemmKernel(GemmShape shape, int tiles_n, int k_per_split, GemmOperands operands,
+                         Epilogue epilogue, float* partials) {
+  constexpr int kWarpM = 16 * kMTiles;
+  constexpr int kBlockM = kWarps * kWarpM;
   constexpr int kTilesN = kBlockN / 8;  // mma n8 tiles per warp
   // The K stages, and after the last one the float output tile (pitch
   // kBlockN + 8: a half-warp's float2 stores fall on distinct banks).
@@ -171,6 +189,8 @@ __global__ void __launch_bounds__(kThreads)
   const int m0 = (blockIdx.x / tiles_n) * kBlockM;
   const int n0 = (blockIdx.x % tiles_n) * kBlockN;
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
+  const int k_begin = blockIdx.y * k_per_split;
+  const int k_end = min(k, k_begin + k_per_split);
 
   // Rows [row0, row0 + kPanelRows) x columns [k0, k0 + kBlockK) of a [rows x k]
   // matrix into one stage's tile.
@@ -181,7 +201,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int i = tid; i < kPanelRows * kChunksPerRow; i += kThreads) {
       const int row = i / kChunksPerRow, kk = (i % kChunksPerRow) * 8;
-      const bool inside = row0 + row < rows && k0 + kk < k;
+      const bool inside = row0 + row < rows && k0 + kk < k_end;
       CopyChunk(&tile[row][kk], inside ? matrix + static_cast<size_t>(row0 + row) * k + k0 + kk : matrix,
                 inside ? 16 : 0);
     }
@@ -192,13 +212,13 @@ __global__ void __launch_bounds__(kThreads)
     CommitCopies();
   };
 
-  float acc[2][kTilesN][4] = {};
-  const int k_tiles = CeilDiv(k, kBlockK);
-  load_stage(0, 0);
+  float acc[kMTiles][kTilesN][4] = {};
+  const int k_tiles = CeilDiv(k_end - k_begin, kBlockK);
+  load_stage(0, k_begin);
   for (int kt = 0; kt < k_tiles; ++kt) {
     const int stage = kt & 1;
     if (kt + 1 < k_tiles) {
-      load_stage(stage ^ 1, (kt + 1) * kBlockK);
+      load_stage(stage ^ 1, k_begin + (kt + 1) * kBlockK);
       WaitCopies<1>();
     } else {
       WaitCopies<0>();
@@ -206,9 +226,9 @@ __global__ void __launch_bounds__(kThreads)
     __syncthreads();
 #pragma unroll
     for (int kk = 0; kk < kBlockK; kk += 16) {
-      unsigned a_frag[2][4];
+      unsigned a_frag[kMTiles][4];
 #pragma unroll
-      for (int mi = 0; mi < 2; ++mi) {
+      for (int mi = 0; mi < kMTiles; ++mi) {
         LoadMatrixX4(a_frag[mi], &a_tile[stage][warp * kWarpM + mi * 16 + (lane & 15)][kk + (lane >> 4) * 8]);
       }
 #pragma unroll
@@ -217,7 +237,7 @@ __global__ void __launch_bounds__(kThreads)
         LoadMatrixX4(b_frag,
                      &b_tile[stage][nj * 16 + (lane & 7) + ((lane >> 4) << 3)][kk + ((lane >> 3) & 1) * 8]);
 #pragma unroll
-        for (int mi = 0; mi < 2; ++mi) {
+        for (int mi = 0; mi < kMTiles; ++mi) {
           MultiplyAccumulate(acc[mi][2 * nj], a_frag[mi], b_frag[0], b_frag[1]);
           MultiplyAccumulate(acc[mi][2 * nj + 1], a_frag[mi], b_frag[2], b_frag[3]);
         }
@@ -228,6 +248,25 @@ __global__ void __launch_bounds__(kThreads)
 
   // Accumulator c[0..1] is (row g, cols 2t, 2t+1) of the m16n8 tile, c[2..3] row g + 8.
   const int group = lane >> 2, pair = (lane & 3) * 2;
+  if (partials != nullptr) {
+    float* split_partials = partials + static_cast<size_t>(blockIdx.y) * m * n;
+#pragma unroll
+    for (int mi = 0; mi < kMTiles; ++mi) {
+#pragma unroll
+      for (int ni = 0; ni < kTilesN; ++ni) {
+        const int col = n0 + ni * 8 + pair;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int row = m0 + warp * kWarpM + mi * 16 + group + 8 * h;
+          if (row >= m || col >= n) continue;
+          float* p = split_partials + row * n + col;
+          p[0] = acc[mi][ni][2 * h];
+          if (col + 1 < n) p[1] = acc[mi][ni][2 * h + 1];
+        }
+      }
+    }
+    return;
+  }
   if (n % 8 == 0) {
     // Through shared memory, so that each row leaves in 16-byte stores (and the
     // residual arrives in 16-byte loads) instead of 4-byte pieces. Each warp
@@ -235,7 +274,7 @@ __global__ void __launch_bounds__(kThreads)
     // ended with a barrier).
     float* out_tile = reinterpret_cast<float*>(shared);
 #pragma unroll
-    for (int mi = 0; mi < 2; ++mi) {
+    for (int mi = 0; mi < kMTiles; ++mi) {
 #pragma unroll
       for (int ni = 0; ni < kTilesN; ++ni) {
 #pragma unroll
@@ -258,7 +297,7 @@ __global__ void __launch_bounds__(kThreads)
     return;
   }
 #pragma unroll
-  for (int mi = 0; mi < 2; ++mi) {
+  for (int mi = 0; mi < kMTiles; ++mi) {
 #pragma unroll
     for (int ni = 0; ni < kTilesN; ++ni) {
       const int col = n0 + ni * 8 + pair;
@@ -273,42 +312,80 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
+struct TensorCorePlan {
+  int m_tiles = 2;  // m16 tiles per warp: 128-row blocks (2) or 64-row blocks (1)
+  int block_n = 64;
+  int tiles_n = 1;
+  int tiles = 1;
+  int splits = 1;
+  int k_per_split = 0;  // a multiple of kBlockK
+};
+
+// 128-row tiles when they fill every multiprocessor (large batches); else
+// 64-row tiles, split over K into about two blocks per multiprocessor when
+// there are fewer tiles than multiprocessors and K is long enough.
+TensorCorePlan PlanTensorCoreGemm(const GemmShape& shape, const DeviceInfo& device) {
+  TensorCorePlan plan;
+  plan.block_n = ChooseBlockN(shape.n);
+  plan.tiles_n = CeilDiv(shape.n, plan.block_n);
+  plan.tiles = CeilDiv(shape.m, 128) * plan.tiles_n;
+  const int k_steps = CeilDiv(shape.k, kBlockK);
+  plan.k_per_split = k_steps * kBlockK;
+  if (plan.tiles >= device.multiprocessors) return plan;
+  plan.m_tiles = 1;
+  plan.tiles = CeilDiv(shape.m, 64) * plan.tiles_n;
+  if (plan.tiles >= device.multiprocessors) return plan;
+  const int wanted_blocks = 2 * device.multiprocessors;
+  const int splits =
+      std::clamp(std::min(wanted_blocks / plan.tiles, k_steps / kMinStepsPerSplit), 1, kMaxSplits);
+  plan.k_per_split = CeilDiv(k_steps, splits) * kBlockK;
+  plan.splits = CeilDiv(shape.k, plan.k_per_split);
+  return plan;
+}
+
+bool TensorCoresCanRun(const GemmShape& shape, const DeviceInfo& device) {
+  return shape.k % 8 == 0 && device.compute_capability >= 80 && device.tensor_cores;
+}
+
 }  // namespace
 
+int64_t TensorCoreGemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
+  if (!TensorCoresCanRun(shape, device)) return 0;
+  const TensorCorePlan plan = PlanTensorCoreGemm(shape, device);
+  if (plan.splits == 1) return 0;
+  return static_cast<int64_t>(plan.splits) * shape.m * shape.n * static_cast<int64_t>(sizeof(float));
+}
+
 bool UsesTensorCores(const GemmShape& shape, bool half, const DeviceInfo& device) {
-  if (!half || shape.k % 8 != 0 || device.compute_capability < 80 || !device.tensor_cores) return false;
-  // Too few tiles leave SMs idle; the CUDA-core GEMM splits such products over K instead.
-  const int64_t tiles =
-      static_cast<int64_t>(CeilDiv(shape.m, kBlockM)) * CeilDiv(shape.n, ChooseBlockN(shape.n));
-  return tiles >= device.multiprocessors;
+  if (!half || !TensorCoresCanRun(shape, device)) return false;
+  // Without small_tensor_cores, products too small to give every multiprocessor a 128-row tile
+  // stay on the CUDA cores (split over K there).
+  return device.small_tensor_cores || PlanTensorCoreGemm(shape, device).m_tiles == 2;
 }
 
 cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& operands,
                                   const OpLaunch& launch) {
-  const int block_n = ChooseBlockN(shape.n);
-  const int tiles_n = CeilDiv(shape.n, block_n);
-  const int64_t blocks = static_cast<int64_t>(CeilDiv(shape.m, kBlockM)) * tiles_n;
-  if (blocks > 0x7fffffff) return cudaErrorInvalidConfiguration;
-  const dim3 grid(static_cast<unsigned>(blocks));
-  switch (block_n) {
-    case 16:
-      TensorCoreGemmKernel<16>
-          <<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
-      break;
-    case 32:
-      TensorCoreGemmKernel<32>
-          <<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
-      break;
-    case 48:
-      TensorCoreGemmKernel<48>
-          <<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
-      break;
-    default:
-      TensorCoreGemmKernel<64>
-          <<<grid, kThreads, 0, launch.stream>>>(shape, tiles_n, operands, launch.epilogue);
-      break;
+  const TensorCorePlan plan = PlanTensorCoreGemm(shape, launch.device);
+  if (plan.tiles > 0x7fffffff / 2) return cudaErrorInvalidConfiguration;
+  const dim3 grid(static_cast<unsigned>(plan.tiles), static_cast<unsigned>(plan.splits));
+  float* partials = plan.splits > 1 ? launch.scratch : nullptr;
+  auto launch_with = [&](auto kernel) {
+    kernel<<<grid, kThreads, 0, launch.stream>>>(shape, plan.tiles_n, plan.k_per_split, operands,
+                                                 launch.epilogue, partials);
+  };
+  // Instantiations: (m tiles per warp, block n).
+  switch (plan.block_n * 4 + plan.m_tiles) {
+    case 16 * 4 + 1: launch_with(TensorCoreGemmKernel<1, 16>); break;
+    case 32 * 4 + 1: launch_with(TensorCoreGemmKernel<1, 32>); break;
+    case 48 * 4 + 1: launch_with(TensorCoreGemmKernel<1, 48>); break;
+    case 64 * 4 + 1: launch_with(TensorCoreGemmKernel<1, 64>); break;
+    case 16 * 4 + 2: launch_with(TensorCoreGemmKernel<2, 16>); break;
+    case 32 * 4 + 2: launch_with(TensorCoreGemmKernel<2, 32>); break;
+    case 48 * 4 + 2: launch_with(TensorCoreGemmKernel<2, 48>); break;
+    default: launch_with(TensorCoreGemmKernel<2, 64>); break;
   }
-  return cudaGetLastError();
+  if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess || plan.splits == 1) return error;
+  return EnqueueSplitKReduce(shape, plan.splits, partials, operands, launch);
 }
 
 }  // namespace handtrack::backend::cuda
