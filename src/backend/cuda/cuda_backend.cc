@@ -19,7 +19,7 @@ constexpr char kFusionSetting[] = "cuda.fusion";             // ADD/PRELU folded
 constexpr char kTensorCoresSetting[] = "cuda.tensor_cores";  // fp16 GEMMs on the tensor cores
 // Small fp16 GEMMs (64-row tiles, split over K) on the tensor cores too.
 constexpr char kSmallTensorCoresSetting[] = "cuda.small_tensor_cores";
-constexpr char kPreprocessSetting[] = "cuda.preprocess";     // model inputs sampled from images here
+constexpr char kPreprocessSetting[] = "cuda.preprocess";  // model inputs sampled from images here
 
 Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
   const auto found = settings.find(key);

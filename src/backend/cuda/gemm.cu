@@ -154,9 +154,9 @@ __global__ void SplitKReduceKernel(GemmShape shape, int splits, const float* __r
 
 int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
   const GemmPlan plan = PlanGemm(shape, device);
-  const int64_t cuda_core_bytes =
-      plan.splits == 1 ? 0
-                       : static_cast<int64_t>(plan.splits) * shape.m * shape.n * static_cast<int64_t>(sizeof(float));
+  const int64_t cuda_core_bytes = plan.splits == 1 ? 0
+                                                   : static_cast<int64_t>(plan.splits) * shape.m * shape.n *
+                                                         static_cast<int64_t>(sizeof(float));
   // The precision is not known here: enough for whichever kernel EnqueueGemm picks.
   return std::max(cuda_core_bytes, TensorCoreGemmScratchBytes(shape, device));
 }

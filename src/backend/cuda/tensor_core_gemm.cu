@@ -375,14 +375,30 @@ cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& op
   };
   // Instantiations: (m tiles per warp, block n).
   switch (plan.block_n * 4 + plan.m_tiles) {
-    case 16 * 4 + 1: launch_with(TensorCoreGemmKernel<1, 16>); break;
-    case 32 * 4 + 1: launch_with(TensorCoreGemmKernel<1, 32>); break;
-    case 48 * 4 + 1: launch_with(TensorCoreGemmKernel<1, 48>); break;
-    case 64 * 4 + 1: launch_with(TensorCoreGemmKernel<1, 64>); break;
-    case 16 * 4 + 2: launch_with(TensorCoreGemmKernel<2, 16>); break;
-    case 32 * 4 + 2: launch_with(TensorCoreGemmKernel<2, 32>); break;
-    case 48 * 4 + 2: launch_with(TensorCoreGemmKernel<2, 48>); break;
-    default: launch_with(TensorCoreGemmKernel<2, 64>); break;
+    case 16 * 4 + 1:
+      launch_with(TensorCoreGemmKernel<1, 16>);
+      break;
+    case 32 * 4 + 1:
+      launch_with(TensorCoreGemmKernel<1, 32>);
+      break;
+    case 48 * 4 + 1:
+      launch_with(TensorCoreGemmKernel<1, 48>);
+      break;
+    case 64 * 4 + 1:
+      launch_with(TensorCoreGemmKernel<1, 64>);
+      break;
+    case 16 * 4 + 2:
+      launch_with(TensorCoreGemmKernel<2, 16>);
+      break;
+    case 32 * 4 + 2:
+      launch_with(TensorCoreGemmKernel<2, 32>);
+      break;
+    case 48 * 4 + 2:
+      launch_with(TensorCoreGemmKernel<2, 48>);
+      break;
+    default:
+      launch_with(TensorCoreGemmKernel<2, 64>);
+      break;
   }
   if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess || plan.splits == 1) return error;
   return EnqueueSplitKReduce(shape, plan.splits, partials, operands, launch);
