@@ -18,6 +18,11 @@
 # switch in the same call: the full models' kernels and runs (cuda_model_timing at the batches of
 # AB_BATCHES, default 1,8; fp32 and fp16) and the Detect timing, with KEY=1 and KEY=0
 # alternately, twice each.
+#
+# PEER_DIR=DIR (holding ../shared/peers' tflite2torch.py and tflite_fb.py, e.g. .carry/peer2,
+# carried too) adds the kernels against the torch.compile peer, same call: cuda_model_timing
+# at batch 1 and 256 in fp16, the peer's `bench MODEL --batch 1,256 --dtype fp16
+# --channels-last --cuda-graphs --compile`, then cuda_model_timing again, for both full models.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -111,6 +116,19 @@ run() {
     echo "== A/B of $AB_SETTING (1, then 0; two rounds)"
     grep -H "" "$OUT"/ab_models_*.log | grep -v "^.*:#"
     grep -H "^detect " "$OUT"/ab_detect_*.log
+  fi
+  if [[ -n "${PEER_DIR:-}" ]]; then
+    local model
+    for model in palm_detection_full hand_landmark_full; do
+      step "peer_ours_${model}_1" 90 "$bin/cuda_model_timing" --delegate cuda --model "$model" --batch 1,256 \
+        --precision fp16 --warmup 30 --iters 300
+      step "peer_torch_${model}" 240 python3 "$PEER_DIR/tflite2torch.py" bench "$QUICK/models/$model.tflite" \
+        --batch 1,256 --dtype fp16 --channels-last --cuda-graphs --compile
+      step "peer_ours_${model}_2" 90 "$bin/cuda_model_timing" --delegate cuda --model "$model" --batch 1,256 \
+        --precision fp16 --warmup 30 --iters 300
+    done
+    echo "== against the torch.compile peer (ours, the peer, ours again)"
+    grep -H -v "^#" "$OUT"/peer_*.log | grep -E "fp16|float16|batch" | cut -c1-220
   fi
   echo "== failures"
   grep -h -E "FAILED|Failure" "$OUT"/*test.log | head -40

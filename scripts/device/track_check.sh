@@ -254,6 +254,11 @@ run() {
     RATES+=("$(HANDTRACK_CUDA_PREPROCESS=0 track_rate rate_cuda_fp16_host_preprocess cuda --precision fp16 \
       --hwaccel none)")
   fi
+  # RATE_CASES (as for `rates`): more lines in the same call, e.g. a setting against its default.
+  local line
+  while IFS= read -r line; do
+    [[ -n $line ]] && RATES+=("$(eval "$line")")
+  done <<<"${RATE_CASES:-}"
   RATES+=("$(track_rate rate_xnnpack xnnpack --threads "$COPIES")")
   # The service's worker on the same sessions (uploaded through `handtrack serve`'s API first).
   RATES+=("$(timeout 500 python3 "$ROOT/scripts/device/worker_rate.py" "$HT" /tmp/handtrack-worker-rate \
