@@ -8,6 +8,7 @@
 
 #include "cli_args.h"
 #include "engine_pool_options.h"
+#include "track_session.h"
 
 namespace handtrack::cli {
 namespace {
@@ -108,6 +109,17 @@ TEST(GpusOption, ListsAndErrors) {
     EXPECT_EQ(all.status().code(), StatusCode::kFailedPrecondition);
     EXPECT_NE(all.status().message().find("no usable GPU"), std::string::npos) << all.status().message();
   }
+}
+
+// track --frames-per-call and the worker: several frames per call only where a batch runs on a GPU.
+TEST(FramesPerCallDefault, EightOnABatchingGpuEngineAtMostTheBatchElseOne) {
+  EXPECT_EQ(DefaultFramesPerCall(/*max_batch=*/32, /*on_device=*/true), 8);
+  EXPECT_EQ(DefaultFramesPerCall(64, true), 8);
+  EXPECT_EQ(DefaultFramesPerCall(4, true), 4);
+  EXPECT_EQ(DefaultFramesPerCall(2, true), 2);
+  EXPECT_EQ(DefaultFramesPerCall(1, true), 1);
+  EXPECT_EQ(DefaultFramesPerCall(32, false), 1);
+  EXPECT_EQ(DefaultFramesPerCall(1, false), 1);
 }
 
 }  // namespace

@@ -81,9 +81,11 @@ options of track:
                               else 1 (no batching: on the CPU a batch runs no faster).
                               Results are the same with any batch.
   --frames-per-call N         frames of an input given to the landmarker at once, 1 to
-                              64 (default 1): with batching (--batch > 1), palm detection
-                              runs for them as one batch while it is due, so that palm
-                              runs fill up from fewer jobs. Results are the same with any N
+                              64: with batching (--batch > 1), palm detection runs for
+                              them as one batch while it is due, so that palm runs fill
+                              up from fewer jobs. Default: with batching on cuda (or auto
+                              choosing cuda), 8 (at most --batch); else 1. Results are
+                              the same with any N
   --progress / --no-progress  progress bar on stderr (default: when stderr is a terminal)
   -h, --help                  this help
 
@@ -123,9 +125,9 @@ struct TrackSettings {
   double fps = 30;
   HardwareDecode hwaccel = HardwareDecode::kNone;
   int jobs = 1;
-  int batch = 0;  // 0: chosen from the delegate and --jobs
-  int frames_per_call = 1;
-  std::vector<int> gpus;  // --gpus: one engine each; empty: one engine
+  int batch = 0;            // 0: chosen from the delegate and --jobs
+  int frames_per_call = 0;  // 0: chosen from the delegate and the batch
+  std::vector<int> gpus;    // --gpus: one engine each; empty: one engine
   bool progress = false;
   std::vector<std::string> inputs;
 };
@@ -291,18 +293,21 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   return summary;
 }
 
-// Batching pays on a device backend (a GPU) only: there, by default, every job's hands fit one
-// batch. Under auto the first available backend is the one that runs the models.
-int DefaultBatch(const TrackSettings& settings, int jobs) {
-  if (jobs <= 1) return 1;
+// Whether the models run on a device backend (a GPU). Under auto the first available backend
+// is the one that runs the models.
+bool ModelsRunOnDevice(const TrackSettings& settings) {
+  if (!settings.gpus.empty()) return true;
   const Delegate& delegate = settings.landmarker.model.delegate;
-  bool on_device = !settings.gpus.empty();
   for (const BackendInfo& backend : ListBackends()) {
     if (!backend.available || (!delegate.is_auto() && backend.name != delegate.name())) continue;
-    on_device = backend.device;
-    break;
+    return backend.device;
   }
-  if (!on_device) return 1;
+  return false;
+}
+
+// Batching pays on a device backend only: there, by default, every job's hands fit one batch.
+int DefaultBatch(const TrackSettings& settings, int jobs, bool on_device) {
+  if (jobs <= 1 || !on_device) return 1;
   return static_cast<int>(
       std::bit_ceil(static_cast<unsigned>(std::min(64, jobs * settings.landmarker.num_hands))));
 }
@@ -337,9 +342,13 @@ int RunTrack(std::span<const std::string> arguments) {
   engine_options.model.num_threads = std::max(1, settings->landmarker.model.num_threads / jobs);
   // Each engine batches the jobs it serves: with --gpus, its share of them.
   const int engines_count = std::max<int>(1, static_cast<int>(settings->gpus.size()));
-  engine_options.max_batch = settings->batch > 0
-                                 ? settings->batch
-                                 : DefaultBatch(*settings, (jobs + engines_count - 1) / engines_count);
+  const bool on_device = ModelsRunOnDevice(*settings);
+  engine_options.max_batch =
+      settings->batch > 0 ? settings->batch
+                          : DefaultBatch(*settings, (jobs + engines_count - 1) / engines_count, on_device);
+  if (settings->frames_per_call == 0) {
+    settings->frames_per_call = DefaultFramesPerCall(engine_options.max_batch, on_device);
+  }
   std::vector<VideoSummary> summaries(n);
   std::mutex stdout_mutex;
   // A take-over is said at once, one line, as the other per-input messages.

@@ -98,6 +98,11 @@ Json VideoSummary::ToJson() const {
   return out;
 }
 
+int DefaultFramesPerCall(int max_batch, bool on_device) {
+  constexpr int kDeviceFramesPerCall = 8;
+  return on_device && max_batch > 1 ? std::min(kDeviceFramesPerCall, max_batch) : 1;
+}
+
 VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines) {
   const std::string& input = request.input;
   const std::string& name = request.name.empty() ? input : request.name;

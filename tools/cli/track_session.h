@@ -84,6 +84,13 @@ struct TrackVideoRequest {
   std::function<Status(int64_t frames_done, int64_t frames_total)> on_progress;
 };
 
+// Frames per DetectForVideoFrames call when none is asked for: on an engine that batches on a
+// GPU (max_batch > 1, which track and serve choose only there), 8, at most max_batch, so that
+// palm runs fill from fewer sessions (on the H200, 16 sessions of the 2-minute shared session:
+// 3845-3896 frames/s with 8 against 3155-3255 with 1, docs/CUDA.md); else 1, because on the
+// CPU a batch runs no faster and a frame would wait for its window's palm runs.
+int DefaultFramesPerCall(int max_batch, bool on_device);
+
 // Tracks one input to the end or to its first error, writing and flushing each frame as
 // it goes, on the pool's least-loaded engine (moving to another when that one fails, see
 // EnginePool). The error, if any, is in the summary (one line, naming the input). With

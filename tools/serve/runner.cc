@@ -220,6 +220,8 @@ void Runner::Process(SessionStore& store, const Claim& claim) {
   request.name = options->name;
   request.landmarker = options->landmarker;
   request.reader = options_.reader;
+  // As track: on a batching engine (a GPU), a session's next frames at once, so that palm runs fill.
+  request.frames_per_call = cli::DefaultFramesPerCall(engines_->max_batch(), engines_->max_batch() > 1);
   // As track: where the frames are decoded is said once the GPU was asked for.
   if (options_.reader.hardware_decode != HardwareDecode::kNone) {
     request.on_open = [&](const VideoInfo& info) {

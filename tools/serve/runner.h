@@ -38,6 +38,8 @@ class EngineSet {
   std::vector<std::pair<std::string, HandEngineStats>> Stats();
   // Streams moved off a failed engine so far, all variants.
   int64_t TakeOvers();
+  // The most frames per model run (1: no batching; serve chooses more on a GPU only).
+  int max_batch() const { return options_.max_batch; }
 
  private:
   HandEngineOptions options_;
