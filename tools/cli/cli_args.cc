@@ -182,6 +182,7 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
   const std::pair<const char*, const char*> switches[] = {
       {"HANDTRACK_CUDA_FUSION", "cuda.fusion"},
       {"HANDTRACK_CUDA_TENSOR_CORES", "cuda.tensor_cores"},
+      {"HANDTRACK_CUDA_SMALL_TENSOR_CORES", "cuda.small_tensor_cores"},
       {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"}};
   for (const auto& [variable, key] : switches) {
     if (const char* value = std::getenv(variable); value != nullptr && *value != '\0') {

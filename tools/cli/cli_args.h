@@ -58,8 +58,9 @@ Result<std::vector<int>> ParseGpusOption(const std::string& text);
 
 // The CLI's test and diagnosis switches from the environment (the library
 // reads none of them): HANDTRACK_INJECT_FAULT="BACKEND:STAGE,..." into
-// inject_faults, HANDTRACK_CUDA_FUSION and HANDTRACK_CUDA_TENSOR_CORES into
-// backend settings "cuda.fusion" and "cuda.tensor_cores".
+// inject_faults; HANDTRACK_CUDA_FUSION, HANDTRACK_CUDA_TENSOR_CORES,
+// HANDTRACK_CUDA_SMALL_TENSOR_CORES and HANDTRACK_CUDA_PREPROCESS into backend
+// settings "cuda.fusion", "cuda.tensor_cores", "cuda.small_tensor_cores" and "cuda.preprocess".
 Status ApplyEnvironmentHooks(std::string* inject_faults,
                              std::map<std::string, std::string>* backend_settings);
 // "fp32" or "fp16" (--precision).
