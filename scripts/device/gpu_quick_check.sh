@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CUDA backend's tests and the batch-1 Detect timing on the lent GPU machine, small
 # enough to travel in the same call as track_check.sh's packages (the carry limit is
-# 64 MiB; those are 52 MB), so that one call unpacks them and checks the kernels:
+# 64 MiB; those are 47 MB), so that one call unpacks them and checks the kernels:
 #
 #   scripts/device/gpu_quick_check.sh bundle     # here: .carry/quick (binaries, models, tensors, a photo)
 #   run tool: command "bash scripts/device/track_check.sh unpack && bash scripts/device/gpu_quick_check.sh run",

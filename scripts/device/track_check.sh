@@ -6,15 +6,16 @@
 # packages, unpacked there outside / (into /tmp/handtrack-root), with the Release CLI
 # built here (CUDA kernels for sm_90 plus PTX, cudart linked statically):
 #
-#   scripts/device/track_check.sh bundle   # here: fills .carry/track-libs (.debs) and
+#   scripts/device/track_check.sh bundle   # here: fills .carry/track-libs (libs.tar.xz) and
 #                                          # .carry/track (CLI, models, videos, session video)
 #   run tool: command "bash scripts/device/track_check.sh unpack", carry [".carry/track-libs"]
 #   run tool, at once (while the machine is still warm): command
 #             "bash scripts/device/track_check.sh run", carry [".carry/track"], timeout_s 600
 #
-# Two calls because the packages alone are about 52 MB and a call carries at most
-# 64 MiB: the first unpacks them into /tmp/handtrack-root, which stays while the
-# machine is held; `run` refuses to start without it.
+# Two calls because the libraries alone are about 47 MB (the packages' shared objects, one
+# xz archive) and a call carries at most 64 MiB: the first unpacks them into
+# /tmp/handtrack-root, which stays while the machine is held (30 s after a call on the
+# H200: send the second call at once); `run` refuses to start without it.
 #
 # Only the packages whose libraries the device machine lacks travel (the carry limit
 # is 64 MiB): .carry/track/missing.txt lists the sonames a probe there did not find
