@@ -48,6 +48,9 @@ def usage(binary, root):
                               (["serve", "--listen", "localhost"], 2, "--listen"),
                               (["serve", "--workers", "x"], 2, "--workers"),
                               (["serve", "--max-upload-mb", "0"], 2, "--max-upload-mb"),
+                              (["serve", "--batch-wait-us", "-5"], 2, "--batch-wait-us"),
+                              (["worker", "--db", os.path.join(root, "unused.db"), "--batch-wait-us", "x"], 2,
+                               "--batch-wait-us"),
                               (["worker"], 2, "--db"),
                               (["worker", "--db", f"postgresql:///x?host={root}/none"], 1, "failed to connect to PostgreSQL")):
         env = dict(os.environ)

@@ -80,6 +80,10 @@ options of track:
                               --num-hands rounded up to a power of two (at most 64);
                               else 1 (no batching: on the CPU a batch runs no faster).
                               Results are the same with any batch.
+  --batch-wait-us U           most microseconds a frame waits for a fuller batch, 0 to
+                              10000000 (default 2000): a batch runs once full, once every
+                              job is waiting in the engine, or once its oldest frame has
+                              waited U. Results are the same with any U
   --frames-per-call N         frames of an input given to the landmarker at once, 1 to
                               64: with batching (--batch > 1), palm detection runs for
                               them as one batch while it is due, so that palm runs fill
@@ -98,22 +102,12 @@ exit status: 0 all inputs processed, 1 some input failed, 2 bad usage.
 )";
 
 constexpr OptionSpec kTrackOptions[] = {
-    {"--format", true},
-    {"--output", true},
-    {"--overlay", true},
-    {"--summary", true},
-    {"--smoothing", true},
-    {"--fps", true},
-    {"--jobs", true},
-    {"--batch", true},
-    {"--frames-per-call", true},
-    {"--progress", false},
-    {"--no-progress", false},
-    {"--help", false},
-    {"-h", false},
-    {"--palm-detection-interval", true},
-    {"--hwaccel", true},
-    {"--gpus", true},
+    {"--format", true},        {"--output", true},    {"--overlay", true},
+    {"--summary", true},       {"--smoothing", true}, {"--fps", true},
+    {"--jobs", true},          {"--batch", true},     {"--frames-per-call", true},
+    {"--batch-wait-us", true}, {"--progress", false}, {"--no-progress", false},
+    {"--help", false},         {"-h", false},         {"--palm-detection-interval", true},
+    {"--hwaccel", true},       {"--gpus", true},
 };
 
 struct TrackSettings {
@@ -127,6 +121,7 @@ struct TrackSettings {
   int jobs = 1;
   int batch = 0;            // 0: chosen from the delegate and --jobs
   int frames_per_call = 0;  // 0: chosen from the delegate and the batch
+  int batch_wait_us = -1;   // -1: the engine's default
   std::vector<int> gpus;    // --gpus: one engine each; empty: one engine
   bool progress = false;
   std::vector<std::string> inputs;
@@ -195,6 +190,10 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       args, "--frames-per-call",
       [](const std::string& t) { return ParseIntOption("--frames-per-call", t, 1, 64); },
       &settings.frames_per_call));
+  HT_RETURN_IF_ERROR(ReadOption(
+      args, "--batch-wait-us",
+      [](const std::string& t) { return ParseIntOption("--batch-wait-us", t, 0, 10'000'000); },
+      &settings.batch_wait_us));
   settings.output = args.Value("--output").value_or("-");
   settings.overlay = args.Value("--overlay").value_or("");
   settings.summary = args.Value("--summary").value_or("");
@@ -346,6 +345,7 @@ int RunTrack(std::span<const std::string> arguments) {
   engine_options.max_batch =
       settings->batch > 0 ? settings->batch
                           : DefaultBatch(*settings, (jobs + engines_count - 1) / engines_count, on_device);
+  if (settings->batch_wait_us >= 0) engine_options.batch_wait_us = settings->batch_wait_us;
   if (settings->frames_per_call == 0) {
     settings->frames_per_call = DefaultFramesPerCall(engine_options.max_batch, on_device);
   }

@@ -43,6 +43,8 @@ options:
                             0: only `handtrack worker` processes work)
   --threads N               inference threads in all, split between the workers (default 1)
   --delegate D, --device N, --models DIR   as for track
+  --batch-wait-us U         with batching (several workers on a GPU), most microseconds a
+                            frame waits for a fuller batch, as track's (default 2000)
   --gpus all|N,N,...        one engine per GPU, sessions spread over them and moved off a
                             GPU that fails (to another, else the CPU), as track --gpus
   --hwaccel auto|cuda|none  where the workers decode videos, as for track (default auto
@@ -76,6 +78,7 @@ options:
   --workers N               sessions at once, 1..64 (default 1)
   --threads N               inference threads in all (default 1)
   --delegate D, --device N, --models DIR   as for track
+  --batch-wait-us U         as for serve
   --gpus all|N,N,...        one engine per GPU listed (all: every usable one), sessions
                             spread over them; a session whose GPU fails goes on on another
                             GPU, or the CPU when none is left, logged with the count
@@ -96,6 +99,7 @@ constexpr OptionSpec kServeOptions[] = {
     {"--web-root", true},
     {"--workers", true},
     {"--threads", true},
+    {"--batch-wait-us", true},
     {"--delegate", true},
     {"--device", true},
     {"--gpus", true},
@@ -116,10 +120,10 @@ constexpr OptionSpec kServeOptions[] = {
 };
 
 constexpr OptionSpec kWorkerOptions[] = {
-    {"--db", true},         {"--data", true},   {"--workers", true}, {"--threads", true},
-    {"--delegate", true},   {"--models", true}, {"--hwaccel", true}, {"--lease-seconds", true},
-    {"--max-pixels", true}, {"--name", true},   {"--help", false},   {"-h", false},
-    {"--device", true},     {"--gpus", true},
+    {"--db", true},         {"--data", true},   {"--workers", true},       {"--threads", true},
+    {"--delegate", true},   {"--models", true}, {"--hwaccel", true},       {"--lease-seconds", true},
+    {"--max-pixels", true}, {"--name", true},   {"--help", false},         {"-h", false},
+    {"--device", true},     {"--gpus", true},   {"--batch-wait-us", true},
 };
 
 std::mutex log_mutex;
@@ -162,6 +166,10 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std
   // making its own (64 concurrent photos would otherwise mean 64 interpreters).
   const int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   options.max_instances = std::max(1, workers) + cores;
+  HT_RETURN_IF_ERROR(ReadOption(
+      args, "--batch-wait-us",
+      [](const std::string& t) { return ParseIntOption("--batch-wait-us", t, 0, 10'000'000); },
+      &options.batch_wait_us));
   return options;
 }
 
