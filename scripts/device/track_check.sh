@@ -101,15 +101,10 @@ bundle() {
   du -sh "$LIBS" "$CARRY" "$CARRY"/*
 }
 
-# On the device machine, first call: the packages unpacked outside /.
+# On the device machine, first call: the libraries unpacked outside /.
 unpack() {
   rm -rf "$DEVICE_ROOT" && mkdir -p "$DEVICE_ROOT"
-  if [[ -e $LIBS/libs.tar.xz ]]; then
-    tar -C "$DEVICE_ROOT" -xJf "$LIBS/libs.tar.xz" || return 1
-  else  # a bundle made before the archive: the packages themselves
-    local deb
-    for deb in "$LIBS"/debs/*.deb; do dpkg -x "$deb" "$DEVICE_ROOT" || return 1; done
-  fi
+  tar -C "$DEVICE_ROOT" -xJf "$LIBS/libs.tar.xz" || return 1
   touch "$DEVICE_ROOT/.complete"
   echo "unpacked $(find "$DEVICE_ROOT" -name '*.so*' | wc -l) shared objects into $DEVICE_ROOT"
 }
@@ -194,17 +189,22 @@ prepare() {
     "$(grep -qw avx2 /proc/cpuinfo && echo AVX2 || echo 'no AVX2')"
 }
 
+# Appends to RATES the rate of each line of RATE_CASES (`track_rate NAME DELEGATE [OPTIONS]`,
+# an environment assignment may precede it).
+add_rate_cases() {
+  local line
+  while IFS= read -r line; do
+    [[ -n $line ]] && RATES+=("$(eval "$line")")
+  done <<<"${RATE_CASES:-}"
+}
+
 # Only the rates of RATE_CASES, one `track_rate NAME DELEGATE [OPTIONS]` per line (an
 # environment assignment may precede it), e.g. to try a setting without the whole run:
 #   RATE_CASES='track_rate fp16 cuda --precision fp16 --hwaccel none' track_check.sh rates
 rates() {
   prepare || return 1
   RATES=()
-  local line
-  while IFS= read -r line; do
-    [[ -z $line ]] && continue
-    RATES+=("$(eval "$line")")
-  done <<<"${RATE_CASES:-}"
+  add_rate_cases
   printf '%s\n' "${RATES[@]}"
 }
 
@@ -255,11 +255,7 @@ run() {
     RATES+=("$(HANDTRACK_CUDA_PREPROCESS=0 track_rate rate_cuda_fp16_host_preprocess cuda --precision fp16 \
       --hwaccel none)")
   fi
-  # RATE_CASES (as for `rates`): more lines in the same call, e.g. a setting against its default.
-  local line
-  while IFS= read -r line; do
-    [[ -n $line ]] && RATES+=("$(eval "$line")")
-  done <<<"${RATE_CASES:-}"
+  add_rate_cases  # more lines in the same call, e.g. a setting against its default
   RATES+=("$(track_rate rate_xnnpack xnnpack --threads "$COPIES")")
   # The service's worker on the same sessions (uploaded through `handtrack serve`'s API first).
   RATES+=("$(timeout 500 python3 "$ROOT/scripts/device/worker_rate.py" "$HT" /tmp/handtrack-worker-rate \

@@ -115,6 +115,13 @@ Result<int> ParseDeviceIndex(std::string_view option, const std::string& text) {
 
 }  // namespace
 
+Status ReadBatchWaitOption(const ParsedArgs& args, int* batch_wait_us) {
+  return ReadOption(
+      args, "--batch-wait-us",
+      [](const std::string& t) { return ParseIntOption("--batch-wait-us", t, 0, 10'000'000); },
+      batch_wait_us);
+}
+
 Status ReadDelegateAndDevice(const ParsedArgs& args, ModelOptions* model) {
   std::optional<int> delegate_device;
   if (std::optional<std::string> text = args.Value("--delegate")) {

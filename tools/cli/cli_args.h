@@ -52,6 +52,9 @@ Result<Delegate> ParseDelegateOption(const std::string& text);
 // ModelOptions::device, 0 to 1023), shared by every command that loads the models. Both
 // naming different GPUs is an error. Whether GPU N exists is checked when the models load.
 Status ReadDelegateAndDevice(const ParsedArgs& args, ModelOptions* model);
+// --batch-wait-us U (track, serve, worker): HandEngineOptions::batch_wait_us, 0 to 10 000 000;
+// kept when the option is absent.
+Status ReadBatchWaitOption(const ParsedArgs& args, int* batch_wait_us);
 // --gpus all|N,N,...: one engine per entry (an index may repeat: two engines on one GPU).
 // "all": every usable GPU of ListGpus(), FailedPrecondition naming why when there is none.
 Result<std::vector<int>> ParseGpusOption(const std::string& text);

@@ -121,8 +121,8 @@ struct TrackSettings {
   int jobs = 1;
   int batch = 0;            // 0: chosen from the delegate and --jobs
   int frames_per_call = 0;  // 0: chosen from the delegate and the batch
-  int batch_wait_us = -1;   // -1: the engine's default
-  std::vector<int> gpus;    // --gpus: one engine each; empty: one engine
+  int batch_wait_us = HandEngineOptions{}.batch_wait_us;
+  std::vector<int> gpus;  // --gpus: one engine each; empty: one engine
   bool progress = false;
   std::vector<std::string> inputs;
 };
@@ -190,10 +190,7 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       args, "--frames-per-call",
       [](const std::string& t) { return ParseIntOption("--frames-per-call", t, 1, 64); },
       &settings.frames_per_call));
-  HT_RETURN_IF_ERROR(ReadOption(
-      args, "--batch-wait-us",
-      [](const std::string& t) { return ParseIntOption("--batch-wait-us", t, 0, 10'000'000); },
-      &settings.batch_wait_us));
+  HT_RETURN_IF_ERROR(ReadBatchWaitOption(args, &settings.batch_wait_us));
   settings.output = args.Value("--output").value_or("-");
   settings.overlay = args.Value("--overlay").value_or("");
   settings.summary = args.Value("--summary").value_or("");
@@ -345,7 +342,7 @@ int RunTrack(std::span<const std::string> arguments) {
   engine_options.max_batch =
       settings->batch > 0 ? settings->batch
                           : DefaultBatch(*settings, (jobs + engines_count - 1) / engines_count, on_device);
-  if (settings->batch_wait_us >= 0) engine_options.batch_wait_us = settings->batch_wait_us;
+  engine_options.batch_wait_us = settings->batch_wait_us;
   if (settings->frames_per_call == 0) {
     settings->frames_per_call = DefaultFramesPerCall(engine_options.max_batch, on_device);
   }

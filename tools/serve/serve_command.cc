@@ -166,10 +166,7 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std
   // making its own (64 concurrent photos would otherwise mean 64 interpreters).
   const int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   options.max_instances = std::max(1, workers) + cores;
-  HT_RETURN_IF_ERROR(ReadOption(
-      args, "--batch-wait-us",
-      [](const std::string& t) { return ParseIntOption("--batch-wait-us", t, 0, 10'000'000); },
-      &options.batch_wait_us));
+  HT_RETURN_IF_ERROR(ReadBatchWaitOption(args, &options.batch_wait_us));
   return options;
 }
 
