@@ -1,14 +1,18 @@
 // runtime::BatchingModel on a tiny hand-built graph (LOGISTIC of 8 values) on the
 // reference backend: requests split over batches, the interpreter cap, batches
-// formed from concurrent callers without waiting for the timeout, and errors.
+// formed from concurrent callers without waiting for the timeout, the run cap, and errors.
 #include "runtime/batching_model.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <functional>
 #include <future>
+#include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "test_support.h"
@@ -87,6 +91,23 @@ void FinishesWithin(std::chrono::seconds limit, const std::function<void()>& wor
     std::abort();
   }
   thread.join();
+}
+
+// Six callers at once, 30 requests each of 1 to 5 frames, every output checked; fails (and
+// stops) when they have not finished within a minute.
+void RunConcurrentCallers(BatchingModel& model) {
+  FinishesWithin(std::chrono::seconds(60), [&] {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t) {
+      threads.emplace_back([&, t] {
+        auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
+        ASSERT_TRUE(oracle.ok());
+        for (int round = 0; round < 30; ++round)
+          RunAndCheck(model, **oracle, t * 100 + round, 1 + (t + round) % 5);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  });
 }
 
 TEST(BatchingModelTest, RejectsBadOptions) {
@@ -240,24 +261,93 @@ TEST(BatchingModelTest, ConcurrentCallersWithinTheInstanceCap) {
     auto group = std::make_shared<BatchingGroup>();
     auto model = BatchingModel::Create(LogisticGraph(), Options(4, 200, cap), group);
     ASSERT_TRUE(model.ok()) << model.status().message();
-    FinishesWithin(std::chrono::seconds(60), [&] {
-      std::vector<std::thread> threads;
-      for (int t = 0; t < 6; ++t) {
-        threads.emplace_back([&, t] {
-          auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
-          ASSERT_TRUE(oracle.ok());
-          for (int round = 0; round < 30; ++round)
-            RunAndCheck(**model, **oracle, t * 100 + round, 1 + (t + round) % 5);
-        });
-      }
-      for (std::thread& t : threads) t.join();
-    });
+    RunConcurrentCallers(**model);
     const BatchingStats stats = (*model)->stats();
     if (cap > 0) {
       EXPECT_LE(stats.instances, cap);
     }
     EXPECT_LE(stats.max_frames_per_run, 4);
   }
+}
+
+// With max_concurrent_runs 1 and no wait, a frame that is ready while a run is in progress waits
+// for it, and the frames queued meanwhile then run together: the first run is held open (its
+// fault hook blocks) while three more callers queue one frame each.
+TEST(BatchingModelTest, AtTheRunCapFramesQueuedMeanwhileRunTogether) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool first_run_started = false, release_first_run = false;
+  BatchingOptions options = Options(4, 0);
+  options.max_concurrent_runs = 1;
+  options.interpreter.faults.set_hook([&](std::string_view, std::string_view stage) {
+    if (stage != "run") return false;
+    std::unique_lock lock(mutex);
+    if (!first_run_started) {
+      first_run_started = true;
+      changed.notify_all();
+      changed.wait(lock, [&] { return release_first_run; });
+    }
+    return false;
+  });
+  auto group = std::make_shared<BatchingGroup>();
+  auto model = BatchingModel::Create(LogisticGraph(), options, group);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  constexpr int kLateCallers = 3;
+  std::atomic<int> late_callers_started = 0;
+  FinishesWithin(std::chrono::seconds(60), [&] {
+    std::vector<std::thread> threads;
+    const auto caller = [&](int seed) {
+      auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
+      ASSERT_TRUE(oracle.ok());
+      RunAndCheck(**model, **oracle, seed, 1);
+    };
+    threads.emplace_back(caller, 0);
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return first_run_started; });
+    }
+    for (int c = 1; c <= kLateCallers; ++c) {
+      threads.emplace_back([&, c] {
+        ++late_callers_started;
+        caller(c);
+      });
+    }
+    while (late_callers_started < kLateCallers) std::this_thread::yield();
+    // Long enough for the started callers to queue their frames (a few microseconds each).
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    {
+      std::lock_guard lock(mutex);
+      release_first_run = true;
+    }
+    changed.notify_all();
+    for (std::thread& t : threads) t.join();
+  });
+  const BatchingStats stats = (*model)->stats();
+  EXPECT_EQ(stats.frames, 1 + kLateCallers);
+  EXPECT_EQ(stats.runs, 2) << "the late callers' frames should have run as one batch";
+  EXPECT_EQ(stats.max_frames_per_run, kLateCallers);
+  EXPECT_EQ(stats.max_concurrent_runs, 1);
+}
+
+// Under the cap, concurrent callers of every size never have more runs in progress than it.
+TEST(BatchingModelTest, ConcurrentCallersWithinTheRunCap) {
+  for (int cap : {1, 2}) {
+    SCOPED_TRACE("max_concurrent_runs " + std::to_string(cap));
+    BatchingOptions options = Options(4, 0);
+    options.max_concurrent_runs = cap;
+    auto group = std::make_shared<BatchingGroup>();
+    auto model = BatchingModel::Create(LogisticGraph(), options, group);
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    RunConcurrentCallers(**model);
+    const BatchingStats stats = (*model)->stats();
+    EXPECT_GE(stats.max_concurrent_runs, 1);
+    EXPECT_LE(stats.max_concurrent_runs, cap);
+  }
+  BatchingOptions negative = Options(4);
+  negative.max_concurrent_runs = -1;
+  auto rejected = BatchingModel::Create(LogisticGraph(), negative, std::make_shared<BatchingGroup>());
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_NE(rejected.status().message().find("max_concurrent_runs"), std::string::npos);
 }
 
 TEST(BatchingModelTest, RunErrorReachesEveryCallerOfTheBatch) {

@@ -186,6 +186,14 @@ TEST(HandEngineTest, RejectsBadOptions) {
   options = {};
   options.batch_wait_us = -1;
   EXPECT_EQ(HandEngine::Create(options).status().code(), StatusCode::kInvalidArgument);
+  for (int cap : {-1, 65}) {
+    options = {};
+    options.max_concurrent_runs = cap;
+    const Status status = HandEngine::Create(options).status();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << cap;
+    EXPECT_NE(status.message().find("max_concurrent_runs " + std::to_string(cap)), std::string::npos)
+        << status.message();
+  }
   options = {};
   options.model.num_threads = 0;
   EXPECT_EQ(HandEngine::Create(options).status().code(), StatusCode::kInvalidArgument);

@@ -4,8 +4,10 @@
 # a run with --jobs 1 (batch-N runs equal N batch-1 runs bit for bit on the CPU backends).
 # With batching, several frames of an input go to the landmarker at once (--frames-per-call,
 # palm detection ahead): the same bytes again.
-# --batch-wait-us 0 (every batch runs at once, as full as the queue is): the same bytes.
-# Also: bad --batch, --frames-per-call and --batch-wait-us values are usage errors.
+# --batch-wait-us 0 (every batch runs at once, as full as the queue is), also with
+# --max-concurrent-runs 1 (one run per model at a time): the same bytes.
+# Also: bad --batch, --frames-per-call, --batch-wait-us and --max-concurrent-runs values are
+# usage errors.
 #
 #   track_jobs_test.sh HANDTRACK_BINARY [DELEGATE]    (DELEGATE: xnnpack (default) or reference)
 #
@@ -44,7 +46,7 @@ done
 n=${#inputs[@]}
 for args in "--jobs $n" "--jobs $n --batch 4" "--jobs 2 --batch 2" "--jobs 1 --batch 4" \
   "--jobs $n --batch 8 --frames-per-call 5" "--jobs 1 --batch 4 --frames-per-call 1" \
-  "--jobs $n --batch 8 --batch-wait-us 0"; do
+  "--jobs $n --batch 8 --batch-wait-us 0" "--jobs $n --batch 8 --batch-wait-us 0 --max-concurrent-runs 1"; do
   dir=run_${args// /_}
   # shellcheck disable=SC2086  # the options are meant to split
   track_into "$dir" $args || continue
@@ -71,5 +73,6 @@ check_bad() {  # check_bad OPTION VALUE
 for bad in 0 3 128 x ""; do check_bad --batch "$bad"; done
 for bad in 0 65 x ""; do check_bad --frames-per-call "$bad"; done
 for bad in -1 10000001 x ""; do check_bad --batch-wait-us "$bad"; done
+for bad in -1 65 x ""; do check_bad --max-concurrent-runs "$bad"; done
 
 finish_checks track_jobs_test

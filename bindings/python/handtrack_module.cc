@@ -191,13 +191,15 @@ ModelOptions ToModelOptions(const ModelSettings& settings, std::vector<std::stri
 
 class PyEngine {
  public:
-  PyEngine(const ModelSettings& settings, int max_batch, int batch_wait_us, int max_instances) {
+  PyEngine(const ModelSettings& settings, int max_batch, int batch_wait_us, int max_instances,
+           int max_concurrent_runs) {
     std::vector<std::string> storage;
     HandEngineOptions options;
     options.model = ToModelOptions(settings, &storage);
     options.max_batch = max_batch;
     options.batch_wait_us = batch_wait_us;
     options.max_instances = max_instances;
+    options.max_concurrent_runs = max_concurrent_runs;
     Result<std::shared_ptr<HandEngine>> engine = InvalidArgumentError("unset");
     {
       py::gil_scoped_release release;
@@ -217,6 +219,7 @@ class PyEngine {
       d["run_seconds"] = m.run_seconds;
       d["queue_seconds"] = m.queue_seconds;
       d["device_seconds"] = m.device_seconds;
+      d["max_concurrent_runs"] = m.max_concurrent_runs;
       return d;
     };
     py::dict out;
@@ -522,8 +525,8 @@ PYBIND11_MODULE(_handtrack, m) {
       .def_readwrite("precision", &ModelSettings::precision);
 
   py::class_<PyEngine, std::shared_ptr<PyEngine>>(m, "Engine")
-      .def(py::init<const ModelSettings&, int, int, int>(), py::arg("model"), py::arg("max_batch"),
-           py::arg("batch_wait_us"), py::arg("max_instances"))
+      .def(py::init<const ModelSettings&, int, int, int, int>(), py::arg("model"), py::arg("max_batch"),
+           py::arg("batch_wait_us"), py::arg("max_instances"), py::arg("max_concurrent_runs"))
       .def("stats", &PyEngine::Stats);
 
   py::class_<LandmarkerSettings>(m, "LandmarkerSettings")

@@ -62,6 +62,14 @@ struct HandEngineOptions {
   // cap, the pool grows to the peak number of overlapping runs. With a cap,
   // callers beyond it wait for a free interpreter.
   int max_instances = 0;
+  // Most runs of each model at once, [0, 64]; 0 (default): no cap, a batch
+  // runs as soon as it is ready (above), on an interpreter of its own if the
+  // others are busy. With a cap, a batch that is ready while that many runs are
+  // in progress waits for one to end and then takes every frame queued
+  // meanwhile (up to max_batch): with batch_wait_us 0 and a cap of 1, each run
+  // takes whatever arrived during the previous one. Results are the same with
+  // any cap; it changes how frames are grouped, hence speed.
+  int max_concurrent_runs = 0;
 };
 
 // What one model of the engine has done so far.
@@ -81,6 +89,8 @@ struct EngineModelStats {
   // (waiting for the GPU included), summed; 0 for runs on the CPU. Next to
   // run_seconds it shows how much of a run the host spends around the GPU's part.
   double device_seconds = 0;
+  // The most runs of this model in progress at once so far.
+  int max_concurrent_runs = 0;
 };
 
 struct HandEngineStats {

@@ -88,6 +88,10 @@ Status ValidateOptions(const BatchingOptions& options) {
   if (options.max_instances < 0) {
     return InvalidArgumentError("max_instances " + std::to_string(options.max_instances) + " is negative");
   }
+  if (options.max_concurrent_runs < 0) {
+    return InvalidArgumentError("max_concurrent_runs " + std::to_string(options.max_concurrent_runs) +
+                                " is negative");
+  }
   return Status::Ok();
 }
 
@@ -230,6 +234,9 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
   // ready batch always finds a leader, and a caller whose frames all run elsewhere returns as
   // soon as they are done instead of running someone else's batch first.
   if (caller.queued == 0) return {};
+  // At the cap a run is in progress: its end notifies, and the batch then holds every frame
+  // queued meanwhile (deadline or not).
+  if (options_.max_concurrent_runs > 0 && runs_in_progress_ >= options_.max_concurrent_runs) return {};
   const auto deadline = queue_.front().queued_at + options_.batch_wait;
   const bool full = static_cast<int>(queue_.size()) >= options_.max_batch;
   const bool nobody_else_can_submit = group_->blocked_callers_ >= group_->potential_submitters();
@@ -271,6 +278,8 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
   std::vector<QueuedFrame> batch(queue_.begin(), queue_.begin() + frames);
   queue_.erase(queue_.begin(), queue_.begin() + frames);
   for (const QueuedFrame& queued : batch) --queued.request->queued;
+  ++runs_in_progress_;
+  stats_.max_concurrent_runs = std::max(stats_.max_concurrent_runs, runs_in_progress_);
 
   lock.unlock();
   const auto run_start = std::chrono::steady_clock::now();
@@ -308,6 +317,7 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
   }
   lock.lock();
 
+  --runs_in_progress_;
   if (created != nullptr) {
     --instances_being_created_;
     instances_.push_back(std::move(created));
@@ -403,7 +413,11 @@ std::string BatchingModel::DescribePlan() const {
     std::string sizes;
     for (int b = 1; b <= options_.max_batch; b *= 2) sizes += (sizes.empty() ? "" : ", ") + std::to_string(b);
     out += "  batching: up to " + std::to_string(options_.max_batch) + " frames per run (batch " + sizes +
-           "), waiting at most " + std::to_string(options_.batch_wait.count()) + " us for a fuller batch\n";
+           "), waiting at most " + std::to_string(options_.batch_wait.count()) + " us for a fuller batch" +
+           (options_.max_concurrent_runs > 0
+                ? ", at most " + std::to_string(options_.max_concurrent_runs) + " run(s) at once"
+                : std::string()) +
+           "\n";
   }
   return out;
 }

@@ -8,7 +8,10 @@
 //   - max_batch frames are queued (the batch is full);
 //   - every caller that could still submit is already blocked in a
 //     BatchingModel of the group (waiting for more would wait for nobody);
-//   - the oldest queued frame has waited batch_wait.
+//   - the oldest queued frame has waited batch_wait;
+// and, with max_concurrent_runs > 0, fewer than that many runs of the model are
+// in progress (else it runs as soon as one ends, with every frame queued
+// meanwhile: with batch_wait 0 each run takes what arrived during the last).
 // A waiting caller that still has frames queued and sees the batch ready leads
 // it (no dispatcher thread): it takes up to max_batch frames from the front of
 // the queue (anyone's, in arrival order), copies them into an interpreter of
@@ -105,19 +108,23 @@ struct BatchingOptions {
   // Most interpreters (of all batch sizes) this model keeps; 0: no cap, the
   // pool then grows to the peak number of overlapping runs.
   int max_instances = 0;
+  // Most runs of this model at once; 0: no cap. Frames that become ready
+  // while the cap is reached wait for a run to end and then go together.
+  int max_concurrent_runs = 0;
 };
 
 inline constexpr int kMaxBatchingBatch = 64;
 
 // What a BatchingModel has done so far.
 struct BatchingStats {
-  int64_t runs = 0;            // interpreter runs, successful or not
-  int64_t frames = 0;          // frames in those runs
-  int max_frames_per_run = 0;  // the fullest run
-  double run_seconds = 0;      // wall time of the runs (inputs in, inference, outputs out), summed
-  double queue_seconds = 0;    // time each frame waited in the queue for its run to begin, summed
-  double device_seconds = 0;   // the runs' time on the GPU (Interpreter::device_seconds), summed
-  int instances = 0;           // interpreters created
+  int64_t runs = 0;             // interpreter runs, successful or not
+  int64_t frames = 0;           // frames in those runs
+  int max_frames_per_run = 0;   // the fullest run
+  int max_concurrent_runs = 0;  // the most runs in progress at once
+  double run_seconds = 0;       // wall time of the runs (inputs in, inference, outputs out), summed
+  double queue_seconds = 0;     // time each frame waited in the queue for its run to begin, summed
+  double device_seconds = 0;    // the runs' time on the GPU (Interpreter::device_seconds), summed
+  int instances = 0;            // interpreters created
 };
 
 class BatchingModel {
@@ -207,6 +214,7 @@ class BatchingModel {
   std::vector<std::unique_ptr<Instance>> instances_;  // every interpreter, the batch-1 one first
   std::vector<Instance*> idle_;                       // those not running now
   int instances_being_created_ = 0;
+  int runs_in_progress_ = 0;
   BatchingStats stats_;
 };
 

@@ -209,6 +209,8 @@ HandEngineStats EnginePoolStats::Total() const {
       all->run_seconds += part->run_seconds;
       all->queue_seconds += part->queue_seconds;
       all->device_seconds += part->device_seconds;
+      // Per engine: runs of different engines do not share a GPU queue.
+      all->max_concurrent_runs = std::max(all->max_concurrent_runs, part->max_concurrent_runs);
     }
   }
   return total;

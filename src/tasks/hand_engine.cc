@@ -13,6 +13,7 @@ namespace handtrack {
 namespace {
 
 constexpr int kMaxBatchWaitUs = 10'000'000;
+constexpr int kMaxConcurrentRuns = 64;
 
 Status ValidateOptions(const HandEngineOptions& o) {
   const std::string what = "failed to create hand engine: ";
@@ -32,6 +33,10 @@ Status ValidateOptions(const HandEngineOptions& o) {
   if (o.max_instances < 0) {
     return InvalidArgumentError(what + "max_instances " + std::to_string(o.max_instances) + " is negative");
   }
+  if (o.max_concurrent_runs < 0 || o.max_concurrent_runs > kMaxConcurrentRuns) {
+    return InvalidArgumentError(what + "max_concurrent_runs " + std::to_string(o.max_concurrent_runs) +
+                                " is not in [0, " + std::to_string(kMaxConcurrentRuns) + "]");
+  }
   return Status::Ok();
 }
 
@@ -44,6 +49,7 @@ Result<std::unique_ptr<runtime::BatchingModel>> LoadModel(
   batching.max_batch = o.max_batch;
   batching.batch_wait = std::chrono::microseconds(o.batch_wait_us);
   batching.max_instances = o.max_instances;
+  batching.max_concurrent_runs = o.max_concurrent_runs;
   return runtime::BatchingModel::Create(std::make_shared<const model::Graph>(std::move(graph)), batching,
                                         group);
 }
@@ -72,7 +78,7 @@ Status CheckModelShapes(const runtime::BatchingModel& palm, const runtime::Batch
 
 EngineModelStats ToPublic(const runtime::BatchingStats& s) {
   return {s.runs,        s.frames,        s.max_frames_per_run, s.instances,
-          s.run_seconds, s.queue_seconds, s.device_seconds};
+          s.run_seconds, s.queue_seconds, s.device_seconds,     s.max_concurrent_runs};
 }
 
 }  // namespace

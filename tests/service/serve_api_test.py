@@ -51,6 +51,9 @@ def usage(binary, root):
                               (["serve", "--batch-wait-us", "-5"], 2, "--batch-wait-us"),
                               (["worker", "--db", os.path.join(root, "unused.db"), "--batch-wait-us", "x"], 2,
                                "--batch-wait-us"),
+                              (["serve", "--max-concurrent-runs", "65"], 2, "--max-concurrent-runs"),
+                              (["worker", "--db", os.path.join(root, "unused.db"), "--max-concurrent-runs", "-1"], 2,
+                               "--max-concurrent-runs"),
                               (["worker"], 2, "--db"),
                               (["worker", "--db", f"postgresql:///x?host={root}/none"], 1, "failed to connect to PostgreSQL")):
         env = dict(os.environ)

@@ -115,11 +115,15 @@ Result<int> ParseDeviceIndex(std::string_view option, const std::string& text) {
 
 }  // namespace
 
-Status ReadBatchWaitOption(const ParsedArgs& args, int* batch_wait_us) {
-  return ReadOption(
+Status ReadBatchPolicyOptions(const ParsedArgs& args, int* batch_wait_us, int* max_concurrent_runs) {
+  HT_RETURN_IF_ERROR(ReadOption(
       args, "--batch-wait-us",
       [](const std::string& t) { return ParseIntOption("--batch-wait-us", t, 0, 10'000'000); },
-      batch_wait_us);
+      batch_wait_us));
+  return ReadOption(
+      args, "--max-concurrent-runs",
+      [](const std::string& t) { return ParseIntOption("--max-concurrent-runs", t, 0, 64); },
+      max_concurrent_runs);
 }
 
 Status ReadDelegateAndDevice(const ParsedArgs& args, ModelOptions* model) {

@@ -52,9 +52,10 @@ Result<Delegate> ParseDelegateOption(const std::string& text);
 // ModelOptions::device, 0 to 1023), shared by every command that loads the models. Both
 // naming different GPUs is an error. Whether GPU N exists is checked when the models load.
 Status ReadDelegateAndDevice(const ParsedArgs& args, ModelOptions* model);
-// --batch-wait-us U (track, serve, worker): HandEngineOptions::batch_wait_us, 0 to 10 000 000;
-// kept when the option is absent.
-Status ReadBatchWaitOption(const ParsedArgs& args, int* batch_wait_us);
+// The batch policy of track, serve and worker: --batch-wait-us U (HandEngineOptions::batch_wait_us,
+// 0 to 10 000 000) and --max-concurrent-runs K (::max_concurrent_runs, 0 to 64); each kept when
+// its option is absent.
+Status ReadBatchPolicyOptions(const ParsedArgs& args, int* batch_wait_us, int* max_concurrent_runs);
 // --gpus all|N,N,...: one engine per entry (an index may repeat: two engines on one GPU).
 // "all": every usable GPU of ListGpus(), FailedPrecondition naming why when there is none.
 Result<std::vector<int>> ParseGpusOption(const std::string& text);

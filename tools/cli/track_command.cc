@@ -84,6 +84,11 @@ options of track:
                               10000000 (default 2000): a batch runs once full, once every
                               job is waiting in the engine, or once its oldest frame has
                               waited U. Results are the same with any U
+  --max-concurrent-runs K     most runs of each model at once, 0 to 64 (default 0: no
+                              cap). At the cap a ready batch waits for a run to end,
+                              then takes every frame queued meanwhile (with
+                              --batch-wait-us 0: each run takes what arrived during the
+                              last). Results are the same with any K
   --frames-per-call N         frames of an input given to the landmarker at once, 1 to
                               64: with batching (--batch > 1), palm detection runs for
                               them as one batch while it is due, so that palm runs fill
@@ -107,7 +112,7 @@ constexpr OptionSpec kTrackOptions[] = {
     {"--jobs", true},          {"--batch", true},     {"--frames-per-call", true},
     {"--batch-wait-us", true}, {"--progress", false}, {"--no-progress", false},
     {"--help", false},         {"-h", false},         {"--palm-detection-interval", true},
-    {"--hwaccel", true},       {"--gpus", true},
+    {"--hwaccel", true},       {"--gpus", true},      {"--max-concurrent-runs", true},
 };
 
 struct TrackSettings {
@@ -122,6 +127,7 @@ struct TrackSettings {
   int batch = 0;            // 0: chosen from the delegate and --jobs
   int frames_per_call = 0;  // 0: chosen from the delegate and the batch
   int batch_wait_us = HandEngineOptions{}.batch_wait_us;
+  int max_concurrent_runs = HandEngineOptions{}.max_concurrent_runs;
   std::vector<int> gpus;  // --gpus: one engine each; empty: one engine
   bool progress = false;
   std::vector<std::string> inputs;
@@ -190,7 +196,7 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       args, "--frames-per-call",
       [](const std::string& t) { return ParseIntOption("--frames-per-call", t, 1, 64); },
       &settings.frames_per_call));
-  HT_RETURN_IF_ERROR(ReadBatchWaitOption(args, &settings.batch_wait_us));
+  HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &settings.batch_wait_us, &settings.max_concurrent_runs));
   settings.output = args.Value("--output").value_or("-");
   settings.overlay = args.Value("--overlay").value_or("");
   settings.summary = args.Value("--summary").value_or("");
@@ -343,6 +349,7 @@ int RunTrack(std::span<const std::string> arguments) {
       settings->batch > 0 ? settings->batch
                           : DefaultBatch(*settings, (jobs + engines_count - 1) / engines_count, on_device);
   engine_options.batch_wait_us = settings->batch_wait_us;
+  engine_options.max_concurrent_runs = settings->max_concurrent_runs;
   if (settings->frames_per_call == 0) {
     settings->frames_per_call = DefaultFramesPerCall(engine_options.max_batch, on_device);
   }
@@ -398,7 +405,8 @@ int RunTrack(std::span<const std::string> arguments) {
                     {"instances", m.instances},
                     {"run_seconds", m.run_seconds},
                     {"queue_seconds", m.queue_seconds},
-                    {"device_seconds", m.device_seconds}};
+                    {"device_seconds", m.device_seconds},
+                    {"max_concurrent_runs", m.max_concurrent_runs}};
       };
       summary["engine"] = {{"palm", model_json(stats.palm)}, {"landmarks", model_json(stats.landmarks)}};
       if (pool.engines.size() > 1) summary["engines"] = EnginePoolJson(pool);

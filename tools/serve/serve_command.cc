@@ -45,6 +45,8 @@ options:
   --delegate D, --device N, --models DIR   as for track
   --batch-wait-us U         with batching (several workers on a GPU), most microseconds a
                             frame waits for a fuller batch, as track's (default 2000)
+  --max-concurrent-runs K   most runs of each model at once (detect and live requests
+                            included), as track's (default 0: no cap)
   --gpus all|N,N,...        one engine per GPU, sessions spread over them and moved off a
                             GPU that fails (to another, else the CPU), as track --gpus
   --hwaccel auto|cuda|none  where the workers decode videos, as for track (default auto
@@ -78,7 +80,7 @@ options:
   --workers N               sessions at once, 1..64 (default 1)
   --threads N               inference threads in all (default 1)
   --delegate D, --device N, --models DIR   as for track
-  --batch-wait-us U         as for serve
+  --batch-wait-us U, --max-concurrent-runs K   as for serve
   --gpus all|N,N,...        one engine per GPU listed (all: every usable one), sessions
                             spread over them; a session whose GPU fails goes on on another
                             GPU, or the CPU when none is left, logged with the count
@@ -100,6 +102,7 @@ constexpr OptionSpec kServeOptions[] = {
     {"--workers", true},
     {"--threads", true},
     {"--batch-wait-us", true},
+    {"--max-concurrent-runs", true},
     {"--delegate", true},
     {"--device", true},
     {"--gpus", true},
@@ -123,7 +126,7 @@ constexpr OptionSpec kWorkerOptions[] = {
     {"--db", true},         {"--data", true},   {"--workers", true},       {"--threads", true},
     {"--delegate", true},   {"--models", true}, {"--hwaccel", true},       {"--lease-seconds", true},
     {"--max-pixels", true}, {"--name", true},   {"--help", false},         {"-h", false},
-    {"--device", true},     {"--gpus", true},   {"--batch-wait-us", true},
+    {"--device", true},     {"--gpus", true},   {"--batch-wait-us", true}, {"--max-concurrent-runs", true},
 };
 
 std::mutex log_mutex;
@@ -166,7 +169,7 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std
   // making its own (64 concurrent photos would otherwise mean 64 interpreters).
   const int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   options.max_instances = std::max(1, workers) + cores;
-  HT_RETURN_IF_ERROR(ReadBatchWaitOption(args, &options.batch_wait_us));
+  HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &options.batch_wait_us, &options.max_concurrent_runs));
   return options;
 }
 

@@ -266,13 +266,14 @@ class HandEngine:
     """The models, loaded once and shared by many landmarkers and threads (``engine=`` in
     HandLandmarkerOptions). With ``max_batch`` > 1 (a GPU), frames of concurrent landmarkers
     run as one batch. ``max_instances`` caps the interpreters per model (0: as many as calls
-    overlap)."""
+    overlap); ``max_concurrent_runs`` caps the runs of each model at once (0: no cap; at the cap a
+    ready batch waits for a run to end and then takes every frame queued meanwhile)."""
 
     def __init__(self, base_options: Optional[BaseOptions] = None, *, model_variant: str = "full",
                  num_threads: int = 1, precision: str = "fp32", max_batch: int = 1, batch_wait_us: int = 2000,
-                 max_instances: int = 0):
+                 max_instances: int = 0, max_concurrent_runs: int = 0):
         self._engine = _handtrack.Engine(_model_settings(base_options, model_variant, num_threads, precision),
-                                         max_batch, batch_wait_us, max_instances)
+                                         max_batch, batch_wait_us, max_instances, max_concurrent_runs)
 
     def stats(self) -> dict:
         """Runs, frames, fullest batch, interpreters and summed run seconds per model, so far."""

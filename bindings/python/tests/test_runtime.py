@@ -27,17 +27,37 @@ def test_threads_share_one_landmarker(photos):
     assert got == expected * 3
 
 
+def assert_same_in_threads(clip, options, threads):
+    """track(clip, options) in `threads` threads at once gives each the landmarks of a run alone."""
+    alone = [f.result.landmarks_array.tolist() for f in handtrack.track(clip, num_hands=2)]
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        runs = list(pool.map(lambda _: [f.result.landmarks_array.tolist() for f in handtrack.track(clip, options)],
+                             range(threads)))
+    assert runs == [alone] * threads
+
+
 def test_shared_engine_for_video_streams(videos):
     engine = handtrack.HandEngine(max_instances=2)
     clip = [v for v in videos if "asl_sign_walk" in v][0]
     options = handtrack.HandLandmarkerOptions(num_hands=2, engine=engine)
-    alone = [f.result.landmarks_array.tolist() for f in handtrack.track(clip, num_hands=2)]
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        runs = list(pool.map(lambda _: [f.result.landmarks_array.tolist() for f in handtrack.track(clip, options)],
-                             range(2)))
-    assert runs == [alone, alone]
+    assert_same_in_threads(clip, options, 2)
     stats = engine.stats()
     assert stats["landmarks"]["runs"] > 0 and stats["landmarks"]["instances"] <= 2
+
+
+def test_run_cap_keeps_results(videos):
+    """max_concurrent_runs changes how frames are grouped into runs, not the results; bad caps
+    are a ValueError naming the option."""
+    engine = handtrack.HandEngine(max_batch=4, batch_wait_us=0, max_concurrent_runs=1)
+    clip = [v for v in videos if "asl_sign_walk" in v][0]
+    options = handtrack.HandLandmarkerOptions(num_hands=2, engine=engine)
+    assert_same_in_threads(clip, options, 3)
+    stats = engine.stats()
+    for model in ("palm", "landmarks"):
+        assert stats[model]["max_concurrent_runs"] == 1
+    for bad in (-1, 65):
+        with pytest.raises(ValueError, match="max_concurrent_runs"):
+            handtrack.HandEngine(max_concurrent_runs=bad)
 
 
 def test_video_frames_at_once(videos):
