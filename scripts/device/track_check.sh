@@ -31,6 +31,10 @@
 # on them, with nvidia-smi's utilisation sampled during the GPU run, and checks the
 # GPU results of the shared videos against ../shared/golden/videos (compare.py, the
 # video issue's bounds) in fp32 and fp16. Logs go to $OUT; a table is printed last.
+#
+# `rates` runs only the lines of RATE_CASES (see add_rate_cases); RATE_CASES=policy runs the
+# batch policies and GPU queue settings listed in policy_cases (16 and 32 jobs), e.g.
+#   command "RATE_CASES=policy bash scripts/device/track_check.sh rates", carry [".carry/track"]
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -39,6 +43,7 @@ LIBS=$ROOT/.carry/track-libs
 SESSION_VIDEO=asl_sign_book_two_hands_webcam_01.mp4
 SESSION_REPEATS=33
 COPIES=${COPIES:-16}
+MAX_COPIES=${MAX_COPIES:-$COPIES}
 DEVICE_ROOT=/tmp/handtrack-root
 
 # Sonames of every shared library the CLI loads, but the C library and the compiler's
@@ -136,8 +141,11 @@ track_rate() {  # track_rate NAME DELEGATE [more track options]
   mkdir -p "$out"
   local start rc
   start=$(date +%s.%N)
+  # The first $COPIES copies (prepare made at least that many, see MAX_COPIES).
+  local inputs=("$WORK"/copy_*.mp4)
+  inputs=("${inputs[@]:0:$COPIES}")
   timeout 400 "$HT" track --no-progress --jobs "$COPIES" --delegate "$delegate" --format csv \
-    --output "$out/csv" --summary "$out/summary.json" --models "$CARRY/models" "$@" "$WORK"/copy_*.mp4 \
+    --output "$out/csv" --summary "$out/summary.json" --models "$CARRY/models" "$@" "${inputs[@]}" \
     >"$out/stdout.log" 2>"$out/stderr.log"
   rc=$?
   local seconds
@@ -161,7 +169,8 @@ engine = summary.get("engine", {})
 batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.1f} frames (max {e['max_frames_per_run']}, "
                     f"{1000 * e.get('run_seconds', 0) / max(e['runs'], 1):.2f} ms each, "
                     f"{1000 * e.get('device_seconds', 0) / max(e['runs'], 1):.2f} ms of it on the GPU, a frame queued "
-                    f"{1000 * e.get('queue_seconds', 0) / max(e['frames'], 1):.2f} ms before its run)"
+                    f"{1000 * e.get('queue_seconds', 0) / max(e['frames'], 1):.2f} ms before its run, "
+                    f"at most {e.get('max_concurrent_runs', '?')} runs at once)"
                     for m, e in engine.items())
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
       f" (decoder {', '.join(decoders)}; job time: {shares}; {batches})")
@@ -181,7 +190,12 @@ prepare() {
   WORK=/tmp/handtrack-work
   mkdir -p "$WORK"
   local i
-  for i in $(seq -w 1 "$COPIES"); do cp "$CARRY/session.mp4" "$WORK/copy_$i.mp4"; done
+  # MAX_COPIES (default COPIES): copies for cases that set a larger COPIES (hard links: the
+  # same bytes either way, and the page cache holds one).
+  rm -f "$WORK"/copy_*.mp4
+  for i in $(seq -w 1 "$((MAX_COPIES > COPIES ? MAX_COPIES : COPIES))"); do
+    ln "$CARRY/session.mp4" "$WORK/copy_$i.mp4" 2>/dev/null || cp "$CARRY/session.mp4" "$WORK/copy_$i.mp4"
+  done
   # The host CPU, for the xnnpack rows: its own kernels (depthwise, residual) take AVX-512F, or
   # AVX2 for the residual one, and the rates of different CPUs do not compare.
   echo "host CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(nproc) cores," \
@@ -191,21 +205,46 @@ prepare() {
 
 # Appends to RATES the rate of each line of RATE_CASES (`track_rate NAME DELEGATE [OPTIONS]`,
 # an environment assignment may precede it).
+# Each rate is printed (and kept in $OUT/rates.txt) as soon as it is measured: a call cut off
+# by its time limit still reports the cases before.
 add_rate_cases() {
   local line
   while IFS= read -r line; do
-    [[ -n $line ]] && RATES+=("$(eval "$line")")
+    [[ -n $line ]] || continue
+    RATES+=("$(eval "$line")")
+    printf '%s\n' "${RATES[-1]}" | tee -a "$OUT/rates.txt"
   done <<<"${RATE_CASES:-}"
+}
+
+# RATE_CASES=policy: the batch policies and GPU queue settings not yet measured (2026-12-05),
+# fp16 with CPU decoding, then NVDEC on this CLI and on $CARRY/bin/handtrack_nvdec when carried.
+policy_cases() {
+  cat <<'CASES'
+track_rate wait2000 cuda --precision fp16 --hwaccel none
+track_rate wait500 cuda --precision fp16 --hwaccel none --batch-wait-us 500
+track_rate wait250 cuda --precision fp16 --hwaccel none --batch-wait-us 250
+track_rate wait0_runs1 cuda --precision fp16 --hwaccel none --batch-wait-us 0 --max-concurrent-runs 1
+track_rate wait0_runs2 cuda --precision fp16 --hwaccel none --batch-wait-us 0 --max-concurrent-runs 2
+track_rate wait250_runs2 cuda --precision fp16 --hwaccel none --batch-wait-us 250 --max-concurrent-runs 2
+CUDA_DEVICE_MAX_CONNECTIONS=32 track_rate connections32 cuda --precision fp16 --hwaccel none
+COPIES=32 track_rate jobs32 cuda --precision fp16 --hwaccel none
+track_rate nvdec cuda --precision fp16
+CASES
+  [[ -x $CARRY/bin/handtrack_nvdec ]] &&
+    echo 'HT=$CARRY/bin/handtrack_nvdec track_rate nvdec_branch cuda --precision fp16'
 }
 
 # Only the rates of RATE_CASES, one `track_rate NAME DELEGATE [OPTIONS]` per line (an
 # environment assignment may precede it), e.g. to try a setting without the whole run:
 #   RATE_CASES='track_rate fp16 cuda --precision fp16 --hwaccel none' track_check.sh rates
 rates() {
+  if [[ ${RATE_CASES:-} == policy ]]; then
+    RATE_CASES=$(policy_cases)
+    MAX_COPIES=32
+  fi
   prepare || return 1
   RATES=()
   add_rate_cases
-  printf '%s\n' "${RATES[@]}"
 }
 
 run() {
