@@ -338,6 +338,10 @@ TEST(BatchingModelTest, ConcurrentCallersWithinTheRunCap) {
     auto group = std::make_shared<BatchingGroup>();
     auto model = BatchingModel::Create(LogisticGraph(), options, group);
     ASSERT_TRUE(model.ok()) << model.status().message();
+    EXPECT_NE(
+        (*model)->DescribePlan().find("at most " + std::to_string(cap) + " run(s) of this model at once"),
+        std::string::npos)
+        << (*model)->DescribePlan();
     RunConcurrentCallers(**model);
     const BatchingStats stats = (*model)->stats();
     EXPECT_GE(stats.max_concurrent_runs, 1);

@@ -413,11 +413,10 @@ std::string BatchingModel::DescribePlan() const {
     std::string sizes;
     for (int b = 1; b <= options_.max_batch; b *= 2) sizes += (sizes.empty() ? "" : ", ") + std::to_string(b);
     out += "  batching: up to " + std::to_string(options_.max_batch) + " frames per run (batch " + sizes +
-           "), waiting at most " + std::to_string(options_.batch_wait.count()) + " us for a fuller batch" +
-           (options_.max_concurrent_runs > 0
-                ? ", at most " + std::to_string(options_.max_concurrent_runs) + " run(s) at once"
-                : std::string()) +
-           "\n";
+           "), waiting at most " + std::to_string(options_.batch_wait.count()) + " us for a fuller batch\n";
+  }
+  if (options_.max_concurrent_runs > 0) {
+    out += "  at most " + std::to_string(options_.max_concurrent_runs) + " run(s) of this model at once\n";
   }
   return out;
 }
