@@ -222,6 +222,14 @@ TEST(BatchingModelTest, StatsCountTheTimeFramesWaitForTheirRun) {
   EXPECT_LT(stats.queue_seconds, 30.0);
   EXPECT_GT(stats.run_seconds, 0.0);
   EXPECT_EQ(stats.device_seconds, 0.0) << "the reference backend has no device";
+  EXPECT_EQ(stats.launch_seconds, 0.0);
+  EXPECT_EQ(stats.wait_seconds, 0.0);
+  EXPECT_GT(stats.copy_seconds, 0.0) << "the outputs handed back to the caller";
+  EXPECT_LE(stats.copy_seconds, stats.run_seconds);
+  // The caller's one call: its frame's wait and run, and its wake-up.
+  EXPECT_EQ(stats.calls, 1);
+  EXPECT_GE(stats.call_seconds, stats.queue_seconds + stats.run_seconds);
+  EXPECT_LT(stats.call_seconds, 30.0);
 }
 
 // Every caller is a registered stream in a call: a batch runs as soon as all of them wait,

@@ -50,6 +50,7 @@ using backend::Backend;
 using backend::BackendOptions;
 using backend::CompiledSegment;
 using backend::HostTensors;
+using backend::SegmentRunTimes;
 using backend::SegmentSpec;
 
 std::unique_ptr<Backend> Cuda() { return backend::CreateCudaBackend(); }
@@ -280,17 +281,23 @@ TEST(CudaBackendTest, RunsMultiNodeSegmentsWithSharedArenaMemory) {
   const model::Graph graph = ChainOfOpsGraph();
   Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), CudaOptions());
   ASSERT_TRUE(segment.ok()) << segment.status().message();
-  EXPECT_EQ((*segment)->device_seconds(), 0.0) << "no run yet";
-  double device_seconds = 0;
+  EXPECT_EQ((*segment)->run_times().device_seconds, 0.0) << "no run yet";
+  EXPECT_EQ((*segment)->run_times().wait_seconds, 0.0) << "no run yet";
+  SegmentRunTimes before;
   for (uint32_t seed : {1u, 2u}) {
     const Tensors inputs = RandomInputs(graph, seed, 2);
     Result<Tensors> got = RunSegment(**segment, graph, inputs);
     ASSERT_TRUE(got.ok()) << got.status().message();
     ExpectClose(*got, RunReference(graph, inputs), "chain seed " + std::to_string(seed));
-    // Each run adds its time on the GPU (device events around the graph launch).
-    EXPECT_GT((*segment)->device_seconds(), device_seconds) << "seed " << seed;
-    EXPECT_LT((*segment)->device_seconds(), 60.0);
-    device_seconds = (*segment)->device_seconds();
+    // Each run adds its time on the GPU (device events around the graph launch) and the
+    // host's: the launch, the wait for the stream and the copies.
+    const SegmentRunTimes after = (*segment)->run_times();
+    EXPECT_GT(after.device_seconds, before.device_seconds) << "seed " << seed;
+    EXPECT_LT(after.device_seconds, 60.0);
+    EXPECT_GT(after.launch_seconds, before.launch_seconds) << "seed " << seed;
+    EXPECT_GT(after.copy_seconds, before.copy_seconds) << "seed " << seed;
+    EXPECT_GT(after.wait_seconds, before.wait_seconds) << "seed " << seed;
+    before = after;
   }
 }
 

@@ -220,6 +220,11 @@ class PyEngine {
       d["queue_seconds"] = m.queue_seconds;
       d["device_seconds"] = m.device_seconds;
       d["max_concurrent_runs"] = m.max_concurrent_runs;
+      d["copy_seconds"] = m.copy_seconds;
+      d["launch_seconds"] = m.launch_seconds;
+      d["wait_seconds"] = m.wait_seconds;
+      d["calls"] = m.calls;
+      d["call_seconds"] = m.call_seconds;
       return d;
     };
     py::dict out;

@@ -91,6 +91,18 @@ struct EngineModelStats {
   double device_seconds = 0;
   // The most runs of this model in progress at once so far.
   int max_concurrent_runs = 0;
+  // Where the host's part of the runs on a device goes (summed; 0 on the CPU but
+  // copy_seconds): copying into and out of the device's staging buffers plus each
+  // frame's outputs handed back to its caller; the launch calls; and the wait from
+  // launch to the device's stream being done (device_seconds plus the device's
+  // start and the host's wake-up). run_seconds less these is bookkeeping.
+  double copy_seconds = 0;
+  double launch_seconds = 0;
+  double wait_seconds = 0;
+  // The callers' side: calls (one per submission of one or more frames) and their
+  // time from submission to return, summed (queueing, the runs and the wake-up).
+  int64_t calls = 0;
+  double call_seconds = 0;
 };
 
 struct HandEngineStats {

@@ -166,10 +166,14 @@ split = {k: sum(v.get("processing_split_seconds", {}).get(k, 0) for v in videos)
 busy = sum(split.values()) or 1
 shares = ", ".join(f"{k} {100 * t / busy:.0f} %" for k, t in split.items())
 engine = summary.get("engine", {})
+def per_run(e, key):
+    return f"{1000 * e.get(key, 0) / max(e['runs'], 1):.2f}"
 batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.1f} frames (max {e['max_frames_per_run']}, "
-                    f"{1000 * e.get('run_seconds', 0) / max(e['runs'], 1):.2f} ms each, "
-                    f"{1000 * e.get('device_seconds', 0) / max(e['runs'], 1):.2f} ms of it on the GPU, a frame queued "
-                    f"{1000 * e.get('queue_seconds', 0) / max(e['frames'], 1):.2f} ms before its run, "
+                    f"{per_run(e, 'run_seconds')} ms each, {per_run(e, 'device_seconds')} ms of it on the GPU; host: "
+                    f"copies {per_run(e, 'copy_seconds')}, launch {per_run(e, 'launch_seconds')}, wait "
+                    f"{per_run(e, 'wait_seconds')} ms; a frame queued "
+                    f"{1000 * e.get('queue_seconds', 0) / max(e['frames'], 1):.2f} ms before its run; a call took "
+                    f"{1000 * e.get('call_seconds', 0) / max(e.get('calls', 0), 1):.2f} ms; "
                     f"at most {e.get('max_concurrent_runs', '?')} runs at once)"
                     for m, e in engine.items())
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"

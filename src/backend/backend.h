@@ -37,6 +37,28 @@ struct HostTensors {
   std::vector<float*> data;
 };
 
+// A device segment's runs, summed: the GPU's part and the host's parts around it.
+struct SegmentRunTimes {
+  // On the device, from launch to completion on the segment's stream, as device
+  // events time them (waiting for the GPU to be free included).
+  double device_seconds = 0;
+  // On the host: copying inputs into and outputs out of the staging buffers.
+  double copy_seconds = 0;
+  // On the host: the launch calls (the graph's launch and its timing events).
+  double launch_seconds = 0;
+  // On the host: from the launch calls' return to the stream's synchronisation
+  // returning (the device's part, plus its start and the host's wake-up).
+  double wait_seconds = 0;
+
+  SegmentRunTimes& operator+=(const SegmentRunTimes& o) {
+    device_seconds += o.device_seconds;
+    copy_seconds += o.copy_seconds;
+    launch_seconds += o.launch_seconds;
+    wait_seconds += o.wait_seconds;
+    return *this;
+  }
+};
+
 struct SegmentSpec {
   std::vector<int> nodes;    // node indices, in execution order
   std::vector<int> inputs;   // non-constant tensors the segment reads but does not produce
@@ -87,10 +109,9 @@ class CompiledSegment {
     (void)replays;
     return UnsupportedError("failed to time kernel replays: the segment has no device kernels");
   }
-  // Device seconds of this segment's runs so far (Run and RunSampled, from launch to
-  // completion on its stream, as device events time them; waiting for the GPU to be
-  // free included), summed. 0 for segments without a device.
-  virtual double device_seconds() const { return 0.0; }
+  // Where this segment's runs (Run and RunSampled) spent their time so far, summed
+  // (SegmentRunTimes); all 0 for segments without a device.
+  virtual SegmentRunTimes run_times() const { return {}; }
   // Pre-processing on the device (image_sampling.h): whether RunSampled can
   // produce segment input `tensor` from 8-bit images instead of reading it
   // from HostTensors. Only float32 RGB inputs of shape [N, H, W, 3].

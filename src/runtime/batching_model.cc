@@ -208,6 +208,7 @@ Status BatchingModel::Submit(Request& request) {
   const int num_frames = request.unfinished;
   std::unique_lock lock(group_->mutex_);
   const auto now = std::chrono::steady_clock::now();
+  ++stats_.calls;
   for (int f = 0; f < num_frames; ++f) queue_.push_back({&request, f, now});
   ++group_->blocked_callers_;
   // This caller was one that could still submit. When it was the last, every model's waiting
@@ -225,6 +226,7 @@ Status BatchingModel::Submit(Request& request) {
     }
   }
   --group_->blocked_callers_;
+  stats_.call_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - now).count();
   return request.status;
 }
 
@@ -296,15 +298,23 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
       status = made.status();
     }
   }
-  double device_seconds = 0;
+  backend::SegmentRunTimes run_times;
+  double scatter_seconds = 0;
   if (instance != nullptr) {
     const bool sampled = std::all_of(batch.begin(), batch.end(),
                                      [](const QueuedFrame& q) { return q.request->fill_host != nullptr; });
-    const double device_before = instance->interpreter->device_seconds();
-    status = sampled ? RunSampledOn(*instance, batch) : RunOn(*instance, batch);
-    // A run that re-planned starts the count again: then the new segments' seconds are this run's.
-    const double device_after = instance->interpreter->device_seconds();
-    device_seconds = device_after >= device_before ? device_after - device_before : device_after;
+    const int generation_before = instance->interpreter->plan_generation();
+    const backend::SegmentRunTimes before = instance->interpreter->run_times();
+    status = sampled ? RunSampledOn(*instance, batch, &scatter_seconds)
+                     : RunOn(*instance, batch, &scatter_seconds);
+    run_times = instance->interpreter->run_times();
+    // A run that re-planned starts the count again: then the new segments' times are this run's.
+    if (instance->interpreter->plan_generation() == generation_before) {
+      run_times.device_seconds -= before.device_seconds;
+      run_times.copy_seconds -= before.copy_seconds;
+      run_times.launch_seconds -= before.launch_seconds;
+      run_times.wait_seconds -= before.wait_seconds;
+    }
   }
   // A re-planned interpreter (kAuto dropped a backend) gets its description redone outside the lock.
   std::optional<std::string> new_plan;
@@ -336,7 +346,10 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
     stats_.max_frames_per_run = std::max(stats_.max_frames_per_run, frames);
     stats_.run_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
     stats_.queue_seconds += queued_seconds;
-    stats_.device_seconds += device_seconds;
+    stats_.device_seconds += run_times.device_seconds;
+    stats_.copy_seconds += run_times.copy_seconds + scatter_seconds;
+    stats_.launch_seconds += run_times.launch_seconds;
+    stats_.wait_seconds += run_times.wait_seconds;
   }
   for (const QueuedFrame& queued : batch) {
     Request& request = *queued.request;
@@ -348,7 +361,8 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
   return {true, std::nullopt};
 }
 
-Status BatchingModel::RunSampledOn(Instance& instance, std::span<const QueuedFrame> frames) {
+Status BatchingModel::RunSampledOn(Instance& instance, std::span<const QueuedFrame> frames,
+                                   double* scatter_seconds) {
   Interpreter& interpreter = *instance.interpreter;
   const int used = static_cast<int>(frames.size());
   // Unused tail slots sample nothing: the device writes zeros there.
@@ -365,11 +379,12 @@ Status BatchingModel::RunSampledOn(Instance& instance, std::span<const QueuedFra
   HT_RETURN_IF_ERROR(interpreter.RunSampled(0, samples, fill));
   // The host input may hold frames now (after a host fill): zero them next time.
   instance.dirty_slots = instance.batch;
-  CopyOutputs(interpreter, frames);
+  *scatter_seconds = CopyOutputs(interpreter, frames);
   return Status::Ok();
 }
 
-void BatchingModel::CopyOutputs(const Interpreter& interpreter, std::span<const QueuedFrame> frames) const {
+double BatchingModel::CopyOutputs(const Interpreter& interpreter, std::span<const QueuedFrame> frames) const {
+  const auto start = std::chrono::steady_clock::now();
   const int used = static_cast<int>(frames.size());
   for (int o = 0; o < num_outputs(); ++o) {
     const size_t size = output_sizes_[o];
@@ -379,9 +394,11 @@ void BatchingModel::CopyOutputs(const Interpreter& interpreter, std::span<const 
                   size * sizeof(float));
     }
   }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-Status BatchingModel::RunOn(Instance& instance, std::span<const QueuedFrame> frames) {
+Status BatchingModel::RunOn(Instance& instance, std::span<const QueuedFrame> frames,
+                            double* scatter_seconds) {
   Interpreter& interpreter = *instance.interpreter;
   const int used = static_cast<int>(frames.size());
   for (int i = 0; i < num_inputs(); ++i) {
@@ -402,7 +419,7 @@ Status BatchingModel::RunOn(Instance& instance, std::span<const QueuedFrame> fra
   }
   instance.dirty_slots = used;
   HT_RETURN_IF_ERROR(interpreter.Run());
-  CopyOutputs(interpreter, frames);
+  *scatter_seconds = CopyOutputs(interpreter, frames);
   return Status::Ok();
 }
 

@@ -123,8 +123,18 @@ struct BatchingStats {
   int max_concurrent_runs = 0;  // the most runs in progress at once
   double run_seconds = 0;       // wall time of the runs (inputs in, inference, outputs out), summed
   double queue_seconds = 0;     // time each frame waited in the queue for its run to begin, summed
-  double device_seconds = 0;    // the runs' time on the GPU (Interpreter::device_seconds), summed
-  int instances = 0;            // interpreters created
+  double device_seconds = 0;    // the runs' time on the GPU (Interpreter::run_times), summed
+  // The host's parts of the runs on a device (Interpreter::run_times), summed: copies into and
+  // out of the device's staging buffers plus each frame's outputs handed to its caller (this
+  // one on the CPU too), the launch calls, and the wait for the device's stream.
+  double copy_seconds = 0;
+  double launch_seconds = 0;
+  double wait_seconds = 0;
+  int instances = 0;  // interpreters created
+  // The callers' view: Run/RunSampled calls and their time from submission to return
+  // (queueing, the runs, and the wake-up after them), summed.
+  int64_t calls = 0;
+  double call_seconds = 0;
 };
 
 class BatchingModel {
@@ -194,10 +204,11 @@ class BatchingModel {
   NextStep RunBatchIfReady(const Request& caller, std::unique_lock<std::mutex>& lock);
   Result<std::shared_ptr<const model::Graph>> GraphForBatch(int batch);
   Result<std::unique_ptr<Instance>> CreateInstance(int batch);
-  Status RunOn(Instance& instance, std::span<const QueuedFrame> frames);
-  Status RunSampledOn(Instance& instance, std::span<const QueuedFrame> frames);
-  // Hands each frame's outputs back to its caller.
-  void CopyOutputs(const Interpreter& interpreter, std::span<const QueuedFrame> frames) const;
+  // Both set *scatter_seconds to CopyOutputs' time when they get that far.
+  Status RunOn(Instance& instance, std::span<const QueuedFrame> frames, double* scatter_seconds);
+  Status RunSampledOn(Instance& instance, std::span<const QueuedFrame> frames, double* scatter_seconds);
+  // Hands each frame's outputs back to its caller; returns the seconds it took.
+  double CopyOutputs(const Interpreter& interpreter, std::span<const QueuedFrame> frames) const;
   // Queues the request's frames and waits until all of them ran.
   Status Submit(Request& request);
 

@@ -407,9 +407,9 @@ void Interpreter::RunFrom(size_t first, std::shared_ptr<backend::RunCompletion> 
   compiled_[first]->RunAsync(host_, std::move(after_segment));
 }
 
-double Interpreter::device_seconds() const {
-  double total = 0;
-  for (const auto& segment : compiled_) total += segment->device_seconds();
+backend::SegmentRunTimes Interpreter::run_times() const {
+  backend::SegmentRunTimes total;
+  for (const auto& segment : compiled_) total += segment->run_times();
   return total;
 }
 

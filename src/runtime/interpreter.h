@@ -102,9 +102,9 @@ class Interpreter {
   // kernels (CompiledSegment::TimeKernelReplays), summed over them; nullopt
   // when no segment runs on a device. Call after a Run (the inputs it left).
   Result<std::optional<double>> TimeKernelReplays(int replays);
-  // Device seconds of the runs so far, summed over the segments
-  // (CompiledSegment::device_seconds); 0 on the CPU. Starts again after a re-plan.
-  double device_seconds() const;
+  // The runs' device and host times so far, summed over the segments
+  // (CompiledSegment::run_times); all 0 on the CPU. Starts again after a re-plan.
+  backend::SegmentRunTimes run_times() const;
 
   const std::vector<PlanSegment>& plan() const { return plan_; }
   // Counts the plans made so far: it changes when a run re-planned (auto

@@ -209,6 +209,11 @@ HandEngineStats EnginePoolStats::Total() const {
       all->run_seconds += part->run_seconds;
       all->queue_seconds += part->queue_seconds;
       all->device_seconds += part->device_seconds;
+      all->copy_seconds += part->copy_seconds;
+      all->launch_seconds += part->launch_seconds;
+      all->wait_seconds += part->wait_seconds;
+      all->calls += part->calls;
+      all->call_seconds += part->call_seconds;
       // Per engine: runs of different engines do not share a GPU queue.
       all->max_concurrent_runs = std::max(all->max_concurrent_runs, part->max_concurrent_runs);
     }

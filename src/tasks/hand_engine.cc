@@ -77,8 +77,21 @@ Status CheckModelShapes(const runtime::BatchingModel& palm, const runtime::Batch
 }
 
 EngineModelStats ToPublic(const runtime::BatchingStats& s) {
-  return {s.runs,        s.frames,        s.max_frames_per_run, s.instances,
-          s.run_seconds, s.queue_seconds, s.device_seconds,     s.max_concurrent_runs};
+  EngineModelStats m;
+  m.runs = s.runs;
+  m.frames = s.frames;
+  m.max_frames_per_run = s.max_frames_per_run;
+  m.instances = s.instances;
+  m.run_seconds = s.run_seconds;
+  m.queue_seconds = s.queue_seconds;
+  m.device_seconds = s.device_seconds;
+  m.max_concurrent_runs = s.max_concurrent_runs;
+  m.copy_seconds = s.copy_seconds;
+  m.launch_seconds = s.launch_seconds;
+  m.wait_seconds = s.wait_seconds;
+  m.calls = s.calls;
+  m.call_seconds = s.call_seconds;
+  return m;
 }
 
 }  // namespace

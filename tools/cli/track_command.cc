@@ -406,7 +406,12 @@ int RunTrack(std::span<const std::string> arguments) {
                     {"run_seconds", m.run_seconds},
                     {"queue_seconds", m.queue_seconds},
                     {"device_seconds", m.device_seconds},
-                    {"max_concurrent_runs", m.max_concurrent_runs}};
+                    {"max_concurrent_runs", m.max_concurrent_runs},
+                    {"copy_seconds", m.copy_seconds},
+                    {"launch_seconds", m.launch_seconds},
+                    {"wait_seconds", m.wait_seconds},
+                    {"calls", m.calls},
+                    {"call_seconds", m.call_seconds}};
       };
       summary["engine"] = {{"palm", model_json(stats.palm)}, {"landmarks", model_json(stats.landmarks)}};
       if (pool.engines.size() > 1) summary["engines"] = EnginePoolJson(pool);

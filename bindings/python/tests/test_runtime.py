@@ -55,6 +55,8 @@ def test_run_cap_keeps_results(videos):
     stats = engine.stats()
     for model in ("palm", "landmarks"):
         assert stats[model]["max_concurrent_runs"] == 1
+        assert stats[model]["calls"] > 0 and stats[model]["call_seconds"] > 0
+        assert stats[model]["copy_seconds"] > 0 and stats[model]["wait_seconds"] == 0  # on the CPU
     for bad in (-1, 65):
         with pytest.raises(ValueError, match="max_concurrent_runs"):
             handtrack.HandEngine(max_concurrent_runs=bad)

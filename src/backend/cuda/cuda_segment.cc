@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -161,7 +162,7 @@ class CudaSegment final : public CompiledSegment {
     return Launch(tensors, sampled_exec_.get(), "the sampling CUDA graph", tensor);
   }
 
-  double device_seconds() const override { return device_seconds_; }
+  SegmentRunTimes run_times() const override { return times_; }
 
   // Events around `replays` launches of the kernels-only graph, on the
   // segment's stream (events recorded inside a graph cannot be timed).
@@ -197,6 +198,11 @@ class CudaSegment final : public CompiledSegment {
   // Stages the host inputs (all but `sampled_tensor`, which the graph samples itself),
   // launches `exec`, waits, and copies the outputs back: what Run and RunSampled share.
   Status Launch(const HostTensors& tensors, cudaGraphExec_t exec, const char* what, int sampled_tensor = -1) {
+    using Clock = std::chrono::steady_clock;
+    const auto seconds = [](Clock::time_point from, Clock::time_point to) {
+      return std::chrono::duration<double>(to - from).count();
+    };
+    const Clock::time_point start = Clock::now();
     for (const StagedTensor& staged : layout_.inputs) {
       if (staged.tensor == sampled_tensor) continue;
       HT_ASSIGN_OR_RETURN(float* source, HostBuffer(tensors, staged.tensor));
@@ -207,17 +213,23 @@ class CudaSegment final : public CompiledSegment {
     }
     HT_RETURN_IF_ERROR(CudaStatus(cudaSetDevice(device_.index), "select the CUDA device for " + label_));
     const std::string action = std::string("launch ") + what + " of " + label_;
+    const Clock::time_point launch = Clock::now();
     HT_RETURN_IF_ERROR(CudaStatus(cudaEventRecord(run_start_.get(), stream_.get()), action));
     HT_RETURN_IF_ERROR(CudaStatus(cudaGraphLaunch(exec, stream_.get()), action));
     HT_RETURN_IF_ERROR(CudaStatus(cudaEventRecord(run_end_.get(), stream_.get()), action));
+    const Clock::time_point launched = Clock::now();
     // Kernel faults surface here, without the node that caused them.
     HT_RETURN_IF_ERROR(CudaStatus(cudaStreamSynchronize(stream_.get()), "run " + label_));
+    const Clock::time_point done = Clock::now();
     float run_ms = 0.0f;
     if (cudaEventElapsedTime(&run_ms, run_start_.get(), run_end_.get()) == cudaSuccess)
-      device_seconds_ += run_ms * 1e-3;
+      times_.device_seconds += run_ms * 1e-3;
     for (const StagedTensor& staged : layout_.outputs) {
       std::memcpy(tensors.data[staged.tensor], Staging(staged), staged.bytes);
     }
+    times_.copy_seconds += seconds(start, launch) + seconds(done, Clock::now());
+    times_.launch_seconds += seconds(launch, launched);
+    times_.wait_seconds += seconds(launched, done);
     return Status::Ok();
   }
 
@@ -418,9 +430,9 @@ class CudaSegment final : public CompiledSegment {
   Stream stream_;
   Event kernels_start_;  // around TimeKernelReplays' launches
   Event kernels_end_;
-  Event run_start_;  // around each run's graph launch, for device_seconds()
+  Event run_start_;  // around each run's graph launch, for run_times().device_seconds
   Event run_end_;
-  double device_seconds_ = 0;
+  SegmentRunTimes times_;   // summed over the runs (run_times())
   GraphExec exec_;          // copies in, kernels, copies out: what Run launches
   GraphExec kernels_exec_;  // the kernels alone, for TimeKernelReplays
   GraphExec sampled_exec_;  // as exec_, sampling sampled_tensor_ instead of copying it
