@@ -1,8 +1,11 @@
 // Tests of the CLI's shared option parsing (tools/cli/cli_args.h) that the command-line tours
 // cannot reach on every machine: --hwaccel's default follows --delegate (cuda needs a GPU to
-// get past engine creation); --device, --delegate NAME:N and --gpus (docs/CUDA.md, "Several GPUs").
+// get past engine creation); --device, --delegate NAME:N and --gpus (docs/CUDA.md, "Several GPUs");
+// the environment switches (HANDTRACK_CUDA_*).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -120,6 +123,23 @@ TEST(FramesPerCallDefault, EightOnABatchingGpuEngineAtMostTheBatchElseOne) {
   EXPECT_EQ(DefaultFramesPerCall(1, true), 1);
   EXPECT_EQ(DefaultFramesPerCall(32, false), 1);
   EXPECT_EQ(DefaultFramesPerCall(1, false), 1);
+}
+
+// The CLI's environment switches become backend settings; empty variables are ignored.
+TEST(EnvironmentHooks, CudaSwitchesBecomeBackendSettings) {
+  setenv("HANDTRACK_CUDA_SYNC", "blocking", 1);
+  setenv("HANDTRACK_CUDA_FUSION", "0", 1);
+  setenv("HANDTRACK_CUDA_PREPROCESS", "", 1);
+  std::string faults;
+  std::map<std::string, std::string> settings;
+  const Status status = ApplyEnvironmentHooks(&faults, &settings);
+  unsetenv("HANDTRACK_CUDA_SYNC");
+  unsetenv("HANDTRACK_CUDA_FUSION");
+  unsetenv("HANDTRACK_CUDA_PREPROCESS");
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(settings["cuda.sync"], "blocking");
+  EXPECT_EQ(settings["cuda.fusion"], "0");
+  EXPECT_EQ(settings.count("cuda.preprocess"), 0u);
 }
 
 }  // namespace

@@ -326,6 +326,29 @@ TEST(CudaBackendTest, FusedBlocksMatchTheReference) {
   }
 }
 
+// How host threads wait for the GPU (cuda.sync) changes nothing in the results; a bad value is
+// refused with its name. Left at "auto" afterwards, as CUDA starts.
+TEST(CudaBackendTest, EverySyncSettingRunsAndABadOneIsRefused) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const model::Graph graph = ChainOfOpsGraph();
+  const Tensors inputs = RandomInputs(graph, 7, 2);
+  for (const char* sync : {"blocking", "yield", "spin", "auto"}) {
+    BackendOptions options = CudaOptions();
+    options.settings["cuda.sync"] = sync;
+    Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), options);
+    ASSERT_TRUE(segment.ok()) << sync << ": " << segment.status().message();
+    Result<Tensors> got = RunSegment(**segment, graph, inputs);
+    ASSERT_TRUE(got.ok()) << sync << ": " << got.status().message();
+    ExpectClose(*got, RunReference(graph, inputs), std::string("cuda.sync=") + sync);
+  }
+  BackendOptions bad = CudaOptions();
+  bad.settings["cuda.sync"] = "sometimes";
+  Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("cuda.sync"), std::string::npos) << refused.status().message();
+}
+
 // The tensor-core GEMM's epilogue (bias, RELU, folded ADD and PRELU) in fp16,
 // on a product with 200 128-row tiles (160 x 160 pixels) and on one split over
 // K (3 x 3 pixels, 512 channels: the epilogue then runs in the reduction).

@@ -220,7 +220,7 @@ add_rate_cases() {
   done <<<"${RATE_CASES:-}"
 }
 
-# RATE_CASES=policy: the batch policies and GPU queue settings not yet measured (2026-12-05),
+# RATE_CASES=policy: the batch policies, GPU queue and host wait settings not yet measured (2026-12-05),
 # fp16 with CPU decoding, then NVDEC on this CLI and on $CARRY/bin/handtrack_nvdec when carried.
 policy_cases() {
   cat <<'CASES'
@@ -231,6 +231,8 @@ track_rate wait0_runs1 cuda --precision fp16 --hwaccel none --batch-wait-us 0 --
 track_rate wait0_runs2 cuda --precision fp16 --hwaccel none --batch-wait-us 0 --max-concurrent-runs 2
 track_rate wait250_runs2 cuda --precision fp16 --hwaccel none --batch-wait-us 250 --max-concurrent-runs 2
 CUDA_DEVICE_MAX_CONNECTIONS=32 track_rate connections32 cuda --precision fp16 --hwaccel none
+HANDTRACK_CUDA_SYNC=blocking track_rate sync_blocking cuda --precision fp16 --hwaccel none
+HANDTRACK_CUDA_SYNC=yield track_rate sync_yield cuda --precision fp16 --hwaccel none
 COPIES=32 track_rate jobs32 cuda --precision fp16 --hwaccel none
 track_rate nvdec cuda --precision fp16
 CASES

@@ -189,12 +189,14 @@ Result<std::vector<int>> ParseGpusOption(const std::string& text) {
 Status ApplyEnvironmentHooks(std::string* inject_faults,
                              std::map<std::string, std::string>* backend_settings) {
   if (const char* faults = std::getenv("HANDTRACK_INJECT_FAULT"); faults != nullptr) *inject_faults = faults;
-  // The CUDA kernel switches (see docs/CUDA.md), as backend settings.
+  // The CUDA kernel switches and how threads wait for the GPU (see docs/CUDA.md), as backend
+  // settings.
   const std::pair<const char*, const char*> switches[] = {
       {"HANDTRACK_CUDA_FUSION", "cuda.fusion"},
       {"HANDTRACK_CUDA_TENSOR_CORES", "cuda.tensor_cores"},
       {"HANDTRACK_CUDA_SMALL_TENSOR_CORES", "cuda.small_tensor_cores"},
-      {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"}};
+      {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"},
+      {"HANDTRACK_CUDA_SYNC", "cuda.sync"}};
   for (const auto& [variable, key] : switches) {
     if (const char* value = std::getenv(variable); value != nullptr && *value != '\0') {
       (*backend_settings)[key] = value;

@@ -1,10 +1,13 @@
 #include "backend/cuda/cuda_backend.h"
 
+#include <cuda_runtime.h>
+
 #include <cstdint>
 #include <string>
 
 #include "backend/cuda/cuda_device.h"
 #include "backend/cuda/cuda_segment.h"
+#include "backend/cuda/cuda_status.h"
 #include "backend/cuda/image_uploader.h"
 #include "backend/cuda/ops.h"
 #include "backend/segment_check.h"
@@ -20,6 +23,22 @@ constexpr char kTensorCoresSetting[] = "cuda.tensor_cores";  // fp16 GEMMs on th
 // Small fp16 GEMMs (64-row tiles, split over K) on the tensor cores too.
 constexpr char kSmallTensorCoresSetting[] = "cuda.small_tensor_cores";
 constexpr char kPreprocessSetting[] = "cuda.preprocess";  // model inputs sampled from images here
+// How a host thread waits for the GPU (cudaSetDeviceFlags, for the whole process and
+// device): "auto" (CUDA's default: spin while the process has no more CUDA contexts than
+// the machine has cores, else yield), "spin", "yield" or "blocking" (sleep on a primitive).
+// Spinning answers soonest but holds a core per waiting thread; many sessions on one GPU
+// wait in many threads at once.
+constexpr char kSyncSetting[] = "cuda.sync";
+
+Result<unsigned> SyncFlags(const BackendSettings& settings) {
+  const auto found = settings.find(kSyncSetting);
+  if (found == settings.end() || found->second == "auto") return cudaDeviceScheduleAuto;
+  if (found->second == "spin") return cudaDeviceScheduleSpin;
+  if (found->second == "yield") return cudaDeviceScheduleYield;
+  if (found->second == "blocking") return cudaDeviceScheduleBlockingSync;
+  return InvalidArgumentError(std::string("failed to apply backend setting ") + kSyncSetting +
+                              ": expected auto, spin, yield or blocking, got '" + found->second + "'");
+}
 
 Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
   const auto found = settings.find(key);
@@ -82,7 +101,7 @@ class CudaBackend final : public Backend {
   bool OverlapsRuns() const override { return true; }
 
   std::vector<std::string> SettingKeys() const override {
-    return {kFusionSetting, kTensorCoresSetting, kSmallTensorCoresSetting, kPreprocessSetting};
+    return {kFusionSetting, kTensorCoresSetting, kSmallTensorCoresSetting, kPreprocessSetting, kSyncSetting};
   }
 
   Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
@@ -103,6 +122,12 @@ class CudaBackend final : public Backend {
     HT_ASSIGN_OR_RETURN(device.tensor_cores, SwitchSetting(options.settings, kTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(device.small_tensor_cores, SwitchSetting(options.settings, kSmallTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
+    HT_ASSIGN_OR_RETURN(const unsigned sync_flags, SyncFlags(options.settings));
+    // Only when asked: the default leaves whatever the application set.
+    if (options.settings.count(kSyncSetting) != 0) {
+      HT_RETURN_IF_ERROR(cuda::CudaStatus(cudaSetDeviceFlags(sync_flags),
+                                          "apply backend setting " + std::string(kSyncSetting)));
+    }
     for (int node_index : spec.nodes) {
       if (const Status supported = Supports(graph, node_index); !supported.ok()) {
         return supported.WithPrefix("failed to compile " + label);
