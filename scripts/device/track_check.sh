@@ -176,8 +176,12 @@ batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.
                     f"{1000 * e.get('call_seconds', 0) / max(e.get('calls', 0), 1):.2f} ms; "
                     f"at most {e.get('max_concurrent_runs', '?')} runs at once)"
                     for m, e in engine.items())
+# A job's time in the landmarker less its time in the models' calls: its own host work per frame
+# (uploads, decoding the models' outputs, tracking), where the calls of one job do not overlap.
+in_calls = sum(e.get('call_seconds', 0) for e in engine.values())
+host = f"{1000 * (split['landmarker'] - in_calls) / max(frames, 1):.2f} ms" if in_calls else "?"
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
-      f" (decoder {', '.join(decoders)}; job time: {shares}; {batches})")
+      f" (decoder {', '.join(decoders)}; job time: {shares}; landmarker host work per frame {host}; {batches})")
 EOF
 }
 
