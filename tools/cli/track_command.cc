@@ -15,6 +15,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli_args.h"
@@ -81,14 +82,14 @@ options of track:
                               else 1 (no batching: on the CPU a batch runs no faster).
                               Results are the same with any batch.
   --batch-wait-us U           most microseconds a frame waits for a fuller batch, 0 to
-                              10000000 (default 2000): a batch runs once full, once every
-                              job is waiting in the engine, or once its oldest frame has
-                              waited U. Results are the same with any U
-  --max-concurrent-runs K     most runs of each model at once, 0 to 64 (default 0: no
-                              cap). At the cap a ready batch waits for a run to end,
-                              then takes every frame queued meanwhile (with
-                              --batch-wait-us 0: each run takes what arrived during the
-                              last). Results are the same with any K
+                              10000000 (default 250 when batching on cuda, else 2000): a
+                              batch runs once full, once every job is waiting in the
+                              engine, or once its oldest frame has waited U. Results are
+                              the same with any U
+  --max-concurrent-runs K     most runs of each model at once, 0 to 64 (default 2 when
+                              batching on cuda, else 0: no cap). At the cap a ready
+                              batch waits for a run to end, then takes every frame
+                              queued meanwhile. Results are the same with any K
   --frames-per-call N         frames of an input given to the landmarker at once, 1 to
                               64: with batching (--batch > 1), palm detection runs for
                               them as one batch while it is due, so that palm runs fill
@@ -124,11 +125,11 @@ struct TrackSettings {
   double fps = 30;
   HardwareDecode hwaccel = HardwareDecode::kNone;
   int jobs = 1;
-  int batch = 0;            // 0: chosen from the delegate and --jobs
-  int frames_per_call = 0;  // 0: chosen from the delegate and the batch
-  int batch_wait_us = HandEngineOptions{}.batch_wait_us;
-  int max_concurrent_runs = HandEngineOptions{}.max_concurrent_runs;
-  std::vector<int> gpus;  // --gpus: one engine each; empty: one engine
+  int batch = 0;                           // 0: chosen from the delegate and --jobs
+  int frames_per_call = 0;                 // 0: chosen from the delegate and the batch
+  std::optional<int> batch_wait_us;        // unset: DefaultBatchPolicy
+  std::optional<int> max_concurrent_runs;  // likewise
+  std::vector<int> gpus;                   // --gpus: one engine each; empty: one engine
   bool progress = false;
   std::vector<std::string> inputs;
 };
@@ -196,7 +197,10 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       args, "--frames-per-call",
       [](const std::string& t) { return ParseIntOption("--frames-per-call", t, 1, 64); },
       &settings.frames_per_call));
-  HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &settings.batch_wait_us, &settings.max_concurrent_runs));
+  int batch_wait_us = 0, max_concurrent_runs = 0;
+  HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &batch_wait_us, &max_concurrent_runs));
+  if (args.Has("--batch-wait-us")) settings.batch_wait_us = batch_wait_us;
+  if (args.Has("--max-concurrent-runs")) settings.max_concurrent_runs = max_concurrent_runs;
   settings.output = args.Value("--output").value_or("-");
   settings.overlay = args.Value("--overlay").value_or("");
   settings.summary = args.Value("--summary").value_or("");
@@ -348,8 +352,9 @@ int RunTrack(std::span<const std::string> arguments) {
   engine_options.max_batch =
       settings->batch > 0 ? settings->batch
                           : DefaultBatch(*settings, (jobs + engines_count - 1) / engines_count, on_device);
-  engine_options.batch_wait_us = settings->batch_wait_us;
-  engine_options.max_concurrent_runs = settings->max_concurrent_runs;
+  const BatchPolicy policy = DefaultBatchPolicy(engine_options.max_batch, on_device);
+  engine_options.batch_wait_us = settings->batch_wait_us.value_or(policy.batch_wait_us);
+  engine_options.max_concurrent_runs = settings->max_concurrent_runs.value_or(policy.max_concurrent_runs);
   if (settings->frames_per_call == 0) {
     settings->frames_per_call = DefaultFramesPerCall(engine_options.max_batch, on_device);
   }

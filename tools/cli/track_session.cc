@@ -103,6 +103,12 @@ int DefaultFramesPerCall(int max_batch, bool on_device) {
   return on_device && max_batch > 1 ? std::min(kDeviceFramesPerCall, max_batch) : 1;
 }
 
+BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device) {
+  if (on_device && max_batch > 1) return {.batch_wait_us = 250, .max_concurrent_runs = 2};
+  const HandEngineOptions engine;
+  return {.batch_wait_us = engine.batch_wait_us, .max_concurrent_runs = engine.max_concurrent_runs};
+}
+
 VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines) {
   const std::string& input = request.input;
   const std::string& name = request.name.empty() ? input : request.name;

@@ -18,6 +18,7 @@
 #include "server.h"
 #include "static_files.h"
 #include "store.h"
+#include "track_session.h"
 
 namespace handtrack::cli {
 namespace {
@@ -44,9 +45,11 @@ options:
   --threads N               inference threads in all, split between the workers (default 1)
   --delegate D, --device N, --models DIR   as for track
   --batch-wait-us U         with batching (several workers on a GPU), most microseconds a
-                            frame waits for a fuller batch, as track's (default 2000)
+                            frame waits for a fuller batch, as track's (default 250 when
+                            batching on a GPU, else 2000)
   --max-concurrent-runs K   most runs of each model at once (detect and live requests
-                            included), as track's (default 0: no cap)
+                            included), as track's (default 2 when batching on a GPU, else
+                            0: no cap)
   --gpus all|N,N,...        one engine per GPU, sessions spread over them and moved off a
                             GPU that fails (to another, else the CPU), as track --gpus
   --hwaccel auto|cuda|none  where the workers decode videos, as for track (default auto
@@ -169,6 +172,9 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std
   // making its own (64 concurrent photos would otherwise mean 64 interpreters).
   const int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   options.max_instances = std::max(1, workers) + cores;
+  const BatchPolicy policy = DefaultBatchPolicy(options.max_batch, on_device);
+  options.batch_wait_us = policy.batch_wait_us;
+  options.max_concurrent_runs = policy.max_concurrent_runs;
   HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &options.batch_wait_us, &options.max_concurrent_runs));
   return options;
 }
