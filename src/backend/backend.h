@@ -57,6 +57,13 @@ struct SegmentRunTimes {
     wait_seconds += o.wait_seconds;
     return *this;
   }
+  SegmentRunTimes& operator-=(const SegmentRunTimes& o) {
+    device_seconds -= o.device_seconds;
+    copy_seconds -= o.copy_seconds;
+    launch_seconds -= o.launch_seconds;
+    wait_seconds -= o.wait_seconds;
+    return *this;
+  }
 };
 
 struct SegmentSpec {

@@ -309,12 +309,7 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
                      : RunOn(*instance, batch, &scatter_seconds);
     run_times = instance->interpreter->run_times();
     // A run that re-planned starts the count again: then the new segments' times are this run's.
-    if (instance->interpreter->plan_generation() == generation_before) {
-      run_times.device_seconds -= before.device_seconds;
-      run_times.copy_seconds -= before.copy_seconds;
-      run_times.launch_seconds -= before.launch_seconds;
-      run_times.wait_seconds -= before.wait_seconds;
-    }
+    if (instance->interpreter->plan_generation() == generation_before) run_times -= before;
   }
   // A re-planned interpreter (kAuto dropped a backend) gets its description redone outside the lock.
   std::optional<std::string> new_plan;

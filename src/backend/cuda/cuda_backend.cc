@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "backend/cuda/cuda_device.h"
@@ -30,12 +31,14 @@ constexpr char kPreprocessSetting[] = "cuda.preprocess";  // model inputs sample
 // wait in many threads at once.
 constexpr char kSyncSetting[] = "cuda.sync";
 
-Result<unsigned> SyncFlags(const BackendSettings& settings) {
+// The flags the setting asks for; nullopt when it is not given (the application's stay).
+Result<std::optional<unsigned>> SyncFlags(const BackendSettings& settings) {
   const auto found = settings.find(kSyncSetting);
-  if (found == settings.end() || found->second == "auto") return cudaDeviceScheduleAuto;
-  if (found->second == "spin") return cudaDeviceScheduleSpin;
-  if (found->second == "yield") return cudaDeviceScheduleYield;
-  if (found->second == "blocking") return cudaDeviceScheduleBlockingSync;
+  if (found == settings.end()) return std::optional<unsigned>();
+  if (found->second == "auto") return std::optional<unsigned>(cudaDeviceScheduleAuto);
+  if (found->second == "spin") return std::optional<unsigned>(cudaDeviceScheduleSpin);
+  if (found->second == "yield") return std::optional<unsigned>(cudaDeviceScheduleYield);
+  if (found->second == "blocking") return std::optional<unsigned>(cudaDeviceScheduleBlockingSync);
   return InvalidArgumentError(std::string("failed to apply backend setting ") + kSyncSetting +
                               ": expected auto, spin, yield or blocking, got '" + found->second + "'");
 }
@@ -122,10 +125,9 @@ class CudaBackend final : public Backend {
     HT_ASSIGN_OR_RETURN(device.tensor_cores, SwitchSetting(options.settings, kTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(device.small_tensor_cores, SwitchSetting(options.settings, kSmallTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
-    HT_ASSIGN_OR_RETURN(const unsigned sync_flags, SyncFlags(options.settings));
-    // Only when asked: the default leaves whatever the application set.
-    if (options.settings.count(kSyncSetting) != 0) {
-      HT_RETURN_IF_ERROR(cuda::CudaStatus(cudaSetDeviceFlags(sync_flags),
+    HT_ASSIGN_OR_RETURN(const std::optional<unsigned> sync_flags, SyncFlags(options.settings));
+    if (sync_flags.has_value()) {
+      HT_RETURN_IF_ERROR(cuda::CudaStatus(cudaSetDeviceFlags(*sync_flags),
                                           "apply backend setting " + std::string(kSyncSetting)));
     }
     for (int node_index : spec.nodes) {
