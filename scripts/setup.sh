@@ -21,6 +21,8 @@ readonly DEBIAN_PACKAGES=(
   libturbojpeg0-dev libpng-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+  # NVIDIA's codec headers: NVDEC decodes in the CUDA runtime's context (src/io/ffmpeg_cuda.cc).
+  libffmpeg-nvenc-dev
   clang libclang-rt-14-dev clang-format
   python3 ca-certificates
   # handtrack serve/worker (tools/serve): Boost.Beast, SQLite, libpq; its tests: PostgreSQL 15

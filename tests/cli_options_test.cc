@@ -159,5 +159,20 @@ TEST(EnvironmentHooks, CudaSwitchesBecomeBackendSettings) {
   EXPECT_EQ(settings.count("cuda.preprocess"), 0u);
 }
 
+TEST(EnvironmentHooks, NvdecContextIsSharedUnlessSaidOtherwise) {
+  unsetenv("HANDTRACK_NVDEC_CONTEXT");
+  EXPECT_EQ(DecodingContextFromEnvironment().value(), CudaDecodingContext::kShared);
+  setenv("HANDTRACK_NVDEC_CONTEXT", "separate", 1);
+  EXPECT_EQ(DecodingContextFromEnvironment().value(), CudaDecodingContext::kSeparate);
+  setenv("HANDTRACK_NVDEC_CONTEXT", "", 1);
+  EXPECT_EQ(DecodingContextFromEnvironment().value(), CudaDecodingContext::kShared);
+  setenv("HANDTRACK_NVDEC_CONTEXT", "primary", 1);
+  const Result<CudaDecodingContext> bad = DecodingContextFromEnvironment();
+  unsetenv("HANDTRACK_NVDEC_CONTEXT");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("got 'primary'"), std::string::npos) << bad.status().message();
+}
+
 }  // namespace
 }  // namespace handtrack::cli

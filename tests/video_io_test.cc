@@ -938,6 +938,36 @@ TEST(VideoReaderHardware, BadModeIsRefusedAndModesHaveNames) {
   EXPECT_STREQ(HardwareDecodeName(HardwareDecode::kNone), "none");
   EXPECT_STREQ(HardwareDecodeName(HardwareDecode::kAuto), "auto");
   EXPECT_STREQ(HardwareDecodeName(HardwareDecode::kCuda), "cuda");
+  options.hardware_decode = HardwareDecode::kAuto;
+  options.cuda_decoding_context = static_cast<CudaDecodingContext>(5);
+  const Status bad_context = VideoReader::Open(path, options).status();
+  EXPECT_EQ(bad_context.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_context.message().find("cuda_decoding_context"), std::string::npos) << bad_context.message();
+  EXPECT_STREQ(CudaDecodingContextName(CudaDecodingContext::kShared), "shared");
+  EXPECT_STREQ(CudaDecodingContextName(CudaDecodingContext::kSeparate), "separate");
+}
+
+// Without a GPU both contexts fall back the same visible way under kAuto (the CPU decodes, the
+// reason said), and kCuda fails at open naming the reason: the shared context adds no new
+// way to fail on CPU-only machines.
+TEST(VideoReaderHardware, BothDecodingContextsFallBackAlikeWithoutAGpu) {
+  if (NvidiaDriverLoads()) GTEST_SKIP() << "NVIDIA's driver loads here: the contexts are checked on the GPU";
+  TempDir dir;
+  const std::string path = dir.File("square.mkv");
+  WriteTestVideo(path);
+  for (CudaDecodingContext context : {CudaDecodingContext::kShared, CudaDecodingContext::kSeparate}) {
+    VideoReaderOptions options;
+    options.cuda_decoding_context = context;
+    options.hardware_decode = HardwareDecode::kAuto;
+    auto reader = VideoReader::Open(path, options);
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    EXPECT_NE((*reader)->info().decoder.find("(cpu)"), std::string::npos);
+    EXPECT_FALSE((*reader)->info().hardware_fallback_reason.empty());
+    options.hardware_decode = HardwareDecode::kCuda;
+    const Status refused = VideoReader::Open(path, options).status();
+    EXPECT_EQ(refused.code(), StatusCode::kUnavailable) << CudaDecodingContextName(context);
+    EXPECT_NE(refused.message().find("no CUDA decoder"), std::string::npos) << refused.message();
+  }
 }
 
 // ---- The shared videos against the golden files ----------------------------------

@@ -72,6 +72,22 @@ enum class HardwareDecode {
 // "none", "auto" or "cuda".
 const char* HardwareDecodeName(HardwareDecode mode);
 
+// The CUDA context NVDEC decodes in (hardware_decode kAuto or kCuda).
+enum class CudaDecodingContext {
+  // The CUDA runtime's primary context of the GPU: the one handtrack's CUDA backend runs
+  // its models in, with a stream of its own per video. The decoder's work and the models'
+  // kernels then run side by side; in contexts of their own the GPU switches between them
+  // (time slices), and the models' runs took twice their GPU time next to 16 decoders.
+  // Builds without NVIDIA's codec headers (ffnvcodec), and a primary context that cannot be
+  // used, take kSeparate's contexts instead.
+  kShared,
+  // Contexts of FFmpeg's own, two per GPU, shared by every video of the process.
+  kSeparate,
+};
+
+// "shared" or "separate".
+const char* CudaDecodingContextName(CudaDecodingContext context);
+
 struct VideoReaderOptions {
   // Decoder threads; 0 lets FFmpeg choose (one per core).
   int threads = 1;
@@ -90,6 +106,8 @@ struct VideoReaderOptions {
   // that a video is decoded on the GPU whose engine tracks it. One shared context per GPU.
   // An index that does not exist fails like a missing GPU (kCuda) or falls back (kAuto).
   int hardware_device = 0;
+  // Where NVDEC runs on that GPU (see CudaDecodingContext).
+  CudaDecodingContext cuda_decoding_context = CudaDecodingContext::kShared;
 };
 
 struct VideoInfo {

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -14,14 +15,26 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#if HANDTRACK_HAVE_FFNVCODEC
+// NVIDIA's driver API through the loader FFmpeg itself uses (nv-codec-headers): libcuda.so.1 is
+// opened at run time, so the build needs no CUDA toolkit and CPU-only machines load nothing.
+// Its messages are silenced: the library never prints, failures come back as CUresult.
+#define FFNV_LOG_FUNC(logctx, msg, ...) ((void)(logctx))
+#define FFNV_DEBUG_LOG_FUNC(logctx, msg, ...) ((void)(logctx))
+#include <ffnvcodec/dynlink_loader.h>
+extern "C" {
+#include <libavutil/hwcontext_cuda.h>
+}
+#endif
+
 namespace handtrack::ffmpeg {
 namespace {
 
-// Two CUDA device contexts per GPU for every decoder of the process, handed out in turn, made on first
-// use and kept to the end (a context costs hundreds of MB of GPU memory and about 100 ms to create;
-// 16 concurrent videos must not make 16). Why two: the decoders of one context wait for each
-// other (each picture's copy to the host is synchronous on the context's stream), and more
-// contexts make the GPU switch between them under the models' graphs. `track --jobs 16
+// CudaDecodingContext::kSeparate: two CUDA device contexts per GPU for every decoder of the process, handed
+// out in turn, made on first use and kept to the end (a context costs hundreds of MB of GPU memory and about
+// 100 ms to create; 16 concurrent videos must not make 16). Why two: the decoders of one context wait for
+// each other (each picture's copy to the host is synchronous on the context's stream), and more contexts make
+// the GPU switch between them under the models' graphs. `track --jobs 16
 // --delegate cuda --precision fp16` on 16 copies of a 2-minute 640x480 session (H200, two calls,
 // 2026-12-04): 1 context 2080-2099 frames/s (40 % of the jobs' time waiting for the decoder),
 // 2 contexts 2904-2910, 4 contexts 2586-2822, 8 contexts 2604, 16 contexts 2160; CPU decoding 2974.
@@ -32,7 +45,7 @@ namespace {
 // FFmpeg's contexts to be the CUDA backend's. A failure is not kept: a later video tries again.
 constexpr int kDecodingContextsPerGpu = 2;
 
-int SharedCudaDevice(int index, AVBufferRef** device) {
+int SeparateCudaDevice(int index, AVBufferRef** device) {
   static std::mutex mutex;
   static std::map<std::pair<int, int>, AVBufferRef*> contexts;  // by GPU index and slot
   static std::map<int, int> next_slot;                          // by GPU index
@@ -51,6 +64,91 @@ int SharedCudaDevice(int index, AVBufferRef** device) {
   *device = av_buffer_ref(shared);
   return *device != nullptr ? 0 : AVERROR(ENOMEM);
 }
+
+#if HANDTRACK_HAVE_FFNVCODEC
+// The driver API, loaded once for the process and kept (decoders come and go).
+CudaFunctions* DriverApi() {
+  static CudaFunctions* const functions = [] {
+    CudaFunctions* loaded = nullptr;
+    return cuda_load_functions(&loaded, nullptr) == 0 ? loaded : nullptr;
+  }();
+  return functions;
+}
+
+std::string DriverErrorText(CudaFunctions& cuda, CUresult result) {
+  const char* name = nullptr;
+  if (cuda.cuGetErrorName(result, &name) != CUDA_SUCCESS || name == nullptr) {
+    return "CUDA error " + std::to_string(static_cast<int>(result));
+  }
+  return name;
+}
+
+// What a shared-context device holds beyond FFmpeg's fields: released with the device.
+struct PrimaryContextUse {
+  CudaFunctions* cuda = nullptr;
+  CUdevice device = 0;
+  CUstream stream = nullptr;
+};
+
+// AVHWDeviceContext::free of a shared-context device: FFmpeg has let go of the context (its
+// uninit runs first) and every decoder and frame of it is gone; the stream's pending work
+// still completes (cuStreamDestroy does not wait for it).
+void ReleasePrimaryContext(AVHWDeviceContext* device_context) {
+  auto* use = static_cast<PrimaryContextUse*>(device_context->user_opaque);
+  if (use == nullptr) return;
+  auto* cuda_context = static_cast<AVCUDADeviceContext*>(device_context->hwctx);
+  CUcontext popped = nullptr;
+  if (use->stream != nullptr && use->cuda->cuCtxPushCurrent(cuda_context->cuda_ctx) == CUDA_SUCCESS) {
+    use->cuda->cuStreamDestroy(use->stream);
+    use->cuda->cuCtxPopCurrent(&popped);
+  }
+  use->cuda->cuDevicePrimaryCtxRelease(use->device);
+  delete use;
+  device_context->user_opaque = nullptr;
+}
+
+// A decoding device for one video in the primary context of GPU `index` (the CUDA runtime's,
+// where the models run), through FFmpeg's user-supplied-context path: FFmpeg's own
+// AV_CUDA_USE_PRIMARY_CONTEXT refuses a primary context already active with other flags than
+// its blocking sync, which it is once handtrack's CUDA backend has run. Each video has its own
+// non-blocking stream: FFmpeg waits for its stream after every picture's copy, and a shared
+// stream made the decoders wait for each other. Empty when made, else why not.
+std::string SharedCudaDevice(int index, AVBufferRef** out) {
+  CudaFunctions* cuda = DriverApi();
+  if (cuda == nullptr) return "the CUDA driver API could not be loaded from libcuda.so.1";
+  const auto failed = [&](const char* step, CUresult result) {
+    return std::string(step) + " failed (" + DriverErrorText(*cuda, result) + ")";
+  };
+  CUresult result = cuda->cuInit(0);
+  if (result != CUDA_SUCCESS) return failed("cuInit", result);
+  CUdevice device = 0;
+  result = cuda->cuDeviceGet(&device, index);
+  if (result != CUDA_SUCCESS) return failed("cuDeviceGet", result);
+  BufferPtr reference(av_hwdevice_ctx_alloc(AV_HWDEVICE_TYPE_CUDA));
+  if (!reference) return "out of memory";
+  CUcontext context = nullptr;
+  result = cuda->cuDevicePrimaryCtxRetain(&context, device);
+  if (result != CUDA_SUCCESS) return failed("cuDevicePrimaryCtxRetain", result);
+  auto* device_context = reinterpret_cast<AVHWDeviceContext*>(reference->data);
+  auto* cuda_context = static_cast<AVCUDADeviceContext*>(device_context->hwctx);
+  cuda_context->cuda_ctx = context;
+  // From here the reference owns the retained context (and the stream once made).
+  device_context->user_opaque = new PrimaryContextUse{cuda, device, nullptr};
+  device_context->free = ReleasePrimaryContext;
+  auto* use = static_cast<PrimaryContextUse*>(device_context->user_opaque);
+  CUcontext popped = nullptr;
+  result = cuda->cuCtxPushCurrent(context);
+  if (result != CUDA_SUCCESS) return failed("cuCtxPushCurrent", result);
+  result = cuda->cuStreamCreate(&use->stream, CU_STREAM_NON_BLOCKING);
+  cuda->cuCtxPopCurrent(&popped);
+  if (result != CUDA_SUCCESS) return failed("cuStreamCreate", result);
+  cuda_context->stream = use->stream;
+  const int initialised = av_hwdevice_ctx_init(reference.get());
+  if (initialised < 0) return "FFmpeg's CUDA set-up failed (" + ErrorText(initialised) + ")";
+  *out = reference.release();
+  return "";
+}
+#endif
 
 bool HasCudaHwaccel(const AVCodec& codec) {
   for (int i = 0;; ++i) {
@@ -110,7 +208,11 @@ int PlanarShift(int transfer_format, AVPixelFormat planar) {
 
 }  // namespace
 
-CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters, int device_index) {
+bool SharedCudaDecodingBuilt() { return HANDTRACK_HAVE_FFNVCODEC != 0; }
+
+CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters, int device_index,
+                              CudaDecodingContext context) {
+  (void)context;  // builds without ffnvcodec decode in kSeparate's contexts
   CudaDecoding result;
   if (!HasCudaHwaccel(codec)) {
     result.unavailable_reason = std::string("this FFmpeg's ") + codec.name + " decoder has no CUDA hwaccel";
@@ -121,7 +223,23 @@ CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& par
     return result;
   }
   AVBufferRef* device = nullptr;
-  const int created = device_index < 0 ? AVERROR(EINVAL) : SharedCudaDevice(device_index, &device);
+  if (device_index < 0) {
+    result.unavailable_reason = "no CUDA device " + std::to_string(device_index);
+    return result;
+  }
+#if HANDTRACK_HAVE_FFNVCODEC
+  if (context == CudaDecodingContext::kShared) {
+    const std::string problem = SharedCudaDevice(device_index, &device);
+    if (!problem.empty()) {
+      const std::string driver = LibraryProblem("libcuda.so.1");
+      result.unavailable_reason = "no CUDA device" +
+                                  (device_index == 0 ? "" : " " + std::to_string(device_index)) + ": " +
+                                  (driver.empty() ? problem : driver);
+      return result;
+    }
+  }
+#endif
+  const int created = device != nullptr ? 0 : SeparateCudaDevice(device_index, &device);
   if (created < 0) {
     const std::string driver = LibraryProblem("libcuda.so.1");
     const std::string which = device_index == 0 ? "" : " " + std::to_string(device_index);

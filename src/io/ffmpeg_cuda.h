@@ -6,21 +6,27 @@
 #include <string>
 
 #include "handtrack/status.h"
+#include "handtrack/video_io.h"
 #include "io/ffmpeg_util.h"
 
 namespace handtrack::ffmpeg {
 
 // CUDA device `device` for decoding a stream with `codec`, or why there is none.
 struct CudaDecoding {
-  BufferPtr device;                // the process's shared CUDA decoding context; null when unavailable
+  BufferPtr device;                // the video's CUDA decoding device; null when unavailable
   std::string unavailable_reason;  // one line, e.g. "no CUDA device: libcuda.so.1 cannot be loaded (...)"
 };
 
 // Checks, cheapest first: `codec` has a CUDA hwaccel in this FFmpeg, the stream's pixel format
-// (when the header gives it) is one NVDEC decodes, a CUDA device opens, and NVIDIA's video
+// (when the header gives it) is one NVDEC decodes, a CUDA device opens in `context` (see
+// CudaDecodingContext; kShared is kSeparate in builds without ffnvcodec), and NVIDIA's video
 // decoder library loads. Whether the GPU takes the stream's size and profile shows only when
 // the decoder meets its first frame (the caller's get_format).
-CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters, int device);
+CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters, int device,
+                              CudaDecodingContext context);
+
+// Whether this build can decode in the CUDA runtime's primary context (it has ffnvcodec's headers).
+bool SharedCudaDecodingBuilt();
 
 // Copies a decoded CUDA picture to memory (*transfer, in the GPU's layout: NV12, P010 or
 // P016), then splits its interleaved chroma into `planar_format`, the planar format the CPU

@@ -35,6 +35,10 @@ Status CheckOptions(const VideoReaderOptions& options, const std::string& name) 
       options.hardware_decode != HardwareDecode::kCuda) {
     return InvalidArgumentError(failed + "hardware_decode is not a HardwareDecode value");
   }
+  if (options.cuda_decoding_context != CudaDecodingContext::kShared &&
+      options.cuda_decoding_context != CudaDecodingContext::kSeparate) {
+    return InvalidArgumentError(failed + "cuda_decoding_context is not a CudaDecodingContext value");
+  }
   return Status::Ok();
 }
 
@@ -218,7 +222,8 @@ Status FfmpegVideoReader::OpenStream() {
 Status FfmpegVideoReader::ChooseDecoder(const AVCodec* codec) {
   info_.decoder = std::string(codec->name) + " (cpu)";
   if (options_.hardware_decode == HardwareDecode::kNone) return Status::Ok();
-  ffmpeg::CudaDecoding cuda = ffmpeg::OpenCudaDecoding(*codec, *stream_->codecpar, options_.hardware_device);
+  ffmpeg::CudaDecoding cuda = ffmpeg::OpenCudaDecoding(*codec, *stream_->codecpar, options_.hardware_device,
+                                                       options_.cuda_decoding_context);
   if (!cuda.device) {
     if (options_.hardware_decode == HardwareDecode::kCuda) {
       return UnavailableError("failed to open " + name_ + ": no CUDA decoder: " + cuda.unavailable_reason);
@@ -586,6 +591,16 @@ const char* HardwareDecodeName(HardwareDecode mode) {
       return "auto";
     case HardwareDecode::kCuda:
       return "cuda";
+  }
+  return "unknown";
+}
+
+const char* CudaDecodingContextName(CudaDecodingContext context) {
+  switch (context) {
+    case CudaDecodingContext::kShared:
+      return "shared";
+    case CudaDecodingContext::kSeparate:
+      return "separate";
   }
   return "unknown";
 }

@@ -95,6 +95,16 @@ Result<HardwareDecode> HwaccelFromArgs(const ParsedArgs& args, const Delegate& d
   return mode;
 }
 
+Result<CudaDecodingContext> DecodingContextFromEnvironment() {
+  const char* value = std::getenv("HANDTRACK_NVDEC_CONTEXT");
+  if (value == nullptr || *value == '\0') return CudaDecodingContext::kShared;
+  for (CudaDecodingContext context : {CudaDecodingContext::kShared, CudaDecodingContext::kSeparate}) {
+    if (std::string(value) == CudaDecodingContextName(context)) return context;
+  }
+  return InvalidArgumentError(std::string("HANDTRACK_NVDEC_CONTEXT must be shared or separate, got '") +
+                              value + "'");
+}
+
 Result<Delegate> ParseDelegateOption(const std::string& text) {
   auto delegate = ParseDelegate(text);
   if (!delegate.ok()) {

@@ -124,6 +124,7 @@ struct TrackSettings {
   std::string summary;
   double fps = 30;
   HardwareDecode hwaccel = HardwareDecode::kNone;
+  CudaDecodingContext decoding_context = CudaDecodingContext::kShared;
   int jobs = 1;
   int batch = 0;                           // 0: chosen from the delegate and --jobs
   int frames_per_call = 0;                 // 0: chosen from the delegate and the batch
@@ -182,6 +183,7 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
   HT_ASSIGN_OR_RETURN(
       settings.hwaccel,
       HwaccelFromArgs(args, settings.gpus.empty() ? settings.landmarker.model.delegate : Delegate::kCuda));
+  HT_ASSIGN_OR_RETURN(settings.decoding_context, DecodingContextFromEnvironment());
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--jobs", [](const std::string& t) { return ParseIntOption("--jobs", t, 1, 64); },
       &settings.jobs));
@@ -268,6 +270,7 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   request.fps = settings.fps;
   request.frames_per_call = settings.frames_per_call;
   request.reader.hardware_decode = settings.hwaccel;
+  request.reader.cuda_decoding_context = settings.decoding_context;
   // Where frames are decoded matters only when the GPU was asked for: then say it, once.
   if (settings.hwaccel != HardwareDecode::kNone) {
     request.on_open = [&](const VideoInfo& info) {

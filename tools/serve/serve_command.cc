@@ -282,6 +282,8 @@ int RunServe(std::span<const std::string> arguments) {
   if (parsed.ok())
     hwaccel = HwaccelFromArgs(*args, gpus.empty() ? engine_options->model.delegate : Delegate::kCuda);
   if (parsed.ok()) parsed = hwaccel.status();
+  Result<CudaDecodingContext> decoding_context = DecodingContextFromEnvironment();
+  if (parsed.ok()) parsed = decoding_context.status();
   if (!parsed.ok()) return Fail(parsed.message(), kExitUsage);
 
   auto engines = std::make_shared<serve::EngineSet>(*engine_options, gpus,
@@ -295,6 +297,7 @@ int RunServe(std::span<const std::string> arguments) {
     runner_options.lease_ms = lease_ms;
     runner_options.reader.max_pixels = options.max_pixels;
     runner_options.reader.hardware_decode = *hwaccel;
+    runner_options.reader.cuda_decoding_context = *decoding_context;
     runner_options.log = [](const std::string& line) { Log("serve", line); };
     runner = std::make_unique<serve::Runner>(runner_options, engines);
   }
@@ -365,6 +368,9 @@ int RunWorker(std::span<const std::string> arguments) {
         HwaccelFromArgs(*args, gpus.empty() ? engine_options->model.delegate : Delegate::kCuda);
     if (hwaccel.ok()) options.reader.hardware_decode = *hwaccel;
     parsed = hwaccel.status();
+    Result<CudaDecodingContext> decoding_context = DecodingContextFromEnvironment();
+    if (decoding_context.ok()) options.reader.cuda_decoding_context = *decoding_context;
+    if (parsed.ok()) parsed = decoding_context.status();
   }
   if (!parsed.ok()) return Fail(parsed.message(), kExitUsage);
   options.threads = workers;
