@@ -230,6 +230,7 @@ CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& par
 #if HANDTRACK_HAVE_FFNVCODEC
   if (context == CudaDecodingContext::kShared) {
     const std::string problem = SharedCudaDevice(device_index, &device);
+    result.shared_context = problem.empty();
     if (!problem.empty()) {
       const std::string driver = LibraryProblem("libcuda.so.1");
       result.unavailable_reason = "no CUDA device" +

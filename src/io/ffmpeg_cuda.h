@@ -15,6 +15,9 @@ namespace handtrack::ffmpeg {
 struct CudaDecoding {
   BufferPtr device;                // the video's CUDA decoding device; null when unavailable
   std::string unavailable_reason;  // one line, e.g. "no CUDA device: libcuda.so.1 cannot be loaded (...)"
+  // `device` is in the CUDA runtime's primary context: its FFmpeg calls go through
+  // ScopedCudaContextUse (base/cuda_capture_gate.h).
+  bool shared_context = false;
 };
 
 // Checks, cheapest first: `codec` has a CUDA hwaccel in this FFmpeg, the stream's pixel format

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/cuda_capture_gate.h"
 #include "handtrack/video_io.h"
 #include "io/ffmpeg_cuda.h"
 #include "io/ffmpeg_input.h"
@@ -97,12 +98,27 @@ class FfmpegVideoReader final : public VideoReader {
                                                      std::unique_ptr<ffmpeg::MemoryInput> memory,
                                                      const VideoReaderOptions& options);
 
+  ~FfmpegVideoReader() override {
+    // The decoder and its CUDA device go first, outside any graph capture (GpuUse).
+    const ScopedCudaContextUse use = GpuUse();
+    picture_.reset();
+    decoder_.reset();
+    transfer_.reset();
+    planar_.reset();
+    cuda_device_.reset();
+  }
+
   const VideoInfo& info() const override { return info_; }
   Result<bool> ReadFrame(VideoFrame* frame) override;
 
  private:
   FfmpegVideoReader(const std::string& name, const VideoReaderOptions& options)
       : name_(name), options_(options) {}
+
+  // Around every FFmpeg call that may reach NVDEC in the CUDA runtime's primary context (not
+  // nested: a capture waits for the uses in progress). No-op on the CPU and in FFmpeg's own
+  // contexts.
+  ScopedCudaContextUse GpuUse() const { return ScopedCudaContextUse(in_shared_context_); }
 
   Status OpenStream();
   Status ChooseDecoder(const AVCodec* codec);
@@ -158,7 +174,8 @@ class FfmpegVideoReader final : public VideoReader {
 
   // Hardware decoding. The device is referenced by the decoder too; kept for its lifetime.
   ffmpeg::BufferPtr cuda_device_;
-  bool on_gpu_ = false;  // decoding on the GPU (false again if the CPU took over while opening)
+  bool on_gpu_ = false;             // decoding on the GPU (false again if the CPU took over while opening)
+  bool in_shared_context_ = false;  // cuda_device_ is in the CUDA runtime's primary context
   // kAuto while opening: the GPU may still refuse the stream's first frame, and the CPU
   // then decodes it (said in info_, which changes only while opening).
   bool may_fall_back_ = false;
@@ -222,8 +239,12 @@ Status FfmpegVideoReader::OpenStream() {
 Status FfmpegVideoReader::ChooseDecoder(const AVCodec* codec) {
   info_.decoder = std::string(codec->name) + " (cpu)";
   if (options_.hardware_decode == HardwareDecode::kNone) return Status::Ok();
-  ffmpeg::CudaDecoding cuda = ffmpeg::OpenCudaDecoding(*codec, *stream_->codecpar, options_.hardware_device,
-                                                       options_.cuda_decoding_context);
+  ffmpeg::CudaDecoding cuda;
+  {
+    const ScopedCudaContextUse use(options_.cuda_decoding_context == CudaDecodingContext::kShared);
+    cuda = ffmpeg::OpenCudaDecoding(*codec, *stream_->codecpar, options_.hardware_device,
+                                    options_.cuda_decoding_context);
+  }
   if (!cuda.device) {
     if (options_.hardware_decode == HardwareDecode::kCuda) {
       return UnavailableError("failed to open " + name_ + ": no CUDA decoder: " + cuda.unavailable_reason);
@@ -232,6 +253,7 @@ Status FfmpegVideoReader::ChooseDecoder(const AVCodec* codec) {
     return Status::Ok();
   }
   cuda_device_ = std::move(cuda.device);
+  in_shared_context_ = cuda.shared_context;
   on_gpu_ = true;
   may_fall_back_ = options_.hardware_decode == HardwareDecode::kAuto;
   info_.decoder = std::string(codec->name) + " (cuda)";
@@ -305,7 +327,10 @@ Status FfmpegVideoReader::OpenDecoder(const AVCodec* codec) {
     decoder_->opaque = this;
     decoder_->get_format = PickPixelFormat;
   }
-  result = avcodec_open2(decoder_.get(), codec, nullptr);
+  {
+    const ScopedCudaContextUse use = GpuUse();
+    result = avcodec_open2(decoder_.get(), codec, nullptr);
+  }
   if (result < 0) {
     return InvalidImageError(failed + "the " + codec->name +
                              " decoder refused the stream: " + ffmpeg::ErrorText(result));
@@ -348,7 +373,10 @@ Result<bool> FfmpegVideoReader::ReadFrame(VideoFrame* frame) {
   }
   picture_pending_ = false;
   const Status delivered = DeliverFrame(frame);
-  av_frame_unref(picture_.get());
+  {
+    const ScopedCudaContextUse use = GpuUse();
+    av_frame_unref(picture_.get());
+  }
   if (!delivered.ok()) return Finish(delivered);
   return true;
 }
@@ -357,7 +385,11 @@ Result<bool> FfmpegVideoReader::ReadFrame(VideoFrame* frame) {
 Result<bool> FfmpegVideoReader::ReceivePicture() {
   if (end_) return end_->ok() ? Result<bool>(false) : Result<bool>(*end_);
   for (;;) {
-    const int received = avcodec_receive_frame(decoder_.get(), picture_.get());
+    int received = 0;
+    {
+      const ScopedCudaContextUse use = GpuUse();
+      received = avcodec_receive_frame(decoder_.get(), picture_.get());
+    }
     if (received >= 0) return true;
     if (received == AVERROR_EOF) return Finish(EndStatus());
     if (received != AVERROR(EAGAIN)) {  // a picture that failed to decode
@@ -394,7 +426,11 @@ Status FfmpegVideoReader::FeedDecoder() {
       continue;
     }
     ++packets_read_;
-    const int sent = avcodec_send_packet(decoder_.get(), packet_.get());
+    int sent = 0;
+    {
+      const ScopedCudaContextUse use = GpuUse();
+      sent = avcodec_send_packet(decoder_.get(), packet_.get());
+    }
     av_packet_unref(packet_.get());
     if (sent < 0 && sent != AVERROR(EAGAIN)) {
       const Status counted = CountDecodeError(sent);
@@ -424,6 +460,7 @@ void FfmpegVideoReader::StartDraining(Status input_status) {
   input_status_ = std::move(input_status);
   draining_ = true;
   decode_errors_at_input_end_ = consecutive_decode_errors_;
+  const ScopedCudaContextUse use = GpuUse();
   avcodec_send_packet(decoder_.get(), nullptr);  // frames still held come out, then AVERROR_EOF
 }
 
@@ -464,6 +501,7 @@ Status FfmpegVideoReader::EndStatus() const {
 Result<bool> FfmpegVideoReader::Finish(Status status) {
   end_ = std::move(status);
   // The demuxer and decoder are no longer needed; free their memory early.
+  const ScopedCudaContextUse use = GpuUse();
   decoder_.reset();
   format_.reset();
   io_.reset();
@@ -505,6 +543,7 @@ Status FfmpegVideoReader::DeliverFrame(VideoFrame* out) {
 }
 
 Result<const AVFrame*> FfmpegVideoReader::DownloadPicture(const AVFrame& picture, const std::string& where) {
+  const ScopedCudaContextUse use = GpuUse();
   return ffmpeg::DownloadCudaPicture(picture, decoder_->sw_pix_fmt, where, transfer_.get(), planar_.get());
 }
 

@@ -17,6 +17,7 @@
 #include "backend/cuda/fusion.h"
 #include "backend/cuda/segment_layout.h"
 #include "backend/segment_check.h"
+#include "base/cuda_capture_gate.h"
 
 namespace handtrack::backend::cuda {
 namespace {
@@ -316,11 +317,18 @@ class CudaSegment final : public CompiledSegment {
 
   template <typename Enqueue>
   Result<GraphExec> CaptureGraph(Enqueue&& enqueue) {
-    HT_RETURN_IF_ERROR(CudaStatus(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeThreadLocal),
-                                  "begin capturing " + label_));
-    const Status enqueued = enqueue();
     cudaGraph_t raw_graph = nullptr;
-    const cudaError_t ended = cudaStreamEndCapture(stream_.get(), &raw_graph);
+    Status enqueued = Status::Ok();
+    cudaError_t ended = cudaSuccess;
+    {
+      // No NVDEC call in this context meanwhile: one that synchronises it would invalidate
+      // the capture (base/cuda_capture_gate.h).
+      const ScopedCudaCapture capture;
+      HT_RETURN_IF_ERROR(CudaStatus(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeThreadLocal),
+                                    "begin capturing " + label_));
+      enqueued = enqueue();
+      ended = cudaStreamEndCapture(stream_.get(), &raw_graph);
+    }
     const Graph graph(raw_graph);
     HT_RETURN_IF_ERROR(enqueued);
     HT_RETURN_IF_ERROR(CudaStatus(ended, "capture " + label_ + " as a CUDA graph"));
