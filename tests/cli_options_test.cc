@@ -159,13 +159,13 @@ TEST(EnvironmentHooks, CudaSwitchesBecomeBackendSettings) {
   EXPECT_EQ(settings.count("cuda.preprocess"), 0u);
 }
 
-TEST(EnvironmentHooks, NvdecContextIsSeparateUnlessSaidOtherwise) {
+TEST(EnvironmentHooks, NvdecContextIsSharedUnlessSaidOtherwise) {
   unsetenv("HANDTRACK_NVDEC_CONTEXT");
-  EXPECT_EQ(DecodingContextFromEnvironment().value(), CudaDecodingContext::kSeparate);
-  setenv("HANDTRACK_NVDEC_CONTEXT", "shared", 1);
   EXPECT_EQ(DecodingContextFromEnvironment().value(), CudaDecodingContext::kShared);
-  setenv("HANDTRACK_NVDEC_CONTEXT", "", 1);
+  setenv("HANDTRACK_NVDEC_CONTEXT", "separate", 1);
   EXPECT_EQ(DecodingContextFromEnvironment().value(), CudaDecodingContext::kSeparate);
+  setenv("HANDTRACK_NVDEC_CONTEXT", "", 1);
+  EXPECT_EQ(DecodingContextFromEnvironment().value(), CudaDecodingContext::kShared);
   setenv("HANDTRACK_NVDEC_CONTEXT", "primary", 1);
   const Result<CudaDecodingContext> bad = DecodingContextFromEnvironment();
   unsetenv("HANDTRACK_NVDEC_CONTEXT");

@@ -107,9 +107,7 @@ struct VideoReaderOptions {
   // An index that does not exist fails like a missing GPU (kCuda) or falls back (kAuto).
   int hardware_device = 0;
   // Where NVDEC runs on that GPU (see CudaDecodingContext).
-  // kSeparate by default until kShared has run clean on a GPU with the capture gate
-  // (docs/CUDA.md, "NVDEC in the CUDA runtime's context").
-  CudaDecodingContext cuda_decoding_context = CudaDecodingContext::kSeparate;
+  CudaDecodingContext cuda_decoding_context = CudaDecodingContext::kShared;
 };
 
 struct VideoInfo {

@@ -97,7 +97,7 @@ Result<HardwareDecode> HwaccelFromArgs(const ParsedArgs& args, const Delegate& d
 
 Result<CudaDecodingContext> DecodingContextFromEnvironment() {
   const char* value = std::getenv("HANDTRACK_NVDEC_CONTEXT");
-  if (value == nullptr || *value == '\0') return CudaDecodingContext::kSeparate;
+  if (value == nullptr || *value == '\0') return CudaDecodingContext::kShared;
   for (CudaDecodingContext context : {CudaDecodingContext::kShared, CudaDecodingContext::kSeparate}) {
     if (std::string(value) == CudaDecodingContextName(context)) return context;
   }

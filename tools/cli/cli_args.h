@@ -76,8 +76,7 @@ Result<HardwareDecode> ParseHwaccelOption(const std::string& text);
 // ffmpeg tool's and nothing is tried that cannot help.
 Result<HardwareDecode> HwaccelFromArgs(const ParsedArgs& args, const Delegate& delegate);
 // HANDTRACK_NVDEC_CONTEXT=shared|separate (a diagnosis switch, like the ones above): the CUDA
-// context NVDEC decodes in (VideoReaderOptions::cuda_decoding_context); unset or empty: separate (the
-// library's default).
+// context NVDEC decodes in (VideoReaderOptions::cuda_decoding_context); unset or empty: shared.
 Result<CudaDecodingContext> DecodingContextFromEnvironment();
 
 // Reads an optional option with a parser; keeps `value` when the option is absent.

@@ -124,7 +124,7 @@ struct TrackSettings {
   std::string summary;
   double fps = 30;
   HardwareDecode hwaccel = HardwareDecode::kNone;
-  CudaDecodingContext decoding_context = CudaDecodingContext::kSeparate;
+  CudaDecodingContext decoding_context = CudaDecodingContext::kShared;
   int jobs = 1;
   int batch = 0;                           // 0: chosen from the delegate and --jobs
   int frames_per_call = 0;                 // 0: chosen from the delegate and the batch
