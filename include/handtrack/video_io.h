@@ -103,8 +103,9 @@ struct VideoReaderOptions {
   // CPU by default, so that frames stay those of the ffmpeg tool without a GPU in reach.
   HardwareDecode hardware_decode = HardwareDecode::kNone;
   // The GPU that decodes (index as ModelOptions::device): give it the engine's device, so
-  // that a video is decoded on the GPU whose engine tracks it. One shared context per GPU.
-  // An index that does not exist fails like a missing GPU (kCuda) or falls back (kAuto).
+  // that a video is decoded on the GPU whose engine tracks it. Which CUDA context decodes:
+  // cuda_decoding_context. An index that does not exist fails like a missing GPU (kCuda) or falls back
+  // (kAuto).
   int hardware_device = 0;
   // Where NVDEC runs on that GPU (see CudaDecodingContext).
   CudaDecodingContext cuda_decoding_context = CudaDecodingContext::kShared;

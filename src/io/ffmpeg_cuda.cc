@@ -133,9 +133,9 @@ std::string SharedCudaDevice(int index, AVBufferRef** out) {
   auto* cuda_context = static_cast<AVCUDADeviceContext*>(device_context->hwctx);
   cuda_context->cuda_ctx = context;
   // From here the reference owns the retained context (and the stream once made).
-  device_context->user_opaque = new PrimaryContextUse{cuda, device, nullptr};
+  auto* use = new PrimaryContextUse{cuda, device, nullptr};
+  device_context->user_opaque = use;
   device_context->free = ReleasePrimaryContext;
-  auto* use = static_cast<PrimaryContextUse*>(device_context->user_opaque);
   CUcontext popped = nullptr;
   result = cuda->cuCtxPushCurrent(context);
   if (result != CUDA_SUCCESS) return failed("cuCtxPushCurrent", result);
@@ -208,8 +208,6 @@ int PlanarShift(int transfer_format, AVPixelFormat planar) {
 
 }  // namespace
 
-bool SharedCudaDecodingBuilt() { return HANDTRACK_HAVE_FFNVCODEC != 0; }
-
 CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters, int device_index,
                               CudaDecodingContext context) {
   (void)context;  // builds without ffnvcodec decode in kSeparate's contexts
@@ -222,6 +220,13 @@ CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& par
     result.unavailable_reason = std::move(problem);
     return result;
   }
+  // The reason when no device opens: a missing driver says more than the step that failed.
+  const auto no_device = [&](const std::string& problem) {
+    const std::string driver = LibraryProblem("libcuda.so.1");
+    const std::string which = device_index == 0 ? "" : " " + std::to_string(device_index);
+    result.unavailable_reason = "no CUDA device" + which + ": " + (driver.empty() ? problem : driver);
+    return std::move(result);
+  };
   AVBufferRef* device = nullptr;
   if (device_index < 0) {
     result.unavailable_reason = "no CUDA device " + std::to_string(device_index);
@@ -231,23 +236,11 @@ CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& par
   if (context == CudaDecodingContext::kShared) {
     const std::string problem = SharedCudaDevice(device_index, &device);
     result.shared_context = problem.empty();
-    if (!problem.empty()) {
-      const std::string driver = LibraryProblem("libcuda.so.1");
-      result.unavailable_reason = "no CUDA device" +
-                                  (device_index == 0 ? "" : " " + std::to_string(device_index)) + ": " +
-                                  (driver.empty() ? problem : driver);
-      return result;
-    }
+    if (!problem.empty()) return no_device(problem);
   }
 #endif
   const int created = device != nullptr ? 0 : SeparateCudaDevice(device_index, &device);
-  if (created < 0) {
-    const std::string driver = LibraryProblem("libcuda.so.1");
-    const std::string which = device_index == 0 ? "" : " " + std::to_string(device_index);
-    result.unavailable_reason = "no CUDA device" + which + ": " +
-                                (driver.empty() ? "CUDA set-up failed (" + ErrorText(created) + ")" : driver);
-    return result;
-  }
+  if (created < 0) return no_device("CUDA set-up failed (" + ErrorText(created) + ")");
   result.device.reset(device);
   // Containers given the GPU for compute only lack it (NVIDIA_DRIVER_CAPABILITIES without
   // "video"); without this check they would fail at the first frame instead of falling back.

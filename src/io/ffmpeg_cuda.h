@@ -28,9 +28,6 @@ struct CudaDecoding {
 CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& parameters, int device,
                               CudaDecodingContext context);
 
-// Whether this build can decode in the CUDA runtime's primary context (it has ffnvcodec's headers).
-bool SharedCudaDecodingBuilt();
-
 // Copies a decoded CUDA picture to memory (*transfer, in the GPU's layout: NV12, P010 or
 // P016), then splits its interleaved chroma into `planar_format`, the planar format the CPU
 // decoder gives for the stream (*planar). Returns the picture to convert: *planar, or
