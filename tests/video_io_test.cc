@@ -21,6 +21,7 @@
 
 #include "handtrack/image_io.h"
 #include "handtrack/video_io.h"
+#include "io/ffmpeg_util.h"
 #include "io/frame_rotation.h"
 #include "io/semi_planar.h"
 #include "io/video_from_memory.h"
@@ -1025,6 +1026,29 @@ TEST(SharedVideos, FrameCountsAndSizesMatchTheGoldenFiles) {
     ++checked;
   }
   EXPECT_GT(checked, 0);
+}
+
+// A decoder stores the stream's colour description as read: video_decode_fuzz found an H.264
+// header giving colorspace 142, outside AVColorSpace, which loaded through the enum type was
+// undefined behaviour (UBSan). The reader and the GPU download read and copy the bits instead.
+TEST(FfmpegColorDescription, ValuesOutsideTheEnumsAreReadAndCopiedAsTheyAre) {
+  AVFrame* from = av_frame_alloc();
+  AVFrame* to = av_frame_alloc();
+  ASSERT_NE(from, nullptr);
+  ASSERT_NE(to, nullptr);
+  const int outside_space = 142;
+  const int outside_range = 7;
+  std::memcpy(&from->colorspace, &outside_space, sizeof outside_space);
+  std::memcpy(&from->color_range, &outside_range, sizeof outside_range);
+  EXPECT_EQ(ffmpeg::RawColorSpace(*from), 142);
+  EXPECT_EQ(ffmpeg::RawColorRange(*from), 7);
+  ffmpeg::CopyColorDescription(*from, to);
+  EXPECT_EQ(ffmpeg::RawColorSpace(*to), 142);
+  EXPECT_EQ(ffmpeg::RawColorRange(*to), 7);
+  // An unknown matrix gets swscale's default coefficients rather than a crash.
+  EXPECT_NE(sws_getCoefficients(ffmpeg::RawColorSpace(*to)), nullptr);
+  av_frame_free(&from);
+  av_frame_free(&to);
 }
 
 }  // namespace

@@ -260,8 +260,7 @@ Result<const AVFrame*> DownloadCudaPicture(const AVFrame& picture, AVPixelFormat
                             ": copying it from the GPU failed: " + ErrorText(copied));
   }
   // The transfer copies pixels only; the conversion also reads the colour set-up.
-  transfer->colorspace = picture.colorspace;
-  transfer->color_range = picture.color_range;
+  ffmpeg::CopyColorDescription(picture, transfer);
   const int shift = PlanarShift(transfer->format, planar_format);
   if (shift < 0) return static_cast<const AVFrame*>(transfer);
   if (planar->format != planar_format || planar->width != transfer->width ||
@@ -276,8 +275,7 @@ Result<const AVFrame*> DownloadCudaPicture(const AVFrame& picture, AVPixelFormat
                                     ": no memory for the picture: " + ErrorText(allocated));
     }
   }
-  planar->colorspace = picture.colorspace;
-  planar->color_range = picture.color_range;
+  ffmpeg::CopyColorDescription(picture, planar);
   SplitSemiPlanar(transfer->width, transfer->height, transfer->format == AV_PIX_FMT_NV12 ? 1 : 2, shift,
                   {transfer->data[0], transfer->linesize[0]}, {transfer->data[1], transfer->linesize[1]},
                   {planar->data[0], planar->linesize[0]}, {planar->data[1], planar->linesize[1]},

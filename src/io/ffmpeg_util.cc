@@ -5,6 +5,7 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
+#include <cstring>
 #include <mutex>
 
 namespace handtrack::ffmpeg {
@@ -21,6 +22,25 @@ void QuietLogging() {
     // AV_LOG_INFO is FFmpeg's default: nobody asked for FFmpeg's messages, so none are printed.
     if (av_log_get_level() == AV_LOG_INFO) av_log_set_level(AV_LOG_QUIET);
   });
+}
+
+int RawColorSpace(const AVFrame& frame) {
+  static_assert(sizeof(frame.colorspace) == sizeof(int));
+  int value = 0;
+  std::memcpy(&value, &frame.colorspace, sizeof value);
+  return value;
+}
+
+int RawColorRange(const AVFrame& frame) {
+  static_assert(sizeof(frame.color_range) == sizeof(int));
+  int value = 0;
+  std::memcpy(&value, &frame.color_range, sizeof value);
+  return value;
+}
+
+void CopyColorDescription(const AVFrame& from, AVFrame* to) {
+  std::memcpy(&to->colorspace, &from.colorspace, sizeof from.colorspace);
+  std::memcpy(&to->color_range, &from.color_range, sizeof from.color_range);
 }
 
 }  // namespace handtrack::ffmpeg

@@ -65,4 +65,13 @@ std::string ErrorText(int av_error);
 // log level of its own (the library never prints).
 void QuietLogging();
 
+// A decoded frame's colour description as plain ints. Decoders store what the stream says,
+// also values outside AVColorSpace and AVColorRange (a fuzzed H.264 header gave colorspace
+// 142); loading such a value through the enum type is undefined behaviour in C++, so these
+// read the fields' bits instead. sws_getCoefficients() takes any int (unknown: BT.601).
+int RawColorSpace(const AVFrame& frame);
+int RawColorRange(const AVFrame& frame);
+// Copies colorspace and color_range of `from` to `to`, bit for bit (values as above).
+void CopyColorDescription(const AVFrame& from, AVFrame* to);
+
 }  // namespace handtrack::ffmpeg

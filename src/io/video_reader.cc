@@ -576,15 +576,17 @@ Status FfmpegVideoReader::ConvertToRgb(const AVFrame& picture) {
     rgb_stride_ = ((picture.width + 16) * 3 + 63) / 64 * 64;
     rgb_.assign(static_cast<size_t>(rgb_stride_) * (picture.height + 1) + 64, 0);
   }
-  const bool full_range = picture.color_range == AVCOL_RANGE_JPEG || format == AV_PIX_FMT_YUVJ420P ||
-                          format == AV_PIX_FMT_YUVJ422P || format == AV_PIX_FMT_YUVJ444P ||
-                          format == AV_PIX_FMT_YUVJ440P || format == AV_PIX_FMT_YUVJ411P;
-  if (converter.colorspace != picture.colorspace || converter.full_range != static_cast<int>(full_range)) {
+  const int colorspace = ffmpeg::RawColorSpace(picture);
+  const bool full_range = ffmpeg::RawColorRange(picture) == AVCOL_RANGE_JPEG ||
+                          format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P ||
+                          format == AV_PIX_FMT_YUVJ444P || format == AV_PIX_FMT_YUVJ440P ||
+                          format == AV_PIX_FMT_YUVJ411P;
+  if (converter.colorspace != colorspace || converter.full_range != static_cast<int>(full_range)) {
     // Fails harmlessly for RGB sources, which have no matrix.
-    sws_setColorspaceDetails(converter.context.get(), sws_getCoefficients(picture.colorspace), full_range,
+    sws_setColorspaceDetails(converter.context.get(), sws_getCoefficients(colorspace), full_range,
                              sws_getCoefficients(SWS_CS_DEFAULT), /*dstRange=*/1, /*brightness=*/0,
                              /*contrast=*/1 << 16, /*saturation=*/1 << 16);
-    converter.colorspace = picture.colorspace;
+    converter.colorspace = colorspace;
     converter.full_range = full_range;
   }
   uint8_t* const destination[4] = {rgb_.data(), nullptr, nullptr, nullptr};
