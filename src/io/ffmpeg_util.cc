@@ -24,19 +24,20 @@ void QuietLogging() {
   });
 }
 
-int RawColorSpace(const AVFrame& frame) {
-  static_assert(sizeof(frame.colorspace) == sizeof(int));
+namespace {
+// An enum field's bits as an int, without loading it through the enum type.
+template <typename Enum>
+int RawBits(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int));
   int value = 0;
-  std::memcpy(&value, &frame.colorspace, sizeof value);
+  std::memcpy(&value, &field, sizeof value);
   return value;
 }
+}  // namespace
 
-int RawColorRange(const AVFrame& frame) {
-  static_assert(sizeof(frame.color_range) == sizeof(int));
-  int value = 0;
-  std::memcpy(&value, &frame.color_range, sizeof value);
-  return value;
-}
+int RawColorSpace(const AVFrame& frame) { return RawBits(frame.colorspace); }
+
+int RawColorRange(const AVFrame& frame) { return RawBits(frame.color_range); }
 
 void CopyColorDescription(const AVFrame& from, AVFrame* to) {
   std::memcpy(&to->colorspace, &from.colorspace, sizeof from.colorspace);

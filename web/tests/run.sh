@@ -26,10 +26,8 @@ for arg in "$@"; do
   esac
 done
 if [ ${#files[@]} -eq 0 ]; then
-  # The two long files first, one per slot (golden: about 290 s in CI, webgpu: about 250 s), then
-  # the quick ones fill whichever slot frees first: started last, the golden file alone ran on
-  # after the rest had finished.
-  files=(tests/golden.test.mjs tests/webgpu.test.mjs tests/api.test.mjs tests/isolation.test.mjs tests/demo.test.mjs tests/package.test.mjs tests/heap.test.mjs)
+  # Quick ones first, the long golden runs last.
+  files=(tests/api.test.mjs tests/isolation.test.mjs tests/demo.test.mjs tests/package.test.mjs tests/heap.test.mjs tests/webgpu.test.mjs tests/golden.test.mjs)
 fi
 
 if [ ! -f node_modules/playwright-core/package.json ] || [ ! -f node_modules/esbuild/package.json ]; then
