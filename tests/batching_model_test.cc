@@ -395,5 +395,67 @@ TEST(BatchingModelTest, RunErrorReachesEveryCallerOfTheBatch) {
   EXPECT_GE((*model)->stats().runs, 1);
 }
 
+// keys [1, 4] -> RELU -> key [1, 4]; values [1, 8] -> LOGISTIC -> gated [1, 8]: 4 rows of 2.
+std::shared_ptr<const model::Graph> KeyedRowsGraph() {
+  model::Graph g;
+  g.name = "keyed_rows";
+  for (auto [name, size] : {std::pair{"keys", 4}, {"values", 8}, {"gated", 8}, {"key", 4}}) {
+    model::Tensor t;
+    t.name = name;
+    t.shape = {1, size};
+    g.tensors.push_back(t);
+  }
+  model::Node relu, logistic;
+  relu.op = model::OpType::kRelu;
+  relu.inputs = {0};
+  relu.outputs = {3};
+  logistic.op = model::OpType::kLogistic;
+  logistic.inputs = {1};
+  logistic.outputs = {2};
+  g.nodes = {relu, logistic};
+  g.inputs = {0, 1};
+  g.outputs = {2, 3};
+  return std::make_shared<const model::Graph>(std::move(g));
+}
+
+TEST(BatchingModelTest, AGatedOutputComesBackOnlyInTheRowsItsKeyPasses) {
+  auto group = std::make_shared<BatchingGroup>();
+  auto model = BatchingModel::Create(KeyedRowsGraph(), Options(4, 0), group);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  constexpr int kFrames = 3;
+  // Frame f: keys f - 1, 0.5, 2, -3 (after RELU 0/0/1, 0.5, 2, 0); the gate passes keys >= 0.5.
+  std::vector<float> keys, values;
+  for (int f = 0; f < kFrames; ++f) {
+    for (float key : {f - 1.0f, 0.5f, 2.0f, -3.0f}) keys.push_back(key);
+    for (int v = 0; v < 8; ++v) values.push_back(0.25f * v - f);
+  }
+  const float* inputs[] = {keys.data(), values.data()};
+  std::vector<float> gated(kFrames * 8, -7.0f), key(kFrames * 4, -7.0f);
+  std::vector<float> whole(kFrames * 8, -7.0f), whole_key(kFrames * 4, -7.0f);
+  float* gated_outputs[] = {gated.data(), key.data()};
+  float* whole_outputs[] = {whole.data(), whole_key.data()};
+  const OutputRowGate gate{/*key=*/1, /*gated=*/0, /*min_key=*/0.5f};
+  ASSERT_TRUE((*model)->Run(kFrames, inputs, gated_outputs, &gate).ok());
+  ASSERT_TRUE((*model)->Run(kFrames, inputs, whole_outputs).ok());
+  EXPECT_EQ(key, whole_key);  // the key comes back whole
+  for (int f = 0; f < kFrames; ++f) {
+    for (int row = 0; row < 4; ++row) {
+      const bool passes = whole_key[f * 4 + row] >= 0.5f;
+      EXPECT_EQ(passes, row == 1 || row == 2 || (row == 0 && f == 2)) << "frame " << f << " row " << row;
+      for (int v = 0; v < 2; ++v) {
+        const int i = f * 8 + row * 2 + v;
+        EXPECT_EQ(gated[i], passes ? whole[i] : -7.0f) << "frame " << f << " row " << row;
+      }
+    }
+  }
+  // Gates that do not name two outputs dividing into rows are refused before anything runs.
+  for (const OutputRowGate& bad : {OutputRowGate{0, 0, 0.f}, OutputRowGate{0, 1, 0.f},
+                                   OutputRowGate{2, 0, 0.f}, OutputRowGate{1, -1, 0.f}}) {
+    const Status status = (*model)->Run(kFrames, inputs, gated_outputs, &bad);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad.key << " " << bad.gated;
+    EXPECT_NE(status.message().find("output gate"), std::string::npos) << status.message();
+  }
+}
+
 }  // namespace
 }  // namespace handtrack::runtime

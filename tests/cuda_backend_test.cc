@@ -349,6 +349,34 @@ TEST(CudaBackendTest, EverySyncSettingRunsAndABadOneIsRefused) {
   EXPECT_NE(refused.status().message().find("cuda.sync"), std::string::npos) << refused.status().message();
 }
 
+// Outputs are lent from the pinned staging (OutputHostBuffer): a run given those buffers leaves
+// the same values there as a run given buffers of its own, in fp32 and fp16; inputs lend none.
+TEST(CudaBackendTest, LentOutputBuffersHoldTheOutputsAfterARun) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const model::Graph graph = ChainOfOpsGraph();
+  const Tensors inputs = RandomInputs(graph, 11, 2);
+  for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
+    Result<std::unique_ptr<CompiledSegment>> segment =
+        Cuda()->Compile(graph, WholeGraph(graph), CudaOptions(precision));
+    ASSERT_TRUE(segment.ok()) << segment.status().message();
+    EXPECT_EQ((*segment)->OutputHostBuffer(graph.inputs[0]), nullptr);
+    Result<Tensors> own = RunSegment(**segment, graph, inputs);
+    ASSERT_TRUE(own.ok()) << own.status().message();
+    HostBuffers buffers(graph, inputs);
+    for (int t : graph.outputs) {
+      float* lent = (*segment)->OutputHostBuffer(t);
+      ASSERT_NE(lent, nullptr);
+      std::fill_n(lent, graph.tensors[t].num_elements(), NAN);
+      buffers.tensors.data[t] = lent;
+    }
+    ASSERT_TRUE((*segment)->Run(buffers.tensors).ok());
+    for (size_t o = 0; o < graph.outputs.size(); ++o) {
+      const float* lent = buffers.tensors.data[graph.outputs[o]];
+      EXPECT_TRUE(std::equal(own->at(o).begin(), own->at(o).end(), lent)) << "output " << o;
+    }
+  }
+}
+
 // The tensor-core GEMM's epilogue (bias, RELU, folded ADD and PRELU) in fp16,
 // on a product with 200 128-row tiles (160 x 160 pixels) and on one split over
 // K (3 x 3 pixels, 512 channels: the epilogue then runs in the reduction).

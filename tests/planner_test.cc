@@ -58,20 +58,47 @@ struct Script {
   bool fail_compile = false;
   int fail_run_number = 0;    // fail the Nth run of any of its segments (1-based); 0: never
   EventLoop* loop = nullptr;  // set: an asynchronous backend completing on this loop
+  // Set: its segments leave their outputs in buffers of their own, as a device's staging, and
+  // lend them (OutputHostBuffer); a run given other buffers copies into them.
+  bool lends_outputs = false;
   int compiles = 0;
   int runs = 0;
+  int output_copies = 0;  // outputs copied out of a lent buffer into the caller's
 };
 
 class ScriptedSegment : public backend::CompiledSegment {
  public:
-  ScriptedSegment(std::shared_ptr<Script> script, std::unique_ptr<backend::CompiledSegment> work)
-      : script_(std::move(script)), work_(std::move(work)) {}
+  ScriptedSegment(std::shared_ptr<Script> script, std::unique_ptr<backend::CompiledSegment> work,
+                  const model::Graph& graph, const backend::SegmentSpec& spec)
+      : script_(std::move(script)), work_(std::move(work)) {
+    if (!script_->lends_outputs) return;
+    for (int t : spec.outputs) {
+      own_outputs_.emplace_back(
+          t, std::vector<float>(graph.tensors[t].num_elements() + backend::kHostBufferSlackFloats));
+    }
+  }
 
   Status Run(const backend::HostTensors& tensors) override {
     if (++script_->runs == script_->fail_run_number) {
       return UnavailableError("device lost (scripted on run " + std::to_string(script_->runs) + ")");
     }
-    return work_->Run(tensors);
+    if (own_outputs_.empty()) return work_->Run(tensors);
+    backend::HostTensors staged = tensors;
+    for (auto& [t, buffer] : own_outputs_) staged.data[t] = buffer.data();
+    HT_RETURN_IF_ERROR(work_->Run(staged));
+    for (auto& [t, buffer] : own_outputs_) {
+      if (tensors.data[t] == buffer.data()) continue;
+      std::copy(buffer.begin(), buffer.end() - backend::kHostBufferSlackFloats, tensors.data[t]);
+      ++script_->output_copies;
+    }
+    return Status::Ok();
+  }
+
+  float* OutputHostBuffer(int tensor) const override {
+    for (const auto& [t, buffer] : own_outputs_) {
+      if (t == tensor) return const_cast<float*>(buffer.data());
+    }
+    return nullptr;
   }
 
   void RunAsync(const backend::HostTensors& tensors, backend::RunCompletion done) override {
@@ -83,6 +110,7 @@ class ScriptedSegment : public backend::CompiledSegment {
  private:
   std::shared_ptr<Script> script_;
   std::unique_ptr<backend::CompiledSegment> work_;
+  std::vector<std::pair<int, std::vector<float>>> own_outputs_;  // tensor, buffer
 };
 
 class ScriptedBackend : public backend::Backend {
@@ -104,7 +132,8 @@ class ScriptedBackend : public backend::Backend {
     ++script_->compiles;
     if (script_->fail_compile) return UnavailableError("shader failed to compile (scripted)");
     HT_ASSIGN_OR_RETURN(auto work, reference_->Compile(graph, spec, options));
-    return std::unique_ptr<backend::CompiledSegment>(new ScriptedSegment(script_, std::move(work)));
+    return std::unique_ptr<backend::CompiledSegment>(
+        new ScriptedSegment(script_, std::move(work), graph, spec));
   }
 
  private:
@@ -235,6 +264,30 @@ TEST(PlannerTest, AFailureMidRunFallsBackAndTheRunStillGivesTheRightResults) {
       Contains(interpreter->DescribePlan(), "flaky dropped, fell back: device lost (scripted on run 3)"))
       << interpreter->DescribePlan();
   EXPECT_EQ(RunOnce(*interpreter, 7), expected);
+}
+
+TEST(PlannerTest, OutputsLentByADeviceSegmentAreReadThereWithoutACopy) {
+  // Device (CONV_2D, ADD, PAD, RESIZE) and host segments alternate: the device's outputs feed
+  // host segments and the graph's output, all read from the buffers the device lends.
+  const model::Graph graph = testing::ChainOfOpsGraph();
+  auto device = MakeScript("device", {OpType::kConv2D, OpType::kAdd, OpType::kPad, OpType::kResizeBilinear},
+                           backend::MemorySpace::kDevice);
+  device->lends_outputs = true;
+  device->fail_run_number = 3;  // the second run fails inside: re-planned on the host, repeated
+  InterpreterOptions options = WithBackends({device});
+  options.min_device_run = 1;
+  auto interpreter = CreateOrDie(graph, options);
+  ASSERT_NE(interpreter, nullptr);
+  ASSERT_EQ(SegmentBackends(*interpreter).front(), "device") << interpreter->DescribePlan();
+  const Outputs expected = ReferenceOutputs(graph);
+  EXPECT_EQ(RunOnce(*interpreter, 7), expected);
+  EXPECT_EQ(device->output_copies, 0);
+  // After the fallback the lent buffers are gone with their segments: the host owns them again
+  // (under ASan a read of a freed buffer would fail here).
+  EXPECT_EQ(RunOnce(*interpreter, 7), expected);
+  EXPECT_EQ(SegmentBackends(*interpreter), (std::vector<std::string>{"reference"}));
+  EXPECT_EQ(RunOnce(*interpreter, 7), expected);
+  EXPECT_EQ(device->output_copies, 0);
 }
 
 TEST(PlannerTest, TheFallbackBackendIsNeverDropped) {

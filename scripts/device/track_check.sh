@@ -35,6 +35,7 @@
 # `rates` runs only the lines of RATE_CASES (see add_rate_cases); RATE_CASES=policy runs the
 # batch policies and GPU queue settings listed in policy_cases (16 and 32 jobs), e.g.
 #   command "RATE_CASES=policy bash scripts/device/track_check.sh rates", carry [".carry/track"]
+# `profile` runs the default GPU case with the host's CPU use sampled (see profile below).
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -329,11 +330,45 @@ if util:
 EOF
 }
 
+# `profile` (after unpack): the default GPU case (fp16, 16 copies) with the host's CPU use
+# sampled from /proc/stat every 0.5 s: the share of the cores busy, and of them in the kernel
+# (the lent machine has no Nsight Systems for a timeline).
+profile() {
+  prepare || return 1
+  local stop=$OUT/cpu.stop
+  python3 - "$stop" >"$OUT/cpu.log" 2>&1 </dev/null <<'EOF' &
+import os, sys, time
+def read():
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(fields), fields[3] + fields[4], fields[2]
+samples = []
+last = read()
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.5)
+    now = read()
+    total = now[0] - last[0]
+    if total > 0:
+        samples.append((1 - (now[1] - last[1]) / total, (now[2] - last[2]) / total))
+    last = now
+busy = sorted(b for b, _ in samples)
+kernel = sorted(k for _, k in samples)
+if busy:
+    print(f"CPU busy: median {100 * busy[len(busy) // 2]:.0f} %, max {100 * busy[-1]:.0f} % of "
+          f"{os.cpu_count()} cores; in the kernel: median {100 * kernel[len(kernel) // 2]:.0f} %; "
+          f"{len(samples)} samples")
+EOF
+  track_rate profile_fp16 cuda --precision fp16
+  touch "$stop"
+  wait
+  cat "$OUT/cpu.log"
+}
+
 case ${1:-} in
   bundle) bundle ;;
+  profile) profile ;;
   probe) probe ;;
   unpack) unpack ;;
   run) run ;;
   rates) rates ;;
-  *) echo "usage: $0 bundle|probe|unpack|run|rates" >&2; exit 2 ;;
+  *) echo "usage: $0 bundle|probe|unpack|run|rates|profile" >&2; exit 2 ;;
 esac

@@ -119,6 +119,16 @@ class CompiledSegment {
   // Where this segment's runs (Run and RunSampled) spent their time so far, summed
   // (SegmentRunTimes); all 0 for segments without a device.
   virtual SegmentRunTimes run_times() const { return {}; }
+  // Host memory where the segment itself leaves output `tensor` at the end of
+  // each run (a device segment's pinned staging area), with
+  // kHostBufferSlackFloats readable floats after it; nullptr when it has none
+  // (the default). Owned by the segment, valid for its lifetime, rewritten by
+  // each of its runs. A caller may use it as the tensor's host buffer: a run
+  // given that pointer in HostTensors copies nothing for it.
+  virtual float* OutputHostBuffer(int tensor) const {
+    (void)tensor;
+    return nullptr;
+  }
   // Pre-processing on the device (image_sampling.h): whether RunSampled can
   // produce segment input `tensor` from 8-bit images instead of reading it
   // from HostTensors. Only float32 RGB inputs of shape [N, H, W, 3].

@@ -48,9 +48,10 @@ struct BatchingModel::Request {
   // A sampled request (RunSampled): its frames' device samplings and host fallback.
   std::span<const backend::ImageSampling> samples;
   const backend::HostInputFill* fill_host = nullptr;
-  int unfinished = 0;  // frames not run yet; guarded by the group's mutex
-  int queued = 0;      // frames still in the queue; guarded likewise
-  Status status;       // the first error of its frames; guarded likewise
+  const OutputRowGate* gate = nullptr;  // or nullptr: every output whole
+  int unfinished = 0;                   // frames not run yet; guarded by the group's mutex
+  int queued = 0;                       // frames still in the queue; guarded likewise
+  Status status;                        // the first error of its frames; guarded likewise
 };
 
 struct BatchingModel::QueuedFrame {
@@ -149,7 +150,7 @@ Result<std::unique_ptr<BatchingModel::Instance>> BatchingModel::CreateInstance(i
 }
 
 Status BatchingModel::Run(int num_frames, std::span<const float* const> inputs,
-                          std::span<float* const> outputs) {
+                          std::span<float* const> outputs, const OutputRowGate* gate) {
   if (num_frames < 1 || static_cast<int>(inputs.size()) != num_inputs() ||
       static_cast<int>(outputs.size()) != num_outputs()) {
     return InvalidArgumentError("failed to run model " + graph().name + ": " + std::to_string(num_frames) +
@@ -157,9 +158,11 @@ Status BatchingModel::Run(int num_frames, std::span<const float* const> inputs,
                                 std::to_string(outputs.size()) + " output(s); the model has " +
                                 std::to_string(num_inputs()) + " and " + std::to_string(num_outputs()));
   }
+  HT_RETURN_IF_ERROR(CheckGate(gate));
   Request request;
   request.inputs = inputs;
   request.outputs = outputs;
+  request.gate = gate;
   request.unfinished = request.queued = num_frames;
   return Submit(request);
 }
@@ -187,7 +190,8 @@ Result<std::unique_ptr<backend::ImageUploader>> BatchingModel::CreateImageUpload
 }
 
 Status BatchingModel::RunSampled(int num_frames, std::span<const backend::ImageSampling> samples,
-                                 const backend::HostInputFill& fill_host, std::span<float* const> outputs) {
+                                 const backend::HostInputFill& fill_host, std::span<float* const> outputs,
+                                 const OutputRowGate* gate) {
   if (num_frames < 1 || num_inputs() != 1 || static_cast<int>(samples.size()) != num_frames ||
       static_cast<int>(outputs.size()) != num_outputs() || !fill_host) {
     return InvalidArgumentError("failed to run model " + graph().name + ": " + std::to_string(num_frames) +
@@ -196,8 +200,10 @@ Status BatchingModel::RunSampled(int num_frames, std::span<const backend::ImageS
                                 " output(s); the model has " + std::to_string(num_inputs()) +
                                 " input(s) and " + std::to_string(num_outputs()) + " output(s)");
   }
+  HT_RETURN_IF_ERROR(CheckGate(gate));
   Request request;
   request.outputs = outputs;
+  request.gate = gate;
   request.samples = samples;
   request.fill_host = &fill_host;
   request.unfinished = request.queued = num_frames;
@@ -378,6 +384,18 @@ Status BatchingModel::RunSampledOn(Instance& instance, std::span<const QueuedFra
   return Status::Ok();
 }
 
+Status BatchingModel::CheckGate(const OutputRowGate* gate) const {
+  if (gate == nullptr) return Status::Ok();
+  const auto valid = [&](int output) { return output >= 0 && output < num_outputs(); };
+  if (!valid(gate->key) || !valid(gate->gated) || gate->key == gate->gated || output_sizes_[gate->key] == 0 ||
+      output_sizes_[gate->gated] % output_sizes_[gate->key] != 0) {
+    return InvalidArgumentError("failed to run model " + graph().name + ": the output gate (key " +
+                                std::to_string(gate->key) + ", gated " + std::to_string(gate->gated) +
+                                ") does not name two outputs whose sizes divide into rows");
+  }
+  return Status::Ok();
+}
+
 double BatchingModel::CopyOutputs(const Interpreter& interpreter, std::span<const QueuedFrame> frames) const {
   const auto start = std::chrono::steady_clock::now();
   const int used = static_cast<int>(frames.size());
@@ -385,8 +403,20 @@ double BatchingModel::CopyOutputs(const Interpreter& interpreter, std::span<cons
     const size_t size = output_sizes_[o];
     const float* slots = interpreter.output(o).data();
     for (int s = 0; s < used; ++s) {
-      std::memcpy(frames[s].request->outputs[o] + frames[s].frame * size, slots + s * size,
-                  size * sizeof(float));
+      const OutputRowGate* gate = frames[s].request->gate;
+      float* destination = frames[s].request->outputs[o] + frames[s].frame * size;
+      const float* source = slots + s * size;
+      if (gate == nullptr || gate->gated != o) {
+        std::memcpy(destination, source, size * sizeof(float));
+        continue;
+      }
+      const size_t rows = output_sizes_[gate->key];
+      const size_t row_size = size / rows;
+      const float* keys = interpreter.output(gate->key).data() + s * rows;
+      for (size_t r = 0; r < rows; ++r) {
+        if (keys[r] >= gate->min_key)
+          std::memcpy(destination + r * row_size, source + r * row_size, row_size * sizeof(float));
+      }
     }
   }
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

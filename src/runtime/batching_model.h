@@ -115,6 +115,17 @@ struct BatchingOptions {
 
 inline constexpr int kMaxBatchingBatch = 64;
 
+// For callers that read only some rows of an output: row r of output `gated` (its values split
+// into as many rows as output `key` has values per frame) comes back only when key value r is
+// >= min_key; the caller's other rows are left as they were (a NaN key value fails the test).
+// Palm detection reads an anchor's 18 box values only when its logit can pass the score
+// threshold: a few of 2016 rows per frame instead of 145 KB.
+struct OutputRowGate {
+  int key = -1;    // output index; it comes back whole
+  int gated = -1;  // output index
+  float min_key = 0.0f;
+};
+
 // What a BatchingModel has done so far.
 struct BatchingStats {
   int64_t runs = 0;             // interpreter runs, successful or not
@@ -164,7 +175,10 @@ class BatchingModel {
   // must stay valid and untouched until Run returns. The frames may run in
   // several batches, each mixed with other callers' frames; the first error
   // of any of them is returned (and the outputs are then unspecified).
-  Status Run(int num_frames, std::span<const float* const> inputs, std::span<float* const> outputs);
+  // With `gate`, output gate->gated comes back only in part (OutputRowGate); the gate must name
+  // two different outputs, the gated one's size per frame a multiple of the key's.
+  Status Run(int num_frames, std::span<const float* const> inputs, std::span<float* const> outputs,
+             const OutputRowGate* gate = nullptr);
 
   // Pre-processing on the device, for single-input models (backend/image_sampling.h).
   // Whether the model's input can be sampled on the device now (the batch-1
@@ -182,7 +196,8 @@ class BatchingModel {
   // frame f's floats instead. `samples`, `fill_host` and `outputs` must stay
   // valid until RunSampled returns.
   Status RunSampled(int num_frames, std::span<const backend::ImageSampling> samples,
-                    const backend::HostInputFill& fill_host, std::span<float* const> outputs);
+                    const backend::HostInputFill& fill_host, std::span<float* const> outputs,
+                    const OutputRowGate* gate = nullptr);
 
   // The plan of the batch-1 interpreter, as it is now (it changes when kAuto
   // drops a failing backend), plus a batching line when max_batch > 1.
@@ -207,7 +222,9 @@ class BatchingModel {
   // Both set *scatter_seconds to CopyOutputs' time when they get that far.
   Status RunOn(Instance& instance, std::span<const QueuedFrame> frames, double* scatter_seconds);
   Status RunSampledOn(Instance& instance, std::span<const QueuedFrame> frames, double* scatter_seconds);
-  // Hands each frame's outputs back to its caller; returns the seconds it took.
+  // InvalidArgument unless `gate` is null or names two outputs as OutputRowGate says.
+  Status CheckGate(const OutputRowGate* gate) const;
+  // Hands each frame's outputs back to its caller (gated ones in part); returns the seconds it took.
   double CopyOutputs(const Interpreter& interpreter, std::span<const QueuedFrame> frames) const;
   // Queues the request's frames and waits until all of them ran.
   Status Submit(Request& request);

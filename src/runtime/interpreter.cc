@@ -174,6 +174,13 @@ Status Interpreter::Plan() {
   ++plan_generation_;
   plan_.clear();
   compiled_.clear();
+  // The segments that lent their output buffers are gone: those tensors get host memory again.
+  for (size_t t = 0; t < host_.data.size(); ++t) {
+    if (host_.data[t] != nullptr && host_storage_[t].empty()) {
+      host_.data[t] = nullptr;
+      HostBuffer(static_cast<int>(t));
+    }
+  }
   node_fallback_reasons_.assign(g.nodes.size(), "");
   std::vector<int> owner(g.nodes.size(), -1);
   auto note_declined = [&](int n, const std::string& reason) {
@@ -273,6 +280,16 @@ Status Interpreter::CompilePlan() {
       const std::string note =
           segment.backend + " runs fp32: it does not honour precision " + PrecisionName(options_.precision);
       if (std::find(notes_.begin(), notes_.end(), note) == notes_.end()) notes_.push_back(note);
+    }
+  }
+  // Outputs a segment leaves in host memory of its own (a device's pinned staging) are read
+  // there: no copy into a buffer of ours after each run. Ours is freed until a re-plan.
+  for (size_t s = 0; s < compiled_.size(); ++s) {
+    for (int t : plan_[s].spec.outputs) {
+      float* lent = compiled_[s]->OutputHostBuffer(t);
+      if (lent == nullptr) continue;
+      host_.data[t] = lent;
+      std::vector<float>().swap(host_storage_[t]);
     }
   }
   return Status::Ok();

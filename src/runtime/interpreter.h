@@ -73,6 +73,8 @@ class Interpreter {
   int num_inputs() const { return static_cast<int>(graph_->inputs.size()); }
   int num_outputs() const { return static_cast<int>(graph_->outputs.size()); }
   std::span<float> input(int index);
+  // Valid until the next Run (or re-plan): a device segment's output may be read from its own
+  // pinned staging (CompiledSegment::OutputHostBuffer) rather than from a copy.
   std::span<const float> output(int index) const;
 
   Status Run();
@@ -155,7 +157,9 @@ class Interpreter {
   int plan_generation_ = 0;
   bool dropped_backend_ = false;
   std::vector<std::unique_ptr<backend::CompiledSegment>> compiled_;
-  std::vector<std::vector<float>> host_storage_;  // per tensor; empty when not host-visible
+  // Per tensor; empty when not host-visible, or when its host buffer is lent by the segment that
+  // writes it (CompiledSegment::OutputHostBuffer; host_ points there then).
+  std::vector<std::vector<float>> host_storage_;
   backend::HostTensors host_;
 };
 

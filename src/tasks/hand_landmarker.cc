@@ -153,6 +153,9 @@ struct HandLandmarker::Impl {
     const size_t boxes_size = palm.output_size(0), scores_size = palm.output_size(1);
     std::vector<float> boxes(n * boxes_size), scores(n * scores_size);
     float* outputs[] = {boxes.data(), scores.data()};
+    // The decoder reads a box only where its anchor's logit can pass: the other rows stay 0.
+    const runtime::OutputRowGate gate{/*key=*/1, /*gated=*/0,
+                                      vision::PalmLogitFloor(palm_decoder.options().min_score)};
     std::vector<vision::LetterboxTransform> letterboxes(n);
     // On the device only when every frame is there: a frame whose upload failed has no sampling.
     std::vector<backend::ImageSampling> samplings(n);
@@ -175,7 +178,7 @@ struct HandLandmarker::Impl {
       const backend::HostInputFill fill = [&](int i, float* out) {
         vision::LetterboxImage(images[i], kPalmInputSize, kPalmInputSize, out);
       };
-      HT_RETURN_IF_ERROR(palm.RunSampled(static_cast<int>(n), samplings, fill, outputs)
+      HT_RETURN_IF_ERROR(palm.RunSampled(static_cast<int>(n), samplings, fill, outputs, &gate)
                              .WithPrefix("failed to detect palms"));
     } else {
       const size_t input_size = palm.input_size(0);
@@ -185,7 +188,8 @@ struct HandLandmarker::Impl {
             vision::LetterboxImage(images[i], kPalmInputSize, kPalmInputSize, input.data() + i * input_size);
       }
       const float* inputs[] = {input.data()};
-      HT_RETURN_IF_ERROR(palm.Run(static_cast<int>(n), inputs, outputs).WithPrefix("failed to detect palms"));
+      HT_RETURN_IF_ERROR(
+          palm.Run(static_cast<int>(n), inputs, outputs, &gate).WithPrefix("failed to detect palms"));
     }
     std::vector<std::vector<vision::Detection>> detections(n);
     for (size_t i = 0; i < n; ++i) {

@@ -17,25 +17,25 @@ float PalmScore(float logit) {
   return 1.0f / (1.0f + std::exp(-logit));
 }
 
+}  // namespace
+
 // Anchors whose logit is below this cannot reach min_score, so they are skipped
 // before any exp or box decoding (most of the 2016 are far below). It is the
 // threshold's logit lowered by 1: there the true sigmoid is at least 1.7e-4 (relative)
 // below min_score (for min_score <= 0.9999; higher thresholds use 0.9999's logit), far
 // beyond the few float ulps by which PalmScore can err, and PalmScore still decides
 // every anchor that is not skipped. Thresholds of 1e-30 or less (or NaN) skip nothing.
-float SkipBelowLogit(float min_score) {
+float PalmLogitFloor(float min_score) {
   if (!(min_score > 1e-30f)) return -std::numeric_limits<float>::infinity();
   const double p = std::min(static_cast<double>(min_score), 0.9999);
   return static_cast<float>(std::log(p / (1.0 - p)) - 1.0);
 }
 
-}  // namespace
-
 std::vector<Detection> DecodePalmTensors(const float* raw_boxes, const float* raw_logits,
                                          std::span<const Anchor> anchors, float min_score) {
   std::vector<Detection> detections;
   if (raw_boxes == nullptr || raw_logits == nullptr) return detections;
-  const float skip_below = SkipBelowLogit(min_score);
+  const float skip_below = PalmLogitFloor(min_score);
   for (size_t i = 0; i < anchors.size(); ++i) {
     // NaN logits are skipped too: their NaN score would be dropped below.
     if (!(raw_logits[i] >= skip_below)) continue;

@@ -29,6 +29,10 @@ struct PalmDecoderOptions {
   int max_detections = -1;
 };
 
+// The logit below which DecodePalmTensors skips an anchor without reading its box
+// (NaN logits are skipped too): such rows of raw_boxes may hold anything.
+float PalmLogitFloor(float min_score);
+
 // TensorsToDetectionsCalculator on the palm model's outputs: raw_boxes holds
 // anchors.size() x 18 floats, raw_logits anchors.size() floats. Score =
 // sigmoid(clamp(logit, -100, 100)); boxes below min_score, or with negative or

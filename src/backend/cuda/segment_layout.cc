@@ -74,15 +74,17 @@ SegmentLayout PlanSegmentLayout(const model::Graph& graph, const SegmentSpec& sp
     }
   }
 
-  auto stage = [&](const std::vector<int>& tensors, std::vector<StagedTensor>& staged) {
+  // `slack` bytes after each tensor: outputs keep a host buffer's readable slack, so that the
+  // interpreter can use their staging as the tensors' host buffers (OutputHostBuffer).
+  auto stage = [&](const std::vector<int>& tensors, int64_t slack, std::vector<StagedTensor>& staged) {
     for (int tensor : tensors) {
       const int64_t bytes = TensorBytes(graph.tensors[tensor]);
       staged.push_back({tensor, layout.staging_bytes, bytes});
-      layout.staging_bytes += AlignUp(bytes);
+      layout.staging_bytes += AlignUp(bytes + slack);
     }
   };
-  stage(spec.inputs, layout.inputs);
-  stage(spec.outputs, layout.outputs);
+  stage(spec.inputs, 0, layout.inputs);
+  stage(spec.outputs, static_cast<int64_t>(kHostBufferSlackFloats * sizeof(float)), layout.outputs);
   return layout;
 }
 
