@@ -377,6 +377,11 @@ std::vector<OpCase> LargeBatchOpCases() {
       DepthwiseConv2D({32, 41, 41, 240}, 1, 5, 1, kSame, kRelu),
       DepthwiseConv2D({64, 56, 56, 144}, 1, 5, 2, kSame, kNone, /*bias=*/false),
       DepthwiseConv2D({64, 50, 50, 32}, 1, 5, 2, kValid, kRelu6),
+      // Batches of a few frames, where the CUDA backend now takes the row tiles too (from 128
+      // threads per multiprocessor: cuda.small_depthwise_row_tiles).
+      DepthwiseConv2D({4, 48, 48, 64}, 1, 5, 1, kSame, kRelu),
+      DepthwiseConv2D({8, 28, 28, 128}, 1, 3, 1, kSame, kNone),
+      DepthwiseConv2D({8, 95, 95, 32}, 1, 5, 2, kSame, kRelu6),
       // A filter too large for shared memory (5 x 5 x 1152 floats): read from global memory.
       DepthwiseConv2D({16, 14, 14, 1152}, 1, 5, 1, kSame, kNone),
       // First layers at a batch where the CUDA backend takes its 4-pixel strip kernel

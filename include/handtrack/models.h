@@ -211,7 +211,8 @@ class ModelRunner {
 
   // Writable input buffer `index`, valid until the runner is destroyed.
   std::span<float> input(int index);
-  // Output buffer `index`, filled by Run().
+  // Output buffer `index`, filled by Run(); read it before the next Run(). On a GPU plan it may be
+  // the device's pinned staging, which a fallback during a later Run() frees and replaces.
   std::span<const float> output(int index) const;
 
   Status Run();

@@ -24,6 +24,8 @@ constexpr char kTensorCoresSetting[] = "cuda.tensor_cores";  // fp16 GEMMs on th
 // Small fp16 GEMMs (64-row tiles, split over K) on the tensor cores too.
 constexpr char kSmallTensorCoresSetting[] = "cuda.small_tensor_cores";
 constexpr char kPreprocessSetting[] = "cuda.preprocess";  // model inputs sampled from images here
+// Depthwise layers on the row-tiled kernel from 128 threads per multiprocessor, "0": from 1024 (ops.h).
+constexpr char kSmallDepthwiseRowTilesSetting[] = "cuda.small_depthwise_row_tiles";
 // How a host thread waits for the GPU (cudaSetDeviceFlags, for the whole process and
 // device): "auto" (CUDA's default: spin while the process has no more CUDA contexts than
 // the machine has cores, else yield), "spin", "yield" or "blocking" (sleep on a primitive).
@@ -104,7 +106,8 @@ class CudaBackend final : public Backend {
   bool OverlapsRuns() const override { return true; }
 
   std::vector<std::string> SettingKeys() const override {
-    return {kFusionSetting, kTensorCoresSetting, kSmallTensorCoresSetting, kPreprocessSetting, kSyncSetting};
+    return {kFusionSetting,     kTensorCoresSetting, kSmallTensorCoresSetting,
+            kPreprocessSetting, kSyncSetting,        kSmallDepthwiseRowTilesSetting};
   }
 
   Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
@@ -124,6 +127,8 @@ class CudaBackend final : public Backend {
     HT_ASSIGN_OR_RETURN(segment_options.fuse, SwitchSetting(options.settings, kFusionSetting));
     HT_ASSIGN_OR_RETURN(device.tensor_cores, SwitchSetting(options.settings, kTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(device.small_tensor_cores, SwitchSetting(options.settings, kSmallTensorCoresSetting));
+    HT_ASSIGN_OR_RETURN(device.small_depthwise_row_tiles,
+                        SwitchSetting(options.settings, kSmallDepthwiseRowTilesSetting));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
     HT_ASSIGN_OR_RETURN(const std::optional<unsigned> sync_flags, SyncFlags(options.settings));
     if (sync_flags.has_value()) {

@@ -32,6 +32,9 @@ struct DeviceInfo {
   // Setting "cuda.small_tensor_cores" "0" keeps fp16 products too small for
   // 128-row tiles on every multiprocessor (small batches) on the CUDA cores.
   bool small_tensor_cores = true;
+  // Depthwise layers take the row-tiled kernel from 128 threads per multiprocessor (batches of
+  // a few frames); setting "cuda.small_depthwise_row_tiles" "0" keeps it to launches of 1024.
+  bool small_depthwise_row_tiles = true;
 };
 
 // Folded ADD / PRELU nodes (see fusion.h), applied to each output value v of
