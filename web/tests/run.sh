@@ -10,7 +10,9 @@
 #
 #   web/tests/run.sh [--full] [TEST_FILE...]
 #
-# --full: the heap test runs 10 000 frames (default 300, or $HANDTRACK_HEAP_FRAMES).
+# --full: the heap test runs 10 000 frames (default 300, or $HANDTRACK_HEAP_FRAMES), and the
+# golden video test every frame of every video (HANDTRACK_WEB_VIDEO_FRAMES=N: the first N only;
+# scripts/test.sh sets 64).
 # HANDTRACK_WEB_TEST_CONCURRENCY: files at a time (default 2; 1 for a clean log order).
 # Needs the built package (scripts/build_web.sh) and ../shared (HANDTRACK_SHARED).
 set -euo pipefail
@@ -20,8 +22,8 @@ cd "$web"
 files=()
 for arg in "$@"; do
   case "$arg" in
-    --full) export HANDTRACK_HEAP_FRAMES=10000 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --full) export HANDTRACK_HEAP_FRAMES=10000 HANDTRACK_WEB_VIDEO_FRAMES= ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) files+=("$arg") ;;
   esac
 done

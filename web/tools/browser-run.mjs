@@ -260,7 +260,9 @@ async function runTrack(args) {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), "handtrack-track-"));
   try {
     // As the golden videos were decoded: every frame (-vsync 0), RGB PNG.
-    execFileSync("ffmpeg", ["-v", "error", "-i", video, "-vsync", "0", "-pix_fmt", "rgb24", "-compression_level", "1",
+    // --max-frames: only those are decoded.
+    const frameLimit = args.maxFrames === undefined ? [] : ["-frames:v", String(args.maxFrames)];
+    execFileSync("ffmpeg", ["-v", "error", "-i", video, "-vsync", "0", ...frameLimit, "-pix_fmt", "rgb24", "-compression_level", "1",
       path.join(folder, "%06d.png")], { stdio: ["ignore", "inherit", "inherit"] });
     const files = fs.readdirSync(folder).filter((name) => name.endsWith(".png")).sort().map((name) => path.join(folder, name))
       .slice(0, args.maxFrames ?? Infinity);
