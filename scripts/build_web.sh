@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds handtrack for the browser: installs what is missing (Debian's emscripten,
 # chromium and ffmpeg; the npm packages of web/), fetches the models, builds the
-# WebAssembly module three times (single-threaded, with threads, and with the
-# webgpu backend) and the JavaScript package (web/dist/), then the web app that
+# WebAssembly module three ways (single-threaded, with threads, and with the
+# webgpu backend) in two CMake folders, and the JavaScript package (web/dist/), then the web app that
 # `handtrack serve` serves at / (web/build/app/, docs/WEBAPP.md). Idempotent: a second
 # run rebuilds only what changed.
 #
@@ -10,10 +10,11 @@
 #
 # JOBS (default 2) sets the build parallelism, WEB_BUILD (default build-wasm) the prefix of
 # the CMake folders. Outputs: web/build/wasm/handtrack_{st,mt,gpu}.* (the modules),
-# $WEB_BUILD-st/, $WEB_BUILD-mt/ and $WEB_BUILD-gpu/ (CMake folders; the last two also hold the
-# wasm tests run under node: ctest --test-dir $WEB_BUILD-mt; the gpu folder's tests also run in
-# Chromium, web/tests/webgpu.test.mjs), web/dist/ (the package; `cd web && npm pack` makes
-# its tarball), web/build/app/ (the web app).
+# $WEB_BUILD-mt/ and $WEB_BUILD-gpu/ (CMake folders: the gpu folder links both handtrack_st and
+# handtrack_gpu from one set of objects; both hold the wasm tests run under node: ctest
+# --test-dir $WEB_BUILD-mt; the gpu folder's tests also run in Chromium,
+# web/tests/webgpu.test.mjs), web/dist/ (the package; `cd web && npm pack` makes its
+# tarball), web/build/app/ (the web app).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -50,11 +51,11 @@ build_module() {  # build_module DIR THREADS(ON|OFF) WEBGPU(ON|OFF) TESTS(ON|OFF
 
 install_dependencies
 scripts/fetch_models.sh
-# The single-threaded module's node tests would repeat the gpu folder's: that build compiles
-# the same sources with the same flags (plus the webgpu backend, skipped under node) and runs
-# the same op and golden tensor tests on the CPU backends; handtrack_st itself runs every
-# browser test of the package (web/tests). Skipping them saves about a minute of CI.
-build_module "$WEB_BUILD-st" OFF OFF OFF
+# handtrack_st and handtrack_gpu compile the same sources with the same flags: the gpu folder
+# links both (handtrack_gpu adds the webgpu backend and ASYNCIFY at link time), which saves a
+# third compile of the library. Its node tests run the op and golden tensor tests on the CPU
+# backends as handtrack_st has them (webgpu is skipped under node); handtrack_st itself runs
+# every browser test of the package (web/tests).
 build_module "$WEB_BUILD-mt" ON OFF ON
 build_module "$WEB_BUILD-gpu" OFF ON ON
 if [ -f web/package.json ]; then

@@ -17,8 +17,8 @@
 #   6. with clang, a short libFuzzer run of every fuzz target ($BUILD-fuzz/, the reference
 #      backend only behind the interpreter), two targets at a time (libFuzzer uses one core),
 #      seeded with the real models and the shared photos;
-#   7. the browser: scripts/build_web.sh (the three WebAssembly modules, $BUILD-wasm-st/,
-#      $BUILD-wasm-mt/ and $BUILD-wasm-gpu/, the npm package web/dist/ and the web app
+#   7. the browser: scripts/build_web.sh (the three WebAssembly modules, from two folders:
+#      $BUILD-wasm-mt/, and $BUILD-wasm-gpu/ for handtrack_st and handtrack_gpu; the npm package web/dist/ and the web app
 #      web/build/app/), the mt and gpu modules' tests under node (ctest), the package's tests in headless
 #      Chromium (web/tests/run.sh, with the webgpu backend's tests on SwiftShader), and the web
 #      app's against the Release build's `handtrack serve` (web/app/tests/run.sh);
@@ -30,7 +30,7 @@
 #   scripts/test.sh
 # Environment knobs: JOBS (2), FUZZ_SECONDS (30), BUILD (build: the build folders are
 # $BUILD, $BUILD-install, $BUILD-consumer, $BUILD-core, $BUILD-asan, $BUILD-fuzz,
-# $BUILD-wasm-st, $BUILD-wasm-mt, $BUILD-wasm-gpu, $BUILD-venv and the logs $BUILD-logs).
+# $BUILD-wasm-mt, $BUILD-wasm-gpu, $BUILD-venv and the logs $BUILD-logs).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -287,7 +287,7 @@ env WEB_BUILD="$BUILD-wasm" JOBS="$JOBS" scripts/build_web.sh >"$LOGS/build-web.
 [ "$status" -eq 0 ] || tail -n 40 "$LOGS/build-web.log"
 record "web build (scripts/build_web.sh)" "$status"
 if [ "$status" -eq 0 ]; then
-  # handtrack_st's folder has no tests (scripts/build_web.sh says why).
+  # handtrack_st is linked in the gpu folder, from the objects its tests run on.
   for module in mt gpu; do
     run_ctest "wasm-$module" "$BUILD-wasm-$module"
     record "wasm module $module under node (ctest)" $?

@@ -53,6 +53,8 @@ foreach(test ${wasm_tests})
   set_target_properties(${test} PROPERTIES SUFFIX ".js")
   target_link_options(${test} PRIVATE ${wasm_test_link_options})
   if(HANDTRACK_WASM_WEBGPU)
+    # The webgpu backend registered (and ASYNCIFY), as in handtrack_gpu.
+    target_link_libraries(${test} PRIVATE handtrack_runtime_webgpu)
     # Under node (no WebGPU here: webgpu is skipped, the CPU backends run as in the other builds).
     set(models_dir "$ENV{HOME}/.cache/handtrack/models")
     set(preloads)
