@@ -3,8 +3,10 @@
 // hang or read out of bounds, whatever the bytes; errors are fine.
 //
 // Seeds: when a corpus folder given on the command line is empty, LLVMFuzzerInitialize
-// fills it with tiny videos made by VideoWriter (MP4, MKV, WebM, AVI/MJPEG, MOV), so a run
-// needs no seed files of its own.
+// fills it with tiny videos made by VideoWriter (MP4, MKV, WebM, AVI/MJPEG, MOV, and a raw
+// MPEG-2 stream, whose sequence display extension hands the colour description to the decoder
+// as plain bytes: one mutated byte there gives a matrix outside FFmpeg's enums, as a CI run
+// once found), so a run needs no seed files of its own.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -22,8 +24,9 @@ void WriteSeedVideos(const std::filesystem::path& folder) {
     const char* file;
     const char* codec;
   };
-  for (const Seed& seed : {Seed{"seed.mp4", ""}, Seed{"seed.mkv", ""}, Seed{"seed.webm", ""},
-                           Seed{"seed_mjpeg.avi", "mjpeg"}, Seed{"seed_mpeg4.mov", "mpeg4"}}) {
+  for (const Seed& seed :
+       {Seed{"seed.mp4", ""}, Seed{"seed.mkv", ""}, Seed{"seed.webm", ""}, Seed{"seed_mjpeg.avi", "mjpeg"},
+        Seed{"seed_mpeg4.mov", "mpeg4"}, Seed{"seed_mpeg2.m2v", "mpeg2video"}}) {
     handtrack::VideoWriterOptions options;
     options.codec = seed.codec;
     options.quality = 35;  // small files: the fuzzer mutates every byte

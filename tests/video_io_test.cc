@@ -1051,5 +1051,55 @@ TEST(FfmpegColorDescription, ValuesOutsideTheEnumsAreReadAndCopiedAsTheyAre) {
   av_frame_free(&to);
 }
 
+// The same through a real stream: MPEG-2's sequence display extension carries the matrix as
+// a plain byte, which FFmpeg's decoder stores unchecked (its H.264 parser maps unknown values
+// to "unspecified": an H.264 stream rewritten to say 142 never reaches the reader with it).
+// A stream whose byte says 142 decodes, with swscale's default coefficients, to the pixels of
+// the same stream saying SMPTE 170M (6, what VideoWriter writes), whose coefficients are that
+// default. Under UBSan (scripts/test.sh's sanitizer stage) a load of 142 through AVColorSpace
+// would stop this test.
+TEST(FfmpegColorDescription, AStreamWithAMatrixOutsideTheEnumDecodesWithTheDefaultCoefficients) {
+  TempDir dir;
+  const std::string plain = dir.File("plain.m2v");
+  VideoWriterOptions options;
+  options.codec = "mpeg2video";
+  {
+    auto writer = VideoWriter::Open(plain, kWidth, kHeight, 10, options);
+    if (!writer.ok()) GTEST_SKIP() << "no MPEG-2 encoder in this FFmpeg: " << writer.status().message();
+  }
+  WriteTestVideo(plain, kWidth, kHeight, 10, options);
+  Bytes bytes = ReadBytes(plain);
+  // Extension start code 00 00 01 B5, then 4 bits of extension id (2: sequence display), 3 of
+  // video format and the colour-description flag; primaries, transfer, matrix follow as bytes.
+  const uint8_t kExtension[] = {0, 0, 1, 0xB5};
+  auto at = std::search(bytes.begin(), bytes.end(), std::begin(kExtension), std::end(kExtension));
+  while (at != bytes.end() && (at + 7 >= bytes.end() || (at[4] >> 4) != 2)) {
+    at = std::search(at + 1, bytes.end(), std::begin(kExtension), std::end(kExtension));
+  }
+  ASSERT_NE(at, bytes.end()) << "no sequence display extension in " << plain;
+  ASSERT_EQ(at[4] & 1, 1) << "no colour description";
+  ASSERT_EQ(at[7], 6) << "matrix coefficients: expected SMPTE 170M";
+  at[7] = 142;
+  const std::string patched = dir.File("matrix142.m2v");
+  WriteBytes(patched, bytes);
+
+  auto plain_reader = VideoReader::Open(plain);
+  auto patched_reader = VideoReader::Open(patched);
+  ASSERT_TRUE(plain_reader.ok()) << plain_reader.status().message();
+  ASSERT_TRUE(patched_reader.ok()) << patched_reader.status().message();
+  ReadAll expected = ReadAllFrames(**plain_reader);
+  ReadAll got = ReadAllFrames(**patched_reader);
+  EXPECT_TRUE(got.end.ok()) << got.end.message();
+  ASSERT_EQ(got.frames.size(), static_cast<size_t>(kFrames));
+  ASSERT_EQ(expected.frames.size(), got.frames.size());
+  for (size_t i = 0; i < got.frames.size(); ++i) {
+    const Image& a = expected.frames[i].image;
+    const Image& b = got.frames[i].image;
+    ASSERT_EQ(a.width(), b.width());
+    ASSERT_EQ(a.height(), b.height());
+    EXPECT_EQ(MeanAbsDifference(a, b, a.width(), a.height()), 0.0) << "frame " << i;
+  }
+}
+
 }  // namespace
 }  // namespace handtrack
