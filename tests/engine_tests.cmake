@@ -22,8 +22,9 @@ if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
   endif()
   add_test(NAME track_jobs_equal_one_job
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/track_jobs_test.sh $<TARGET_FILE:handtrack_cli> ${_jobs_delegate})
+  # COST: over 30 s in CI, started early (as the golden tests).
   set_tests_properties(track_jobs_equal_one_job PROPERTIES
-                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900 COST 300)
 endif()
 
 if(TARGET handtrack_cli AND HANDTRACK_HAVE_CUDA AND NOT HANDTRACK_SANITIZE)

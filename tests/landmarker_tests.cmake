@@ -16,6 +16,9 @@ if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
       set_tests_properties(golden_images_${model}_${delegate} PROPERTIES
                            ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
     endforeach()
+    # COST: the reference backend's runs are among the longest tests (20-34 s in CI), so
+    # ctest -j starts them early instead of leaving them to run nearly alone at the end.
+    set_tests_properties(golden_images_${model}_reference PROPERTIES COST 300)
   endforeach()
 endif()
 
@@ -23,5 +26,5 @@ if(TARGET handtrack_cli AND NOT HANDTRACK_SANITIZE)
   add_test(NAME golden_videos_full_auto
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/golden_videos_test.sh $<TARGET_FILE:handtrack_cli>)
   set_tests_properties(golden_videos_full_auto PROPERTIES
-                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+                       ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900 COST 300)
 endif()

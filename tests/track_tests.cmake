@@ -13,6 +13,7 @@ if(TARGET handtrack_cli)
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/id_swap_test.sh $<TARGET_FILE:handtrack_cli>)
     set_tests_properties(track_smoothing track_id_swaps PROPERTIES
                          ENVIRONMENT "${HANDTRACK_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+    set_tests_properties(track_smoothing PROPERTIES COST 400)  # 40 s in CI: started early
   endif()
   # Untrusted input: label "sanitize", so scripts/test.sh reruns it under ASan+UBSan.
   add_test(NAME track_bad_input
