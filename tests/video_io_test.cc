@@ -1028,9 +1028,11 @@ TEST(SharedVideos, FrameCountsAndSizesMatchTheGoldenFiles) {
   EXPECT_GT(checked, 0);
 }
 
-// A decoder stores the stream's colour description as read: video_decode_fuzz found an H.264
+// A decoder stores the stream's colour description as read: video_decode_fuzz found a stream
 // header giving colorspace 142, outside AVColorSpace, which loaded through the enum type was
 // undefined behaviour (UBSan). The reader and the GPU download read and copy the bits instead.
+// (The fix's commit said the header was H.264's; FFmpeg's H.264 parser turns unknown values
+// into "unspecified", so it more likely came through a codec like the next test's.)
 TEST(FfmpegColorDescription, ValuesOutsideTheEnumsAreReadAndCopiedAsTheyAre) {
   AVFrame* from = av_frame_alloc();
   AVFrame* to = av_frame_alloc();
