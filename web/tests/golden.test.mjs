@@ -44,9 +44,9 @@ test("videos, VIDEO mode: compare.py --by-index within the video issue's bounds"
   const failures = [];
   const allReference = [];
   const allCandidate = [];
+  const limit = kVideoFrames === Infinity ? [] : ["--max-frames", String(kVideoFrames)];
   for (const name of names) {
     const result = path.join(out, `${name}.json`);
-    const limit = kVideoFrames === Infinity ? [] : ["--max-frames", String(kVideoFrames)];
     await browserRun(["track", "--num-hands", "2", ...limit, "--output", result, path.join(videos, `${name}.mp4`)]);
     const reference = path.join(goldenDir, "videos", `${name}.tasks_full.json`);
     try {

@@ -23,7 +23,7 @@ files=()
 for arg in "$@"; do
   case "$arg" in
     --full) export HANDTRACK_HEAP_FRAMES=10000 HANDTRACK_WEB_VIDEO_FRAMES= ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$web/tests/run.sh" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) files+=("$arg") ;;
   esac
 done

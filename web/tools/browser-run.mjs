@@ -264,8 +264,7 @@ async function runTrack(args) {
     const frameLimit = args.maxFrames === undefined ? [] : ["-frames:v", String(args.maxFrames)];
     execFileSync("ffmpeg", ["-v", "error", "-i", video, "-vsync", "0", ...frameLimit, "-pix_fmt", "rgb24", "-compression_level", "1",
       path.join(folder, "%06d.png")], { stdio: ["ignore", "inherit", "inherit"] });
-    const files = fs.readdirSync(folder).filter((name) => name.endsWith(".png")).sort().map((name) => path.join(folder, name))
-      .slice(0, args.maxFrames ?? Infinity);
+    const files = fs.readdirSync(folder).filter((name) => name.endsWith(".png")).sort().map((name) => path.join(folder, name));
     if (files.length === 0) throw new Error(`failed to decode ${video}: ffmpeg gave no frames`);
     const session = await startSession(args, files, "VIDEO");
     try {
