@@ -188,6 +188,10 @@ EOF
 
 # The libraries, the CLI and the 16 copies, for run and rates.
 prepare() {
+  # A line of RATE_CASES that sets COPIES=N (N sessions, --jobs N) needs N copies made here.
+  local wanted
+  wanted=$(grep -o 'COPIES=[0-9]*' <<<"${RATE_CASES:-}" | cut -d= -f2 | sort -n | tail -n 1)
+  if [[ -n $wanted ]] && ((wanted > MAX_COPIES)); then MAX_COPIES=$wanted; fi
   OUT=${OUT:-/tmp/out}
   mkdir -p "$OUT"
   if [[ ! -e $DEVICE_ROOT/.complete ]]; then
@@ -251,7 +255,6 @@ CASES
 rates() {
   if [[ ${RATE_CASES:-} == policy ]]; then
     RATE_CASES=$(policy_cases)
-    MAX_COPIES=32
   fi
   prepare || return 1
   RATES=()
