@@ -349,6 +349,66 @@ TEST(CudaBackendTest, EverySyncSettingRunsAndABadOneIsRefused) {
   EXPECT_NE(refused.status().message().find("cuda.sync"), std::string::npos) << refused.status().message();
 }
 
+// The kernels with compile-time taps (cuda.unrolled_taps, on by default) sum in the generic
+// kernels' order: every depthwise case of the op tables, and every convolution over 3 input
+// channels (the first layers, which take the one-pixel strip kernel at small batches), gives
+// the same bits with the setting on and off, in both precisions, and with the row tiles taking
+// batches of a few frames or not (then the taps kernel takes those batches instead). Cases
+// they do not cover (a multiplier, dilation, channels not a multiple of 4, stride 1) run the
+// generic kernels both times.
+TEST(CudaBackendTest, UnrolledTapsKernelsGiveTheGenericKernelsBits) {
+  HT_REQUIRE_CUDA_DEVICE();
+  std::vector<OpCase> cases;
+  for (std::vector<OpCase> table : {AllOpCases(), LargeBatchOpCases()}) {
+    for (OpCase& c : table) {
+      if (c.graph.nodes.size() != 1) continue;
+      const model::Node& node = c.graph.nodes[0];
+      const bool first_layer =
+          node.op == model::OpType::kConv2D && c.graph.tensors[node.inputs[0]].shape[3] == 3;
+      if (node.op == model::OpType::kDepthwiseConv2D || first_layer) cases.push_back(std::move(c));
+    }
+  }
+  ASSERT_GE(cases.size(), 25u);
+  for (const OpCase& c : cases) {
+    const Tensors inputs = RandomInputs(c.graph, 3, c.input_range);
+    for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
+      for (const char* row_tiles : {"1", "0"}) {
+        std::optional<Tensors> generic;
+        for (const char* taps : {"0", "1"}) {
+          const std::string what = c.name + " " + PrecisionName(precision) +
+                                   " small_depthwise_row_tiles=" + row_tiles + " unrolled_taps=" + taps;
+          BackendOptions options = CudaOptions(precision);
+          options.settings["cuda.small_depthwise_row_tiles"] = row_tiles;
+          options.settings["cuda.unrolled_taps"] = taps;
+          Result<std::unique_ptr<CompiledSegment>> segment =
+              Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
+          ASSERT_TRUE(segment.ok()) << what << ": " << segment.status().message();
+          Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
+          ASSERT_TRUE(got.ok()) << what << ": " << got.status().message();
+          if (!generic.has_value()) {
+            generic = std::move(got).value();
+            continue;
+          }
+          ASSERT_EQ(got->size(), generic->size()) << what;
+          for (size_t o = 0; o < got->size(); ++o) {
+            ASSERT_EQ(got->at(o).size(), generic->at(o).size()) << what;
+            EXPECT_EQ(
+                std::memcmp(got->at(o).data(), generic->at(o).data(), got->at(o).size() * sizeof(float)), 0)
+                << what << ": output " << o << " differs from the generic kernels'";
+          }
+        }
+      }
+    }
+  }
+  BackendOptions bad = CudaOptions();
+  bad.settings["cuda.unrolled_taps"] = "2";
+  const model::Graph graph = cases.front().graph;
+  Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("cuda.unrolled_taps"), std::string::npos)
+      << refused.status().message();
+}
+
 // Outputs are lent from the pinned staging (OutputHostBuffer): a run given those buffers leaves
 // the same values there as a run given buffers of its own, in fp32 and fp16; inputs lend none.
 TEST(CudaBackendTest, LentOutputBuffersHoldTheOutputsAfterARun) {

@@ -114,7 +114,13 @@ constexpr int kStripPixels = 4;
 // Alignment: out_c and oc are multiples of 8, so the filter's float4 pairs
 // in shared memory and the 8-value output store sit at multiples of 8 values
 // (the arena is 256-byte aligned); inputs are read one value at a time.
-template <typename T, int kFilter, int kInC, int kStride>
+//
+// At small batches (too few strips to fill the GPU) the same kernel runs with
+// one pixel per thread (kPixels = 1) instead of the channel tile kernel, whose
+// taps loop at run time with a load, then its multiply-adds, one tap after the
+// other: here every load of a filter row is issued before its first
+// multiply-add, so a thread waits for memory once per filter row, not per tap.
+template <typename T, int kFilter, int kInC, int kStride, int kPixels = kStripPixels>
 __global__ void __launch_bounds__(kThreadsPerBlock)
     Conv2DStripKernel(WindowGeometry g, const T* __restrict__ in, const T* __restrict__ filter,
                       const T* __restrict__ bias, T* __restrict__ out, model::Activation activation,
@@ -122,28 +128,28 @@ __global__ void __launch_bounds__(kThreadsPerBlock)
   extern __shared__ float4 shared_filter4[];
   float* shared_filter = reinterpret_cast<float*>(shared_filter4);
   constexpr int kTaps = kFilter * kFilter * kInC;
-  constexpr int kStripInputs = (kStripPixels - 1) * kStride + kFilter;
+  constexpr int kStripInputs = (kPixels - 1) * kStride + kFilter;
   for (int i = threadIdx.x; i < kTaps * g.out_c; i += blockDim.x) {
     const int oc = i % g.out_c, tap = i / g.out_c;
     shared_filter[i] = ToFloat(filter[oc * kTaps + tap]);
   }
   __syncthreads();
   const int groups = g.out_c / kConvChannels;
-  const int strips_per_row = (g.out_w + kStripPixels - 1) / kStripPixels;
+  const int strips_per_row = (g.out_w + kPixels - 1) / kPixels;
   const int count = g.batch * g.out_h * strips_per_row * groups;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
     const int oc = i % groups * kConvChannels;
     int rest = i / groups;
-    const int ox0 = rest % strips_per_row * kStripPixels;
+    const int ox0 = rest % strips_per_row * kPixels;
     rest /= strips_per_row;
     const int oy = rest % g.out_h;
     const int n = rest / g.out_h;
-    float acc[kStripPixels][kConvChannels];
+    float acc[kPixels][kConvChannels];
 #pragma unroll
     for (int j = 0; j < kConvChannels; ++j) {
       const float b = bias != nullptr ? ToFloat(bias[oc + j]) : 0.0f;
 #pragma unroll
-      for (int p = 0; p < kStripPixels; ++p) acc[p][j] = b;
+      for (int p = 0; p < kPixels; ++p) acc[p][j] = b;
     }
     const int ix0 = ox0 * kStride - g.pad_left;
     const int iy0 = oy * kStride - g.pad_top;
@@ -168,7 +174,7 @@ __global__ void __launch_bounds__(kThreadsPerBlock)
           const float4 w0 = *reinterpret_cast<const float4*>(weights);
           const float4 w1 = *reinterpret_cast<const float4*>(weights + 4);
 #pragma unroll
-          for (int p = 0; p < kStripPixels; ++p) {
+          for (int p = 0; p < kPixels; ++p) {
             const float x = strip[(p * kStride + kx) * kInC + ic];
             acc[p][0] = fmaf(x, w0.x, acc[p][0]);
             acc[p][1] = fmaf(x, w0.y, acc[p][1]);
@@ -183,9 +189,9 @@ __global__ void __launch_bounds__(kThreadsPerBlock)
       }
     }
 #pragma unroll
-    for (int p = 0; p < kStripPixels; ++p) {
+    for (int p = 0; p < kPixels; ++p) {
       const int ox = ox0 + p;
-      if (ox >= g.out_w) break;  // the last strip of a row whose width is not a multiple of kStripPixels
+      if (ox >= g.out_w) break;  // the last strip of a row whose width is not a multiple of kPixels
       const int index = ((n * g.out_h + oy) * g.out_w + ox) * g.out_c + oc;
       Lanes<T, kConvChannels> result;
 #pragma unroll
@@ -200,14 +206,14 @@ __global__ void __launch_bounds__(kThreadsPerBlock)
 
 // The strip kernel's instantiations: 3 input channels, stride 2, dilation 1,
 // 3x3 or 5x5 (the models' first layers); nullptr for other shapes.
-template <typename T>
-auto StripKernelFor(const WindowGeometry& g) -> decltype(&Conv2DStripKernel<T, 3, 3, 2>) {
+template <typename T, int kPixels = kStripPixels>
+auto StripKernelFor(const WindowGeometry& g) -> decltype(&Conv2DStripKernel<T, 3, 3, 2, kPixels>) {
   if (g.in_c != 3 || g.stride_h != 2 || g.stride_w != 2 || g.dilation_h != 1 || g.dilation_w != 1 ||
       g.filter_h != g.filter_w) {
     return nullptr;
   }
-  if (g.filter_h == 3) return &Conv2DStripKernel<T, 3, 3, 2>;
-  if (g.filter_h == 5) return &Conv2DStripKernel<T, 5, 3, 2>;
+  if (g.filter_h == 3) return &Conv2DStripKernel<T, 3, 3, 2, kPixels>;
+  if (g.filter_h == 5) return &Conv2DStripKernel<T, 5, 3, 2, kPixels>;
   return nullptr;
 }
 
@@ -249,6 +255,13 @@ cudaError_t EnqueueConv2D(const OpLaunch& launch) {
       // Each block stages the whole filter: enough pixels per block to pay for it.
       const unsigned blocks = std::min(BlocksFor(count / kConvChannels),
                                        8u * static_cast<unsigned>(launch.device.multiprocessors));
+      if (const auto pixel_kernel = StripKernelFor<T, 1>(g);
+          pixel_kernel != nullptr && launch.device.unrolled_taps) {
+        pixel_kernel<<<blocks, kThreadsPerBlock, filter_floats * sizeof(float), launch.stream>>>(
+            g, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
+            launch.node.params.activation, launch.epilogue);
+        return cudaGetLastError();
+      }
       Conv2DChannelTileKernel<T><<<blocks, kThreadsPerBlock, filter_floats * sizeof(float), launch.stream>>>(
           g, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
           launch.node.params.activation, launch.epilogue);

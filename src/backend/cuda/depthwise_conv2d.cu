@@ -41,6 +41,96 @@ __global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const T*
   }
 }
 
+// The generic kernel above walks its taps in a loop whose loads sit behind
+// the bounds tests, so a thread has at most a few loads in flight and waits for
+// the cache about once per tap: at batch 1 (a few thousand threads, under one
+// warp per scheduler) that latency chain is most of a depthwise layer's time.
+// For the hand models' shapes (multiplier 1, no dilation, square 3x3 or 5x5
+// filters, equal strides 1 or 2, channels a multiple of 4) this kernel knows
+// the taps at compile time and loads every tap's input and weights before the
+// first multiply-add, from addresses clamped into the image so that no load
+// waits for a test; taps outside the image are then left out of the sums. The
+// sums are the generic kernel's (bias first, taps in row-major order, the same
+// fmaf), so results are bit for bit the same with either kernel.
+constexpr int kTapsLanes = 4;
+
+template <int kFilter, int kStride, typename T>
+__global__ void __launch_bounds__(kThreadsPerBlock)
+    DepthwiseTapsKernel(WindowGeometry g, const T* __restrict__ in, const T* __restrict__ filter,
+                        const T* __restrict__ bias, T* __restrict__ out, model::Activation activation) {
+  constexpr int kLanes = kTapsLanes;
+  using Vector = Lanes<T, kLanes>;
+  const int groups = g.out_c / kLanes;
+  const int count = g.batch * g.out_h * g.out_w * groups;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+    const OutputPixel position = OutputPixelOf(i, groups, kLanes, g.out_w, g.out_h);
+    const int c = position.c;
+    const int iy0 = position.y * kStride - g.pad_top, ix0 = position.x * kStride - g.pad_left;
+    bool row_inside[kFilter], col_inside[kFilter];
+    int row_offset[kFilter], col_offset[kFilter];
+#pragma unroll
+    for (int t = 0; t < kFilter; ++t) {
+      const int iy = iy0 + t, ix = ix0 + t;
+      row_inside[t] = iy >= 0 && iy < g.in_h;
+      col_inside[t] = ix >= 0 && ix < g.in_w;
+      row_offset[t] = (position.n * g.in_h + min(max(iy, 0), g.in_h - 1)) * g.in_w;
+      col_offset[t] = min(max(ix, 0), g.in_w - 1);
+    }
+    Vector x[kFilter][kFilter], w[kFilter][kFilter];
+#pragma unroll
+    for (int ky = 0; ky < kFilter; ++ky) {
+#pragma unroll
+      for (int kx = 0; kx < kFilter; ++kx) {
+        x[ky][kx] = *reinterpret_cast<const Vector*>(in + (row_offset[ky] + col_offset[kx]) * g.in_c + c);
+        w[ky][kx] = *reinterpret_cast<const Vector*>(filter + (ky * kFilter + kx) * g.out_c + c);
+      }
+    }
+    float acc[kLanes];
+    {
+      Vector b;
+      if (bias != nullptr) b = *reinterpret_cast<const Vector*>(bias + c);
+#pragma unroll
+      for (int lane = 0; lane < kLanes; ++lane) acc[lane] = bias != nullptr ? ToFloat(b.v[lane]) : 0.0f;
+    }
+#pragma unroll
+    for (int ky = 0; ky < kFilter; ++ky) {
+#pragma unroll
+      for (int kx = 0; kx < kFilter; ++kx) {
+        if (!row_inside[ky] || !col_inside[kx]) continue;
+#pragma unroll
+        for (int lane = 0; lane < kLanes; ++lane) {
+          acc[lane] = fmaf(ToFloat(x[ky][kx].v[lane]), ToFloat(w[ky][kx].v[lane]), acc[lane]);
+        }
+      }
+    }
+    Vector result;
+#pragma unroll
+    for (int lane = 0; lane < kLanes; ++lane) result.v[lane] = FromFloat<T>(Activate(acc[lane], activation));
+    *reinterpret_cast<Vector*>(out + i * kLanes) = result;
+  }
+}
+
+// Launches the taps kernel when it covers the node and the setting allows it; false otherwise.
+template <typename T>
+bool LaunchDepthwiseTaps(const WindowGeometry& g, int multiplier, const OpLaunch& launch, const float* bias) {
+  if (!launch.device.unrolled_taps || multiplier != 1 || g.out_c % kTapsLanes != 0 || g.dilation_h != 1 ||
+      g.dilation_w != 1 || g.filter_h != g.filter_w || g.stride_h != g.stride_w) {
+    return false;
+  }
+  const int64_t threads = static_cast<int64_t>(g.batch) * g.out_h * g.out_w * (g.out_c / kTapsLanes);
+  auto launch_with = [&](auto kernel) {
+    kernel<<<BlocksFor(threads), kThreadsPerBlock, 0, launch.stream>>>(
+        g, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
+        launch.node.params.activation);
+    return true;
+  };
+  if (g.filter_h == 3 && g.stride_h == 1) return launch_with(DepthwiseTapsKernel<3, 1, T>);
+  if (g.filter_h == 3 && g.stride_h == 2) return launch_with(DepthwiseTapsKernel<3, 2, T>);
+  if (g.filter_h == 5 && g.stride_h == 1) return launch_with(DepthwiseTapsKernel<5, 1, T>);
+  if (g.filter_h == 5 && g.stride_h == 2) return launch_with(DepthwiseTapsKernel<5, 2, T>);
+  return false;
+}
+
 // The common case of the hand models (multiplier 1, no dilation, 3x3 or 5x5,
 // stride 1 or 2, channels a multiple of one 16-byte vector) with register
 // reuse: each thread computes kCols neighbouring output pixels of one row for
@@ -195,6 +285,7 @@ cudaError_t EnqueueDepthwiseConv2D(const OpLaunch& launch) {
   return WithStorage(launch, [&](auto zero) {
     using T = decltype(zero);
     if (LaunchDepthwiseRowTile<T>(g, multiplier, launch, bias)) return cudaGetLastError();
+    if (LaunchDepthwiseTaps<T>(g, multiplier, launch, bias)) return cudaGetLastError();
     if (multiplier == 1 && g.out_c % 4 == 0) {
       DepthwiseConv2DKernel<4, T><<<BlocksFor(count / 4), kThreadsPerBlock, 0, launch.stream>>>(
           g, multiplier, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),

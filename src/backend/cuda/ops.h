@@ -35,6 +35,12 @@ struct DeviceInfo {
   // Depthwise layers take the row-tiled kernel from 128 threads per multiprocessor (batches of
   // a few frames); setting "cuda.small_depthwise_row_tiles" "0" keeps it to launches of 1024.
   bool small_depthwise_row_tiles = true;
+  // Kernels whose taps are unrolled at compile time, every load of a filter row (depthwise: of
+  // the whole filter) issued before the first multiply-add: the depthwise layers the row tiles
+  // do not take (3x3 and 5x5), and the first layers (3 channels in) at batches too small for
+  // the 4-pixel strips. Setting "cuda.unrolled_taps" "0" keeps both on the generic kernels,
+  // which wait for memory once per tap.
+  bool unrolled_taps = true;
 };
 
 // Folded ADD / PRELU nodes (see fusion.h), applied to each output value v of
