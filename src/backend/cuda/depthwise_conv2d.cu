@@ -110,25 +110,44 @@ __global__ void __launch_bounds__(kThreadsPerBlock)
   }
 }
 
+// The shapes the specialised kernels below and above take (every depthwise layer of the hand
+// models): multiplier 1, channels a multiple of `lanes`, no dilation, a square filter, equal
+// strides. Which filter sizes and strides have an instantiation is LaunchForFilterAndStride's.
+bool SpecialisedShape(const WindowGeometry& g, int multiplier, int lanes) {
+  return multiplier == 1 && g.out_c % lanes == 0 && g.dilation_h == 1 && g.dilation_w == 1 &&
+         g.filter_h == g.filter_w && g.stride_h == g.stride_w;
+}
+
+template <int kValue>
+using Constant = std::integral_constant<int, kValue>;
+
+// Launches kernel_for(filter, stride) (a pointer to a specialised kernel's instantiation for
+// that 3x3 or 5x5 filter and stride 1 or 2, given as Constant) over `threads` threads in blocks
+// of `block_threads`; false, launching nothing, for other filters and strides.
+template <typename T, typename KernelFor>
+bool LaunchForFilterAndStride(const WindowGeometry& g, const OpLaunch& launch, const float* bias,
+                              int64_t threads, int block_threads, KernelFor kernel_for) {
+  decltype(kernel_for(Constant<3>{}, Constant<1>{})) kernel = nullptr;
+  if (g.filter_h == 3 && g.stride_h == 1) kernel = kernel_for(Constant<3>{}, Constant<1>{});
+  if (g.filter_h == 3 && g.stride_h == 2) kernel = kernel_for(Constant<3>{}, Constant<2>{});
+  if (g.filter_h == 5 && g.stride_h == 1) kernel = kernel_for(Constant<5>{}, Constant<1>{});
+  if (g.filter_h == 5 && g.stride_h == 2) kernel = kernel_for(Constant<5>{}, Constant<2>{});
+  if (kernel == nullptr) return false;
+  kernel<<<BlocksFor(threads), block_threads, 0, launch.stream>>>(
+      g, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
+      launch.node.params.activation);
+  return true;
+}
+
 // Launches the taps kernel when it covers the node and the setting allows it; false otherwise.
 template <typename T>
 bool LaunchDepthwiseTaps(const WindowGeometry& g, int multiplier, const OpLaunch& launch, const float* bias) {
-  if (!launch.device.unrolled_taps || multiplier != 1 || g.out_c % kTapsLanes != 0 || g.dilation_h != 1 ||
-      g.dilation_w != 1 || g.filter_h != g.filter_w || g.stride_h != g.stride_w) {
-    return false;
-  }
+  if (!launch.device.unrolled_taps || !SpecialisedShape(g, multiplier, kTapsLanes)) return false;
   const int64_t threads = static_cast<int64_t>(g.batch) * g.out_h * g.out_w * (g.out_c / kTapsLanes);
-  auto launch_with = [&](auto kernel) {
-    kernel<<<BlocksFor(threads), kThreadsPerBlock, 0, launch.stream>>>(
-        g, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
-        launch.node.params.activation);
-    return true;
-  };
-  if (g.filter_h == 3 && g.stride_h == 1) return launch_with(DepthwiseTapsKernel<3, 1, T>);
-  if (g.filter_h == 3 && g.stride_h == 2) return launch_with(DepthwiseTapsKernel<3, 2, T>);
-  if (g.filter_h == 5 && g.stride_h == 1) return launch_with(DepthwiseTapsKernel<5, 1, T>);
-  if (g.filter_h == 5 && g.stride_h == 2) return launch_with(DepthwiseTapsKernel<5, 2, T>);
-  return false;
+  return LaunchForFilterAndStride<T>(
+      g, launch, bias, threads, kThreadsPerBlock, [](auto filter, auto stride) {
+        return &DepthwiseTapsKernel<decltype(filter)::value, decltype(stride)::value, T>;
+      });
 }
 
 // The common case of the hand models (multiplier 1, no dilation, 3x3 or 5x5,
@@ -245,10 +264,7 @@ template <typename T>
 bool LaunchDepthwiseRowTile(const WindowGeometry& g, int multiplier, const OpLaunch& launch,
                             const float* bias) {
   constexpr int kLanes = kRowTileLanes;
-  if (multiplier != 1 || g.out_c % kLanes != 0 || g.dilation_h != 1 || g.dilation_w != 1 ||
-      g.filter_h != g.filter_w || g.stride_h != g.stride_w) {
-    return false;
-  }
+  if (!SpecialisedShape(g, multiplier, kLanes)) return false;
   const int64_t threads = static_cast<int64_t>(g.batch) * g.out_h * ((g.out_w + 3) / 4) * (g.out_c / kLanes);
   // Four pixels per thread means a quarter of the threads: at batch 1 that leaves
   // the GPU idle, and the generic kernel's latency is lower; from a few frames on
@@ -258,17 +274,9 @@ bool LaunchDepthwiseRowTile(const WindowGeometry& g, int multiplier, const OpLau
   const int threads_per_multiprocessor = launch.device.small_depthwise_row_tiles ? 128 : 1024;
   if (threads < static_cast<int64_t>(launch.device.multiprocessors) * threads_per_multiprocessor)
     return false;
-  auto launch_with = [&](auto kernel) {
-    kernel<<<BlocksFor(threads), kRowTileThreads, 0, launch.stream>>>(
-        g, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
-        launch.node.params.activation);
-    return true;
-  };
-  if (g.filter_h == 3 && g.stride_h == 1) return launch_with(DepthwiseRowTileKernel<3, 1, T>);
-  if (g.filter_h == 3 && g.stride_h == 2) return launch_with(DepthwiseRowTileKernel<3, 2, T>);
-  if (g.filter_h == 5 && g.stride_h == 1) return launch_with(DepthwiseRowTileKernel<5, 1, T>);
-  if (g.filter_h == 5 && g.stride_h == 2) return launch_with(DepthwiseRowTileKernel<5, 2, T>);
-  return false;
+  return LaunchForFilterAndStride<T>(g, launch, bias, threads, kRowTileThreads, [](auto filter, auto stride) {
+    return &DepthwiseRowTileKernel<decltype(filter)::value, decltype(stride)::value, T>;
+  });
 }
 
 }  // namespace
