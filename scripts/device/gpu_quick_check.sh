@@ -14,10 +14,10 @@
 # 100 warm-up calls) with pre-processing on the GPU (default) and on the host
 # (--cuda-setting cuda.preprocess=0), fp32 and fp16. Logs in $OUT.
 #
-# AB_SETTING=KEY (a cuda backend switch, e.g. cuda.fusion) adds an A/B of that
-# switch in the same call: the full models' kernels and runs (cuda_model_timing at the batches of
-# AB_BATCHES, default 1,8; fp32 and fp16) and the Detect timing, with KEY=1 and KEY=0
-# alternately, twice each.
+# AB_SETTING=KEY (a cuda backend switch, e.g. cuda.fusion; several: KEY1,KEY2) adds an A/B of
+# each switch in turn in the same call: the full models' kernels and runs (cuda_model_timing at
+# the batches of AB_BATCHES, default 1,8; in AB_PRECISIONS, default fp32,fp16) and the Detect timing, with
+# KEY=1 and KEY=0 alternately, twice each.
 #
 # PEER_DIR=DIR (holding ../shared/peers' tflite2torch.py and tflite_fb.py, e.g. .carry/peer2,
 # carried too) adds the kernels against the torch.compile peer, same call: cuda_model_timing
@@ -69,6 +69,27 @@ step() {  # step NAME SECONDS COMMAND...: its log under $OUT
   SUMMARY+=("$(printf '%-26s rc=%-3s %4ss  %s' "$name" "$rc" "$((SECONDS - start))" "$(tail -n 1 "$OUT/$name.log")")")
 }
 
+# The A/B of one kernel switch KEY: the full models' kernels at AB_BATCHES and whole Detect calls,
+# with KEY=1 and KEY=0 alternately, twice each. Logs named after the key.
+ab_switch() {
+  local key=$1 name=${1#cuda.} round value precision AB_PRECISIONS=${AB_PRECISIONS:-fp32,fp16}
+  for round in 1 2; do
+    for value in 1 0; do
+      step "ab_${name}_models_${value}_round$round" 240 "$QUICK/bin/cuda_model_timing" --delegate cuda \
+        --model palm_detection_full,hand_landmark_full --batch "${AB_BATCHES:-1,8}" --precision "$AB_PRECISIONS" \
+        --warmup 30 --iters 300 --cuda-setting "$key=$value"
+      for precision in ${AB_PRECISIONS//,/ }; do
+        step "ab_${name}_detect_${precision}_${value}_round$round" 60 "$QUICK/bin/cuda_image_detect" \
+          --delegate cuda --precision "$precision" --num-hands 2 --time "$QUICK/images/$PHOTO.ppm" --warmup 100 \
+          --iters 2000 --cuda-setting "$key=$value"
+      done
+    done
+  done
+  echo "== A/B of $key (1, then 0; two rounds)"
+  grep -H "" "$OUT"/ab_"${name}"_models_*.log | grep -v "^.*:#"
+  grep -H "^detect" "$OUT"/ab_"${name}"_detect_*.log
+}
+
 run() {
   OUT=${OUT:-/tmp/gpu_quick}
   mkdir -p "$OUT"
@@ -99,24 +120,10 @@ run() {
         --cuda-setting "cuda.preprocess=$preprocess"
     done
   done
-  if [[ -n "${AB_SETTING:-}" ]]; then
-    local round value
-    for round in 1 2; do
-      for value in 1 0; do
-        step "ab_models_${value}_round$round" 240 "$bin/cuda_model_timing" --delegate cuda \
-          --model palm_detection_full,hand_landmark_full --batch "${AB_BATCHES:-1,8}" --precision fp32,fp16 \
-          --warmup 30 --iters 300 --cuda-setting "$AB_SETTING=$value"
-        for precision in fp32 fp16; do
-          step "ab_detect_${precision}_${value}_round$round" 60 "$bin/cuda_image_detect" --delegate cuda \
-            --precision "$precision" --num-hands 2 --time "$QUICK/images/$PHOTO.ppm" --warmup 100 \
-            --iters 2000 --cuda-setting "$AB_SETTING=$value"
-        done
-      done
-    done
-    echo "== A/B of $AB_SETTING (1, then 0; two rounds)"
-    grep -H "" "$OUT"/ab_models_*.log | grep -v "^.*:#"
-    grep -H "^detect " "$OUT"/ab_detect_*.log
-  fi
+  local setting
+  for setting in ${AB_SETTING//,/ }; do
+    ab_switch "$setting"
+  done
   if [[ -n "${PEER_DIR:-}" ]]; then
     local model
     for model in palm_detection_full hand_landmark_full; do
@@ -133,7 +140,7 @@ run() {
   echo "== failures"
   grep -h -E "FAILED|Failure" "$OUT"/*test.log | head -40
   echo "== detect"
-  grep -H "^detect " "$OUT"/detect_*.log
+  grep -H "^detect" "$OUT"/detect_*.log
   echo "== summary"
   printf '%s\n' "${SUMMARY[@]}"
 }
