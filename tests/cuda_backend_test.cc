@@ -349,37 +349,23 @@ TEST(CudaBackendTest, EverySyncSettingRunsAndABadOneIsRefused) {
   EXPECT_NE(refused.status().message().find("cuda.sync"), std::string::npos) << refused.status().message();
 }
 
-// The kernels with compile-time taps (cuda.unrolled_taps, on by default) sum in the generic
-// kernels' order: every depthwise case of the op tables, and every convolution over 3 input
-// channels (the first layers, which take the one-pixel strip kernel at small batches), gives
-// the same bits with the setting on and off, in both precisions, and with the row tiles taking
-// batches of a few frames or not (then the taps kernel takes those batches instead). Cases
-// they do not cover (a multiplier, dilation, channels not a multiple of 4, stride 1) run the
-// generic kernels both times.
-TEST(CudaBackendTest, UnrolledTapsKernelsGiveTheGenericKernelsBits) {
-  HT_REQUIRE_CUDA_DEVICE();
-  std::vector<OpCase> cases;
-  for (std::vector<OpCase> table : {AllOpCases(), LargeBatchOpCases()}) {
-    for (OpCase& c : table) {
-      if (c.graph.nodes.size() != 1) continue;
-      const model::Node& node = c.graph.nodes[0];
-      const bool first_layer =
-          node.op == model::OpType::kConv2D && c.graph.tensors[node.inputs[0]].shape[3] == 3;
-      if (node.op == model::OpType::kDepthwiseConv2D || first_layer) cases.push_back(std::move(c));
-    }
-  }
-  ASSERT_GE(cases.size(), 25u);
+// Runs every case with the kernel switch `setting` at "0" and then "1", in both precisions and
+// with `crossed` (another switch) at "1" and "0", and expects the same bytes from both; then
+// expects `setting` = "2" to be refused by name. For kernels that keep the generic kernels' sum
+// order, so that switching them on changes speed only.
+void ExpectSwitchKeepsTheBits(const std::vector<OpCase>& cases, const std::string& setting,
+                              const std::string& crossed) {
   for (const OpCase& c : cases) {
     const Tensors inputs = RandomInputs(c.graph, 3, c.input_range);
     for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
-      for (const char* row_tiles : {"1", "0"}) {
+      for (const char* crossed_value : {"1", "0"}) {
         std::optional<Tensors> generic;
-        for (const char* taps : {"0", "1"}) {
-          const std::string what = c.name + " " + PrecisionName(precision) +
-                                   " small_depthwise_row_tiles=" + row_tiles + " unrolled_taps=" + taps;
+        for (const char* value : {"0", "1"}) {
+          const std::string what = c.name + " " + PrecisionName(precision) + " " + crossed + "=" +
+                                   crossed_value + " " + setting + "=" + value;
           BackendOptions options = CudaOptions(precision);
-          options.settings["cuda.small_depthwise_row_tiles"] = row_tiles;
-          options.settings["cuda.unrolled_taps"] = taps;
+          options.settings[crossed] = crossed_value;
+          options.settings[setting] = value;
           Result<std::unique_ptr<CompiledSegment>> segment =
               Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
           ASSERT_TRUE(segment.ok()) << what << ": " << segment.status().message();
@@ -401,12 +387,63 @@ TEST(CudaBackendTest, UnrolledTapsKernelsGiveTheGenericKernelsBits) {
     }
   }
   BackendOptions bad = CudaOptions();
-  bad.settings["cuda.unrolled_taps"] = "2";
+  bad.settings[setting] = "2";
   const model::Graph graph = cases.front().graph;
   Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), bad);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("cuda.unrolled_taps"), std::string::npos)
-      << refused.status().message();
+  EXPECT_NE(refused.status().message().find(setting), std::string::npos) << refused.status().message();
+}
+
+// The kernels with compile-time taps (cuda.unrolled_taps, on by default) sum in the generic
+// kernels' order: every depthwise case of the op tables, and every convolution over 3 input
+// channels (the first layers, which take the one-pixel strip kernel at small batches), gives
+// the same bits with the setting on and off, in both precisions, and with the row tiles taking
+// batches of a few frames or not (then the taps kernel takes those batches instead). Cases
+// they do not cover (a multiplier, dilation, channels not a multiple of 4, stride 1) run the
+// generic kernels both times.
+TEST(CudaBackendTest, UnrolledTapsKernelsGiveTheGenericKernelsBits) {
+  HT_REQUIRE_CUDA_DEVICE();
+  std::vector<OpCase> cases;
+  for (std::vector<OpCase> table : {AllOpCases(), LargeBatchOpCases()}) {
+    for (OpCase& c : table) {
+      if (c.graph.nodes.size() != 1) continue;
+      const model::Node& node = c.graph.nodes[0];
+      const bool first_layer =
+          node.op == model::OpType::kConv2D && c.graph.tensors[node.inputs[0]].shape[3] == 3;
+      if (node.op == model::OpType::kDepthwiseConv2D || first_layer) cases.push_back(std::move(c));
+    }
+  }
+  ASSERT_GE(cases.size(), 25u);
+  ExpectSwitchKeepsTheBits(cases, "cuda.unrolled_taps", "cuda.small_depthwise_row_tiles");
+}
+
+// Products of every kind the GEMMs plan: split over K (the small products, and split products
+// with a folded ADD and PRELU after them: the residual blocks), and 128-row tiles unsplit (the
+// 1x1 convolutions of the large-batch table).
+std::vector<OpCase> GemmCases() {
+  std::vector<OpCase> cases = SmallProductOpCases();
+  for (int size : {3, 5}) {
+    cases.push_back(
+        {"residual_blocks_" + std::to_string(size), ResidualBlocks(/*conv_escapes=*/false, size), 2});
+  }
+  for (OpCase& c : LargeBatchOpCases()) {
+    const model::Node& node = c.graph.nodes[0];
+    const bool one_by_one = node.op == model::OpType::kConv2D &&
+                            c.graph.tensors[node.inputs[1]].shape[1] == 1 &&
+                            c.graph.tensors[node.inputs[1]].shape[2] == 1;
+    if (c.graph.nodes.size() == 1 && one_by_one) cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+// The split-K sums that load every partial first (cuda.split_sums_at_once, on by default) add
+// in split order as the loop does: same bits either way, split on the tensor cores or (with
+// cuda.small_tensor_cores 0) on the CUDA cores.
+TEST(CudaBackendTest, SplitSumsAtOnceGiveTheLoopsBits) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const std::vector<OpCase> cases = GemmCases();
+  ASSERT_GE(cases.size(), 14u);
+  ExpectSwitchKeepsTheBits(cases, "cuda.split_sums_at_once", "cuda.small_tensor_cores");
 }
 
 // Outputs are lent from the pinned staging (OutputHostBuffer): a run given those buffers leaves
