@@ -12,7 +12,8 @@
 # (device selection, ListGpus, EnginePool take-over with two engines on GPU 0), and whole IMAGE-mode
 # Detect calls on a 640x480 one-hand photo (cuda_image_detect --time, median of 2000 after
 # 100 warm-up calls) with pre-processing on the GPU (default) and on the host
-# (--cuda-setting cuda.preprocess=0), fp32 and fp16. Logs in $OUT.
+# (--cuda-setting cuda.preprocess=0), fp32 and fp16. Logs in $OUT; all that `run` prints also
+# in $OUT/0_report.txt.
 #
 # AB_SETTING=KEY (a cuda backend switch, e.g. cuda.fusion; several: KEY1,KEY2) adds an A/B of
 # each switch in turn in the same call: the full models' kernels and runs (cuda_model_timing at
@@ -91,8 +92,6 @@ ab_switch() {
 }
 
 run() {
-  OUT=${OUT:-/tmp/gpu_quick}
-  mkdir -p "$OUT"
   tar -C "$QUICK" -xJf "$QUICK/quick.tar.xz"
   local bin=$QUICK/bin
   export HANDTRACK_MODELS=$QUICK/models HANDTRACK_SHARED=$QUICK/models/shared
@@ -120,8 +119,8 @@ run() {
         --cuda-setting "cuda.preprocess=$preprocess"
     done
   done
-  local setting
-  for setting in ${AB_SETTING//,/ }; do
+  local setting settings=${AB_SETTING:-}
+  for setting in ${settings//,/ }; do
     ab_switch "$setting"
   done
   if [[ -n "${PEER_DIR:-}" ]]; then
@@ -147,7 +146,14 @@ run() {
 
 case "${1:-}" in
   bundle) bundle ;;
-  run) run ;;
+  run)
+    # Everything run prints (the A/B tables, the peer, the summary) also goes to one file that
+    # sorts first in $OUT: the device returns only a handful of files, which the logs of a
+    # long call outnumber.
+    OUT=${OUT:-/tmp/gpu_quick}
+    mkdir -p "$OUT"
+    run 2>&1 | tee "$OUT/0_report.txt"
+    ;;
   *)
     echo "usage: $0 bundle|run" >&2
     exit 2
