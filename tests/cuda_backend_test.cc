@@ -417,35 +417,6 @@ TEST(CudaBackendTest, UnrolledTapsKernelsGiveTheGenericKernelsBits) {
   ExpectSwitchKeepsTheBits(cases, "cuda.unrolled_taps", "cuda.small_depthwise_row_tiles");
 }
 
-// Products of every kind the GEMMs plan: split over K (the small products, and split products
-// with a folded ADD and PRELU after them: the residual blocks), and 128-row tiles unsplit (the
-// 1x1 convolutions of the large-batch table).
-std::vector<OpCase> GemmCases() {
-  std::vector<OpCase> cases = SmallProductOpCases();
-  for (int size : {3, 5}) {
-    cases.push_back(
-        {"residual_blocks_" + std::to_string(size), ResidualBlocks(/*conv_escapes=*/false, size), 2});
-  }
-  for (OpCase& c : LargeBatchOpCases()) {
-    const model::Node& node = c.graph.nodes[0];
-    const bool one_by_one = node.op == model::OpType::kConv2D &&
-                            c.graph.tensors[node.inputs[1]].shape[1] == 1 &&
-                            c.graph.tensors[node.inputs[1]].shape[2] == 1;
-    if (c.graph.nodes.size() == 1 && one_by_one) cases.push_back(std::move(c));
-  }
-  return cases;
-}
-
-// The split-K sums that load every partial first (cuda.split_sums_at_once, on by default) add
-// in split order as the loop does: same bits either way, split on the tensor cores or (with
-// cuda.small_tensor_cores 0) on the CUDA cores.
-TEST(CudaBackendTest, SplitSumsAtOnceGiveTheLoopsBits) {
-  HT_REQUIRE_CUDA_DEVICE();
-  const std::vector<OpCase> cases = GemmCases();
-  ASSERT_GE(cases.size(), 14u);
-  ExpectSwitchKeepsTheBits(cases, "cuda.split_sums_at_once", "cuda.small_tensor_cores");
-}
-
 // Outputs are lent from the pinned staging (OutputHostBuffer): a run given those buffers leaves
 // the same values there as a run given buffers of its own, in fp32 and fp16; inputs lend none.
 TEST(CudaBackendTest, LentOutputBuffersHoldTheOutputsAfterARun) {

@@ -207,7 +207,6 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
       {"HANDTRACK_CUDA_SMALL_TENSOR_CORES", "cuda.small_tensor_cores"},
       {"HANDTRACK_CUDA_SMALL_DEPTHWISE_ROW_TILES", "cuda.small_depthwise_row_tiles"},
       {"HANDTRACK_CUDA_UNROLLED_TAPS", "cuda.unrolled_taps"},
-      {"HANDTRACK_CUDA_SPLIT_SUMS_AT_ONCE", "cuda.split_sums_at_once"},
       {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"},
       {"HANDTRACK_CUDA_SYNC", "cuda.sync"}};
   for (const auto& [variable, key] : switches) {

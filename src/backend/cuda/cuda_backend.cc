@@ -28,8 +28,6 @@ constexpr char kPreprocessSetting[] = "cuda.preprocess";  // model inputs sample
 constexpr char kSmallDepthwiseRowTilesSetting[] = "cuda.small_depthwise_row_tiles";
 // Depthwise and first layers on kernels with compile-time taps, "0": the generic ones (ops.h).
 constexpr char kUnrolledTapsSetting[] = "cuda.unrolled_taps";
-// Split-K sums that load every partial before adding, "0": the loop that waits per four (ops.h).
-constexpr char kSplitSumsAtOnceSetting[] = "cuda.split_sums_at_once";
 // How a host thread waits for the GPU (cudaSetDeviceFlags, for the whole process and
 // device): "auto" (CUDA's default: spin while the process has no more CUDA contexts than
 // the machine has cores, else yield), "spin", "yield" or "blocking" (sleep on a primitive).
@@ -110,9 +108,9 @@ class CudaBackend final : public Backend {
   bool OverlapsRuns() const override { return true; }
 
   std::vector<std::string> SettingKeys() const override {
-    return {kFusionSetting,       kTensorCoresSetting,    kSmallTensorCoresSetting,
-            kPreprocessSetting,   kSyncSetting,           kSmallDepthwiseRowTilesSetting,
-            kUnrolledTapsSetting, kSplitSumsAtOnceSetting};
+    return {kFusionSetting,      kTensorCoresSetting, kSmallTensorCoresSetting,
+            kPreprocessSetting,  kSyncSetting,        kSmallDepthwiseRowTilesSetting,
+            kUnrolledTapsSetting};
   }
 
   Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
@@ -135,7 +133,6 @@ class CudaBackend final : public Backend {
     HT_ASSIGN_OR_RETURN(device.small_depthwise_row_tiles,
                         SwitchSetting(options.settings, kSmallDepthwiseRowTilesSetting));
     HT_ASSIGN_OR_RETURN(device.unrolled_taps, SwitchSetting(options.settings, kUnrolledTapsSetting));
-    HT_ASSIGN_OR_RETURN(device.split_sums_at_once, SwitchSetting(options.settings, kSplitSumsAtOnceSetting));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
     HT_ASSIGN_OR_RETURN(const std::optional<unsigned> sync_flags, SyncFlags(options.settings));
     if (sync_flags.has_value()) {

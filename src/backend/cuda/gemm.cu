@@ -13,6 +13,7 @@ constexpr int kGemmThreads = 256;  // 16 x 16 threads, 4 x 4 outputs each
 // Each split covers at least this many K steps, so that the partial sums are
 // worth their trip through memory.
 constexpr int kMinStepsPerSplit = 4;
+constexpr int kMaxSplits = 32;
 
 struct GemmPlan {
   int tiles_n = 1;
@@ -33,7 +34,7 @@ GemmPlan PlanGemm(const GemmShape& shape, const DeviceInfo& device) {
   const int wanted_blocks = 2 * device.multiprocessors;
   int splits = 1;
   if (tiles < wanted_blocks) {
-    splits = std::clamp(std::min(wanted_blocks / tiles, k_steps / kMinStepsPerSplit), 1, kMaxSplitK);
+    splits = std::clamp(std::min(wanted_blocks / tiles, k_steps / kMinStepsPerSplit), 1, kMaxSplits);
   }
   plan.k_per_split = CeilDiv(k_steps, splits) * kTileK;
   plan.splits = CeilDiv(shape.k, plan.k_per_split);
@@ -149,37 +150,6 @@ __global__ void SplitKReduceKernel(GemmShape shape, int splits, const float* __r
   }
 }
 
-// The kernel above waits for memory about once per four splits (nvcc unrolls its run-time loop
-// by four), then once more for the bias and for each epilogue operand: at batch 1, with up to
-// kMaxSplitK partials per output and a few thousand threads, that chain is most of a reduce.
-// This one issues every load (all the partials, the bias, the residual and the PReLU slope)
-// before the first add; the sum's order is the same, so the bits are too.
-template <typename T>
-__global__ void __launch_bounds__(kThreadsPerBlock)
-    SplitKReduceAtOnceKernel(GemmShape shape, int splits, const float* __restrict__ partials,
-                             GemmOperands operands, Epilogue epilogue) {
-  const T* bias = As<T>(operands.bias);
-  T* out = As<T>(operands.out);
-  const int total = shape.m * shape.n;
-  for (int index = blockIdx.x * blockDim.x + threadIdx.x; index < total; index += gridDim.x * blockDim.x) {
-    const int col = index % shape.n;
-    float part[kMaxSplitK];
-#pragma unroll
-    for (int split = 0; split < kMaxSplitK; ++split) {
-      part[split] = split < splits ? partials[split * total + index] : 0.0f;
-    }
-    const float bias_value = bias != nullptr ? ToFloat(bias[col]) : 0.0f;
-    const EpilogueOperands loaded = LoadEpilogueOperands<T>(epilogue, index, col);
-    float sum = 0.0f;
-#pragma unroll
-    for (int split = 0; split < kMaxSplitK; ++split) {
-      if (split < splits) sum += part[split];
-    }
-    const float v = Activate(sum + bias_value, operands.activation);
-    out[index] = FromFloat<T>(ApplyLoadedEpilogue(epilogue, v, loaded));
-  }
-}
-
 }  // namespace
 
 int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
@@ -195,11 +165,9 @@ cudaError_t EnqueueSplitKReduce(const GemmShape& shape, int splits, const float*
                                 const GemmOperands& operands, const OpLaunch& launch) {
   return WithStorage(launch, [&](auto zero) {
     using T = decltype(zero);
-    if (splits > kMaxSplitK) return cudaErrorInvalidValue;  // a plan's bug; the caller reports it
-    const auto kernel =
-        launch.device.split_sums_at_once ? SplitKReduceAtOnceKernel<T> : SplitKReduceKernel<T>;
-    kernel<<<BlocksFor(static_cast<int64_t>(shape.m) * shape.n), kThreadsPerBlock, 0, launch.stream>>>(
-        shape, splits, partials, operands, launch.epilogue);
+    SplitKReduceKernel<T>
+        <<<BlocksFor(static_cast<int64_t>(shape.m) * shape.n), kThreadsPerBlock, 0, launch.stream>>>(
+            shape, splits, partials, operands, launch.epilogue);
     return cudaGetLastError();
   });
 }

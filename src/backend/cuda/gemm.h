@@ -59,9 +59,7 @@ int64_t TensorCoreGemmScratchBytes(const GemmShape& shape, const DeviceInfo& dev
 // The second kernel of a product split over K: sums the `splits` float partial
 // products in `partials` ([splits][m][n]) in split order, then applies bias,
 // activation and `launch.epilogue`, and stores in the launch's precision.
-// `splits` is at most kMaxSplitK, which both GEMMs' plans keep to.
 cudaError_t EnqueueSplitKReduce(const GemmShape& shape, int splits, const float* partials,
                                 const GemmOperands& operands, const OpLaunch& launch);
-inline constexpr int kMaxSplitK = 32;
 
 }  // namespace handtrack::backend::cuda

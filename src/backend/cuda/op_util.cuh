@@ -103,30 +103,6 @@ __device__ __forceinline__ float ApplyEpilogue(const Epilogue& epilogue, float v
   return v;
 }
 
-// The epilogue's operands for one value, loaded ahead (0 where the epilogue has none), for
-// kernels that issue every load before their arithmetic; ApplyLoadedEpilogue then gives
-// ApplyEpilogue's result.
-struct EpilogueOperands {
-  float residual = 0.0f;
-  float prelu_alpha = 0.0f;
-};
-
-template <typename T>
-__device__ __forceinline__ EpilogueOperands LoadEpilogueOperands(const Epilogue& epilogue, int index,
-                                                                 int channel) {
-  EpilogueOperands loaded;
-  if (epilogue.residual != nullptr) loaded.residual = ToFloat(As<T>(epilogue.residual)[index]);
-  if (epilogue.prelu_alpha != nullptr) loaded.prelu_alpha = ToFloat(As<T>(epilogue.prelu_alpha)[channel]);
-  return loaded;
-}
-
-__device__ __forceinline__ float ApplyLoadedEpilogue(const Epilogue& epilogue, float v,
-                                                     const EpilogueOperands& loaded) {
-  if (epilogue.residual != nullptr) v = Activate(v + loaded.residual, epilogue.residual_activation);
-  if (epilogue.prelu_alpha != nullptr && v < 0.0f) v *= loaded.prelu_alpha;
-  return v;
-}
-
 // The NHWC geometry of a convolution or pooling node, passed to kernels by value.
 struct WindowGeometry {
   int batch, in_h, in_w, in_c;

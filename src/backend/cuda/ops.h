@@ -41,10 +41,6 @@ struct DeviceInfo {
   // the 4-pixel strips. Setting "cuda.unrolled_taps" "0" keeps both on the generic kernels,
   // which wait for memory once per tap.
   bool unrolled_taps = true;
-  // The sums of products split over K (SplitKReduceKernel, gemm.cu) load every partial, the
-  // bias and the epilogue's operands before the first add; setting "cuda.split_sums_at_once"
-  // "0" keeps the loop that waits for memory about once per four partials.
-  bool split_sums_at_once = true;
 };
 
 // Folded ADD / PRELU nodes (see fusion.h), applied to each output value v of

@@ -43,6 +43,7 @@ constexpr int kThreads = kWarps * 32;
 // Each split covers at least this many K steps (a step is 32: 64 values of K),
 // so that the partial sums are worth their trip through memory.
 constexpr int kMinStepsPerSplit = 2;
+constexpr int kMaxSplits = 32;
 
 __host__ __device__ constexpr int CeilDiv(int a, int b) { return (a + b - 1) / b; }
 
@@ -336,7 +337,7 @@ TensorCorePlan PlanTensorCoreGemm(const GemmShape& shape, const DeviceInfo& devi
   if (plan.tiles >= device.multiprocessors) return plan;
   const int wanted_blocks = 2 * device.multiprocessors;
   const int splits =
-      std::clamp(std::min(wanted_blocks / plan.tiles, k_steps / kMinStepsPerSplit), 1, kMaxSplitK);
+      std::clamp(std::min(wanted_blocks / plan.tiles, k_steps / kMinStepsPerSplit), 1, kMaxSplits);
   plan.k_per_split = CeilDiv(k_steps, splits) * kBlockK;
   plan.splits = CeilDiv(shape.k, plan.k_per_split);
   return plan;
