@@ -73,13 +73,13 @@ step() {  # step NAME SECONDS COMMAND...: its log under $OUT
 # The A/B of one kernel switch KEY: the full models' kernels at AB_BATCHES and whole Detect calls,
 # with KEY=1 and KEY=0 alternately, twice each. Logs named after the key.
 ab_switch() {
-  local key=$1 name=${1#cuda.} round value precision AB_PRECISIONS=${AB_PRECISIONS:-fp32,fp16}
+  local key=$1 name=${1#cuda.} round value precision precisions=${AB_PRECISIONS:-fp32,fp16}
   for round in 1 2; do
     for value in 1 0; do
       step "ab_${name}_models_${value}_round$round" 240 "$QUICK/bin/cuda_model_timing" --delegate cuda \
-        --model palm_detection_full,hand_landmark_full --batch "${AB_BATCHES:-1,8}" --precision "$AB_PRECISIONS" \
+        --model palm_detection_full,hand_landmark_full --batch "${AB_BATCHES:-1,8}" --precision "$precisions" \
         --warmup 30 --iters 300 --cuda-setting "$key=$value"
-      for precision in ${AB_PRECISIONS//,/ }; do
+      for precision in ${precisions//,/ }; do
         step "ab_${name}_detect_${precision}_${value}_round$round" 60 "$QUICK/bin/cuda_image_detect" \
           --delegate cuda --precision "$precision" --num-hands 2 --time "$QUICK/images/$PHOTO.ppm" --warmup 100 \
           --iters 2000 --cuda-setting "$key=$value"
