@@ -18,7 +18,8 @@
 # AB_SETTING=KEY (a cuda backend switch, e.g. cuda.fusion; several: KEY1,KEY2) adds an A/B of
 # each switch in turn in the same call: the full models' kernels and runs (cuda_model_timing at
 # the batches of AB_BATCHES, default 1,8; in AB_PRECISIONS, default fp32,fp16) and the Detect timing, with
-# KEY=1 and KEY=0 alternately, twice each.
+# KEY=1 and KEY=0 alternately, twice each. KEY=V1/V2/... (e.g. cuda.split_min_k=64/256/1024)
+# takes those values in turn instead of 1 and 0.
 #
 # PEER_DIR=DIR (holding ../shared/peers' tflite2torch.py and tflite_fb.py, e.g. .carry/peer2,
 # carried too) adds the kernels against the torch.compile peer, same call: cuda_model_timing
@@ -70,12 +71,17 @@ step() {  # step NAME SECONDS COMMAND...: its log under $OUT
   SUMMARY+=("$(printf '%-26s rc=%-3s %4ss  %s' "$name" "$rc" "$((SECONDS - start))" "$(tail -n 1 "$OUT/$name.log")")")
 }
 
-# The A/B of one kernel switch KEY: the full models' kernels at AB_BATCHES and whole Detect calls,
-# with KEY=1 and KEY=0 alternately, twice each. Logs named after the key.
+# The A/B of one kernel setting, KEY (values 1 and 0) or KEY=V1/V2/...: the full models' kernels at
+# AB_BATCHES and whole Detect calls, with each value in turn, twice each. Logs named after the key.
 ab_switch() {
-  local key=$1 name=${1#cuda.} round value precision precisions=${AB_PRECISIONS:-fp32,fp16}
+  local key=${1%%=*} values="1 0" round value precision precisions=${AB_PRECISIONS:-fp32,fp16}
+  local name=${key#cuda.}
+  if [[ $1 == *=* ]]; then
+    values=${1#*=}
+    values=${values//\// }
+  fi
   for round in 1 2; do
-    for value in 1 0; do
+    for value in $values; do
       step "ab_${name}_models_${value}_round$round" 240 "$QUICK/bin/cuda_model_timing" --delegate cuda \
         --model palm_detection_full,hand_landmark_full --batch "${AB_BATCHES:-1,8}" --precision "$precisions" \
         --warmup 30 --iters 300 --cuda-setting "$key=$value"
@@ -86,7 +92,7 @@ ab_switch() {
       done
     done
   done
-  echo "== A/B of $key (1, then 0; two rounds)"
+  echo "== A/B of $key (values $values in turn; two rounds)"
   grep -H "" "$OUT"/ab_"${name}"_models_*.log | grep -v "^.*:#"
   grep -H "^detect" "$OUT"/ab_"${name}"_detect_*.log
 }
