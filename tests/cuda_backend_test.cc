@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -233,6 +234,49 @@ TEST(CudaFusionTest, FoldsAddAndPreluIntoTheNodeBefore) {
   EXPECT_EQ(Steps(graph, /*fuse=*/false).size(), graph.nodes.size());
 }
 
+// BlazePalm's channel-growing block lists DEPTHWISE, CONV_2D(1x1), MAX_POOL, PAD, ADD, PRELU:
+// the convolution moves to just before the ADD, which then folds into it with the PRELU (four
+// kernels instead of five); without the move (cuda.fusion_moves_to_add 0) the ADD and PRELU
+// are a step of their own.
+TEST(CudaFusionTest, MovesAProductToTheLaterAddItFeeds) {
+  std::optional<model::Graph> block;
+  for (OpCase& c : AllOpCases()) {
+    if (c.name.rfind("block_palm_shortcut_", 0) == 0) block = std::move(c.graph);
+  }
+  ASSERT_TRUE(block.has_value());
+  const model::Graph& graph = *block;
+  ASSERT_EQ(graph.nodes.size(), 6u);
+  ASSERT_EQ(graph.nodes[1].op, model::OpType::kConv2D);
+  ASSERT_EQ(graph.nodes[4].op, model::OpType::kAdd);
+
+  const std::vector<backend::cuda::Step> moved = Steps(graph, /*fuse=*/true);
+  ASSERT_EQ(moved.size(), 4u);
+  EXPECT_EQ(moved[0].node, 0) << "the depthwise layer";
+  EXPECT_EQ(moved[1].node, 2) << "the pool, now before the convolution";
+  EXPECT_EQ(moved[2].node, 3) << "the pad";
+  EXPECT_EQ(moved[3].node, 1) << "the convolution, just before the ADD";
+  EXPECT_EQ(moved[3].add, 4);
+  EXPECT_EQ(moved[3].add_residual, graph.nodes[3].outputs[0]) << "the pad's output";
+  EXPECT_EQ(moved[3].prelu, 5);
+  EXPECT_EQ(moved[3].output, graph.outputs[0]);
+
+  const std::vector<backend::cuda::Step> in_order = backend::cuda::PlanSteps(
+      graph, WholeGraph(graph), /*fuse=*/true, backend::cuda::TakesEpilogue, /*move_to_add=*/false);
+  ASSERT_EQ(in_order.size(), 5u);
+  EXPECT_EQ(in_order[1].node, 1);
+  EXPECT_EQ(in_order[1].add, -1);
+  EXPECT_EQ(in_order[4].node, 4) << "the ADD runs alone";
+  EXPECT_EQ(in_order[4].prelu, 5);
+
+  // Whatever the order, every node runs exactly once.
+  std::vector<int> nodes;
+  for (const backend::cuda::Step& step : moved) {
+    for (int node : backend::cuda::StepNodes(step)) nodes.push_back(node);
+  }
+  std::sort(nodes.begin(), nodes.end());
+  EXPECT_EQ(nodes, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+}
+
 TEST(CudaFusionTest, KeepsTensorsThatAreReadElsewhere) {
   const model::Graph graph = ResidualBlocks(/*conv_escapes=*/true);
   const std::vector<backend::cuda::Step> steps = Steps(graph, /*fuse=*/true);
@@ -321,6 +365,39 @@ TEST(CudaBackendTest, FusedBlocksMatchTheReference) {
           ASSERT_TRUE(got.ok()) << what << ": " << got.status().message();
           ExpectClose(*got, RunReference(graph, inputs), what + " seed " + std::to_string(seed));
         }
+      }
+    }
+  }
+}
+
+// Compiles `c` with `settings` in `precision`, runs it on `inputs` and expects `expected` (the
+// reference backend's) within the precision's tolerance; failures name the case, precision and settings.
+void ExpectMatchWithSettings(const OpCase& c, const Tensors& inputs, const Tensors& expected,
+                             Precision precision, const std::map<std::string, std::string>& settings) {
+  std::string what = c.name + " " + PrecisionName(precision);
+  BackendOptions options = CudaOptions(precision);
+  for (const auto& [key, value] : settings) {
+    what += " " + key + "=" + value;
+    options.settings[key] = value;
+  }
+  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
+  ASSERT_TRUE(segment.ok()) << what << ": " << segment.status().message();
+  Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
+  ASSERT_TRUE(got.ok()) << what << ": " << got.status().message();
+  ExpectClose(*got, expected, what, precision == Precision::kFp16 ? 1e-2f : 1e-4f);
+}
+
+// BlazePalm's channel-growing block with its convolution moved to the ADD (the default) and in
+// node order, in both precisions.
+TEST(CudaBackendTest, AProductMovedToItsAddMatchesTheReference) {
+  HT_REQUIRE_CUDA_DEVICE();
+  for (OpCase& c : AllOpCases()) {
+    if (c.name.rfind("block_palm_shortcut_", 0) != 0) continue;
+    const Tensors inputs = RandomInputs(c.graph, 4, c.input_range);
+    const Tensors expected = RunReference(c.graph, inputs);
+    for (const char* moves : {"1", "0"}) {
+      for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
+        ExpectMatchWithSettings(c, inputs, expected, precision, {{"cuda.fusion_moves_to_add", moves}});
       }
     }
   }
@@ -415,6 +492,50 @@ TEST(CudaBackendTest, UnrolledTapsKernelsGiveTheGenericKernelsBits) {
   }
   ASSERT_GE(cases.size(), 25u);
   ExpectSwitchKeepsTheBits(cases, "cuda.unrolled_taps", "cuda.small_depthwise_row_tiles");
+}
+
+// How finely small products are split over K (cuda.split_min_k and cuda.split_blocks_per_sm:
+// from a split per 16 values of K to none at all), and whether products of few rows take one warp per output
+// (cuda.warp_products) or the tiles, change only the order of the sums: every combination
+// matches the reference, on the tensor cores (fp16) and the CUDA cores (fp32). Values that are
+// not positive integers, or 0 / 1 for the switch, are refused by name.
+TEST(CudaBackendTest, EverySplitMinKAndProductKernelMatchTheReferenceAndBadValuesAreRefused) {
+  HT_REQUIRE_CUDA_DEVICE();
+  for (const OpCase& c : SmallProductOpCases()) {
+    const Tensors inputs = RandomInputs(c.graph, 5, c.input_range);
+    const Tensors expected = RunReference(c.graph, inputs);
+    for (const char* warp_products : {"1", "0"}) {
+      // From one split per 16 values of K with many blocks each to no split at all.
+      for (const auto& [min_k, blocks] : std::vector<std::pair<const char*, const char*>>{
+               {"16", "8"}, {"32", "4"}, {"64", "2"}, {"256", "1"}, {"1000000", "2"}}) {
+        for (Precision precision : {Precision::kFp16, Precision::kFp32}) {
+          ExpectMatchWithSettings(c, inputs, expected, precision,
+                                  {{"cuda.split_min_k", min_k},
+                                   {"cuda.split_blocks_per_sm", blocks},
+                                   {"cuda.warp_products", warp_products}});
+        }
+      }
+    }
+  }
+  const model::Graph graph = SmallProductOpCases().front().graph;
+  {
+    BackendOptions options = CudaOptions();
+    options.settings["cuda.warp_products"] = "2";
+    Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), options);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("cuda.warp_products"), std::string::npos)
+        << refused.status().message();
+  }
+  for (const char* setting : {"cuda.split_min_k", "cuda.split_blocks_per_sm"}) {
+    for (const char* bad : {"0", "-64", "64k", "", "2000000"}) {
+      BackendOptions options = CudaOptions();
+      options.settings[setting] = bad;
+      Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), options);
+      ASSERT_FALSE(refused.ok()) << setting << "='" << bad << "'";
+      EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << setting << "='" << bad << "'";
+      EXPECT_NE(refused.status().message().find(setting), std::string::npos) << refused.status().message();
+    }
+  }
 }
 
 // Outputs are lent from the pinned staging (OutputHostBuffer): a run given those buffers leaves

@@ -455,6 +455,10 @@ std::vector<OpCase> SmallProductOpCases() {
       FullyConnected({1, 1152}, 63, false, kNone),
       FullyConnected({3, 1152}, 1, false, kNone),
       FullyConnected({2, 256}, 17, false, kRelu, /*bias=*/false),
+      // One warp per output (cuda.warp_products) up to 16 rows, K not a multiple of 4; then tiles.
+      FullyConnected({4, 37}, 9, false, kRelu6),
+      FullyConnected({16, 300}, 40, false, kNone),
+      FullyConnected({17, 1152}, 63, false, kNone),
   };
 }
 

@@ -203,10 +203,14 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
   // settings.
   const std::pair<const char*, const char*> switches[] = {
       {"HANDTRACK_CUDA_FUSION", "cuda.fusion"},
+      {"HANDTRACK_CUDA_FUSION_MOVES_TO_ADD", "cuda.fusion_moves_to_add"},
       {"HANDTRACK_CUDA_TENSOR_CORES", "cuda.tensor_cores"},
       {"HANDTRACK_CUDA_SMALL_TENSOR_CORES", "cuda.small_tensor_cores"},
       {"HANDTRACK_CUDA_SMALL_DEPTHWISE_ROW_TILES", "cuda.small_depthwise_row_tiles"},
       {"HANDTRACK_CUDA_UNROLLED_TAPS", "cuda.unrolled_taps"},
+      {"HANDTRACK_CUDA_SPLIT_MIN_K", "cuda.split_min_k"},
+      {"HANDTRACK_CUDA_SPLIT_BLOCKS_PER_SM", "cuda.split_blocks_per_sm"},
+      {"HANDTRACK_CUDA_WARP_PRODUCTS", "cuda.warp_products"},
       {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"},
       {"HANDTRACK_CUDA_SYNC", "cuda.sync"}};
   for (const auto& [variable, key] : switches) {

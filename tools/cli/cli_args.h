@@ -62,9 +62,10 @@ Result<std::vector<int>> ParseGpusOption(const std::string& text);
 
 // The CLI's test and diagnosis switches from the environment (the library
 // reads none of them): HANDTRACK_INJECT_FAULT="BACKEND:STAGE,..." into
-// inject_faults; HANDTRACK_CUDA_FUSION, HANDTRACK_CUDA_TENSOR_CORES,
-// HANDTRACK_CUDA_SMALL_TENSOR_CORES and HANDTRACK_CUDA_PREPROCESS into backend
-// settings "cuda.fusion", "cuda.tensor_cores", "cuda.small_tensor_cores" and "cuda.preprocess".
+// inject_faults; HANDTRACK_CUDA_<NAME> into the backend setting "cuda.<name>" for
+// the CUDA settings listed in cli_args.cc (fusion, fusion_moves_to_add, tensor_cores, small_tensor_cores,
+// small_depthwise_row_tiles, unrolled_taps, split_min_k, split_blocks_per_sm, warp_products,
+// preprocess, sync).
 Status ApplyEnvironmentHooks(std::string* inject_faults,
                              std::map<std::string, std::string>* backend_settings);
 // "fp32" or "fp16" (--precision).

@@ -2,9 +2,11 @@
 
 #include <cuda_runtime.h>
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "backend/cuda/cuda_device.h"
 #include "backend/cuda/cuda_segment.h"
@@ -19,7 +21,9 @@ namespace {
 
 // Kernel switches (BackendOptions::settings), "1" (default) or "0", to compare
 // timings or rule a kernel family out when hunting a numerical difference.
-constexpr char kFusionSetting[] = "cuda.fusion";             // ADD/PRELU folded into the kernel before
+constexpr char kFusionSetting[] = "cuda.fusion";  // ADD/PRELU folded into the kernel before
+// A node whose output only a later ADD reads runs just before it, so that the ADD folds in (fusion.h).
+constexpr char kFusionMovesToAddSetting[] = "cuda.fusion_moves_to_add";
 constexpr char kTensorCoresSetting[] = "cuda.tensor_cores";  // fp16 GEMMs on the tensor cores
 // Small fp16 GEMMs (64-row tiles, split over K) on the tensor cores too.
 constexpr char kSmallTensorCoresSetting[] = "cuda.small_tensor_cores";
@@ -28,6 +32,12 @@ constexpr char kPreprocessSetting[] = "cuda.preprocess";  // model inputs sample
 constexpr char kSmallDepthwiseRowTilesSetting[] = "cuda.small_depthwise_row_tiles";
 // Depthwise and first layers on kernels with compile-time taps, "0": the generic ones (ops.h).
 constexpr char kUnrolledTapsSetting[] = "cuda.unrolled_taps";
+// The least K of one split of a product split over K (DeviceInfo::split_min_k), a positive integer.
+constexpr char kSplitMinKSetting[] = "cuda.split_min_k";
+// The blocks per multiprocessor a split product aims for (DeviceInfo::split_blocks_per_multiprocessor).
+constexpr char kSplitBlocksSetting[] = "cuda.split_blocks_per_sm";
+// Products of at most 16 rows on one warp per output, "0": on the tiled GEMMs (ops.h).
+constexpr char kWarpProductsSetting[] = "cuda.warp_products";
 // How a host thread waits for the GPU (cudaSetDeviceFlags, for the whole process and
 // device): "auto" (CUDA's default: spin while the process has no more CUDA contexts than
 // the machine has cores, else yield), "spin", "yield" or "blocking" (sleep on a primitive).
@@ -53,6 +63,21 @@ Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
   if (found->second == "0") return false;
   return InvalidArgumentError("failed to apply backend setting " + std::string(key) +
                               ": expected 0 or 1, got '" + found->second + "'");
+}
+
+// A positive integer setting of at most `largest`; `fallback` when it is not given.
+Result<int> PositiveSetting(const BackendSettings& settings, const char* key, int fallback, int largest) {
+  const auto found = settings.find(key);
+  if (found == settings.end()) return fallback;
+  const std::string& text = found->second;
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > largest) {
+    return InvalidArgumentError("failed to apply backend setting " + std::string(key) +
+                                ": expected an integer from 1 to " + std::to_string(largest) + ", got '" +
+                                text + "'");
+  }
+  return value;
 }
 
 class CudaBackend final : public Backend {
@@ -108,9 +133,17 @@ class CudaBackend final : public Backend {
   bool OverlapsRuns() const override { return true; }
 
   std::vector<std::string> SettingKeys() const override {
-    return {kFusionSetting,      kTensorCoresSetting, kSmallTensorCoresSetting,
-            kPreprocessSetting,  kSyncSetting,        kSmallDepthwiseRowTilesSetting,
-            kUnrolledTapsSetting};
+    return {kFusionSetting,
+            kTensorCoresSetting,
+            kSmallTensorCoresSetting,
+            kPreprocessSetting,
+            kSyncSetting,
+            kSmallDepthwiseRowTilesSetting,
+            kUnrolledTapsSetting,
+            kSplitMinKSetting,
+            kSplitBlocksSetting,
+            kWarpProductsSetting,
+            kFusionMovesToAddSetting};
   }
 
   Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
@@ -128,11 +161,19 @@ class CudaBackend final : public Backend {
     segment_options.half = options.precision == Precision::kFp16;
     segment_options.inject_oom = options.faults.Has(name(), "oom");
     HT_ASSIGN_OR_RETURN(segment_options.fuse, SwitchSetting(options.settings, kFusionSetting));
+    HT_ASSIGN_OR_RETURN(segment_options.fusion_moves_to_add,
+                        SwitchSetting(options.settings, kFusionMovesToAddSetting));
     HT_ASSIGN_OR_RETURN(device.tensor_cores, SwitchSetting(options.settings, kTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(device.small_tensor_cores, SwitchSetting(options.settings, kSmallTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(device.small_depthwise_row_tiles,
                         SwitchSetting(options.settings, kSmallDepthwiseRowTilesSetting));
     HT_ASSIGN_OR_RETURN(device.unrolled_taps, SwitchSetting(options.settings, kUnrolledTapsSetting));
+    HT_ASSIGN_OR_RETURN(device.warp_products, SwitchSetting(options.settings, kWarpProductsSetting));
+    HT_ASSIGN_OR_RETURN(device.split_min_k,
+                        PositiveSetting(options.settings, kSplitMinKSetting, device.split_min_k, 1 << 20));
+    HT_ASSIGN_OR_RETURN(
+        device.split_blocks_per_multiprocessor,
+        PositiveSetting(options.settings, kSplitBlocksSetting, device.split_blocks_per_multiprocessor, 64));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
     HT_ASSIGN_OR_RETURN(const std::optional<unsigned> sync_flags, SyncFlags(options.settings));
     if (sync_flags.has_value()) {

@@ -465,7 +465,7 @@ Result<std::unique_ptr<CompiledSegment>> CompileCudaSegment(const model::Graph& 
                                                             const SegmentSpec& spec, const DeviceInfo& device,
                                                             const std::string& label,
                                                             const CudaSegmentOptions& options) {
-  std::vector<Step> steps = PlanSteps(graph, spec, options.fuse, TakesEpilogue);
+  std::vector<Step> steps = PlanSteps(graph, spec, options.fuse, TakesEpilogue, options.fusion_moves_to_add);
   std::vector<int64_t> scratch_bytes;
   for (const Step& step : steps) {
     const model::Node& node = graph.nodes[step.node];

@@ -10,6 +10,12 @@
 // follow it and are applied to each of its output values ("epilogue"). A node
 // is folded only when the tensor between the two is read by nothing else in
 // the graph and is not a segment output, so it never needs to exist.
+//
+// Steps need not run in the model's node order: a node whose output only a
+// later ADD reads runs just before that ADD, so that the ADD folds into it. The
+// palm models' downsampling blocks list CONV_2D(1x1), then MAX_POOL and PAD of
+// the block's input, then ADD -> PRELU of the two; run in that order, the ADD
+// and PRELU are a kernel of their own (five kernels a block instead of four).
 #pragma once
 
 #include <vector>
@@ -31,9 +37,11 @@ struct Step {
 using TakesEpilogueFn = bool (*)(model::OpType op);
 
 // The segment's nodes grouped into steps, in execution order. With `fuse`
-// false, one step per node (backend setting "cuda.fusion" "0" asks for that).
+// false, one step per node in node order (backend setting "cuda.fusion" "0"
+// asks for that); with `move_to_add` false, no node moves to a later ADD
+// (setting "cuda.fusion_moves_to_add" "0").
 std::vector<Step> PlanSteps(const model::Graph& graph, const SegmentSpec& spec, bool fuse,
-                            TakesEpilogueFn takes_epilogue);
+                            TakesEpilogueFn takes_epilogue, bool move_to_add = true);
 
 // Nodes of a step, in execution order (the node, then folded ones).
 std::vector<int> StepNodes(const Step& step);

@@ -10,9 +10,6 @@ constexpr int kTileM = 64;
 constexpr int kTileN = 64;
 constexpr int kTileK = 16;
 constexpr int kGemmThreads = 256;  // 16 x 16 threads, 4 x 4 outputs each
-// Each split covers at least this many K steps, so that the partial sums are
-// worth their trip through memory.
-constexpr int kMinStepsPerSplit = 4;
 constexpr int kMaxSplits = 32;
 
 struct GemmPlan {
@@ -31,10 +28,13 @@ GemmPlan PlanGemm(const GemmShape& shape, const DeviceInfo& device) {
   plan.tiles_m = CeilDiv(shape.m, kTileM);
   const int tiles = plan.tiles_n * plan.tiles_m;
   const int k_steps = CeilDiv(shape.k, kTileK);
-  const int wanted_blocks = 2 * device.multiprocessors;
+  const int wanted_blocks = device.split_blocks_per_multiprocessor * device.multiprocessors;
   int splits = 1;
   if (tiles < wanted_blocks) {
-    splits = std::clamp(std::min(wanted_blocks / tiles, k_steps / kMinStepsPerSplit), 1, kMaxSplits);
+    // Each split covers at least DeviceInfo::split_min_k values of K, so that the partial sums
+    // are worth their trip through memory and the second launch.
+    const int min_steps_per_split = std::max(1, device.split_min_k / kTileK);
+    splits = std::clamp(std::min(wanted_blocks / tiles, k_steps / min_steps_per_split), 1, kMaxSplits);
   }
   plan.k_per_split = CeilDiv(k_steps, splits) * kTileK;
   plan.splits = CeilDiv(shape.k, plan.k_per_split);
@@ -150,9 +150,76 @@ __global__ void SplitKReduceKernel(GemmShape shape, int splits, const float* __r
   }
 }
 
+// Products of few rows (the landmark model's four fully connected heads: 1 x 1152 times
+// 1152 x 63 at batch 1) fill a 64-row tile with one useful row and need a long K split into
+// many partials to occupy the GPU, then a second launch to add them. Here one warp computes one
+// output: its lanes stride over K (4 values per load when K is a multiple of 4), a shuffle tree
+// adds the lanes' sums, and lane 0 applies bias, activation and epilogue. One launch, and a
+// chain of K / 128 steps per lane.
+constexpr int kWarpProductMaxRows = 16;
+constexpr int kWarpProductThreads = 256;
+
+template <bool kVectorLoads, typename T>
+__global__ void __launch_bounds__(kWarpProductThreads)
+    WarpProductKernel(GemmShape shape, GemmOperands operands, Epilogue epilogue) {
+  const T* a = As<T>(operands.a);
+  const T* b = As<T>(operands.b);
+  const T* bias = As<T>(operands.bias);
+  T* out = As<T>(operands.out);
+  const int lane = threadIdx.x % 32;
+  const int warps = gridDim.x * (blockDim.x / 32);
+  const int total = shape.m * shape.n;
+  for (int index = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; index < total; index += warps) {
+    const int row = index / shape.n, col = index % shape.n;
+    const T* a_row = a + static_cast<size_t>(row) * shape.k;
+    const T* b_row = b + static_cast<size_t>(col) * shape.k;
+    float sum = 0.0f;
+    if (kVectorLoads) {
+      for (int k = lane * 4; k < shape.k; k += 32 * 4) {
+        const Lanes<T, 4> x = *reinterpret_cast<const Lanes<T, 4>*>(a_row + k);
+        const Lanes<T, 4> w = *reinterpret_cast<const Lanes<T, 4>*>(b_row + k);
+#pragma unroll
+        for (int i = 0; i < 4; ++i) sum = fmaf(ToFloat(x.v[i]), ToFloat(w.v[i]), sum);
+      }
+    } else {
+      for (int k = lane; k < shape.k; k += 32) sum = fmaf(ToFloat(a_row[k]), ToFloat(b_row[k]), sum);
+    }
+#pragma unroll
+    for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+    if (lane == 0) {
+      const float v = Activate(sum + (bias != nullptr ? ToFloat(bias[col]) : 0.0f), operands.activation);
+      out[index] = FromFloat<T>(ApplyEpilogue<T>(epilogue, v, index, col));
+    }
+  }
+}
+
+bool UsesWarpProducts(const GemmShape& shape, const DeviceInfo& device) {
+  return device.warp_products && shape.m <= kWarpProductMaxRows;
+}
+
+cudaError_t EnqueueWarpProduct(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch) {
+  constexpr int kWarpsPerBlock = kWarpProductThreads / 32;
+  const int64_t outputs = static_cast<int64_t>(shape.m) * shape.n;
+  const unsigned blocks =
+      static_cast<unsigned>(std::clamp<int64_t>((outputs + kWarpsPerBlock - 1) / kWarpsPerBlock, 1, 65535));
+  return WithStorage(launch, [&](auto zero) {
+    using T = decltype(zero);
+    // 16-byte (fp16: 8-byte) loads: row starts are aligned when K is a multiple of 4.
+    if (shape.k % 4 == 0) {
+      WarpProductKernel<true, T>
+          <<<blocks, kWarpProductThreads, 0, launch.stream>>>(shape, operands, launch.epilogue);
+    } else {
+      WarpProductKernel<false, T>
+          <<<blocks, kWarpProductThreads, 0, launch.stream>>>(shape, operands, launch.epilogue);
+    }
+    return cudaGetLastError();
+  });
+}
+
 }  // namespace
 
 int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
+  if (UsesWarpProducts(shape, device)) return 0;
   const GemmPlan plan = PlanGemm(shape, device);
   const int64_t cuda_core_bytes = plan.splits == 1 ? 0
                                                    : static_cast<int64_t>(plan.splits) * shape.m * shape.n *
@@ -173,6 +240,7 @@ cudaError_t EnqueueSplitKReduce(const GemmShape& shape, int splits, const float*
 }
 
 cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch) {
+  if (UsesWarpProducts(shape, launch.device)) return EnqueueWarpProduct(shape, operands, launch);
   if (UsesTensorCores(shape, launch.half, launch.device))
     return EnqueueTensorCoreGemm(shape, operands, launch);
   const GemmPlan plan = PlanGemm(shape, launch.device);

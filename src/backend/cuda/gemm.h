@@ -7,7 +7,8 @@
 // multiple of 4 (every hand model layer). The hand models' late layers have
 // few output tiles (7x7 pixels x 192 channels is 3 tiles) and long K (1152),
 // which would leave most of the GPU idle, so small products are split over K
-// into partial sums in scratch memory, then reduced in a fixed order (results
+// into partial sums in scratch memory (each split at least
+// DeviceInfo::split_min_k values of K), then reduced in a fixed order (results
 // do not depend on timing) by a second kernel that applies bias, activation
 // and epilogue. (Reducing in the last block of each tile instead, which saves
 // that launch, measured no faster: one block then sums up to 18 partials per

@@ -41,6 +41,18 @@ struct DeviceInfo {
   // the 4-pixel strips. Setting "cuda.unrolled_taps" "0" keeps both on the generic kernels,
   // which wait for memory once per tap.
   bool unrolled_taps = true;
+  // Products with too few output tiles to fill the GPU are split over K into partial sums that
+  // a second kernel adds up; each split covers at least this many values of K. A split saves
+  // part of each block's chain of K steps but costs that second launch, so short products are
+  // better left whole. Setting "cuda.split_min_k" (a positive integer).
+  int split_min_k = 64;
+  // How many blocks a product split over K aims for per multiprocessor. Setting
+  // "cuda.split_blocks_per_sm" (a positive integer).
+  int split_blocks_per_multiprocessor = 2;
+  // Products of at most 16 rows (fully connected layers at small batches) on a kernel with one
+  // warp per output instead of 64-row tiles split over K (gemm.cu). Setting
+  // "cuda.warp_products" "0" keeps them on the tiled GEMMs.
+  bool warp_products = true;
 };
 
 // Folded ADD / PRELU nodes (see fusion.h), applied to each output value v of
