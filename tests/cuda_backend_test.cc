@@ -289,6 +289,23 @@ TEST(CudaFusionTest, KeepsTensorsThatAreReadElsewhere) {
 // ---------------------------------------------------------------------------
 // On a GPU.
 
+// Compiles `c` with `settings` in `precision`, runs it on `inputs` and expects `expected` (the
+// reference backend's) within the precision's tolerance; failures name the case, precision and settings.
+void ExpectMatchWithSettings(const OpCase& c, const Tensors& inputs, const Tensors& expected,
+                             Precision precision, const std::map<std::string, std::string>& settings) {
+  std::string what = c.name + " " + PrecisionName(precision);
+  BackendOptions options = CudaOptions(precision);
+  for (const auto& [key, value] : settings) {
+    what += " " + key + "=" + value;
+    options.settings[key] = value;
+  }
+  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
+  ASSERT_TRUE(segment.ok()) << what << ": " << segment.status().message();
+  Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
+  ASSERT_TRUE(got.ok()) << what << ": " << got.status().message();
+  ExpectClose(*got, expected, what, precision == Precision::kFp16 ? 1e-2f : 1e-4f);
+}
+
 // The kernels chosen by size in both precisions: the large-batch kernels (and
 // the CUDA-core GEMM they replace, with the setting cuda.tensor_cores 0), and
 // small products split over K on the tensor cores or the CUDA cores. The
@@ -302,15 +319,7 @@ TEST_P(CudaLargeBatchTest, MatchesTheReferenceBackend) {
   const Tensors expected = RunReference(c.graph, inputs);
   for (const char* tensor_cores : {"1", "0"}) {
     for (Precision precision : {Precision::kFp16, Precision::kFp32}) {
-      BackendOptions options = CudaOptions(precision);
-      options.settings["cuda.tensor_cores"] = tensor_cores;
-      Result<std::unique_ptr<CompiledSegment>> segment =
-          Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
-      ASSERT_TRUE(segment.ok()) << segment.status().message();
-      Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
-      ASSERT_TRUE(got.ok()) << got.status().message();
-      ExpectClose(*got, expected, c.name + " " + PrecisionName(precision) + " tensor_cores=" + tensor_cores,
-                  precision == Precision::kFp16 ? 1e-2f : 1e-4f);
+      ExpectMatchWithSettings(c, inputs, expected, precision, {{"cuda.tensor_cores", tensor_cores}});
     }
   }
 }
@@ -368,23 +377,6 @@ TEST(CudaBackendTest, FusedBlocksMatchTheReference) {
       }
     }
   }
-}
-
-// Compiles `c` with `settings` in `precision`, runs it on `inputs` and expects `expected` (the
-// reference backend's) within the precision's tolerance; failures name the case, precision and settings.
-void ExpectMatchWithSettings(const OpCase& c, const Tensors& inputs, const Tensors& expected,
-                             Precision precision, const std::map<std::string, std::string>& settings) {
-  std::string what = c.name + " " + PrecisionName(precision);
-  BackendOptions options = CudaOptions(precision);
-  for (const auto& [key, value] : settings) {
-    what += " " + key + "=" + value;
-    options.settings[key] = value;
-  }
-  Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(c.graph, WholeGraph(c.graph), options);
-  ASSERT_TRUE(segment.ok()) << what << ": " << segment.status().message();
-  Result<Tensors> got = RunSegment(**segment, c.graph, inputs);
-  ASSERT_TRUE(got.ok()) << what << ": " << got.status().message();
-  ExpectClose(*got, expected, what, precision == Precision::kFp16 ? 1e-2f : 1e-4f);
 }
 
 // BlazePalm's channel-growing block with its convolution moved to the ADD (the default) and in

@@ -84,7 +84,8 @@ std::string FrameJson(int index, const std::string& file, const Ppm& ppm, double
 // stream), and the rest of the call (pre-processing plans, palm decoding, crops, landmark
 // projection; the calls' mean less both models' run time).
 void PrintSplit(const handtrack::HandEngineStats& before, const handtrack::HandEngineStats& after,
-                const std::vector<double>& ms, int iters) {
+                const std::vector<double>& ms) {
+  const double iters = static_cast<double>(ms.size());
   double total_ms = 0;
   for (double value : ms) total_ms += value;
   const auto per_call = [&](double after_seconds, double before_seconds) {
@@ -245,7 +246,7 @@ int main(int argc, char** argv) {
         "min %.3f\n",
         std::filesystem::path(time_file).filename().c_str(), ppm.width, ppm.height, hands,
         delegate_name.c_str(), precision.c_str(), iters, at(0.5), at(0.1), at(0.9), ms.front());
-    PrintSplit(before, (*engine)->stats(), ms, iters);
+    PrintSplit(before, (*engine)->stats(), ms);
   }
   return failures == 0 ? 0 : 1;
 }

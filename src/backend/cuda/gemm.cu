@@ -26,18 +26,9 @@ GemmPlan PlanGemm(const GemmShape& shape, const DeviceInfo& device) {
   GemmPlan plan;
   plan.tiles_n = CeilDiv(shape.n, kTileN);
   plan.tiles_m = CeilDiv(shape.m, kTileM);
-  const int tiles = plan.tiles_n * plan.tiles_m;
-  const int k_steps = CeilDiv(shape.k, kTileK);
-  const int wanted_blocks = device.split_blocks_per_multiprocessor * device.multiprocessors;
-  int splits = 1;
-  if (tiles < wanted_blocks) {
-    // Each split covers at least DeviceInfo::split_min_k values of K, so that the partial sums
-    // are worth their trip through memory and the second launch.
-    const int min_steps_per_split = std::max(1, device.split_min_k / kTileK);
-    splits = std::clamp(std::min(wanted_blocks / tiles, k_steps / min_steps_per_split), 1, kMaxSplits);
-  }
-  plan.k_per_split = CeilDiv(k_steps, splits) * kTileK;
-  plan.splits = CeilDiv(shape.k, plan.k_per_split);
+  const KSplit split = SplitOverK(plan.tiles_n * plan.tiles_m, shape.k, kTileK, device);
+  plan.splits = split.splits;
+  plan.k_per_split = split.k_per_split;
   return plan;
 }
 
@@ -157,10 +148,9 @@ __global__ void SplitKReduceKernel(GemmShape shape, int splits, const float* __r
 // adds the lanes' sums, and lane 0 applies bias, activation and epilogue. One launch, and a
 // chain of K / 128 steps per lane.
 constexpr int kWarpProductMaxRows = 16;
-constexpr int kWarpProductThreads = 256;
 
 template <bool kVectorLoads, typename T>
-__global__ void __launch_bounds__(kWarpProductThreads)
+__global__ void __launch_bounds__(kThreadsPerBlock)
     WarpProductKernel(GemmShape shape, GemmOperands operands, Epilogue epilogue) {
   const T* a = As<T>(operands.a);
   const T* b = As<T>(operands.b);
@@ -198,25 +188,38 @@ bool UsesWarpProducts(const GemmShape& shape, const DeviceInfo& device) {
 }
 
 cudaError_t EnqueueWarpProduct(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch) {
-  constexpr int kWarpsPerBlock = kWarpProductThreads / 32;
-  const int64_t outputs = static_cast<int64_t>(shape.m) * shape.n;
-  const unsigned blocks =
-      static_cast<unsigned>(std::clamp<int64_t>((outputs + kWarpsPerBlock - 1) / kWarpsPerBlock, 1, 65535));
+  const unsigned blocks = BlocksFor(static_cast<int64_t>(shape.m) * shape.n * 32);  // a warp per output
   return WithStorage(launch, [&](auto zero) {
     using T = decltype(zero);
     // 16-byte (fp16: 8-byte) loads: row starts are aligned when K is a multiple of 4.
     if (shape.k % 4 == 0) {
       WarpProductKernel<true, T>
-          <<<blocks, kWarpProductThreads, 0, launch.stream>>>(shape, operands, launch.epilogue);
+          <<<blocks, kThreadsPerBlock, 0, launch.stream>>>(shape, operands, launch.epilogue);
     } else {
       WarpProductKernel<false, T>
-          <<<blocks, kWarpProductThreads, 0, launch.stream>>>(shape, operands, launch.epilogue);
+          <<<blocks, kThreadsPerBlock, 0, launch.stream>>>(shape, operands, launch.epilogue);
     }
     return cudaGetLastError();
   });
 }
 
 }  // namespace
+
+KSplit SplitOverK(int tiles, int k, int step_k, const DeviceInfo& device) {
+  const int k_steps = CeilDiv(k, step_k);
+  const int wanted_blocks = device.split_blocks_per_multiprocessor * device.multiprocessors;
+  int splits = 1;
+  if (tiles < wanted_blocks) {
+    // Each split covers at least DeviceInfo::split_min_k values of K, so that the partial sums
+    // are worth their trip through memory and the second launch.
+    const int min_steps_per_split = std::max(1, device.split_min_k / step_k);
+    splits = std::clamp(std::min(wanted_blocks / tiles, k_steps / min_steps_per_split), 1, kMaxSplits);
+  }
+  KSplit split;
+  split.k_per_split = CeilDiv(k_steps, splits) * step_k;
+  split.splits = CeilDiv(k, split.k_per_split);
+  return split;
+}
 
 int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
   if (UsesWarpProducts(shape, device)) return 0;

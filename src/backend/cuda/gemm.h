@@ -46,6 +46,16 @@ int64_t GemmScratchBytes(const GemmShape& shape, const DeviceInfo& device);
 // fp16 products run on the tensor cores where UsesTensorCores says so.
 cudaError_t EnqueueGemm(const GemmShape& shape, const GemmOperands& operands, const OpLaunch& launch);
 
+// How a product with `tiles` output tiles is split over K, which it walks in steps of `step_k`:
+// into about DeviceInfo::split_blocks_per_multiprocessor blocks per multiprocessor, each split
+// at least DeviceInfo::split_min_k values of K (a multiple of step_k), at most 32 splits. Both
+// GEMMs plan their splits with it.
+struct KSplit {
+  int splits = 1;
+  int k_per_split = 0;
+};
+KSplit SplitOverK(int tiles, int k, int step_k, const DeviceInfo& device);
+
 // Whether EnqueueGemm runs this product on the tensor cores (tensor_core_gemm.cu):
 // fp16 storage, K a multiple of 8, compute capability 8.0 or more,
 // DeviceInfo::tensor_cores, and either enough 128-row tiles for every

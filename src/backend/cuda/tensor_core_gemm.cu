@@ -40,7 +40,6 @@ constexpr int kBlockK = 32;
 constexpr int kRowHalves = kBlockK + 8;  // shared row pitch, see above
 constexpr int kWarps = 4;
 constexpr int kThreads = kWarps * 32;
-constexpr int kMaxSplits = 32;
 
 __host__ __device__ constexpr int CeilDiv(int a, int b) { return (a + b - 1) / b; }
 
@@ -332,14 +331,9 @@ TensorCorePlan PlanTensorCoreGemm(const GemmShape& shape, const DeviceInfo& devi
   plan.m_tiles = 1;
   plan.tiles = CeilDiv(shape.m, 64) * plan.tiles_n;
   if (plan.tiles >= device.multiprocessors) return plan;
-  // Each split covers at least DeviceInfo::split_min_k values of K, so that the partial sums
-  // are worth their trip through memory and the second launch.
-  const int min_steps_per_split = std::max(1, device.split_min_k / kBlockK);
-  const int wanted_blocks = device.split_blocks_per_multiprocessor * device.multiprocessors;
-  const int splits =
-      std::clamp(std::min(wanted_blocks / plan.tiles, k_steps / min_steps_per_split), 1, kMaxSplits);
-  plan.k_per_split = CeilDiv(k_steps, splits) * kBlockK;
-  plan.splits = CeilDiv(shape.k, plan.k_per_split);
+  const KSplit split = SplitOverK(plan.tiles, shape.k, kBlockK, device);
+  plan.splits = split.splits;
+  plan.k_per_split = split.k_per_split;
   return plan;
 }
 
