@@ -491,7 +491,7 @@ TEST(CudaBackendTest, UnrolledTapsKernelsGiveTheGenericKernelsBits) {
 // (cuda.warp_products) or the tiles, change only the order of the sums: every combination
 // matches the reference, on the tensor cores (fp16) and the CUDA cores (fp32). Values that are
 // not positive integers, or 0 / 1 for the switch, are refused by name.
-TEST(CudaBackendTest, EverySplitMinKAndProductKernelMatchTheReferenceAndBadValuesAreRefused) {
+TEST(CudaBackendTest, EverySplitPolicyAndProductKernelMatchTheReferenceAndBadValuesAreRefused) {
   HT_REQUIRE_CUDA_DEVICE();
   for (const OpCase& c : SmallProductOpCases()) {
     const Tensors inputs = RandomInputs(c.graph, 5, c.input_range);
@@ -500,11 +500,17 @@ TEST(CudaBackendTest, EverySplitMinKAndProductKernelMatchTheReferenceAndBadValue
       // From one split per 16 values of K with many blocks each to no split at all.
       for (const auto& [min_k, blocks] : std::vector<std::pair<const char*, const char*>>{
                {"16", "8"}, {"32", "4"}, {"64", "2"}, {"256", "1"}, {"1000000", "2"}}) {
-        for (Precision precision : {Precision::kFp16, Precision::kFp32}) {
-          ExpectMatchWithSettings(c, inputs, expected, precision,
+        ExpectMatchWithSettings(c, inputs, expected, Precision::kFp32,
+                                {{"cuda.split_min_k", min_k},
+                                 {"cuda.split_blocks_per_sm", blocks},
+                                 {"cuda.warp_products", warp_products}});
+        // fp16 products on the tensor cores split K between 1-8 groups of warps per block first.
+        for (const char* k_groups : {"1", "2", "4", "8"}) {
+          ExpectMatchWithSettings(c, inputs, expected, Precision::kFp16,
                                   {{"cuda.split_min_k", min_k},
                                    {"cuda.split_blocks_per_sm", blocks},
-                                   {"cuda.warp_products", warp_products}});
+                                   {"cuda.warp_products", warp_products},
+                                   {"cuda.k_groups", k_groups}});
         }
       }
     }
@@ -516,6 +522,15 @@ TEST(CudaBackendTest, EverySplitMinKAndProductKernelMatchTheReferenceAndBadValue
     Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), options);
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.status().message().find("cuda.warp_products"), std::string::npos)
+        << refused.status().message();
+  }
+  for (const char* bad : {"0", "3", "16", "four", ""}) {
+    BackendOptions options = CudaOptions();
+    options.settings["cuda.k_groups"] = bad;
+    Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), options);
+    ASSERT_FALSE(refused.ok()) << "cuda.k_groups='" << bad << "'";
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(refused.status().message().find("cuda.k_groups"), std::string::npos)
         << refused.status().message();
   }
   for (const char* setting : {"cuda.split_min_k", "cuda.split_blocks_per_sm"}) {

@@ -211,6 +211,7 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
       {"HANDTRACK_CUDA_SPLIT_MIN_K", "cuda.split_min_k"},
       {"HANDTRACK_CUDA_SPLIT_BLOCKS_PER_SM", "cuda.split_blocks_per_sm"},
       {"HANDTRACK_CUDA_WARP_PRODUCTS", "cuda.warp_products"},
+      {"HANDTRACK_CUDA_K_GROUPS", "cuda.k_groups"},
       {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"},
       {"HANDTRACK_CUDA_SYNC", "cuda.sync"}};
   for (const auto& [variable, key] : switches) {

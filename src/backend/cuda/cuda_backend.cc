@@ -11,6 +11,7 @@
 #include "backend/cuda/cuda_device.h"
 #include "backend/cuda/cuda_segment.h"
 #include "backend/cuda/cuda_status.h"
+#include "backend/cuda/gemm.h"
 #include "backend/cuda/image_uploader.h"
 #include "backend/cuda/ops.h"
 #include "backend/segment_check.h"
@@ -36,6 +37,9 @@ constexpr char kUnrolledTapsSetting[] = "cuda.unrolled_taps";
 constexpr char kSplitMinKSetting[] = "cuda.split_min_k";
 // The blocks per multiprocessor a split product aims for (DeviceInfo::split_blocks_per_multiprocessor).
 constexpr char kSplitBlocksSetting[] = "cuda.split_blocks_per_sm";
+// Groups of warps one block of a split fp16 product splits K between (DeviceInfo::k_groups):
+// 1, 2, 4 or 8.
+constexpr char kKGroupsSetting[] = "cuda.k_groups";
 // Products of at most 16 rows on one warp per output, "0": on the tiled GEMMs (ops.h).
 constexpr char kWarpProductsSetting[] = "cuda.warp_products";
 // How a host thread waits for the GPU (cudaSetDeviceFlags, for the whole process and
@@ -55,6 +59,17 @@ Result<std::optional<unsigned>> SyncFlags(const BackendSettings& settings) {
   if (found->second == "blocking") return std::optional<unsigned>(cudaDeviceScheduleBlockingSync);
   return InvalidArgumentError(std::string("failed to apply backend setting ") + kSyncSetting +
                               ": expected auto, spin, yield or blocking, got '" + found->second + "'");
+}
+
+// cuda.k_groups: 1, 2, 4 or 8 (the kernels are built for those); 4 when it is not given.
+Result<int> KGroupsSetting(const BackendSettings& settings) {
+  const auto found = settings.find(kKGroupsSetting);
+  if (found == settings.end()) return cuda::DeviceInfo{}.k_groups;
+  for (int groups : {1, 2, 4, 8}) {
+    if (found->second == std::to_string(groups)) return groups;
+  }
+  return InvalidArgumentError(std::string("failed to apply backend setting ") + kKGroupsSetting +
+                              ": expected 1, 2, 4 or 8, got '" + found->second + "'");
 }
 
 Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
@@ -143,7 +158,8 @@ class CudaBackend final : public Backend {
             kSplitMinKSetting,
             kSplitBlocksSetting,
             kWarpProductsSetting,
-            kFusionMovesToAddSetting};
+            kFusionMovesToAddSetting,
+            kKGroupsSetting};
   }
 
   Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
@@ -174,6 +190,7 @@ class CudaBackend final : public Backend {
     HT_ASSIGN_OR_RETURN(
         device.split_blocks_per_multiprocessor,
         PositiveSetting(options.settings, kSplitBlocksSetting, device.split_blocks_per_multiprocessor, 64));
+    HT_ASSIGN_OR_RETURN(device.k_groups, KGroupsSetting(options.settings));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
     HT_ASSIGN_OR_RETURN(const std::optional<unsigned> sync_flags, SyncFlags(options.settings));
     if (sync_flags.has_value()) {
@@ -185,6 +202,8 @@ class CudaBackend final : public Backend {
         return supported.WithPrefix("failed to compile " + label);
       }
     }
+    HT_RETURN_IF_ERROR(
+        cuda::CudaStatus(cuda::PrepareTensorCoreGemm(device), "prepare " + label + "'s GEMM kernels"));
     return cuda::CompileCudaSegment(graph, spec, device, label, segment_options);
   }
 

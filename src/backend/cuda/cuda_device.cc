@@ -58,6 +58,12 @@ Status UseCudaDevice(int device, DeviceInfo* info) {
     cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
     cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
     info->compute_capability = major * 10 + minor;
+    int shared_optin = 0;
+    if (cudaDeviceGetAttribute(&shared_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) ==
+            cudaSuccess &&
+        shared_optin > info->max_shared_bytes_per_block) {
+      info->max_shared_bytes_per_block = shared_optin;
+    }
   }
   return Status::Ok();
 }

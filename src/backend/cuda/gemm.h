@@ -12,7 +12,8 @@
 // do not depend on timing) by a second kernel that applies bias, activation
 // and epilogue. (Reducing in the last block of each tile instead, which saves
 // that launch, measured no faster: one block then sums up to 18 partials per
-// output serially; see docs/CUDA.md.)
+// output serially; see docs/CUDA.md.) On the tensor cores, groups of warps of
+// one block split K first (DeviceInfo::k_groups), which needs no second kernel.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -66,6 +67,10 @@ bool UsesTensorCores(const GemmShape& shape, bool half, const DeviceInfo& device
 cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& operands,
                                   const OpLaunch& launch);
 int64_t TensorCoreGemmScratchBytes(const GemmShape& shape, const DeviceInfo& device);
+// Lets the tensor-core kernels whose blocks split K between several groups of warps have the
+// shared memory they need beyond 48 KiB (cudaFuncSetAttribute, for the current device). Call
+// before enqueueing products on that device, outside a stream capture.
+cudaError_t PrepareTensorCoreGemm(const DeviceInfo& device);
 
 // The second kernel of a product split over K: sums the `splits` float partial
 // products in `partials` ([splits][m][n]) in split order, then applies bias,

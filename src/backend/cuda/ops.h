@@ -27,6 +27,9 @@ struct DeviceInfo {
   // major * 10 + minor, e.g. 90 for Hopper. The tensor-core GEMM (mma.sync,
   // cp.async) needs 80 or more; older GPUs run the CUDA-core kernels.
   int compute_capability = 0;
+  // cudaDevAttrMaxSharedMemoryPerBlockOptin: the shared memory one block may have (48 KiB
+  // without opting in; kernels that want more set cudaFuncAttributeMaxDynamicSharedMemorySize).
+  int max_shared_bytes_per_block = 48 * 1024;
   // Setting "cuda.tensor_cores" "0" keeps every product on the CUDA cores.
   bool tensor_cores = true;
   // Setting "cuda.small_tensor_cores" "0" keeps fp16 products too small for
@@ -49,6 +52,11 @@ struct DeviceInfo {
   // How many blocks a product split over K aims for per multiprocessor. Setting
   // "cuda.split_blocks_per_sm" (a positive integer).
   int split_blocks_per_multiprocessor = 2;
+  // How many groups of 4 warps one block of a split fp16 product on the tensor cores splits its
+  // K range between (1, 2, 4 or 8): the groups sum their partials through shared memory in group
+  // order, so a product split into S parts needs S / k_groups blocks per output tile, and none
+  // of the second kernel's launches when S <= k_groups. Setting "cuda.k_groups".
+  int k_groups = 4;
   // Products of at most 16 rows (fully connected layers at small batches) on a kernel with one
   // warp per output instead of 64-row tiles split over K (gemm.cu). Setting
   // "cuda.warp_products" "0" keeps them on the tiled GEMMs.

@@ -8,10 +8,14 @@
 // Layout: a block computes a 128 x kBlockN tile of out with 4 warps, each warp
 // 32 rows x kBlockN columns (2 x kBlockN/8 mma tiles). Products with too few
 // 128-row tiles to fill the GPU (small batches, the models' late layers) take
-// 64-row tiles (16 rows per warp) and, when those are still too few, split K
-// over blocks like the CUDA-core GEMM: each split writes float partial sums to
-// scratch and SplitKReduceKernel (gemm.cu) sums them in split order, so the
-// result does not depend on timing. On the tensor cores a K step of 32 costs a
+// 64-row tiles (16 rows per warp) and, when those are still too few, split K:
+// first between up to DeviceInfo::k_groups groups of 4 warps in one block,
+// which add their float tiles in shared memory in group order, then, for the
+// parts left, over blocks like the CUDA-core GEMM: each block writes float
+// partial sums to scratch and SplitKReduceKernel (gemm.cu) sums them in split
+// order. Either way the result does not depend on timing. Splitting inside the
+// block saves the second kernel (a quarter of the launches at batch 1, where
+// each launch costs about what its work does). On the tensor cores a K step of 32 costs a
 // few instructions where the CUDA-core GEMM spends 256 multiply-adds per
 // thread on a step of 16, so at batch 1 each block's chain of K steps is
 // mostly the wait for its loads. K advances 32 at a
@@ -38,8 +42,6 @@ namespace {
 
 constexpr int kBlockK = 32;
 constexpr int kRowHalves = kBlockK + 8;  // shared row pitch, see above
-constexpr int kWarps = 4;
-constexpr int kThreads = kWarps * 32;
 
 __host__ __device__ constexpr int CeilDiv(int a, int b) { return (a + b - 1) / b; }
 
@@ -106,19 +108,25 @@ __device__ __forceinline__ void MultiplyAccumulate(float (&c)[4], const unsigned
 #endif
 }
 
-// Bias, activation and epilogue of two neighbouring outputs (row, col) and
-// (row, col + 1), stored as one half2 when both exist and n is even.
+// Bias, activation and epilogue of output `index` (column `col`), as a float.
+__device__ __forceinline__ float Finish(const GemmOperands& operands, const Epilogue& epilogue, int index,
+                                        int col, float v) {
+  const __half* bias = As<__half>(operands.bias);
+  v = Activate(v + (bias != nullptr ? __half2float(bias[col]) : 0.0f), operands.activation);
+  return ApplyEpilogue<__half>(epilogue, v, index, col);
+}
+
+// Two neighbouring outputs (row, col) and (row, col + 1), stored as one half2
+// when both exist and n is even.
 __device__ __forceinline__ void StorePair(const GemmShape& shape, const GemmOperands& operands,
                                           const Epilogue& epilogue, int row, int col, float v0, float v1) {
-  const __half* bias = As<__half>(operands.bias);
   __half* out = As<__half>(operands.out);
   const int index = row * shape.n + col;
   float v[2] = {v0, v1};
 #pragma unroll
   for (int j = 0; j < 2; ++j) {
     if (col + j >= shape.n) break;
-    v[j] = Activate(v[j] + (bias != nullptr ? __half2float(bias[col + j]) : 0.0f), operands.activation);
-    v[j] = ApplyEpilogue<__half>(epilogue, v[j], index + j, col + j);
+    v[j] = Finish(operands, epilogue, index + j, col + j, v[j]);
   }
   if (col + 1 < shape.n && shape.n % 2 == 0) {
     *reinterpret_cast<__half2*>(out + index) = __floats2half2_rn(v[0], v[1]);
@@ -157,23 +165,53 @@ __device__ __forceinline__ void StoreEight(const GemmShape& shape, const GemmOpe
   *reinterpret_cast<Eight*>(As<__half>(operands.out) + index) = result;
 }
 
+// A block is kKGroups groups of kGroupWarps warps. Every group computes the
+// block's whole output tile over its own share of the block's K range, with
+// its own stages in shared memory; the groups' float tiles are then summed in
+// group order (so results do not depend on timing).
+constexpr int kGroupWarps = 4;
+constexpr int kGroupThreads = kGroupWarps * 32;
+constexpr int kMaxKGroups = 8;
+
+// Shared memory of one group: its two K stages, and after the last one its
+// float output tile (pitch kBlockN + 8: a half-warp's float2 stores fall on
+// distinct banks).
+__host__ __device__ constexpr int OutPitch(int block_n) { return block_n + 8; }
+__host__ __device__ constexpr int GroupSharedBytes(int m_tiles, int block_n) {
+  const int block_m = kGroupWarps * 16 * m_tiles;
+  const int stage_bytes = 2 * (block_m + block_n) * kRowHalves * static_cast<int>(sizeof(__half));
+  const int out_bytes = block_m * OutPitch(block_n) * static_cast<int>(sizeof(float));
+  return stage_bytes > out_bytes ? stage_bytes : out_bytes;
+}
+
+// Waits for the threads of one group: the groups' K loops run different numbers of steps, so
+// they cannot share __syncthreads (barrier 0); group g uses named barrier g + 1.
+template <int kKGroups>
+__device__ __forceinline__ void GroupBarrier(int group) {
+  if constexpr (kKGroups == 1) {
+    __syncthreads();
+  } else {
+    asm volatile("bar.sync %0, %1;\n" ::"r"(group + 1), "n"(kGroupThreads) : "memory");
+  }
+}
+
 // kMTiles m16 tiles per warp: 2 (128-row blocks) or 1 (64-row blocks).
 // Block (x, y): output tile x over the K range y (k_per_split wide, a multiple
-// of kBlockK); with `partials` it writes its raw float sums to partials[y],
-// else finished outputs.
-template <int kMTiles, int kBlockN>
-__global__ void __launch_bounds__(kThreads)
+// of kBlockK), shared between its kKGroups groups in whole K steps; with
+// `partials` it writes its raw float sums to partials[y], else finished
+// outputs. Dynamic shared memory: kKGroups * GroupSharedBytes(kMTiles, kBlockN).
+template <int kMTiles, int kBlockN, int kKGroups>
+__global__ void __launch_bounds__(kKGroups* kGroupThreads)
     TensorCoreGemmKernel(GemmShape shape, int tiles_n, int k_per_split, GemmOperands operands,
                          Epilogue epilogue, float* partials) {
   constexpr int kWarpM = 16 * kMTiles;
-  constexpr int kBlockM = kWarps * kWarpM;
+  constexpr int kBlockM = kGroupWarps * kWarpM;
   constexpr int kTilesN = kBlockN / 8;  // mma n8 tiles per warp
-  // The K stages, and after the last one the float output tile (pitch
-  // kBlockN + 8: a half-warp's float2 stores fall on distinct banks).
-  constexpr int kOutPitch = kBlockN + 8;
-  constexpr int kStageBytes = 2 * (kBlockM + kBlockN) * kRowHalves * static_cast<int>(sizeof(__half));
-  constexpr int kOutBytes = kBlockM * kOutPitch * static_cast<int>(sizeof(float));
-  __shared__ alignas(16) unsigned char shared[kStageBytes > kOutBytes ? kStageBytes : kOutBytes];
+  constexpr int kOutPitch = OutPitch(kBlockN);
+  constexpr int kGroupBytes = GroupSharedBytes(kMTiles, kBlockN);
+  extern __shared__ __align__(16) unsigned char block_shared[];
+  const int group = kKGroups == 1 ? 0 : static_cast<int>(threadIdx.x) / kGroupThreads;
+  unsigned char* shared = block_shared + group * kGroupBytes;
   auto a_tile = reinterpret_cast<__half(*)[kBlockM][kRowHalves]>(shared);
   auto b_tile =
       reinterpret_cast<__half(*)[kBlockN][kRowHalves]>(shared + 2 * kBlockM * kRowHalves * sizeof(__half));
@@ -184,9 +222,12 @@ __global__ void __launch_bounds__(kThreads)
   // re-reading a row panel of `a` find it in L2.
   const int m0 = (blockIdx.x / tiles_n) * kBlockM;
   const int n0 = (blockIdx.x % tiles_n) * kBlockN;
-  const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
-  const int k_begin = blockIdx.y * k_per_split;
-  const int k_end = min(k, k_begin + k_per_split);
+  const int tid = static_cast<int>(threadIdx.x) - group * kGroupThreads, lane = tid % 32, warp = tid / 32;
+  const int block_k_begin = blockIdx.y * k_per_split;
+  const int block_k_end = min(k, block_k_begin + k_per_split);
+  const int group_k = CeilDiv(CeilDiv(block_k_end - block_k_begin, kBlockK), kKGroups) * kBlockK;
+  const int k_begin = min(block_k_end, block_k_begin + group * group_k);
+  const int k_end = min(block_k_end, k_begin + group_k);
 
   // Rows [row0, row0 + kPanelRows) x columns [k0, k0 + kBlockK) of a [rows x k]
   // matrix into one stage's tile.
@@ -195,7 +236,7 @@ __global__ void __launch_bounds__(kThreads)
     constexpr int kPanelRows = decltype(panel_rows)::value;
     constexpr int kChunksPerRow = kBlockK / 8;
 #pragma unroll
-    for (int i = tid; i < kPanelRows * kChunksPerRow; i += kThreads) {
+    for (int i = tid; i < kPanelRows * kChunksPerRow; i += kGroupThreads) {
       const int row = i / kChunksPerRow, kk = (i % kChunksPerRow) * 8;
       const bool inside = row0 + row < rows && k0 + kk < k_end;
       CopyChunk(&tile[row][kk], inside ? matrix + static_cast<size_t>(row0 + row) * k + k0 + kk : matrix,
@@ -209,8 +250,9 @@ __global__ void __launch_bounds__(kThreads)
   };
 
   float acc[kMTiles][kTilesN][4] = {};
+  // A group whose share of K is empty (K shorter than the groups) keeps zeros.
   const int k_tiles = CeilDiv(k_end - k_begin, kBlockK);
-  load_stage(0, k_begin);
+  if (k_tiles > 0) load_stage(0, k_begin);
   for (int kt = 0; kt < k_tiles; ++kt) {
     const int stage = kt & 1;
     if (kt + 1 < k_tiles) {
@@ -219,7 +261,7 @@ __global__ void __launch_bounds__(kThreads)
     } else {
       WaitCopies<0>();
     }
-    __syncthreads();
+    GroupBarrier<kKGroups>(group);
 #pragma unroll
     for (int kk = 0; kk < kBlockK; kk += 16) {
       unsigned a_frag[kMTiles][4];
@@ -239,13 +281,79 @@ __global__ void __launch_bounds__(kThreads)
         }
       }
     }
-    __syncthreads();  // the next iteration's copies overwrite this stage
+    GroupBarrier<kKGroups>(group);  // the next iteration's copies overwrite this stage
   }
 
   // Accumulator c[0..1] is (row g, cols 2t, 2t+1) of the m16n8 tile, c[2..3] row g + 8.
-  const int group = lane >> 2, pair = (lane & 3) * 2;
-  if (partials != nullptr) {
-    float* split_partials = partials + static_cast<size_t>(blockIdx.y) * m * n;
+  const int quad = lane >> 2, pair = (lane & 3) * 2;
+  // This group's accumulators into its float tile (its stages are free: its loop ended with a
+  // barrier); each warp writes only its own rows.
+  auto stage_accumulators = [&] {
+    float* out_tile = reinterpret_cast<float*>(shared);
+#pragma unroll
+    for (int mi = 0; mi < kMTiles; ++mi) {
+#pragma unroll
+      for (int ni = 0; ni < kTilesN; ++ni) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int local_row = warp * kWarpM + mi * 16 + quad + 8 * h;
+          *reinterpret_cast<float2*>(out_tile + local_row * kOutPitch + ni * 8 + pair) =
+              make_float2(acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
+        }
+      }
+    }
+  };
+  float* split_partials = partials != nullptr ? partials + static_cast<size_t>(blockIdx.y) * m * n : nullptr;
+
+  if constexpr (kKGroups > 1) {
+    // Every group is past its loop before any float tile overwrites another group's stages.
+    __syncthreads();
+    stage_accumulators();
+    __syncthreads();
+    // The whole block sums the groups' tiles, in group order, and stores.
+    constexpr int kGroupFloats = kGroupBytes / static_cast<int>(sizeof(float));
+    const float* tiles = reinterpret_cast<const float*>(block_shared);
+    if (split_partials == nullptr && n % 8 == 0) {
+      constexpr int kChunks = kBlockN / 8;
+      for (int i = threadIdx.x; i < kBlockM * kChunks; i += kKGroups * kGroupThreads) {
+        const int local_row = i / kChunks, chunk = i % kChunks;
+        const int row = m0 + local_row, col = n0 + chunk * 8;
+        if (row >= m || col >= n) continue;
+        const float* first = tiles + local_row * kOutPitch + chunk * 8;
+        float4 low = *reinterpret_cast<const float4*>(first);
+        float4 high = *reinterpret_cast<const float4*>(first + 4);
+#pragma unroll
+        for (int g = 1; g < kKGroups; ++g) {
+          const float4 more_low = *reinterpret_cast<const float4*>(first + g * kGroupFloats);
+          const float4 more_high = *reinterpret_cast<const float4*>(first + g * kGroupFloats + 4);
+          low = make_float4(low.x + more_low.x, low.y + more_low.y, low.z + more_low.z, low.w + more_low.w);
+          high = make_float4(high.x + more_high.x, high.y + more_high.y, high.z + more_high.z,
+                             high.w + more_high.w);
+        }
+        alignas(16) float sums[8] = {low.x, low.y, low.z, low.w, high.x, high.y, high.z, high.w};
+        StoreEight(shape, operands, epilogue, row, col, sums);
+      }
+      return;
+    }
+    for (int i = threadIdx.x; i < kBlockM * kBlockN; i += kKGroups * kGroupThreads) {
+      const int local_row = i / kBlockN, local_col = i % kBlockN;
+      const int row = m0 + local_row, col = n0 + local_col;
+      if (row >= m || col >= n) continue;
+      const float* first = tiles + local_row * kOutPitch + local_col;
+      float sum = first[0];
+#pragma unroll
+      for (int g = 1; g < kKGroups; ++g) sum += first[g * kGroupFloats];
+      if (split_partials != nullptr) {
+        split_partials[row * n + col] = sum;
+      } else {
+        As<__half>(operands.out)[row * n + col] =
+            __float2half_rn(Finish(operands, epilogue, row * n + col, col, sum));
+      }
+    }
+    return;
+  }
+
+  if (split_partials != nullptr) {
 #pragma unroll
     for (int mi = 0; mi < kMTiles; ++mi) {
 #pragma unroll
@@ -253,7 +361,7 @@ __global__ void __launch_bounds__(kThreads)
         const int col = n0 + ni * 8 + pair;
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-          const int row = m0 + warp * kWarpM + mi * 16 + group + 8 * h;
+          const int row = m0 + warp * kWarpM + mi * 16 + quad + 8 * h;
           if (row >= m || col >= n) continue;
           float* p = split_partials + row * n + col;
           p[0] = acc[mi][ni][2 * h];
@@ -266,22 +374,10 @@ __global__ void __launch_bounds__(kThreads)
   if (n % 8 == 0) {
     // Through shared memory, so that each row leaves in 16-byte stores (and the
     // residual arrives in 16-byte loads) instead of 4-byte pieces. Each warp
-    // stages and stores only its own 32 rows (the stages are free: the loop
-    // ended with a barrier).
-    float* out_tile = reinterpret_cast<float*>(shared);
-#pragma unroll
-    for (int mi = 0; mi < kMTiles; ++mi) {
-#pragma unroll
-      for (int ni = 0; ni < kTilesN; ++ni) {
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int local_row = warp * kWarpM + mi * 16 + group + 8 * h;
-          *reinterpret_cast<float2*>(out_tile + local_row * kOutPitch + ni * 8 + pair) =
-              make_float2(acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
-        }
-      }
-    }
+    // stages and stores only its own rows.
+    stage_accumulators();
     __syncwarp();
+    const float* out_tile = reinterpret_cast<const float*>(shared);
     constexpr int kChunks = kBlockN / 8;
     for (int i = lane; i < kWarpM * kChunks; i += 32) {
       const int local_row = warp * kWarpM + i / kChunks, chunk = i % kChunks;
@@ -300,7 +396,7 @@ __global__ void __launch_bounds__(kThreads)
       if (col >= n) continue;
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        const int row = m0 + warp * kWarpM + mi * 16 + group + 8 * h;
+        const int row = m0 + warp * kWarpM + mi * 16 + quad + 8 * h;
         if (row < m)
           StorePair(shape, operands, epilogue, row, col, acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
       }
@@ -313,13 +409,25 @@ struct TensorCorePlan {
   int block_n = 64;
   int tiles_n = 1;
   int tiles = 1;
-  int splits = 1;
+  int splits = 1;       // blocks per output tile, each over k_per_split values of K
   int k_per_split = 0;  // a multiple of kBlockK
+  int k_groups = 1;     // groups of warps per block, each over its share of k_per_split
+  int shared_bytes() const { return k_groups * GroupSharedBytes(m_tiles, block_n); }
 };
+
+// The most groups of warps a block of 64-row tiles `block_n` wide may have on `device`: at most
+// DeviceInfo::k_groups, within the shared memory a block may have.
+int MaxKGroups(int block_n, const DeviceInfo& device) {
+  int groups = std::clamp(device.k_groups, 1, kMaxKGroups);
+  while (groups > 1 && groups * GroupSharedBytes(1, block_n) > device.max_shared_bytes_per_block) groups /= 2;
+  return groups;
+}
 
 // 128-row tiles when they fill every multiprocessor (large batches); else
 // 64-row tiles, split over K into about two blocks per multiprocessor when
-// there are fewer tiles than multiprocessors and K is long enough.
+// there are fewer tiles than multiprocessors and K is long enough. A split's
+// parts go to groups of warps in one block first (the fewest groups that take
+// them all, a power of two up to MaxKGroups), the rest to more blocks.
 TensorCorePlan PlanTensorCoreGemm(const GemmShape& shape, const DeviceInfo& device) {
   TensorCorePlan plan;
   plan.block_n = ChooseBlockN(shape.n);
@@ -332,8 +440,11 @@ TensorCorePlan PlanTensorCoreGemm(const GemmShape& shape, const DeviceInfo& devi
   plan.tiles = CeilDiv(shape.m, 64) * plan.tiles_n;
   if (plan.tiles >= device.multiprocessors) return plan;
   const KSplit split = SplitOverK(plan.tiles, shape.k, kBlockK, device);
-  plan.splits = split.splits;
-  plan.k_per_split = split.k_per_split;
+  const int max_groups = MaxKGroups(plan.block_n, device);
+  while (plan.k_groups < max_groups && plan.k_groups < split.splits) plan.k_groups *= 2;
+  plan.splits = CeilDiv(split.splits, plan.k_groups);
+  plan.k_per_split = CeilDiv(k_steps, plan.splits) * kBlockK;
+  plan.splits = CeilDiv(shape.k, plan.k_per_split);
   return plan;
 }
 
@@ -341,7 +452,52 @@ bool TensorCoresCanRun(const GemmShape& shape, const DeviceInfo& device) {
   return shape.k % 8 == 0 && device.compute_capability >= 80 && device.tensor_cores;
 }
 
+// Calls `use` with the kernel of (m tiles per warp, block n, groups).
+template <typename Use>
+cudaError_t WithKernel(int m_tiles, int block_n, int k_groups, Use&& use) {
+  auto by_width = [&](auto m_tiles_constant, auto groups_constant) {
+    constexpr int kM = decltype(m_tiles_constant)::value, kG = decltype(groups_constant)::value;
+    switch (block_n) {
+      case 16:
+        return use(TensorCoreGemmKernel<kM, 16, kG>);
+      case 32:
+        return use(TensorCoreGemmKernel<kM, 32, kG>);
+      case 48:
+        return use(TensorCoreGemmKernel<kM, 48, kG>);
+      default:
+        return use(TensorCoreGemmKernel<kM, 64, kG>);
+    }
+  };
+  using One = std::integral_constant<int, 1>;
+  if (m_tiles == 2) return by_width(std::integral_constant<int, 2>{}, One{});
+  switch (k_groups) {
+    case 2:
+      return by_width(One{}, std::integral_constant<int, 2>{});
+    case 4:
+      return by_width(One{}, std::integral_constant<int, 4>{});
+    case 8:
+      return by_width(One{}, std::integral_constant<int, 8>{});
+    default:
+      return by_width(One{}, One{});
+  }
+}
+
 }  // namespace
+
+cudaError_t PrepareTensorCoreGemm(const DeviceInfo& device) {
+  if (device.compute_capability < 80 || !device.tensor_cores) return cudaSuccess;
+  for (int block_n : {16, 32, 48, 64}) {
+    for (int groups = 2; groups <= MaxKGroups(block_n, device); groups *= 2) {
+      const int bytes = groups * GroupSharedBytes(1, block_n);
+      if (bytes <= 48 * 1024) continue;
+      const cudaError_t error = WithKernel(1, block_n, groups, [&](auto kernel) {
+        return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+      });
+      if (error != cudaSuccess) return error;
+    }
+  }
+  return cudaSuccess;
+}
 
 int64_t TensorCoreGemmScratchBytes(const GemmShape& shape, const DeviceInfo& device) {
   if (!TensorCoresCanRun(shape, device)) return 0;
@@ -363,37 +519,11 @@ cudaError_t EnqueueTensorCoreGemm(const GemmShape& shape, const GemmOperands& op
   if (plan.tiles > 0x7fffffff / 2) return cudaErrorInvalidConfiguration;
   const dim3 grid(static_cast<unsigned>(plan.tiles), static_cast<unsigned>(plan.splits));
   float* partials = plan.splits > 1 ? launch.scratch : nullptr;
-  auto launch_with = [&](auto kernel) {
-    kernel<<<grid, kThreads, 0, launch.stream>>>(shape, plan.tiles_n, plan.k_per_split, operands,
-                                                 launch.epilogue, partials);
-  };
-  // Instantiations: (m tiles per warp, block n).
-  switch (plan.block_n * 4 + plan.m_tiles) {
-    case 16 * 4 + 1:
-      launch_with(TensorCoreGemmKernel<1, 16>);
-      break;
-    case 32 * 4 + 1:
-      launch_with(TensorCoreGemmKernel<1, 32>);
-      break;
-    case 48 * 4 + 1:
-      launch_with(TensorCoreGemmKernel<1, 48>);
-      break;
-    case 64 * 4 + 1:
-      launch_with(TensorCoreGemmKernel<1, 64>);
-      break;
-    case 16 * 4 + 2:
-      launch_with(TensorCoreGemmKernel<2, 16>);
-      break;
-    case 32 * 4 + 2:
-      launch_with(TensorCoreGemmKernel<2, 32>);
-      break;
-    case 48 * 4 + 2:
-      launch_with(TensorCoreGemmKernel<2, 48>);
-      break;
-    default:
-      launch_with(TensorCoreGemmKernel<2, 64>);
-      break;
-  }
+  WithKernel(plan.m_tiles, plan.block_n, plan.k_groups, [&](auto kernel) {
+    kernel<<<grid, plan.k_groups * kGroupThreads, plan.shared_bytes(), launch.stream>>>(
+        shape, plan.tiles_n, plan.k_per_split, operands, launch.epilogue, partials);
+    return cudaSuccess;
+  });
   if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess || plan.splits == 1) return error;
   return EnqueueSplitKReduce(shape, plan.splits, partials, operands, launch);
 }
