@@ -174,5 +174,20 @@ TEST(EnvironmentHooks, NvdecContextIsSharedUnlessSaidOtherwise) {
   EXPECT_NE(bad.status().message().find("got 'primary'"), std::string::npos) << bad.status().message();
 }
 
+TEST(EnvironmentHooks, NvdecDownloadsArePinnedUnlessSaidOtherwise) {
+  unsetenv("HANDTRACK_NVDEC_PINNED");
+  EXPECT_TRUE(PinnedDownloadFromEnvironment().value());
+  setenv("HANDTRACK_NVDEC_PINNED", "0", 1);
+  EXPECT_FALSE(PinnedDownloadFromEnvironment().value());
+  setenv("HANDTRACK_NVDEC_PINNED", "1", 1);
+  EXPECT_TRUE(PinnedDownloadFromEnvironment().value());
+  setenv("HANDTRACK_NVDEC_PINNED", "yes", 1);
+  const Result<bool> bad = PinnedDownloadFromEnvironment();
+  unsetenv("HANDTRACK_NVDEC_PINNED");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("HANDTRACK_NVDEC_PINNED"), std::string::npos) << bad.status().message();
+}
+
 }  // namespace
 }  // namespace handtrack::cli

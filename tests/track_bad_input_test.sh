@@ -238,12 +238,15 @@ else
 fi
 cmp -s "$tmp/hw_none.jsonl" "$tmp/hw_auto.jsonl" && pass "--hwaccel auto: frames identical to --hwaccel none" ||
   fail "--hwaccel auto: frames differ from --hwaccel none"
-python3 - "$tmp/hw_none.json" "$tmp/hw_auto.json" <<'PY' && pass "--summary: the decoder, and the reason when auto fell back" || fail "--summary: decoder"
+python3 - "$tmp/hw_none.json" "$tmp/hw_auto.json" <<'PY' && pass "--summary: the decoder, its time, and the reason when auto fell back" || fail "--summary: decoder"
 import json, sys
 none, auto = (json.load(open(p)) for p in sys.argv[1:])
 assert none["decoder"] == "h264 (cpu)" and "hardware_fallback_reason" not in none, none
 assert auto["decoder"] in ("h264 (cpu)", "h264 (cuda)"), auto
 assert (auto["decoder"] == "h264 (cpu)") == bool(auto.get("hardware_fallback_reason")), auto
+# The decoding thread's time: decoded and converted on the CPU, nothing downloaded.
+times = none["decoder_seconds"]
+assert times["decode"] > 0 and times["convert"] > 0 and times["download"] == 0, times
 PY
 run track --no-progress --hwaccel cuda --output "$tmp/hw_cuda.jsonl" "$clip"
 if [ "$rc" -eq 0 ] && [ $has_driver = 1 ]; then

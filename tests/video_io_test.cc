@@ -221,6 +221,12 @@ TEST(VideoWriterReader, Mp4RoundTripKeepsFramesSizeTimestampsAndPixels) {
   Result<bool> again = (*reader)->ReadFrame(&extra);
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(*again);
+  // The CPU decoded and converted every frame; nothing was downloaded from a GPU.
+  const VideoReadTimes times = (*reader)->read_times();
+  EXPECT_GT(times.decode_seconds, 0.0);
+  EXPECT_GT(times.convert_seconds, 0.0);
+  EXPECT_EQ(times.download_seconds, 0.0);
+  EXPECT_LT(times.decode_seconds + times.convert_seconds, 60.0);
 }
 
 struct ContainerCase {

@@ -181,8 +181,13 @@ batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.
 # (uploads, decoding the models' outputs, tracking), where the calls of one job do not overlap.
 in_calls = sum(e.get('call_seconds', 0) for e in engine.values())
 host = f"{1000 * (split['landmarker'] - in_calls) / max(frames, 1):.2f} ms" if in_calls else "?"
+# The decoding threads' own time (they run beside the jobs): per frame, and as a share of the jobs' time.
+decoding = {k: sum(v.get("decoder_seconds", {}).get(k, 0) for v in videos) for k in ("decode", "download", "convert")}
+decoding_text = (", ".join(f"{k} {1000 * t / max(frames, 1):.2f}" for k, t in decoding.items()) +
+                 f" ms, busy {100 * sum(decoding.values()) / busy:.0f} % of the job time")
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
-      f" (decoder {', '.join(decoders)}; job time: {shares}; landmarker host work per frame {host}; {batches})")
+      f" (decoder {', '.join(decoders)}; job time: {shares}; decoding thread per frame: {decoding_text};"
+      f" landmarker host work per frame {host}; {batches})")
 EOF
 }
 

@@ -33,7 +33,9 @@ CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& par
 // decoder gives for the stream (*planar). Returns the picture to convert: *planar, or
 // *transfer when the two formats do not pair up. Errors are Unavailable: "failed to decode
 // WHAT: copying it from the GPU failed: ...". Both frames are reused from call to call.
-Result<const AVFrame*> DownloadCudaPicture(const AVFrame& picture, AVPixelFormat planar_format,
+// With `pinned`, *transfer gets page-locked memory (kept while the pictures' size stays) where
+// the driver lets it; else, as without, FFmpeg's pageable memory for each picture.
+Result<const AVFrame*> DownloadCudaPicture(const AVFrame& picture, AVPixelFormat planar_format, bool pinned,
                                            const std::string& what, AVFrame* transfer, AVFrame* planar);
 
 }  // namespace handtrack::ffmpeg

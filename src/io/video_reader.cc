@@ -1,5 +1,6 @@
 // VideoReader over FFmpeg: demux (libavformat), decode (libavcodec), convert to RGB
 // (libswscale) and turn upright. See video_io.h for the contract.
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -91,6 +92,21 @@ struct RgbConverter {
   int full_range = -1;
 };
 
+// Adds the time from its construction to its destruction to *total.
+class StepTimer {
+ public:
+  explicit StepTimer(double* total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~StepTimer() {
+    *total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  StepTimer(const StepTimer&) = delete;
+  StepTimer& operator=(const StepTimer&) = delete;
+
+ private:
+  double* const total_;
+  const std::chrono::steady_clock::time_point start_;
+};
+
 class FfmpegVideoReader final : public VideoReader {
  public:
   // `memory` is null for a file named `name`.
@@ -110,6 +126,7 @@ class FfmpegVideoReader final : public VideoReader {
 
   const VideoInfo& info() const override { return info_; }
   Result<bool> ReadFrame(VideoFrame* frame) override;
+  VideoReadTimes read_times() const override { return times_; }
 
  private:
   FfmpegVideoReader(const std::string& name, const VideoReaderOptions& options)
@@ -171,6 +188,7 @@ class FfmpegVideoReader final : public VideoReader {
   std::string last_decode_error_;
   int64_t first_pts_ = AV_NOPTS_VALUE;
   int64_t last_timestamp_ms_ = -1;
+  VideoReadTimes times_;
 
   // Hardware decoding. The device is referenced by the decoder too; kept for its lifetime.
   ffmpeg::BufferPtr cuda_device_;
@@ -384,6 +402,7 @@ Result<bool> FfmpegVideoReader::ReadFrame(VideoFrame* frame) {
 // Decodes until picture_ holds the next picture (true), the clean end (false) or an error.
 Result<bool> FfmpegVideoReader::ReceivePicture() {
   if (end_) return end_->ok() ? Result<bool>(false) : Result<bool>(*end_);
+  const StepTimer timer(&times_.decode_seconds);
   for (;;) {
     int received = 0;
     {
@@ -531,11 +550,15 @@ Status FfmpegVideoReader::DeliverFrame(VideoFrame* out) {
   }
   const AVFrame* source = &picture;
   if (picture.format == AV_PIX_FMT_CUDA) {
+    const StepTimer timer(&times_.download_seconds);
     HT_ASSIGN_OR_RETURN(source, DownloadPicture(picture, where));
   }
-  HT_RETURN_IF_ERROR(ConvertToRgb(*source));
-  RotateRgbClockwise(rgb_.data(), picture.width, picture.height, rgb_stride_, info_.rotation_degrees,
-                     &out->image);
+  {
+    const StepTimer timer(&times_.convert_seconds);
+    HT_RETURN_IF_ERROR(ConvertToRgb(*source));
+    RotateRgbClockwise(rgb_.data(), picture.width, picture.height, rgb_stride_, info_.rotation_degrees,
+                       &out->image);
+  }
   out->index = frames_returned_++;
   out->timestamp_ms = NextTimestampMs(picture.best_effort_timestamp);
   consecutive_decode_errors_ = 0;
@@ -544,7 +567,8 @@ Status FfmpegVideoReader::DeliverFrame(VideoFrame* out) {
 
 Result<const AVFrame*> FfmpegVideoReader::DownloadPicture(const AVFrame& picture, const std::string& where) {
   const ScopedCudaContextUse use = GpuUse();
-  return ffmpeg::DownloadCudaPicture(picture, decoder_->sw_pix_fmt, where, transfer_.get(), planar_.get());
+  return ffmpeg::DownloadCudaPicture(picture, decoder_->sw_pix_fmt, options_.pinned_download, where,
+                                     transfer_.get(), planar_.get());
 }
 
 // Converts as the ffmpeg tool's automatic scale filter does, so pixels agree with

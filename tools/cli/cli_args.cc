@@ -105,6 +105,13 @@ Result<CudaDecodingContext> DecodingContextFromEnvironment() {
                               value + "'");
 }
 
+Result<bool> PinnedDownloadFromEnvironment() {
+  const char* value = std::getenv("HANDTRACK_NVDEC_PINNED");
+  if (value == nullptr || *value == '\0' || std::string(value) == "1") return true;
+  if (std::string(value) == "0") return false;
+  return InvalidArgumentError(std::string("HANDTRACK_NVDEC_PINNED must be 0 or 1, got '") + value + "'");
+}
+
 Result<Delegate> ParseDelegateOption(const std::string& text) {
   auto delegate = ParseDelegate(text);
   if (!delegate.ok()) {

@@ -79,6 +79,9 @@ Result<HardwareDecode> HwaccelFromArgs(const ParsedArgs& args, const Delegate& d
 // HANDTRACK_NVDEC_CONTEXT=shared|separate (a diagnosis switch, like the ones above): the CUDA
 // context NVDEC decodes in (VideoReaderOptions::cuda_decoding_context); unset or empty: shared.
 Result<CudaDecodingContext> DecodingContextFromEnvironment();
+// HANDTRACK_NVDEC_PINNED=0: NVDEC's pictures are downloaded into pageable memory
+// (VideoReaderOptions::pinned_download false), for comparisons; unset, empty or 1: pinned.
+Result<bool> PinnedDownloadFromEnvironment();
 
 // Reads an optional option with a parser; keeps `value` when the option is absent.
 template <typename T, typename Parse>

@@ -125,6 +125,7 @@ struct TrackSettings {
   double fps = 30;
   HardwareDecode hwaccel = HardwareDecode::kNone;
   CudaDecodingContext decoding_context = CudaDecodingContext::kShared;
+  bool pinned_download = true;
   int jobs = 1;
   int batch = 0;                           // 0: chosen from the delegate and --jobs
   int frames_per_call = 0;                 // 0: chosen from the delegate and the batch
@@ -184,6 +185,7 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       settings.hwaccel,
       HwaccelFromArgs(args, settings.gpus.empty() ? settings.landmarker.model.delegate : Delegate::kCuda));
   HT_ASSIGN_OR_RETURN(settings.decoding_context, DecodingContextFromEnvironment());
+  HT_ASSIGN_OR_RETURN(settings.pinned_download, PinnedDownloadFromEnvironment());
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--jobs", [](const std::string& t) { return ParseIntOption("--jobs", t, 1, 64); },
       &settings.jobs));
@@ -271,6 +273,7 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   request.frames_per_call = settings.frames_per_call;
   request.reader.hardware_decode = settings.hwaccel;
   request.reader.cuda_decoding_context = settings.decoding_context;
+  request.reader.pinned_download = settings.pinned_download;
   // Where frames are decoded matters only when the GPU was asked for: then say it, once.
   if (settings.hwaccel != HardwareDecode::kNone) {
     request.on_open = [&](const VideoInfo& info) {

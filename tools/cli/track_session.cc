@@ -83,6 +83,10 @@ Json VideoSummary::ToJson() const {
         {"other",
          std::round(std::max(0.0, processing_seconds - decoder_wait_seconds - landmarker_seconds) * 1000) /
              1000}}},
+      {"decoder_seconds",
+       {{"decode", std::round(decoder_times.decode_seconds * 1000) / 1000},
+        {"download", std::round(decoder_times.download_seconds * 1000) / 1000},
+        {"convert", std::round(decoder_times.convert_seconds * 1000) / 1000}}},
       {"hands", std::move(hands_json)}};
   if (!engine.empty()) {
     out["engine"] = engine;
@@ -251,6 +255,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   }
   if (status.ok() && !decoder_status.ok()) status = decoder_status;
   frames.Stop();
+  summary.decoder_times = (*reader)->read_times();  // the decoding thread has ended
   summary.take_overs = (*landmarker)->take_overs();
   if (summary.take_overs > 0)
     summary.final_engine = engines->stats().engines[(*landmarker)->engine_index()].label;

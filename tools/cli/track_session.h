@@ -48,6 +48,9 @@ struct VideoSummary {
   // batches), and the rest (gestures, outputs, overlay).
   double decoder_wait_seconds = 0;
   double landmarker_seconds = 0;
+  // The decoding thread's own time (VideoReader::read_times), which overlaps processing_seconds:
+  // beside decoder_wait it tells whether the decoder is busy all along or waits for CPU time.
+  VideoReadTimes decoder_times;
   // With several engines (--gpus): the engine the video started on, the one it ended on, and
   // how many times it moved because its engine failed. Empty / 0 otherwise (not in the JSON).
   std::string engine;
