@@ -186,7 +186,8 @@ TEST(EnvironmentHooks, NvdecDownloadsArePinnedUnlessSaidOtherwise) {
   unsetenv("HANDTRACK_NVDEC_PINNED");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.status().message().find("HANDTRACK_NVDEC_PINNED"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("HANDTRACK_NVDEC_PINNED"), std::string::npos)
+      << bad.status().message();
 }
 
 }  // namespace
