@@ -216,11 +216,10 @@ AVPixelFormat DownloadFormat(const AVFrame& picture) {
 // Marks (AVFrame::opaque) a transfer frame whose buffer GivePinnedBuffer made.
 char pinned_tag;
 
-// Whether *transfer holds pinned memory for a picture like `picture` (format and size).
-bool HasPinnedBuffer(const AVFrame& picture, const AVFrame& transfer) {
-  return transfer.buf[0] != nullptr && transfer.opaque == &pinned_tag &&
-         transfer.format == DownloadFormat(picture) && transfer.width == picture.width &&
-         transfer.height == picture.height;
+// Whether *transfer holds memory for a picture like `picture` (format and size).
+bool FitsPicture(const AVFrame& picture, const AVFrame& transfer) {
+  return transfer.buf[0] != nullptr && transfer.format == DownloadFormat(picture) &&
+         transfer.width == picture.width && transfer.height == picture.height;
 }
 
 #if HANDTRACK_HAVE_FFNVCODEC
@@ -359,9 +358,13 @@ CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& par
 
 Result<const AVFrame*> DownloadCudaPicture(const AVFrame& picture, AVPixelFormat planar_format, bool pinned,
                                            const std::string& what, AVFrame* transfer, AVFrame* planar) {
-  if (!pinned || !HasPinnedBuffer(picture, *transfer)) {
+  const bool fits = FitsPicture(picture, *transfer);
+  if (!pinned || !fits || transfer->opaque != &pinned_tag) {
+    // A frame that fits but is not pinned: pinned memory could not be had for this size, and
+    // is not asked for again with every picture.
+    const bool refused_before = fits && pinned;
     av_frame_unref(transfer);
-    if (pinned) GivePinnedBuffer(picture, transfer);
+    if (pinned && !refused_before) GivePinnedBuffer(picture, transfer);
   }
   const int copied = av_hwframe_transfer_data(transfer, &picture, 0);
   if (copied < 0) {
