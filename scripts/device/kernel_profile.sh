@@ -52,7 +52,8 @@ summarise() {
 import collections, csv, re, sys
 mode, path = sys.argv[1], sys.argv[2]
 rows = [r for r in csv.reader(open(path)) if len(r) > 10]
-if len(rows) < 2:
+# The families count runs from the second kernel row on, so they need two.
+if len(rows) < (2 if mode == "detail" else 3):
     print("  no kernel rows")
     sys.exit()
 header, body = rows[0], rows[1:]
