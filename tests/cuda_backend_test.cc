@@ -249,7 +249,9 @@ TEST(CudaFusionTest, MovesAProductToTheLaterAddItFeeds) {
   ASSERT_EQ(graph.nodes[1].op, model::OpType::kConv2D);
   ASSERT_EQ(graph.nodes[4].op, model::OpType::kAdd);
 
-  const std::vector<backend::cuda::Step> moved = Steps(graph, /*fuse=*/true);
+  const std::vector<backend::cuda::Step> moved = backend::cuda::PlanSteps(
+      graph, WholeGraph(graph), /*fuse=*/true, backend::cuda::TakesEpilogue, /*move_to_add=*/true,
+      /*fold_pooled_residual=*/false);
   ASSERT_EQ(moved.size(), 4u);
   EXPECT_EQ(moved[0].node, 0) << "the depthwise layer";
   EXPECT_EQ(moved[1].node, 2) << "the pool, now before the convolution";
@@ -259,6 +261,20 @@ TEST(CudaFusionTest, MovesAProductToTheLaterAddItFeeds) {
   EXPECT_EQ(moved[3].add_residual, graph.nodes[3].outputs[0]) << "the pad's output";
   EXPECT_EQ(moved[3].prelu, 5);
   EXPECT_EQ(moved[3].output, graph.outputs[0]);
+  EXPECT_EQ(moved[3].residual_pool, -1);
+
+  // By default the pool and the pad fold into the convolution's step as well: two kernels.
+  const std::vector<backend::cuda::Step> folded = Steps(graph, /*fuse=*/true);
+  ASSERT_EQ(folded.size(), 2u);
+  EXPECT_EQ(folded[0].node, 0) << "the depthwise layer";
+  EXPECT_EQ(folded[1].node, 1) << "the convolution";
+  EXPECT_EQ(folded[1].residual_pool, 2);
+  EXPECT_EQ(folded[1].residual_pad, 3);
+  EXPECT_EQ(folded[1].add_residual, graph.inputs[0]) << "the pool's input, the block's";
+  EXPECT_EQ(folded[1].add, 4);
+  EXPECT_EQ(folded[1].prelu, 5);
+  EXPECT_EQ(folded[1].output, graph.outputs[0]);
+  EXPECT_EQ(backend::cuda::StepNodes(folded[1]), (std::vector<int>{2, 3, 1, 4, 5}));
 
   const std::vector<backend::cuda::Step> in_order = backend::cuda::PlanSteps(
       graph, WholeGraph(graph), /*fuse=*/true, backend::cuda::TakesEpilogue, /*move_to_add=*/false);
@@ -268,13 +284,23 @@ TEST(CudaFusionTest, MovesAProductToTheLaterAddItFeeds) {
   EXPECT_EQ(in_order[4].node, 4) << "the ADD runs alone";
   EXPECT_EQ(in_order[4].prelu, 5);
 
-  // Whatever the order, every node runs exactly once.
-  std::vector<int> nodes;
-  for (const backend::cuda::Step& step : moved) {
-    for (int node : backend::cuda::StepNodes(step)) nodes.push_back(node);
+  // Whatever the order and folding, every node runs exactly once.
+  for (const std::vector<backend::cuda::Step>* steps : {&moved, &folded}) {
+    std::vector<int> nodes;
+    for (const backend::cuda::Step& step : *steps) {
+      for (int node : backend::cuda::StepNodes(step)) nodes.push_back(node);
+    }
+    std::sort(nodes.begin(), nodes.end());
+    EXPECT_EQ(nodes, (std::vector<int>{0, 1, 2, 3, 4, 5}));
   }
-  std::sort(nodes.begin(), nodes.end());
-  EXPECT_EQ(nodes, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+
+  // A pooled tensor that something else reads too stays a step of its own.
+  model::Graph shared_pool = graph;
+  shared_pool.outputs.push_back(graph.nodes[2].outputs[0]);
+  const std::vector<backend::cuda::Step> kept = Steps(shared_pool, /*fuse=*/true);
+  ASSERT_EQ(kept.size(), 4u);
+  EXPECT_EQ(kept[3].residual_pool, -1);
+  EXPECT_EQ(kept[3].add_residual, graph.nodes[3].outputs[0]);
 }
 
 TEST(CudaFusionTest, KeepsTensorsThatAreReadElsewhere) {
@@ -380,19 +406,29 @@ TEST(CudaBackendTest, FusedBlocksMatchTheReference) {
 }
 
 // BlazePalm's channel-growing block with its convolution moved to the ADD (the default) and in
-// node order, in both precisions.
+// node order, with the ADD's pooled and padded operand folded into the convolution (the default)
+// and not, in both precisions, on one frame and on three.
 TEST(CudaBackendTest, AProductMovedToItsAddMatchesTheReference) {
   HT_REQUIRE_CUDA_DEVICE();
-  for (OpCase& c : AllOpCases()) {
-    if (c.name.rfind("block_palm_shortcut_", 0) != 0) continue;
-    const Tensors inputs = RandomInputs(c.graph, 4, c.input_range);
-    const Tensors expected = RunReference(c.graph, inputs);
-    for (const char* moves : {"1", "0"}) {
-      for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
-        ExpectMatchWithSettings(c, inputs, expected, precision, {{"cuda.fusion_moves_to_add", moves}});
+  int blocks = 0;
+  for (std::vector<OpCase> table : {AllOpCases(), LargeBatchOpCases()}) {
+    for (OpCase& c : table) {
+      if (c.name.rfind("block_palm_shortcut_", 0) != 0) continue;
+      ++blocks;
+      const Tensors inputs = RandomInputs(c.graph, 4, c.input_range);
+      const Tensors expected = RunReference(c.graph, inputs);
+      for (const char* moves : {"1", "0"}) {
+        for (const char* pooled : {"1", "0"}) {
+          for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
+            ExpectMatchWithSettings(
+                c, inputs, expected, precision,
+                {{"cuda.fusion_moves_to_add", moves}, {"cuda.fusion_pooled_residual", pooled}});
+          }
+        }
       }
     }
   }
+  EXPECT_EQ(blocks, 2);
 }
 
 // How host threads wait for the GPU (cuda.sync) changes nothing in the results; a bad value is

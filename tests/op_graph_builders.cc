@@ -306,21 +306,22 @@ std::vector<std::vector<float>> RandomInputs(const model::Graph& graph, uint32_t
 // other operand (MAX_POOL_2D then PAD) is computed after the convolution.
 enum class Block { kPalm, kPalmShortcut, kLandmark, kConvPrelu };
 
-OpCase ResidualBlock(Block block, int size, int channels) {
+OpCase ResidualBlock(Block block, int size, int channels, int batch = 1) {
   const char* names[] = {"palm", "palm_shortcut", "landmark", "conv_prelu"};
   const std::string name = std::string("block_") + names[static_cast<int>(block)] + "_" +
-                           std::to_string(size) + "x" + std::to_string(size) + "x" + std::to_string(channels);
+                           (batch > 1 ? std::to_string(batch) + "x" : "") + std::to_string(size) + "x" +
+                           std::to_string(size) + "x" + std::to_string(channels);
   GraphBuilder b(name);
   NodeParams plain;
-  const int x = b.Input({1, size, size, channels});
+  const int x = b.Input({batch, size, size, channels});
   if (block == Block::kConvPrelu) {  // BlazePalm's first layer: 5x5 stride 2 then PRELU
     NodeParams stride2;
     stride2.stride_h = stride2.stride_w = 2;
     const int out = (size + 1) / 2;
-    const int conv = b.Intermediate({1, out, out, 16});
+    const int conv = b.Intermediate({batch, out, out, 16});
     b.AddNode(OpType::kConv2D, {x, b.Constant({16, 5, 5, channels}, 0.3f), b.Constant({16})}, {conv},
               stride2);
-    b.AddNode(OpType::kPRelu, {conv, b.Constant({1, 1, 16})}, {b.Output({1, out, out, 16})});
+    b.AddNode(OpType::kPRelu, {conv, b.Constant({1, 1, 16})}, {b.Output({batch, out, out, 16})});
     return {name, b.Build()};
   }
   NodeParams depthwise = plain;
@@ -329,10 +330,10 @@ OpCase ResidualBlock(Block block, int size, int channels) {
   if (block == Block::kPalmShortcut) depthwise.stride_h = depthwise.stride_w = 2;
   const int out = block == Block::kPalmShortcut ? (size + 1) / 2 : size;
   const int out_c = block == Block::kPalmShortcut ? 2 * channels : channels;
-  const int dw = b.Intermediate({1, out, out, channels});
+  const int dw = b.Intermediate({batch, out, out, channels});
   b.AddNode(OpType::kDepthwiseConv2D, {x, b.Constant({1, k, k, channels}, 0.3f), b.Constant({channels})},
             {dw}, depthwise);
-  const int conv = b.Intermediate({1, out, out, out_c});
+  const int conv = b.Intermediate({batch, out, out, out_c});
   b.AddNode(OpType::kConv2D, {dw, b.Constant({out_c, 1, 1, channels}, 0.3f), b.Constant({out_c})}, {conv},
             plain);
   int shortcut = x;
@@ -341,18 +342,18 @@ OpCase ResidualBlock(Block block, int size, int channels) {
     pool.filter_h = pool.filter_w = 2;
     pool.stride_h = pool.stride_w = 2;
     pool.padding = Padding::kValid;
-    const int pooled = b.Intermediate({1, out, out, channels});
+    const int pooled = b.Intermediate({batch, out, out, channels});
     b.AddNode(OpType::kMaxPool2D, {x}, {pooled}, pool);
-    shortcut = b.Intermediate({1, out, out, out_c});
+    shortcut = b.Intermediate({batch, out, out, out_c});
     b.AddNode(OpType::kPad, {pooled, b.Int32Constant({4, 2}, {0, 0, 0, 0, 0, 0, 0, channels})}, {shortcut});
   }
   if (block == Block::kLandmark) {
-    b.AddNode(OpType::kAdd, {shortcut, conv}, {b.Output({1, out, out, out_c})});
+    b.AddNode(OpType::kAdd, {shortcut, conv}, {b.Output({batch, out, out, out_c})});
     return {name, b.Build()};
   }
-  const int sum = b.Intermediate({1, out, out, out_c});
+  const int sum = b.Intermediate({batch, out, out, out_c});
   b.AddNode(OpType::kAdd, {conv, shortcut}, {sum});
-  b.AddNode(OpType::kPRelu, {sum, b.Constant({1, 1, out_c})}, {b.Output({1, out, out, out_c})});
+  b.AddNode(OpType::kPRelu, {sum, b.Constant({1, 1, out_c})}, {b.Output({batch, out, out, out_c})});
   return {name, b.Build()};
 }
 
@@ -382,6 +383,10 @@ std::vector<OpCase> LargeBatchOpCases() {
       DepthwiseConv2D({4, 48, 48, 64}, 1, 5, 1, kSame, kRelu),
       DepthwiseConv2D({8, 28, 28, 128}, 1, 3, 1, kSame, kNone),
       DepthwiseConv2D({8, 95, 95, 32}, 1, 5, 2, kSame, kRelu6),
+      // BlazePalm's channel-growing block on three frames, the palm model's first such block's
+      // shape: the ADD's pooled and padded operand, folded into the convolution's epilogue,
+      // is read from the right frame and pixel.
+      ResidualBlock(Block::kPalmShortcut, 96, 32, /*batch=*/3),
       // A filter too large for shared memory (5 x 5 x 1152 floats): read from global memory.
       DepthwiseConv2D({16, 14, 14, 1152}, 1, 5, 1, kSame, kNone),
       // First layers at a batch where the CUDA backend takes its 4-pixel strip kernel

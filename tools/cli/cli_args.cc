@@ -211,6 +211,7 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
   const std::pair<const char*, const char*> switches[] = {
       {"HANDTRACK_CUDA_FUSION", "cuda.fusion"},
       {"HANDTRACK_CUDA_FUSION_MOVES_TO_ADD", "cuda.fusion_moves_to_add"},
+      {"HANDTRACK_CUDA_FUSION_POOLED_RESIDUAL", "cuda.fusion_pooled_residual"},
       {"HANDTRACK_CUDA_TENSOR_CORES", "cuda.tensor_cores"},
       {"HANDTRACK_CUDA_SMALL_TENSOR_CORES", "cuda.small_tensor_cores"},
       {"HANDTRACK_CUDA_SMALL_DEPTHWISE_ROW_TILES", "cuda.small_depthwise_row_tiles"},

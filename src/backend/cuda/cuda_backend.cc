@@ -25,6 +25,8 @@ namespace {
 constexpr char kFusionSetting[] = "cuda.fusion";  // ADD/PRELU folded into the kernel before
 // A node whose output only a later ADD reads runs just before it, so that the ADD folds in (fusion.h).
 constexpr char kFusionMovesToAddSetting[] = "cuda.fusion_moves_to_add";
+// An ADD's operand computed by MAX_POOL (2x2) -> PAD folds into the ADD's step (fusion.h).
+constexpr char kFusionPooledResidualSetting[] = "cuda.fusion_pooled_residual";
 constexpr char kTensorCoresSetting[] = "cuda.tensor_cores";  // fp16 GEMMs on the tensor cores
 // Small fp16 GEMMs (64-row tiles, split over K) on the tensor cores too.
 constexpr char kSmallTensorCoresSetting[] = "cuda.small_tensor_cores";
@@ -159,6 +161,7 @@ class CudaBackend final : public Backend {
             kSplitBlocksSetting,
             kWarpProductsSetting,
             kFusionMovesToAddSetting,
+            kFusionPooledResidualSetting,
             kKGroupsSetting};
   }
 
@@ -179,6 +182,8 @@ class CudaBackend final : public Backend {
     HT_ASSIGN_OR_RETURN(segment_options.fuse, SwitchSetting(options.settings, kFusionSetting));
     HT_ASSIGN_OR_RETURN(segment_options.fusion_moves_to_add,
                         SwitchSetting(options.settings, kFusionMovesToAddSetting));
+    HT_ASSIGN_OR_RETURN(segment_options.fusion_pooled_residual,
+                        SwitchSetting(options.settings, kFusionPooledResidualSetting));
     HT_ASSIGN_OR_RETURN(device.tensor_cores, SwitchSetting(options.settings, kTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(device.small_tensor_cores, SwitchSetting(options.settings, kSmallTensorCoresSetting));
     HT_ASSIGN_OR_RETURN(device.small_depthwise_row_tiles,

@@ -408,8 +408,17 @@ class CudaSegment final : public CompiledSegment {
       for (int tensor : node.inputs) inputs.push_back(DeviceData(tensor));
       Epilogue epilogue;
       if (step.add >= 0) {
-        epilogue.residual = DeviceData(step.add_residual);
         epilogue.residual_activation = graph_.nodes[step.add].params.activation;
+        if (step.residual_pool >= 0) {
+          const std::vector<int>& out = graph_.tensors[step.output].shape;
+          epilogue.pooled_input = DeviceData(step.add_residual);
+          epilogue.pooled_channels = graph_.tensors[step.add_residual].shape[3];
+          epilogue.out_h = out[1];
+          epilogue.out_w = out[2];
+          epilogue.out_c = out[3];
+        } else {
+          epilogue.residual = DeviceData(step.add_residual);
+        }
       }
       if (step.prelu >= 0) epilogue.prelu_alpha = DeviceData(graph_.nodes[step.prelu].inputs[1]);
       const int64_t scratch = layout_.scratch_offsets[index];
@@ -465,7 +474,8 @@ Result<std::unique_ptr<CompiledSegment>> CompileCudaSegment(const model::Graph& 
                                                             const SegmentSpec& spec, const DeviceInfo& device,
                                                             const std::string& label,
                                                             const CudaSegmentOptions& options) {
-  std::vector<Step> steps = PlanSteps(graph, spec, options.fuse, TakesEpilogue, options.fusion_moves_to_add);
+  std::vector<Step> steps = PlanSteps(graph, spec, options.fuse, TakesEpilogue, options.fusion_moves_to_add,
+                                      options.fusion_pooled_residual);
   std::vector<int64_t> scratch_bytes;
   for (const Step& step : steps) {
     const model::Node& node = graph.nodes[step.node];

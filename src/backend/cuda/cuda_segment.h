@@ -18,7 +18,8 @@ struct CudaSegmentOptions {
   bool half = false;
   // Fold ADD/PRELU into the kernel before them (fusion.h); setting "cuda.fusion" "0" turns it off.
   bool fuse = true;
-  bool fusion_moves_to_add = true;  // PlanSteps' move_to_add
+  bool fusion_moves_to_add = true;     // PlanSteps' move_to_add
+  bool fusion_pooled_residual = true;  // PlanSteps' fold_pooled_residual
   // Test hook (fault "cuda:oom"): the activation arena's allocation fails as
   // if the device were out of memory.
   bool inject_oom = false;

@@ -52,10 +52,83 @@ std::vector<int> StepOrder(const model::Graph& graph, const SegmentSpec& spec,
   return order;
 }
 
+// Whether `tensor` is read by exactly one node and is not a segment output.
+bool ReadOnlyByOneNode(const SegmentSpec& spec, const std::vector<int>& readers, int tensor) {
+  return readers[tensor] == 1 &&
+         std::find(spec.outputs.begin(), spec.outputs.end(), tensor) == spec.outputs.end();
+}
+
+// Whether `node` is a MAX_POOL that an epilogue can compute (Epilogue::pooled_input): a 2x2
+// window at stride 2 that covers its input exactly (no padding), no activation, channels a
+// multiple of 8 (the tensor-core epilogue reads them 8 at a time).
+bool FoldablePool(const model::Graph& graph, const model::Node& node) {
+  if (node.op != model::OpType::kMaxPool2D || node.inputs.size() != 1 || node.outputs.size() != 1)
+    return false;
+  const model::NodeParams& p = node.params;
+  const std::vector<int>& in = graph.tensors[node.inputs[0]].shape;
+  const std::vector<int>& out = graph.tensors[node.outputs[0]].shape;
+  return p.filter_h == 2 && p.filter_w == 2 && p.stride_h == 2 && p.stride_w == 2 &&
+         p.activation == model::Activation::kNone && in.size() == 4 && out.size() == 4 && in[0] == out[0] &&
+         in[1] == 2 * out[1] && in[2] == 2 * out[2] && in[3] == out[3] && in[3] % 8 == 0;
+}
+
+// Whether `node` is a PAD that only adds zero channels after the last one.
+bool FoldableChannelPad(const model::Graph& graph, const model::Node& node) {
+  if (node.op != model::OpType::kPad || node.inputs.size() != 2 || node.outputs.size() != 1) return false;
+  const std::vector<int32_t>& paddings = graph.tensors[node.inputs[1]].i32;
+  if (graph.tensors[node.inputs[0]].shape.size() != 4 || paddings.size() != 8) return false;
+  for (int i = 0; i < 7; ++i) {
+    if (paddings[i] != 0) return false;
+  }
+  return paddings[7] >= 0;
+}
+
+// Folds each ADD operand computed by MAX_POOL -> PAD (or a MAX_POOL alone) into the step of the
+// ADD (see fusion.h): the pool and pad steps go, the step reads the pool's input. Only where the
+// tensors in between have no other reader, and the step's node is a CONV_2D (whose kernels all
+// apply the pooled epilogue).
+void FoldPooledResiduals(const model::Graph& graph, const SegmentSpec& spec, const std::vector<int>& readers,
+                         std::vector<Step>& steps) {
+  std::vector<int> step_of_node(graph.nodes.size(), -1);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].add < 0 && steps[i].prelu < 0) step_of_node[steps[i].node] = static_cast<int>(i);
+  }
+  // The node producing each tensor, among the single-node steps.
+  std::vector<int> producer(graph.tensors.size(), -1);
+  for (size_t node = 0; node < graph.nodes.size(); ++node) {
+    if (step_of_node[node] < 0) continue;
+    for (int tensor : graph.nodes[node].outputs) producer[tensor] = static_cast<int>(node);
+  }
+  std::vector<bool> removed(steps.size(), false);
+  for (Step& step : steps) {
+    if (step.add < 0 || graph.nodes[step.node].op != model::OpType::kConv2D) continue;
+    if (!ReadOnlyByOneNode(spec, readers, step.add_residual)) continue;
+    int pad = -1, pool = producer[step.add_residual];
+    if (pool >= 0 && graph.nodes[pool].op == model::OpType::kPad) {
+      if (!FoldableChannelPad(graph, graph.nodes[pool])) continue;
+      pad = pool;
+      const int pooled = graph.nodes[pad].inputs[0];
+      if (!ReadOnlyByOneNode(spec, readers, pooled)) continue;
+      pool = producer[pooled];
+    }
+    if (pool < 0 || !FoldablePool(graph, graph.nodes[pool])) continue;
+    step.residual_pool = pool;
+    step.residual_pad = pad;
+    step.add_residual = graph.nodes[pool].inputs[0];
+    removed[step_of_node[pool]] = true;
+    if (pad >= 0) removed[step_of_node[pad]] = true;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (!removed[i]) steps[kept++] = steps[i];
+  }
+  steps.resize(kept);
+}
+
 }  // namespace
 
 std::vector<Step> PlanSteps(const model::Graph& graph, const SegmentSpec& spec, bool fuse,
-                            TakesEpilogueFn takes_epilogue, bool move_to_add) {
+                            TakesEpilogueFn takes_epilogue, bool move_to_add, bool fold_pooled_residual) {
   const std::vector<int> readers = ReaderCounts(graph);
   // A tensor may stay inside a step when only the next node reads it and the host never sees it.
   auto private_to_next_node = [&](int tensor) {
@@ -91,11 +164,15 @@ std::vector<Step> PlanSteps(const model::Graph& graph, const SegmentSpec& spec, 
     }
     steps.push_back(step);
   }
+  if (fuse && fold_pooled_residual) FoldPooledResiduals(graph, spec, readers, steps);
   return steps;
 }
 
 std::vector<int> StepNodes(const Step& step) {
-  std::vector<int> nodes = {step.node};
+  std::vector<int> nodes;
+  if (step.residual_pool >= 0) nodes.push_back(step.residual_pool);
+  if (step.residual_pad >= 0) nodes.push_back(step.residual_pad);
+  nodes.push_back(step.node);
   if (step.add >= 0) nodes.push_back(step.add);
   if (step.prelu >= 0) nodes.push_back(step.prelu);
   return nodes;

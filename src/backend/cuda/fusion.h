@@ -16,6 +16,11 @@
 // palm models' downsampling blocks list CONV_2D(1x1), then MAX_POOL and PAD of
 // the block's input, then ADD -> PRELU of the two; run in that order, the ADD
 // and PRELU are a kernel of their own (five kernels a block instead of four).
+//
+// The ADD's other operand there, MAX_POOL (2x2, stride 2) then PAD (zero channels after the
+// block input's), folds into the convolution's step too: its epilogue reads the block input's
+// 2x2 window itself (Epilogue::pooled_input), so the block is two kernels instead of four, and
+// neither the pooled nor the padded tensor is stored.
 #pragma once
 
 #include <vector>
@@ -26,11 +31,16 @@
 namespace handtrack::backend::cuda {
 
 struct Step {
-  int node = -1;          // the node whose kernel runs
-  int add = -1;           // a folded ADD node, or -1
-  int add_residual = -1;  // the ADD's other operand (tensor index)
-  int prelu = -1;         // a folded PRELU node, or -1
-  int output = -1;        // the tensor the step writes: the last folded node's output
+  int node = -1;  // the node whose kernel runs
+  int add = -1;   // a folded ADD node, or -1
+  // The ADD's other operand (tensor index); with residual_pool, the pool's input instead.
+  int add_residual = -1;
+  int prelu = -1;   // a folded PRELU node, or -1
+  int output = -1;  // the tensor the step writes: the last folded node's output
+  // A MAX_POOL and the PAD after it (or -1: none) folded in front of the ADD, computing its other
+  // operand from add_residual (see above), or -1.
+  int residual_pool = -1;
+  int residual_pad = -1;
 };
 
 // Whether an op's kernel applies an epilogue (ops.cc's table says).
@@ -39,11 +49,14 @@ using TakesEpilogueFn = bool (*)(model::OpType op);
 // The segment's nodes grouped into steps, in execution order. With `fuse`
 // false, one step per node in node order (backend setting "cuda.fusion" "0"
 // asks for that); with `move_to_add` false, no node moves to a later ADD
-// (setting "cuda.fusion_moves_to_add" "0").
+// (setting "cuda.fusion_moves_to_add" "0"); with `fold_pooled_residual` false, MAX_POOL and PAD
+// stay steps of their own (setting "cuda.fusion_pooled_residual" "0").
 std::vector<Step> PlanSteps(const model::Graph& graph, const SegmentSpec& spec, bool fuse,
-                            TakesEpilogueFn takes_epilogue, bool move_to_add = true);
+                            TakesEpilogueFn takes_epilogue, bool move_to_add = true,
+                            bool fold_pooled_residual = true);
 
-// Nodes of a step, in execution order (the node, then folded ones).
+// Nodes of a step, in the order their results arise (a folded pool and pad, the node, then the
+// folded ADD and PRELU).
 std::vector<int> StepNodes(const Step& step);
 
 }  // namespace handtrack::backend::cuda

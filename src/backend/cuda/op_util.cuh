@@ -92,12 +92,39 @@ __device__ __forceinline__ OutputPixel OutputPixelOf(int index, int groups, int 
   return p;
 }
 
+// The first of the pooled input's 2x2 window for output `index` (Epilogue::pooled_input), at
+// `channel`; the window's other values are pooled_channels and a row (2 * out_w * pooled_channels) on.
+template <typename T>
+__device__ __forceinline__ const T* PooledWindow(const Epilogue& epilogue, int index, int channel) {
+  int pixel = index / epilogue.out_c;
+  const int x = pixel % epilogue.out_w;
+  pixel /= epilogue.out_w;
+  const int y = pixel % epilogue.out_h;
+  const int n = pixel / epilogue.out_h;
+  return As<T>(epilogue.pooled_input) +
+         ((static_cast<int64_t>(n) * 2 * epilogue.out_h + 2 * y) * 2 * epilogue.out_w + 2 * x) *
+             epilogue.pooled_channels +
+         channel;
+}
+
+// The folded MAX_POOL and PAD's value at output `index`, channel `channel` (Epilogue::pooled_input).
+template <typename T>
+__device__ __forceinline__ float PooledResidual(const Epilogue& epilogue, int index, int channel) {
+  if (channel >= epilogue.pooled_channels) return 0.0f;
+  const T* window = PooledWindow<T>(epilogue, index, channel);
+  const int64_t right = epilogue.pooled_channels, below = 2 * static_cast<int64_t>(epilogue.out_w) * right;
+  return fmaxf(fmaxf(ToFloat(window[0]), ToFloat(window[right])),
+               fmaxf(ToFloat(window[below]), ToFloat(window[below + right])));
+}
+
 // Folded ADD / PRELU nodes (see Epilogue in ops.h) on the value at `index`,
 // whose position along the last axis is `channel`.
 template <typename T = float>
 __device__ __forceinline__ float ApplyEpilogue(const Epilogue& epilogue, float v, int index, int channel) {
   if (epilogue.residual != nullptr) {
     v = Activate(v + ToFloat(As<T>(epilogue.residual)[index]), epilogue.residual_activation);
+  } else if (epilogue.pooled_input != nullptr) {
+    v = Activate(v + PooledResidual<T>(epilogue, index, channel), epilogue.residual_activation);
   }
   if (epilogue.prelu_alpha != nullptr && v < 0.0f) v *= ToFloat(As<T>(epilogue.prelu_alpha)[channel]);
   return v;

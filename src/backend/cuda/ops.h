@@ -71,6 +71,14 @@ struct Epilogue {
   const float* residual = nullptr;  // none when nullptr
   model::Activation residual_activation = model::Activation::kNone;
   const float* prelu_alpha = nullptr;  // none when nullptr
+  // A MAX_POOL (2x2, stride 2) and channel PAD folded in front of the ADD (fusion.h), used
+  // instead of `residual`: the ADD's operand at output pixel (n, y, x), channel c, is the
+  // largest value of pooled_input's 2x2 window at (2y, 2x), channel c, when c < pooled_channels,
+  // else 0 (the PAD's zeros). pooled_input is [n, 2 * out_h, 2 * out_w, pooled_channels], a
+  // multiple of 8 channels; out_* are the shape of the kernel's output. None when nullptr.
+  const float* pooled_input = nullptr;
+  int pooled_channels = 0;
+  int out_h = 0, out_w = 0, out_c = 0;
 };
 
 // One node's launch: device pointers of its tensors, and where to enqueue.

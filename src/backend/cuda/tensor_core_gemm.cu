@@ -146,10 +146,29 @@ __device__ __forceinline__ void StoreEight(const GemmShape& shape, const GemmOpe
   const float4 low = *reinterpret_cast<const float4*>(values);
   const float4 high = *reinterpret_cast<const float4*>(values + 4);
   float v[8] = {low.x, low.y, low.z, low.w, high.x, high.y, high.z, high.w};
-  Eight bias, residual, alpha;
+  Eight bias, alpha;
   if (operands.bias != nullptr) bias = *reinterpret_cast<const Eight*>(As<__half>(operands.bias) + col);
-  if (epilogue.residual != nullptr)
-    residual = *reinterpret_cast<const Eight*>(As<__half>(epilogue.residual) + index);
+  // The ADD's operand: a tensor, or the folded MAX_POOL and PAD's value (pooled_channels is a
+  // multiple of 8, so the eight channels are all pooled or all padding).
+  const bool has_residual = epilogue.residual != nullptr || epilogue.pooled_input != nullptr;
+  float residual[8] = {};
+  if (epilogue.residual != nullptr) {
+    const Eight loaded = *reinterpret_cast<const Eight*>(As<__half>(epilogue.residual) + index);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) residual[j] = __half2float(loaded.v[j]);
+  } else if (epilogue.pooled_input != nullptr && col < epilogue.pooled_channels) {
+    const __half* window = PooledWindow<__half>(epilogue, index, col);
+    const int64_t right = epilogue.pooled_channels, below = 2 * static_cast<int64_t>(epilogue.out_w) * right;
+    const Eight a = *reinterpret_cast<const Eight*>(window),
+                b = *reinterpret_cast<const Eight*>(window + right);
+    const Eight c = *reinterpret_cast<const Eight*>(window + below);
+    const Eight d = *reinterpret_cast<const Eight*>(window + below + right);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      residual[j] = fmaxf(fmaxf(__half2float(a.v[j]), __half2float(b.v[j])),
+                          fmaxf(__half2float(c.v[j]), __half2float(d.v[j])));
+    }
+  }
   if (epilogue.prelu_alpha != nullptr)
     alpha = *reinterpret_cast<const Eight*>(As<__half>(epilogue.prelu_alpha) + col);
   Eight result;
@@ -157,8 +176,7 @@ __device__ __forceinline__ void StoreEight(const GemmShape& shape, const GemmOpe
   for (int j = 0; j < 8; ++j) {
     float x =
         Activate(v[j] + (operands.bias != nullptr ? __half2float(bias.v[j]) : 0.0f), operands.activation);
-    if (epilogue.residual != nullptr)
-      x = Activate(x + __half2float(residual.v[j]), epilogue.residual_activation);
+    if (has_residual) x = Activate(x + residual[j], epilogue.residual_activation);
     if (epilogue.prelu_alpha != nullptr && x < 0.0f) x *= __half2float(alpha.v[j]);
     result.v[j] = __float2half_rn(x);
   }
