@@ -119,6 +119,15 @@ TEST(BatchingModelTest, RejectsBadOptions) {
     EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(model.status().message().find("max_batch"), std::string::npos) << model.status().message();
   }
+  for (int batch_step : {-1, 3, 12, 128}) {
+    BatchingOptions options = Options(16);
+    options.batch_step = batch_step;
+    auto model = BatchingModel::Create(LogisticGraph(), options, group);
+    ASSERT_FALSE(model.ok()) << batch_step;
+    EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(model.status().message().find("batch_step " + std::to_string(batch_step)), std::string::npos)
+        << model.status().message();
+  }
   auto model = BatchingModel::Create(LogisticGraph(), Options(2), group);
   ASSERT_TRUE(model.ok()) << model.status().message();
   std::vector<float> in(kValues), out(kValues);
@@ -200,6 +209,60 @@ TEST(BatchingModelTest, RequestLargerThanMaxBatchRunsInSeveralBatches) {
   EXPECT_EQ(stats.max_frames_per_run, 2);
   EXPECT_NE((*model)->DescribePlan().find("batching: up to 2 frames per run"), std::string::npos)
       << (*model)->DescribePlan();
+}
+
+TEST(BatchingModelTest, RunBatchSizeTakesPowersOfTwoUpToTheStepThenItsMultiples) {
+  struct Case {
+    int frames, max_batch, step, size;
+  };
+  const Case cases[] = {
+      {1, 16, 0, 1},    {3, 16, 0, 4}, {9, 16, 0, 16}, {16, 16, 0, 16},  {17, 32, 0, 32},
+      {3, 16, 4, 4},    {5, 16, 4, 8}, {9, 16, 4, 12}, {13, 16, 4, 16},  {9, 32, 8, 16},
+      {17, 32, 8, 24},  {9, 16, 1, 9}, {1, 16, 1, 1},  {7, 16, 2, 8},    {5, 16, 2, 6},
+      {33, 64, 64, 64}, {9, 8, 4, 8},  {5, 64, 16, 8}, {20, 64, 16, 32}, {31, 32, 2, 32},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(RunBatchSize(c.frames, c.max_batch, c.step), c.size)
+        << c.frames << " frames, max_batch " << c.max_batch << ", step " << c.step;
+  }
+}
+
+// With a step, a run takes an interpreter of the size between powers of two that holds its frames
+// (12 for 9 frames at step 4, where powers of two alone take 16), with the same outputs.
+TEST(BatchingModelTest, AStepRunsFramesOnTheSmallerBatchSizesBetweenPowersOfTwo) {
+  for (int step : {0, 4}) {
+    SCOPED_TRACE("batch_step " + std::to_string(step));
+    auto group = std::make_shared<BatchingGroup>();
+    BatchingOptions options = Options(16);
+    options.batch_step = step;
+    auto model = BatchingModel::Create(LogisticGraph(), options, group);
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
+    ASSERT_TRUE(oracle.ok());
+    RunAndCheck(**model, **oracle, 3, 9);
+    RunAndCheck(**model, **oracle, 4, 5);
+    RunAndCheck(**model, **oracle, 5, 13);
+    const BatchingStats stats = (*model)->stats();
+    EXPECT_EQ(stats.runs, 3);
+    EXPECT_EQ(stats.frames, 27);
+    EXPECT_EQ(stats.slots, step == 4 ? 12 + 8 + 16 : 16 + 8 + 16);
+    EXPECT_EQ(stats.instances, step == 4 ? 4 : 3) << "the batch-1 interpreter and one per size used";
+    EXPECT_NE(
+        (*model)->DescribePlan().find(step == 4 ? "(batch 1, 2, 4, 8, 12, 16)" : "(batch 1, 2, 4, 8, 16)"),
+        std::string::npos)
+        << (*model)->DescribePlan();
+  }
+}
+
+TEST(BatchingModelTest, ConcurrentCallersWithEveryBatchSize) {
+  auto group = std::make_shared<BatchingGroup>();
+  BatchingOptions options = Options(8, 500);
+  options.batch_step = 1;
+  auto model = BatchingModel::Create(LogisticGraph(), options, group);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  RunConcurrentCallers(**model);
+  const BatchingStats stats = (*model)->stats();
+  EXPECT_EQ(stats.slots, stats.frames) << "every run on an interpreter of exactly its frames";
 }
 
 // queue_seconds counts each frame's wait for its batch: here one stream submits while another

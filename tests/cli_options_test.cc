@@ -126,19 +126,21 @@ TEST(FramesPerCallDefault, EightOnABatchingGpuEngineAtMostTheBatchElseOne) {
   EXPECT_EQ(DefaultFramesPerCall(1, false), 1);
 }
 
-// When no option sets it, batching on a GPU waits at most 250 us and caps each model at 2 runs;
-// elsewhere the engine's defaults hold.
-TEST(BatchPolicyDefault, ShortWaitAndTwoRunsOnABatchingGpuEngineElseTheEngines) {
+// When no option sets it, batching on a GPU waits at most 250 us, caps each model at 2 runs and
+// takes batch sizes in steps of 4 above 4; elsewhere the engine's defaults hold.
+TEST(BatchPolicyDefault, ShortWaitTwoRunsAndStepsOfFourOnABatchingGpuEngineElseTheEngines) {
   const HandEngineOptions engine;
   for (auto [max_batch, on_device] : {std::pair{32, true}, {2, true}}) {
     const BatchPolicy policy = DefaultBatchPolicy(max_batch, on_device);
     EXPECT_EQ(policy.batch_wait_us, 250) << max_batch;
     EXPECT_EQ(policy.max_concurrent_runs, 2) << max_batch;
+    EXPECT_EQ(policy.batch_step, 4) << max_batch;
   }
   for (auto [max_batch, on_device] : {std::pair{1, true}, {32, false}, {1, false}}) {
     const BatchPolicy policy = DefaultBatchPolicy(max_batch, on_device);
     EXPECT_EQ(policy.batch_wait_us, engine.batch_wait_us) << max_batch << " " << on_device;
     EXPECT_EQ(policy.max_concurrent_runs, engine.max_concurrent_runs) << max_batch << " " << on_device;
+    EXPECT_EQ(policy.batch_step, engine.batch_step) << max_batch << " " << on_device;
   }
 }
 

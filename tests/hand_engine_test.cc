@@ -13,6 +13,8 @@
 #include <future>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "handtrack/hand_landmarker.h"
 #include "handtrack/image_io.h"
@@ -186,13 +188,18 @@ TEST(HandEngineTest, RejectsBadOptions) {
   options = {};
   options.batch_wait_us = -1;
   EXPECT_EQ(HandEngine::Create(options).status().code(), StatusCode::kInvalidArgument);
-  for (int cap : {-1, 65}) {
-    options = {};
-    options.max_concurrent_runs = cap;
-    const Status status = HandEngine::Create(options).status();
-    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << cap;
-    EXPECT_NE(status.message().find("max_concurrent_runs " + std::to_string(cap)), std::string::npos)
-        << status.message();
+  // Each refused with the option and its value named.
+  const std::pair<int HandEngineOptions::*, std::vector<int>> named_refusals[] = {
+      {&HandEngineOptions::max_concurrent_runs, {-1, 65}}, {&HandEngineOptions::batch_step, {-1, 3, 128}}};
+  for (const auto& [field, values] : named_refusals) {
+    const std::string name = field == &HandEngineOptions::batch_step ? "batch_step " : "max_concurrent_runs ";
+    for (int value : values) {
+      options = {};
+      options.*field = value;
+      const Status status = HandEngine::Create(options).status();
+      EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << name << value;
+      EXPECT_NE(status.message().find(name + std::to_string(value)), std::string::npos) << status.message();
+    }
   }
   options = {};
   options.model.num_threads = 0;

@@ -6,7 +6,7 @@
 # palm detection ahead): the same bytes again.
 # --batch-wait-us 0 (every batch runs at once, as full as the queue is), also with
 # --max-concurrent-runs 1 (one run per model at a time): the same bytes.
-# Also: bad --batch, --frames-per-call, --batch-wait-us and --max-concurrent-runs values are
+# Also: bad --batch, --frames-per-call, --batch-wait-us, --max-concurrent-runs and --batch-step values are
 # usage errors.
 #
 #   track_jobs_test.sh HANDTRACK_BINARY [DELEGATE]    (DELEGATE: xnnpack (default) or reference)
@@ -46,7 +46,8 @@ done
 n=${#inputs[@]}
 for args in "--jobs $n" "--jobs $n --batch 4" "--jobs 2 --batch 2" "--jobs 1 --batch 4" \
   "--jobs $n --batch 8 --frames-per-call 5" "--jobs 1 --batch 4 --frames-per-call 1" \
-  "--jobs $n --batch 8 --batch-wait-us 0" "--jobs $n --batch 8 --batch-wait-us 0 --max-concurrent-runs 1"; do
+  "--jobs $n --batch 8 --batch-wait-us 0" "--jobs $n --batch 8 --batch-wait-us 0 --max-concurrent-runs 1" \
+  "--jobs $n --batch 8 --batch-step 1" "--jobs $n --batch 8 --batch-step 2 --frames-per-call 3"; do
   dir=run_${args// /_}
   # shellcheck disable=SC2086  # the options are meant to split
   track_into "$dir" $args || continue
@@ -74,5 +75,6 @@ for bad in 0 3 128 x ""; do check_bad --batch "$bad"; done
 for bad in 0 65 x ""; do check_bad --frames-per-call "$bad"; done
 for bad in -1 10000001 x ""; do check_bad --batch-wait-us "$bad"; done
 for bad in -1 65 x ""; do check_bad --max-concurrent-runs "$bad"; done
+for bad in -1 3 128 x ""; do check_bad --batch-step "$bad"; done
 
 finish_checks track_jobs_test

@@ -192,7 +192,7 @@ ModelOptions ToModelOptions(const ModelSettings& settings, std::vector<std::stri
 class PyEngine {
  public:
   PyEngine(const ModelSettings& settings, int max_batch, int batch_wait_us, int max_instances,
-           int max_concurrent_runs) {
+           int max_concurrent_runs, int batch_step) {
     std::vector<std::string> storage;
     HandEngineOptions options;
     options.model = ToModelOptions(settings, &storage);
@@ -200,6 +200,7 @@ class PyEngine {
     options.batch_wait_us = batch_wait_us;
     options.max_instances = max_instances;
     options.max_concurrent_runs = max_concurrent_runs;
+    options.batch_step = batch_step;
     Result<std::shared_ptr<HandEngine>> engine = InvalidArgumentError("unset");
     {
       py::gil_scoped_release release;
@@ -214,6 +215,7 @@ class PyEngine {
       py::dict d;
       d["runs"] = m.runs;
       d["frames"] = m.frames;
+      d["slots"] = m.slots;
       d["max_frames_per_run"] = m.max_frames_per_run;
       d["instances"] = m.instances;
       d["run_seconds"] = m.run_seconds;
@@ -530,8 +532,9 @@ PYBIND11_MODULE(_handtrack, m) {
       .def_readwrite("precision", &ModelSettings::precision);
 
   py::class_<PyEngine, std::shared_ptr<PyEngine>>(m, "Engine")
-      .def(py::init<const ModelSettings&, int, int, int, int>(), py::arg("model"), py::arg("max_batch"),
-           py::arg("batch_wait_us"), py::arg("max_instances"), py::arg("max_concurrent_runs"))
+      .def(py::init<const ModelSettings&, int, int, int, int, int>(), py::arg("model"), py::arg("max_batch"),
+           py::arg("batch_wait_us"), py::arg("max_instances"), py::arg("max_concurrent_runs"),
+           py::arg("batch_step"))
       .def("stats", &PyEngine::Stats);
 
   py::class_<LandmarkerSettings>(m, "LandmarkerSettings")

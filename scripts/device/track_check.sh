@@ -169,7 +169,8 @@ shares = ", ".join(f"{k} {100 * t / busy:.0f} %" for k, t in split.items())
 engine = summary.get("engine", {})
 def per_run(e, key):
     return f"{1000 * e.get(key, 0) / max(e['runs'], 1):.2f}"
-batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.1f} frames (max {e['max_frames_per_run']}, "
+batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.1f} frames in "
+                    f"{e.get('slots', 0) / max(e['runs'], 1):.1f} slots (max {e['max_frames_per_run']}, "
                     f"{per_run(e, 'run_seconds')} ms each, {per_run(e, 'device_seconds')} ms of it on the GPU; host: "
                     f"copies {per_run(e, 'copy_seconds')}, launch {per_run(e, 'launch_seconds')}, wait "
                     f"{per_run(e, 'wait_seconds')} ms; a frame queued "

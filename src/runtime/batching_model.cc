@@ -77,8 +77,6 @@ struct BatchingModel::Instance {
 
 namespace {
 
-int Log2(int power_of_two) { return std::countr_zero(static_cast<unsigned>(power_of_two)); }
-
 Status ValidateOptions(const BatchingOptions& options) {
   if (options.max_batch < 1 || options.max_batch > kMaxBatchingBatch ||
       !std::has_single_bit(static_cast<unsigned>(options.max_batch))) {
@@ -93,19 +91,31 @@ Status ValidateOptions(const BatchingOptions& options) {
     return InvalidArgumentError("max_concurrent_runs " + std::to_string(options.max_concurrent_runs) +
                                 " is negative");
   }
+  if (options.batch_step != 0 && (options.batch_step < 1 || options.batch_step > kMaxBatchingBatch ||
+                                  !std::has_single_bit(static_cast<unsigned>(options.batch_step)))) {
+    return InvalidArgumentError("batch_step " + std::to_string(options.batch_step) +
+                                " is neither 0 nor a power of two in [1, " +
+                                std::to_string(kMaxBatchingBatch) + "]");
+  }
   return Status::Ok();
 }
 
 }  // namespace
 
+int RunBatchSize(int frames, int max_batch, int batch_step) {
+  int size = static_cast<int>(std::bit_ceil(static_cast<unsigned>(frames)));
+  if (batch_step > 0 && frames > batch_step) size = (frames + batch_step - 1) / batch_step * batch_step;
+  return std::min(size, max_batch);
+}
+
 BatchingModel::BatchingModel(std::shared_ptr<const model::Graph> graph, const BatchingOptions& options,
                              std::shared_ptr<BatchingGroup> group)
     : options_(options), group_(std::move(group)) {
   // Sized once: graph() reads element 0 without the lock while others are filled in.
-  graphs_.resize(Log2(options.max_batch) + 1);
-  graphs_[0] = std::move(graph);
-  for (int t : graphs_[0]->inputs) input_sizes_.push_back(graphs_[0]->tensors[t].num_elements());
-  for (int t : graphs_[0]->outputs) output_sizes_.push_back(graphs_[0]->tensors[t].num_elements());
+  graphs_.resize(options.max_batch + 1);  // by batch size; [0] unused
+  graphs_[1] = std::move(graph);
+  for (int t : graphs_[1]->inputs) input_sizes_.push_back(graphs_[1]->tensors[t].num_elements());
+  for (int t : graphs_[1]->outputs) output_sizes_.push_back(graphs_[1]->tensors[t].num_elements());
 }
 
 BatchingModel::~BatchingModel() = default;
@@ -129,10 +139,10 @@ Result<std::unique_ptr<BatchingModel>> BatchingModel::Create(std::shared_ptr<con
 
 Result<std::shared_ptr<const model::Graph>> BatchingModel::GraphForBatch(int batch) {
   std::lock_guard lock(graphs_mutex_);
-  std::shared_ptr<const model::Graph>& graph = graphs_[Log2(batch)];
+  std::shared_ptr<const model::Graph>& graph = graphs_[batch];
   if (graph == nullptr) {
-    Result<model::Graph> batched = model::WithBatch(*graphs_[0], batch);
-    if (!batched.ok()) return batched.status().WithPrefix("failed to prepare model " + graphs_[0]->name);
+    Result<model::Graph> batched = model::WithBatch(*graphs_[1], batch);
+    if (!batched.ok()) return batched.status().WithPrefix("failed to prepare model " + graphs_[1]->name);
     graph = std::make_shared<const model::Graph>(std::move(batched).value());
   }
   return graph;
@@ -254,7 +264,7 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
   // The interpreter: one of exactly the batch wanted, else a new one while under the cap,
   // else a larger idle one (more zero slots), else a smaller idle one (fewer frames now).
   int frames = std::min(static_cast<int>(queue_.size()), options_.max_batch);
-  const int wanted = static_cast<int>(std::bit_ceil(static_cast<unsigned>(frames)));
+  const int wanted = RunBatchSize(frames, options_.max_batch, options_.batch_step);
   const int instance_count = static_cast<int>(instances_.size()) + instances_being_created_;
   const bool may_create = options_.max_instances == 0 || instance_count < options_.max_instances;
   auto pick = [&](auto better) -> Instance* {
@@ -344,6 +354,7 @@ BatchingModel::NextStep BatchingModel::RunBatchIfReady(const Request& caller,
     idle_.push_back(instance);
     ++stats_.runs;
     stats_.frames += frames;
+    stats_.slots += instance->batch;
     stats_.max_frames_per_run = std::max(stats_.max_frames_per_run, frames);
     stats_.run_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
     stats_.queue_seconds += queued_seconds;
@@ -453,7 +464,10 @@ std::string BatchingModel::DescribePlan() const {
   std::string out = instances_.front()->plan;
   if (options_.max_batch > 1) {
     std::string sizes;
-    for (int b = 1; b <= options_.max_batch; b *= 2) sizes += (sizes.empty() ? "" : ", ") + std::to_string(b);
+    for (int b = 1; b <= options_.max_batch; ++b) {
+      if (RunBatchSize(b, options_.max_batch, options_.batch_step) == b)
+        sizes += (sizes.empty() ? "" : ", ") + std::to_string(b);
+    }
     out += "  batching: up to " + std::to_string(options_.max_batch) + " frames per run (batch " + sizes +
            "), waiting at most " + std::to_string(options_.batch_wait.count()) + " us for a fuller batch\n";
   }

@@ -15,7 +15,8 @@
 // A waiting caller that still has frames queued and sees the batch ready leads
 // it (no dispatcher thread): it takes up to max_batch frames from the front of
 // the queue (anyone's, in arrival order), copies them into an interpreter of
-// the smallest power-of-two batch that holds them (unused tail slots zeroed),
+// the smallest batch size that holds them (RunBatchSize: a power of two, or with
+// batch_step a multiple of it; unused tail slots zeroed),
 // runs it with the mutex released and copies each frame's outputs back to its
 // caller. A run's error goes to every caller with frames in it. Nothing waits
 // without a deadline unless a run (or an interpreter) it depends on is in use,
@@ -111,9 +112,20 @@ struct BatchingOptions {
   // Most runs of this model at once; 0: no cap. Frames that become ready
   // while the cap is reached wait for a run to end and then go together.
   int max_concurrent_runs = 0;
+  // The batch sizes runs take (see RunBatchSize): 0, powers of two only; S (a power of two in
+  // [1, kMaxBatchingBatch]), powers of two up to S and multiples of S above it.
+  int batch_step = 0;
 };
 
 inline constexpr int kMaxBatchingBatch = 64;
+
+// The batch size of a run of `frames` frames (1 <= frames <= max_batch): the smallest size that
+// holds them among the powers of two up to `batch_step` and the multiples of `batch_step` (0:
+// powers of two only). Why: a run's unused slots cost what frames do, and on a GPU the runs of
+// many sessions gather 9-16 frames as often as 16, so that powers of two alone leave about a
+// quarter of the slots empty; every size is an interpreter of its own (its activations and,
+// on a GPU, its captured graph), so finer steps cost memory and compile time.
+int RunBatchSize(int frames, int max_batch, int batch_step);
 
 // For callers that read only some rows of an output: row r of output `gated` (its values split
 // into as many rows as output `key` has values per frame) comes back only when key value r is
@@ -130,6 +142,7 @@ struct OutputRowGate {
 struct BatchingStats {
   int64_t runs = 0;             // interpreter runs, successful or not
   int64_t frames = 0;           // frames in those runs
+  int64_t slots = 0;            // their batch sizes, summed: frames plus the zeroed slots
   int max_frames_per_run = 0;   // the fullest run
   int max_concurrent_runs = 0;  // the most runs in progress at once
   double run_seconds = 0;       // wall time of the runs (inputs in, inference, outputs out), summed
@@ -162,7 +175,7 @@ class BatchingModel {
   BatchingModel& operator=(const BatchingModel&) = delete;
 
   // The batch-1 graph.
-  const model::Graph& graph() const { return *graphs_[0]; }
+  const model::Graph& graph() const { return *graphs_[1]; }
   int num_inputs() const { return static_cast<int>(input_sizes_.size()); }
   int num_outputs() const { return static_cast<int>(output_sizes_.size()); }
   // Floats per frame of input / output `index`.

@@ -204,6 +204,7 @@ HandEngineStats EnginePoolStats::Total() const {
          {std::pair{&total.palm, &one.engine.palm}, {&total.landmarks, &one.engine.landmarks}}) {
       all->runs += part->runs;
       all->frames += part->frames;
+      all->slots += part->slots;
       all->max_frames_per_run = std::max(all->max_frames_per_run, part->max_frames_per_run);
       all->instances += part->instances;
       all->run_seconds += part->run_seconds;

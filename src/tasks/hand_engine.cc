@@ -37,6 +37,12 @@ Status ValidateOptions(const HandEngineOptions& o) {
     return InvalidArgumentError(what + "max_concurrent_runs " + std::to_string(o.max_concurrent_runs) +
                                 " is not in [0, " + std::to_string(kMaxConcurrentRuns) + "]");
   }
+  if (o.batch_step < 0 || o.batch_step > runtime::kMaxBatchingBatch ||
+      (o.batch_step & (o.batch_step - 1)) != 0) {
+    return InvalidArgumentError(what + "batch_step " + std::to_string(o.batch_step) +
+                                " is neither 0 nor a power of two in [1, " +
+                                std::to_string(runtime::kMaxBatchingBatch) + "]");
+  }
   return Status::Ok();
 }
 
@@ -50,6 +56,7 @@ Result<std::unique_ptr<runtime::BatchingModel>> LoadModel(
   batching.batch_wait = std::chrono::microseconds(o.batch_wait_us);
   batching.max_instances = o.max_instances;
   batching.max_concurrent_runs = o.max_concurrent_runs;
+  batching.batch_step = o.batch_step;
   return runtime::BatchingModel::Create(std::make_shared<const model::Graph>(std::move(graph)), batching,
                                         group);
 }
@@ -80,6 +87,7 @@ EngineModelStats ToPublic(const runtime::BatchingStats& s) {
   EngineModelStats m;
   m.runs = s.runs;
   m.frames = s.frames;
+  m.slots = s.slots;
   m.max_frames_per_run = s.max_frames_per_run;
   m.instances = s.instances;
   m.run_seconds = s.run_seconds;

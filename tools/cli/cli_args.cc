@@ -132,15 +132,27 @@ Result<int> ParseDeviceIndex(std::string_view option, const std::string& text) {
 
 }  // namespace
 
-Status ReadBatchPolicyOptions(const ParsedArgs& args, int* batch_wait_us, int* max_concurrent_runs) {
+Status ReadBatchPolicyOptions(const ParsedArgs& args, int* batch_wait_us, int* max_concurrent_runs,
+                              int* batch_step) {
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--batch-wait-us",
       [](const std::string& t) { return ParseIntOption("--batch-wait-us", t, 0, 10'000'000); },
       batch_wait_us));
-  return ReadOption(
+  HT_RETURN_IF_ERROR(ReadOption(
       args, "--max-concurrent-runs",
       [](const std::string& t) { return ParseIntOption("--max-concurrent-runs", t, 0, 64); },
-      max_concurrent_runs);
+      max_concurrent_runs));
+  return ReadOption(
+      args, "--batch-step",
+      [](const std::string& t) -> Result<int> {
+        Result<int> step = ParseIntOption("--batch-step", t, 0, 64);
+        if (step.ok() && (*step & (*step - 1)) != 0) {
+          return InvalidArgumentError("--batch-step must be 0 or a power of two from 1 to 64, got '" + t +
+                                      "'");
+        }
+        return step;
+      },
+      batch_step);
 }
 
 Status ReadDelegateAndDevice(const ParsedArgs& args, ModelOptions* model) {

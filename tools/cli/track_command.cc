@@ -90,6 +90,12 @@ options of track:
                               batching on cuda, else 0: no cap). At the cap a ready
                               batch waits for a run to end, then takes every frame
                               queued meanwhile. Results are the same with any K
+  --batch-step S              the batch sizes runs take: 0, powers of two; S (a power of
+                              two, 1 to 64), powers of two up to S and multiples of S
+                              above (S 4: 1, 2, 4, 8, 12, 16, ...), fewer empty slots for
+                              an interpreter more per size (default 4 when batching on
+                              cuda, else 0). Results are the same on the CPU; on a GPU
+                              a frame's last bits depend on the batch it runs in
   --frames-per-call N         frames of an input given to the landmarker at once, 1 to
                               64: with batching (--batch > 1), palm detection runs for
                               them as one batch while it is due, so that palm runs fill
@@ -114,6 +120,7 @@ constexpr OptionSpec kTrackOptions[] = {
     {"--batch-wait-us", true}, {"--progress", false}, {"--no-progress", false},
     {"--help", false},         {"-h", false},         {"--palm-detection-interval", true},
     {"--hwaccel", true},       {"--gpus", true},      {"--max-concurrent-runs", true},
+    {"--batch-step", true},
 };
 
 struct TrackSettings {
@@ -131,6 +138,7 @@ struct TrackSettings {
   int frames_per_call = 0;                 // 0: chosen from the delegate and the batch
   std::optional<int> batch_wait_us;        // unset: DefaultBatchPolicy
   std::optional<int> max_concurrent_runs;  // likewise
+  std::optional<int> batch_step;           // likewise
   std::vector<int> gpus;                   // --gpus: one engine each; empty: one engine
   bool progress = false;
   std::vector<std::string> inputs;
@@ -201,10 +209,11 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       args, "--frames-per-call",
       [](const std::string& t) { return ParseIntOption("--frames-per-call", t, 1, 64); },
       &settings.frames_per_call));
-  int batch_wait_us = 0, max_concurrent_runs = 0;
-  HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &batch_wait_us, &max_concurrent_runs));
+  int batch_wait_us = 0, max_concurrent_runs = 0, batch_step = 0;
+  HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &batch_wait_us, &max_concurrent_runs, &batch_step));
   if (args.Has("--batch-wait-us")) settings.batch_wait_us = batch_wait_us;
   if (args.Has("--max-concurrent-runs")) settings.max_concurrent_runs = max_concurrent_runs;
+  if (args.Has("--batch-step")) settings.batch_step = batch_step;
   settings.output = args.Value("--output").value_or("-");
   settings.overlay = args.Value("--overlay").value_or("");
   settings.summary = args.Value("--summary").value_or("");
@@ -361,6 +370,7 @@ int RunTrack(std::span<const std::string> arguments) {
   const BatchPolicy policy = DefaultBatchPolicy(engine_options.max_batch, on_device);
   engine_options.batch_wait_us = settings->batch_wait_us.value_or(policy.batch_wait_us);
   engine_options.max_concurrent_runs = settings->max_concurrent_runs.value_or(policy.max_concurrent_runs);
+  engine_options.batch_step = settings->batch_step.value_or(policy.batch_step);
   if (settings->frames_per_call == 0) {
     settings->frames_per_call = DefaultFramesPerCall(engine_options.max_batch, on_device);
   }
@@ -412,6 +422,7 @@ int RunTrack(std::span<const std::string> arguments) {
       const auto model_json = [](const EngineModelStats& m) {
         return Json{{"runs", m.runs},
                     {"frames", m.frames},
+                    {"slots", m.slots},
                     {"max_frames_per_run", m.max_frames_per_run},
                     {"instances", m.instances},
                     {"run_seconds", m.run_seconds},

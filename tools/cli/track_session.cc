@@ -108,9 +108,11 @@ int DefaultFramesPerCall(int max_batch, bool on_device) {
 }
 
 BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device) {
-  if (on_device && max_batch > 1) return {.batch_wait_us = 250, .max_concurrent_runs = 2};
+  if (on_device && max_batch > 1) return {.batch_wait_us = 250, .max_concurrent_runs = 2, .batch_step = 4};
   const HandEngineOptions engine;
-  return {.batch_wait_us = engine.batch_wait_us, .max_concurrent_runs = engine.max_concurrent_runs};
+  return {.batch_wait_us = engine.batch_wait_us,
+          .max_concurrent_runs = engine.max_concurrent_runs,
+          .batch_step = engine.batch_step};
 }
 
 VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines) {

@@ -94,14 +94,16 @@ struct TrackVideoRequest {
 // CPU a batch runs no faster and a frame would wait for its window's palm runs.
 int DefaultFramesPerCall(int max_batch, bool on_device);
 
-// The batch policy when none is asked for (--batch-wait-us, --max-concurrent-runs): on an engine
-// that batches on a GPU, a frame waits at most 250 us for a fuller batch and each model has at
-// most 2 runs at once (on the H200, 16 sessions of the 2-minute shared session: 5162 frames/s
-// against 4135 with the engine's defaults, 2000 us and no cap; docs/CUDA.md); else the engine's
-// defaults.
+// The batch policy when none is asked for (--batch-wait-us, --max-concurrent-runs, --batch-step):
+// on an engine that batches on a GPU, a frame waits at most 250 us for a fuller batch, each model
+// has at most 2 runs at once (on the H200, 16 sessions of the 2-minute shared session: 5162
+// frames/s against 4135 with the engine's defaults, 2000 us and no cap) and runs take batch sizes
+// in steps of 4 above 4 (on the H100, the same 16 sessions: 6947-6965 frames/s against 6572-6784
+// with powers of two; docs/CUDA.md); else the engine's defaults.
 struct BatchPolicy {
   int batch_wait_us = 0;
   int max_concurrent_runs = 0;
+  int batch_step = 0;
 };
 BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device);
 

@@ -50,6 +50,8 @@ options:
   --max-concurrent-runs K   most runs of each model at once (detect and live requests
                             included), as track's (default 2 when batching on a GPU, else
                             0: no cap)
+  --batch-step S            the batch sizes runs take, as track's (default 4 when batching
+                            on a GPU, else 0: powers of two)
   --gpus all|N,N,...        one engine per GPU, sessions spread over them and moved off a
                             GPU that fails (to another, else the CPU), as track --gpus
   --hwaccel auto|cuda|none  where the workers decode videos, as for track (default auto
@@ -83,7 +85,7 @@ options:
   --workers N               sessions at once, 1..64 (default 1)
   --threads N               inference threads in all (default 1)
   --delegate D, --device N, --models DIR   as for track
-  --batch-wait-us U, --max-concurrent-runs K   as for serve
+  --batch-wait-us U, --max-concurrent-runs K, --batch-step S   as for serve
   --gpus all|N,N,...        one engine per GPU listed (all: every usable one), sessions
                             spread over them; a session whose GPU fails goes on on another
                             GPU, or the CPU when none is left, logged with the count
@@ -106,6 +108,7 @@ constexpr OptionSpec kServeOptions[] = {
     {"--threads", true},
     {"--batch-wait-us", true},
     {"--max-concurrent-runs", true},
+    {"--batch-step", true},
     {"--delegate", true},
     {"--device", true},
     {"--gpus", true},
@@ -130,6 +133,7 @@ constexpr OptionSpec kWorkerOptions[] = {
     {"--delegate", true},   {"--models", true}, {"--hwaccel", true},       {"--lease-seconds", true},
     {"--max-pixels", true}, {"--name", true},   {"--help", false},         {"-h", false},
     {"--device", true},     {"--gpus", true},   {"--batch-wait-us", true}, {"--max-concurrent-runs", true},
+    {"--batch-step", true},
 };
 
 std::mutex log_mutex;
@@ -175,7 +179,9 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std
   const BatchPolicy policy = DefaultBatchPolicy(options.max_batch, on_device);
   options.batch_wait_us = policy.batch_wait_us;
   options.max_concurrent_runs = policy.max_concurrent_runs;
-  HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &options.batch_wait_us, &options.max_concurrent_runs));
+  options.batch_step = policy.batch_step;
+  HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &options.batch_wait_us, &options.max_concurrent_runs,
+                                            &options.batch_step));
   return options;
 }
 

@@ -267,13 +267,17 @@ class HandEngine:
     HandLandmarkerOptions). With ``max_batch`` > 1 (a GPU), frames of concurrent landmarkers
     run as one batch. ``max_instances`` caps the interpreters per model (0: as many as calls
     overlap); ``max_concurrent_runs`` caps the runs of each model at once (0: no cap; at the cap a
-    ready batch waits for a run to end and then takes every frame queued meanwhile)."""
+    ready batch waits for a run to end and then takes every frame queued meanwhile);
+    ``batch_step`` sets the batch sizes runs take (0: powers of two; S, a power of two up to 64:
+    powers of two up to S, then multiples of S, so fewer empty slots for an interpreter more per
+    size)."""
 
     def __init__(self, base_options: Optional[BaseOptions] = None, *, model_variant: str = "full",
                  num_threads: int = 1, precision: str = "fp32", max_batch: int = 1, batch_wait_us: int = 2000,
-                 max_instances: int = 0, max_concurrent_runs: int = 0):
+                 max_instances: int = 0, max_concurrent_runs: int = 0, batch_step: int = 0):
         self._engine = _handtrack.Engine(_model_settings(base_options, model_variant, num_threads, precision),
-                                         max_batch, batch_wait_us, max_instances, max_concurrent_runs)
+                                         max_batch, batch_wait_us, max_instances, max_concurrent_runs,
+                                         batch_step)
 
     def stats(self) -> dict:
         """Runs, frames, fullest batch, interpreters and summed run seconds per model, so far."""

@@ -36,23 +36,23 @@ def assert_same_in_threads(clip, options, threads):
     assert runs == [alone] * threads
 
 
-def test_shared_engine_for_video_streams(videos):
-    engine = handtrack.HandEngine(max_instances=2)
+def shared_engine_stats(videos, engine, threads):
+    """The two-hand walking clip tracked in `threads` threads at once on `engine`, each checked
+    against a run alone; the engine's stats afterwards."""
     clip = [v for v in videos if "asl_sign_walk" in v][0]
-    options = handtrack.HandLandmarkerOptions(num_hands=2, engine=engine)
-    assert_same_in_threads(clip, options, 2)
-    stats = engine.stats()
+    assert_same_in_threads(clip, handtrack.HandLandmarkerOptions(num_hands=2, engine=engine), threads)
+    return engine.stats()
+
+
+def test_shared_engine_for_video_streams(videos):
+    stats = shared_engine_stats(videos, handtrack.HandEngine(max_instances=2), 2)
     assert stats["landmarks"]["runs"] > 0 and stats["landmarks"]["instances"] <= 2
 
 
 def test_run_cap_keeps_results(videos):
     """max_concurrent_runs changes how frames are grouped into runs, not the results; bad caps
     are a ValueError naming the option."""
-    engine = handtrack.HandEngine(max_batch=4, batch_wait_us=0, max_concurrent_runs=1)
-    clip = [v for v in videos if "asl_sign_walk" in v][0]
-    options = handtrack.HandLandmarkerOptions(num_hands=2, engine=engine)
-    assert_same_in_threads(clip, options, 3)
-    stats = engine.stats()
+    stats = shared_engine_stats(videos, handtrack.HandEngine(max_batch=4, batch_wait_us=0, max_concurrent_runs=1), 3)
     for model in ("palm", "landmarks"):
         assert stats[model]["max_concurrent_runs"] == 1
         assert stats[model]["calls"] > 0 and stats[model]["call_seconds"] > 0
@@ -60,6 +60,17 @@ def test_run_cap_keeps_results(videos):
     for bad in (-1, 65):
         with pytest.raises(ValueError, match="max_concurrent_runs"):
             handtrack.HandEngine(max_concurrent_runs=bad)
+
+
+def test_batch_step_keeps_results(videos):
+    """batch_step changes the batch sizes runs take, not the results: with step 1 every run is on
+    an interpreter of exactly its frames (slots == frames); bad steps are a ValueError."""
+    stats = shared_engine_stats(videos, handtrack.HandEngine(max_batch=8, batch_wait_us=0, batch_step=1), 3)
+    for model in ("palm", "landmarks"):
+        assert stats[model]["runs"] > 0 and stats[model]["slots"] == stats[model]["frames"]
+    for bad in (-1, 3, 128):
+        with pytest.raises(ValueError, match="batch_step"):
+            handtrack.HandEngine(batch_step=bad)
 
 
 def test_video_frames_at_once(videos):
