@@ -80,7 +80,10 @@ options of track:
                               with --jobs N > 1 on cuda (or auto choosing cuda), N x
                               --num-hands rounded up to a power of two (at most 64);
                               else 1 (no batching: on the CPU a batch runs no faster).
-                              Results are the same with any batch.
+                              Results are the same with any batch on the CPU; on a GPU
+                              a frame's last bits depend on the batch it runs in, so
+                              batched GPU runs may differ slightly from run to run (so
+                              for the batching options below)
   --batch-wait-us U           most microseconds a frame waits for a fuller batch, 0 to
                               10000000 (default 250 when batching on cuda, else 2000): a
                               batch runs once full, once every job is waiting in the
@@ -94,8 +97,7 @@ options of track:
                               two, 1 to 64), powers of two up to S and multiples of S
                               above (S 4: 1, 2, 4, 8, 12, 16, ...), fewer empty slots for
                               an interpreter more per size (default 4 when batching on
-                              cuda, else 0). Results are the same on the CPU; on a GPU
-                              a frame's last bits depend on the batch it runs in
+                              cuda, else 0). Results are the same with any S
   --frames-per-call N         frames of an input given to the landmarker at once, 1 to
                               64: with batching (--batch > 1), palm detection runs for
                               them as one batch while it is due, so that palm runs fill
