@@ -77,7 +77,7 @@ struct HandEngineOptions {
   // when first needed), so a finer step costs memory and compile time for less work per
   // run. On the CPU backends results are the same with any step; on a GPU a frame's last
   // bits depend on the batch size it runs in, as with max_batch. (`handtrack track` takes 4
-  // when it batches on a GPU: 3-5 % more frames/s with 16 sessions on an H100.)
+  // when it batches on a GPU: 2-6 % more frames/s with 16 sessions on an H100.)
   int batch_step = 0;
 };
 

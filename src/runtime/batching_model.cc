@@ -111,7 +111,7 @@ int RunBatchSize(int frames, int max_batch, int batch_step) {
 BatchingModel::BatchingModel(std::shared_ptr<const model::Graph> graph, const BatchingOptions& options,
                              std::shared_ptr<BatchingGroup> group)
     : options_(options), group_(std::move(group)) {
-  // Sized once: graph() reads element 0 without the lock while others are filled in.
+  // Sized once: graph() reads element 1 (batch 1) without the lock while others are filled in.
   graphs_.resize(options.max_batch + 1);  // by batch size; [0] unused
   graphs_[1] = std::move(graph);
   for (int t : graphs_[1]->inputs) input_sizes_.push_back(graphs_[1]->tensors[t].num_elements());
