@@ -13,7 +13,7 @@
 # shorten). BATCHES (default "8") and PRECISION (default fp16) choose the runs; per model and
 # batch it prints each kernel family's share, launches per run and microseconds per launch.
 # CUDA_SETTINGS="KEY=VALUE ..." passes backend settings to every run (e.g. to profile a kernel
-# switched off: cuda.depthwise_shared_tiles=0). DETAIL=REGEX adds, per model and batch, the
+# switched off: cuda.fusion_pooled_residual=0). DETAIL=REGEX adds, per model and batch, the
 # limiter metrics of the first DETAIL_COUNT (default 6) kernels whose names match: time, DRAM,
 # L1 and L2 throughput, shared-memory bank conflicts, instructions, achieved occupancy.
 set -u

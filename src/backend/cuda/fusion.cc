@@ -17,6 +17,12 @@ std::vector<int> ReaderCounts(const model::Graph& graph) {
   return readers;
 }
 
+// Whether `tensor` is read by exactly one node and is not a segment output.
+bool ReadOnlyByOneNode(const SegmentSpec& spec, const std::vector<int>& readers, int tensor) {
+  return readers[tensor] == 1 &&
+         std::find(spec.outputs.begin(), spec.outputs.end(), tensor) == spec.outputs.end();
+}
+
 // spec.nodes, except that a node taking an epilogue whose output only a later ADD reads moves
 // to just before that ADD (see fusion.h). Moving a node later keeps the order valid: its inputs
 // are computed before its old place, and no node in between reads its output.
@@ -29,10 +35,7 @@ std::vector<int> StepOrder(const model::Graph& graph, const SegmentSpec& spec,
     const model::Node& node = graph.nodes[nodes[i]];
     if (!takes_epilogue(node.op) || node.op == model::OpType::kAdd || node.outputs.size() != 1) continue;
     const int output = node.outputs[0];
-    if (readers[output] != 1 ||
-        std::find(spec.outputs.begin(), spec.outputs.end(), output) != spec.outputs.end()) {
-      continue;
-    }
+    if (!ReadOnlyByOneNode(spec, readers, output)) continue;
     for (size_t j = i + 2; j < nodes.size(); ++j) {
       const model::Node& reader = graph.nodes[nodes[j]];
       if (std::find(reader.inputs.begin(), reader.inputs.end(), output) == reader.inputs.end()) continue;
@@ -50,12 +53,6 @@ std::vector<int> StepOrder(const model::Graph& graph, const SegmentSpec& spec,
     if (!moved[i]) order.push_back(nodes[i]);
   }
   return order;
-}
-
-// Whether `tensor` is read by exactly one node and is not a segment output.
-bool ReadOnlyByOneNode(const SegmentSpec& spec, const std::vector<int>& readers, int tensor) {
-  return readers[tensor] == 1 &&
-         std::find(spec.outputs.begin(), spec.outputs.end(), tensor) == spec.outputs.end();
 }
 
 // Whether `node` is a MAX_POOL that an epilogue can compute (Epilogue::pooled_input): a 2x2
@@ -131,10 +128,7 @@ std::vector<Step> PlanSteps(const model::Graph& graph, const SegmentSpec& spec, 
                             TakesEpilogueFn takes_epilogue, bool move_to_add, bool fold_pooled_residual) {
   const std::vector<int> readers = ReaderCounts(graph);
   // A tensor may stay inside a step when only the next node reads it and the host never sees it.
-  auto private_to_next_node = [&](int tensor) {
-    return readers[tensor] == 1 &&
-           std::find(spec.outputs.begin(), spec.outputs.end(), tensor) == spec.outputs.end();
-  };
+  auto private_to_next_node = [&](int tensor) { return ReadOnlyByOneNode(spec, readers, tensor); };
   const std::vector<int> nodes =
       fuse && move_to_add ? StepOrder(graph, spec, readers, takes_epilogue) : spec.nodes;
   std::vector<Step> steps;
