@@ -13,6 +13,7 @@
 //
 // --cuda-setting (e.g. cuda.fusion=0: every node its own kernel) goes into the
 // BackendOptions::settings of every compile that does not set that key itself.
+#include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -752,6 +753,72 @@ TEST(CudaSamplingTest, DeviceSamplingGivesTheCpuSamplersBits) {
 TEST(CudaSamplingTest, DeviceSamplingGivesTheCpuSamplersBitsInFp16) {
   HT_REQUIRE_CUDA_DEVICE();
   ExpectDeviceSamplingMatchesTheCpu(*Cuda(), CudaOptions(Precision::kFp16));
+}
+
+// NV12 planes on the device, as NVDEC leaves its pictures there (handtrack/gpu_frame.h).
+TEST(CudaSamplingTest, Nv12FramesOnTheDeviceGiveTheBitsOfTheirHostConversion) {
+  HT_REQUIRE_CUDA_DEVICE();
+  std::vector<std::unique_ptr<void, decltype(&cudaFree)>> allocations;
+  const Nv12ToDevice to_device = [&](const Nv12View& host) -> Result<backend::DeviceImage> {
+    Nv12View on_device = host;
+    for (const auto& [from, to, bytes] :
+         {std::tuple{host.luma, &on_device.luma, static_cast<size_t>(host.luma_stride_bytes) * host.height},
+          std::tuple{host.chroma, &on_device.chroma,
+                     static_cast<size_t>(host.chroma_stride_bytes) * ((host.height + 1) / 2)}}) {
+      void* memory = nullptr;
+      if (cudaMalloc(&memory, bytes) != cudaSuccess) return UnavailableError("cudaMalloc failed");
+      allocations.emplace_back(memory, &cudaFree);
+      if (cudaMemcpy(memory, from, bytes, cudaMemcpyHostToDevice) != cudaSuccess)
+        return UnavailableError("cudaMemcpy failed");
+      *to = static_cast<const uint8_t*>(memory);
+    }
+    if (host.rgb_table != nullptr) {
+      const size_t bytes = (size_t{1} << 24) * sizeof(uint32_t);
+      void* memory = nullptr;
+      if (cudaMalloc(&memory, bytes) != cudaSuccess) return UnavailableError("cudaMalloc failed");
+      allocations.emplace_back(memory, &cudaFree);
+      if (cudaMemcpy(memory, host.rgb_table, bytes, cudaMemcpyHostToDevice) != cudaSuccess)
+        return UnavailableError("cudaMemcpy failed");
+      on_device.rgb_table = static_cast<const uint32_t*>(memory);
+    }
+    return backend::Nv12DeviceImage(on_device);
+  };
+  ExpectNv12SamplingMatchesTheCpu(*Cuda(), CudaOptions(Precision::kFp32), to_device);
+  ExpectNv12SamplingMatchesTheCpu(*Cuda(), CudaOptions(Precision::kFp16), to_device);
+}
+
+// The uploader reads a GPU frame of its own device where it is, and refuses another device's.
+TEST(CudaSamplingTest, UploaderUsesAGpuFrameOfItsDeviceOnly) {
+  HT_REQUIRE_CUDA_DEVICE();
+  class FakeGpuFrame final : public GpuFrame {
+   public:
+    FakeGpuFrame(int device, const Nv12View& view) : device_(device), view_(view) {}
+    const Nv12View& nv12() const override { return view_; }
+    int cuda_device() const override { return device_; }
+    Result<Image> ToHostRgb() const override { return UnavailableError("not needed"); }
+
+   private:
+    int device_;
+    Nv12View view_;
+  };
+  static const uint8_t planes[16] = {};
+  Nv12View view;
+  view.luma = view.chroma = planes;  // never read here: the addresses only pass through
+  view.width = view.height = 2;
+  view.luma_stride_bytes = view.chroma_stride_bytes = 2;
+  view.matrix = YuvMatrix::kBt709;
+  Result<std::unique_ptr<backend::ImageUploader>> uploader = Cuda()->CreateImageUploader();
+  ASSERT_TRUE(uploader.ok() && *uploader != nullptr);
+  const Result<backend::DeviceImage> same = (*uploader)->UseGpuFrame(FakeGpuFrame(0, view));
+  ASSERT_TRUE(same.ok()) << same.status().message();
+  EXPECT_EQ(same->pixels, planes);
+  EXPECT_EQ(same->chroma, planes);
+  EXPECT_EQ(same->yuv.red_v, YuvCoefficients(YuvMatrix::kBt709, false).red_v);
+  const Result<backend::DeviceImage> other = (*uploader)->UseGpuFrame(FakeGpuFrame(7, view));
+  EXPECT_EQ(other.status().code(), StatusCode::kUnsupported) << other.status().message();
+  Nv12View broken = view;
+  broken.chroma = nullptr;
+  EXPECT_EQ((*uploader)->UseGpuFrame(FakeGpuFrame(0, broken)).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(CudaSamplingTest, PreprocessSettingOffKeepsInputsOnTheHost) {

@@ -6,6 +6,7 @@
 // overlap). Skips without a CUDA device (CI) or without the shared photos.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "handtrack/hand_engine.h"
 #include "handtrack/hand_landmarker.h"
 #include "handtrack/image_io.h"
+#include "handtrack/video_io.h"
 #include "test_support.h"
 
 namespace handtrack {
@@ -29,6 +31,25 @@ bool CudaAvailable(std::string& why) {
   return false;
 }
 
+// A VIDEO landmarker (num_hands 2) on an engine of its own made with `engine_options` (at most
+// two frames a run: the sequential order submits a frame's two crops as one run); null after a
+// test failure.
+std::unique_ptr<HandLandmarker> VideoLandmarker(HandEngineOptions engine_options,
+                                                std::shared_ptr<HandEngine>* engine) {
+  engine_options.max_batch = 2;
+  Result<std::shared_ptr<HandEngine>> made = HandEngine::Create(engine_options);
+  EXPECT_TRUE(made.ok()) << made.status().message();
+  if (!made.ok()) return nullptr;
+  *engine = *made;
+  HandLandmarkerOptions options;
+  options.running_mode = RunningMode::kVideo;
+  options.num_hands = 2;
+  options.engine = *made;
+  Result<std::unique_ptr<HandLandmarker>> landmarker = HandLandmarker::Create(options);
+  EXPECT_TRUE(landmarker.ok()) << landmarker.status().message();
+  return landmarker.ok() ? std::move(landmarker).value() : nullptr;
+}
+
 struct TrackRun {
   std::vector<HandLandmarkerResult> frames;
   HandEngineStats stats;
@@ -40,27 +61,18 @@ TrackRun Track(const std::vector<Image>& frames, bool preprocess_on_device) {
   engine_options.model.model_dir = testing::ModelDir();
   engine_options.model.delegate = Delegate::kCuda;
   engine_options.model.backend_settings["cuda.preprocess"] = preprocess_on_device ? "1" : "0";
-  // Batches of two: the sequential order submits a frame's two crops as one run.
-  engine_options.max_batch = 2;
-  Result<std::shared_ptr<HandEngine>> engine = HandEngine::Create(engine_options);
-  EXPECT_TRUE(engine.ok()) << engine.status().message();
+  std::shared_ptr<HandEngine> engine;
+  std::unique_ptr<HandLandmarker> landmarker = VideoLandmarker(engine_options, &engine);
   TrackRun run;
-  if (!engine.ok()) return run;
-  HandLandmarkerOptions options;
-  options.running_mode = RunningMode::kVideo;
-  options.num_hands = 2;
-  options.engine = *engine;
-  Result<std::unique_ptr<HandLandmarker>> landmarker = HandLandmarker::Create(options);
-  EXPECT_TRUE(landmarker.ok()) << landmarker.status().message();
-  if (!landmarker.ok()) return run;
+  if (landmarker == nullptr) return run;
   for (size_t i = 0; i < frames.size(); ++i) {
     Result<HandLandmarkerResult> result =
-        (*landmarker)->DetectForVideo(frames[i].view(), static_cast<int64_t>(i) * 33);
+        landmarker->DetectForVideo(frames[i].view(), static_cast<int64_t>(i) * 33);
     EXPECT_TRUE(result.ok()) << "frame " << i << ": " << result.status().message();
     if (!result.ok()) return run;
     run.frames.push_back(*result);
   }
-  run.stats = (*engine)->stats();
+  run.stats = engine->stats();
   return run;
 }
 
@@ -111,6 +123,77 @@ TEST(CudaLandmarkerTest, PalmDetectionAlongsideTrackedLandmarksGivesTheSequentia
   // hand's crop and the new one went to the landmark model in two submissions (two runs),
   // where the sequential order submits both at once (one batch-2 run).
   EXPECT_GT(overlapped.stats.landmarks.runs, sequential.stats.landmarks.runs);
+}
+
+// NVDEC's pictures kept on the GPU (VideoReaderOptions::frames_on_gpu) and sampled there as
+// NV12 through the reader's colour table give the results of the same video's RGB frames (NVDEC
+// too, downloaded and converted by swscale): the same pixels (ToHostRgb against the RGB frames,
+// byte for byte) and the same landmarks. Holding every frame at once also shows that the
+// decoder does not run out of pictures.
+TEST(CudaLandmarkerTest, NvdecFramesKeptOnTheGpuGiveTheResultsOfTheRgbFrames) {
+  std::string why;
+  if (!CudaAvailable(why)) GTEST_SKIP() << "cuda: " << why;
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "the models");
+  const std::string video = testing::SharedDir() + "/data/hands/videos/asl_sign_book_two_hands_webcam_01.mp4";
+  constexpr int kFrames = 40;
+  std::vector<VideoFrame> frames(kFrames), rgb_frames(kFrames);
+  for (const bool on_gpu : {true, false}) {
+    VideoReaderOptions reader_options;
+    reader_options.hardware_decode = HardwareDecode::kCuda;
+    reader_options.frames_on_gpu = on_gpu;
+    Result<std::unique_ptr<VideoReader>> reader = VideoReader::Open(video, reader_options);
+    if (!reader.ok() && reader.status().code() == StatusCode::kUnavailable)
+      GTEST_SKIP() << reader.status().message();
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    ASSERT_EQ((*reader)->info().frames_on_gpu, on_gpu) << (*reader)->info().decoder;
+    for (VideoFrame& frame : on_gpu ? frames : rgb_frames) {
+      Result<bool> got = (*reader)->ReadFrame(&frame);
+      ASSERT_TRUE(got.ok() && *got) << (got.ok() ? "ended early" : got.status().message());
+      ASSERT_EQ(frame.gpu != nullptr, on_gpu) << "frame " << frame.index;
+    }
+  }
+  for (int i = 0; i < kFrames; ++i) {
+    Result<Image> host = frames[i].gpu->ToHostRgb();
+    ASSERT_TRUE(host.ok()) << host.status().message();
+    ASSERT_EQ(host->width(), rgb_frames[i].image.width());
+    ASSERT_EQ(host->height(), rgb_frames[i].image.height());
+    const size_t bytes = static_cast<size_t>(host->width()) * host->height() * 3;
+    ASSERT_TRUE(std::equal(host->data(), host->data() + bytes, rgb_frames[i].image.data())) << "frame " << i;
+  }
+  for (const Precision precision : {Precision::kFp32, Precision::kFp16}) {
+    std::vector<std::vector<HandLandmarkerResult>> runs;
+    for (const bool from_gpu : {true, false}) {
+      HandEngineOptions engine_options;
+      engine_options.model.model_dir = testing::ModelDir();
+      engine_options.model.delegate = Delegate::kCuda;
+      engine_options.model.precision = precision;
+      std::shared_ptr<HandEngine> engine;
+      const std::unique_ptr<HandLandmarker> landmarker = VideoLandmarker(engine_options, &engine);
+      ASSERT_NE(landmarker, nullptr);
+      std::vector<VideoFrameView> views;
+      for (int i = 0; i < kFrames; ++i) {
+        views.push_back(from_gpu ? VideoFrameView{ImageView{}, frames[i].timestamp_ms, frames[i].gpu.get()}
+                                 : VideoFrameView{rgb_frames[i].image.view(), rgb_frames[i].timestamp_ms});
+      }
+      std::vector<HandLandmarkerResult> results;
+      for (Result<HandLandmarkerResult>& result : landmarker->DetectForVideoFrames(views)) {
+        ASSERT_TRUE(result.ok()) << result.status().message();
+        results.push_back(std::move(result).value());
+      }
+      runs.push_back(std::move(results));
+    }
+    int hands = 0;
+    for (int f = 0; f < kFrames; ++f) {
+      ASSERT_EQ(runs[0][f].hands.size(), runs[1][f].hands.size()) << "frame " << f;
+      for (size_t h = 0; h < runs[0][f].hands.size(); ++h, ++hands) {
+        for (int k = 0; k < kNumHandLandmarks; ++k) {
+          EXPECT_NEAR(runs[0][f].hands[h].landmarks[k].x, runs[1][f].hands[h].landmarks[k].x, 1e-5) << f;
+          EXPECT_NEAR(runs[0][f].hands[h].landmarks[k].y, runs[1][f].hands[h].landmarks[k].y, 1e-5) << f;
+        }
+      }
+    }
+    EXPECT_GE(hands, kFrames / 2) << "hands on most frames of the video";
+  }
 }
 
 }  // namespace

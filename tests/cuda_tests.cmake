@@ -10,7 +10,8 @@ if(HANDTRACK_HAVE_CUDA)
                                    ${CMAKE_CURRENT_LIST_DIR}/device_sampling_check.cc)
   target_link_libraries(cuda_backend_test PRIVATE handtrack_test_support handtrack_op_cases
                                                   handtrack_backend_cuda handtrack_backend_reference
-                                                  handtrack_vision handtrack_model GTest::gtest)
+                                                  handtrack_vision handtrack_model GTest::gtest
+                                                  CUDA::cudart_static)
   gtest_discover_tests(cuda_backend_test DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT "${HANDTRACK_TEST_ENV}")
 endif()
 

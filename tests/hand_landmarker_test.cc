@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "handtrack/gpu_frame.h"
+#include "handtrack/hand_engine.h"
 #include "handtrack/image_io.h"
 #include "test_support.h"
 
@@ -226,6 +228,128 @@ TEST(HandLandmarkerVideoTest, PalmDetectionIntervalSkipsFramesNotLandmarks) {
   EXPECT_EQ(HandLandmarker::Create(options).status().code(), StatusCode::kInvalidArgument);
   options.palm_detection_interval = 1001;
   EXPECT_EQ(HandLandmarker::Create(options).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A frame "on a GPU" that the CPU engine cannot read there: the landmarker asks for its host
+// pixels (once per frame, however many models need them) and must give what the same pixels
+// give as an ordinary image; a frame whose copy fails gets that error, and the frames after it
+// are not processed.
+class HostBackedGpuFrame final : public GpuFrame {
+ public:
+  // NV12 of `rgb` (BT.601 limited range, each 2x2 block's mean chroma): test data only.
+  explicit HostBackedGpuFrame(const Image& rgb) {
+    const int w = rgb.width(), h = rgb.height();
+    luma_.resize(static_cast<size_t>(w) * h);
+    chroma_.resize(static_cast<size_t>((w + 1) / 2 * 2) * ((h + 1) / 2));
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        const uint8_t* p = rgb.data() + (static_cast<size_t>(y) * w + x) * 3;
+        luma_[y * w + x] = static_cast<uint8_t>(16.5 + 0.257 * p[0] + 0.504 * p[1] + 0.098 * p[2]);
+      }
+    }
+    for (int y = 0; y < h; y += 2) {
+      for (int x = 0; x < w; x += 2) {
+        const uint8_t* p = rgb.data() + (static_cast<size_t>(y) * w + x) * 3;
+        uint8_t* uv = chroma_.data() + (y / 2) * ((w + 1) / 2 * 2) + x;
+        uv[0] = static_cast<uint8_t>(128.5 - 0.148 * p[0] - 0.291 * p[1] + 0.439 * p[2]);
+        uv[1] = static_cast<uint8_t>(128.5 + 0.439 * p[0] - 0.368 * p[1] - 0.071 * p[2]);
+      }
+    }
+    view_ = Nv12View{luma_.data(), chroma_.data(), w, h, w, (w + 1) / 2 * 2, YuvMatrix::kBt601, false};
+  }
+  const Nv12View& nv12() const override { return view_; }
+  int cuda_device() const override { return 0; }
+  Result<Image> ToHostRgb() const override {
+    ++copies;
+    if (broken) return UnavailableError("failed to copy frame 7 of test.mp4 from the GPU: device lost");
+    Image rgb(view_.width, view_.height, PixelFormat::kRGB);
+    ConvertNv12ToRgb(view_, rgb.data());
+    return rgb;
+  }
+  mutable std::atomic<int> copies{0};
+  bool broken = false;
+
+ private:
+  std::vector<uint8_t> luma_, chroma_;
+  Nv12View view_;
+};
+
+TEST(HandLandmarkerVideoTest, GpuFramesOnACpuEngineGiveTheResultsOfTheirHostPixels) {
+  HT_REQUIRE_FIXTURE(!testing::ModelDir().empty(), "models");
+  HT_REQUIRE_FIXTURE(!testing::SharedDir().empty(), "../shared");
+  const Image one = LoadPhoto("finger_gun_horizontal_01.jpg");
+  const Image two = LoadPhoto("two_hands_L_shapes_torso_01.jpg");
+  ASSERT_FALSE(one.empty() || two.empty());
+  std::vector<std::unique_ptr<HostBackedGpuFrame>> gpu_frames;
+  std::vector<Image> host_frames;
+  for (const Image* photo : {&one, &one, &two, &two, &one}) {
+    gpu_frames.push_back(std::make_unique<HostBackedGpuFrame>(*photo));
+    Result<Image> host = gpu_frames.back()->ToHostRgb();
+    ASSERT_TRUE(host.ok());
+    host_frames.push_back(std::move(host).value());
+    gpu_frames.back()->copies = 0;
+  }
+  HandEngineOptions engine_options;
+  engine_options.max_batch = 4;  // palm detection ahead for the window (DetectForVideoFrames)
+  Result<std::shared_ptr<HandEngine>> engine = HandEngine::Create(engine_options);
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+  HandLandmarkerOptions options = Options();
+  options.running_mode = RunningMode::kVideo;
+  options.engine = *engine;
+  auto from_gpu = HandLandmarker::Create(options);
+  auto from_host = HandLandmarker::Create(options);
+  ASSERT_TRUE(from_gpu.ok() && from_host.ok());
+  std::vector<VideoFrameView> gpu_views, host_views;
+  for (size_t i = 0; i < gpu_frames.size(); ++i) {
+    // The image of a GPU frame is ignored: an empty one must do.
+    gpu_views.push_back({ImageView{}, static_cast<int64_t>(i) * 33, gpu_frames[i].get()});
+    host_views.push_back({host_frames[i].view(), static_cast<int64_t>(i) * 33});
+  }
+  const auto a = (*from_gpu)->DetectForVideoFrames(gpu_views);
+  const auto b = (*from_host)->DetectForVideoFrames(host_views);
+  ASSERT_EQ(a.size(), b.size());
+  int hands = 0;
+  for (size_t f = 0; f < a.size(); ++f) {
+    ASSERT_TRUE(a[f].ok()) << "frame " << f << ": " << a[f].status().message();
+    ASSERT_TRUE(b[f].ok()) << "frame " << f << ": " << b[f].status().message();
+    EXPECT_EQ(a[f]->palm_detection_ran, b[f]->palm_detection_ran) << "frame " << f;
+    ASSERT_EQ(a[f]->hands.size(), b[f]->hands.size()) << "frame " << f;
+    for (size_t h = 0; h < a[f]->hands.size(); ++h, ++hands) {
+      EXPECT_EQ(a[f]->hands[h].id, b[f]->hands[h].id);
+      for (int k = 0; k < kNumHandLandmarks; ++k) {
+        EXPECT_EQ(a[f]->hands[h].landmarks[k].x, b[f]->hands[h].landmarks[k].x) << "frame " << f;
+        EXPECT_EQ(a[f]->hands[h].landmarks[k].y, b[f]->hands[h].landmarks[k].y) << "frame " << f;
+      }
+    }
+    EXPECT_EQ(gpu_frames[f]->copies, 1) << "frame " << f << ": one host copy for both models";
+  }
+  // One hand, then two (found on the second two-hand frame); the photos differ in size, so the
+  // last frame's tracked regions miss: what matters is that both paths agree on it all.
+  EXPECT_GE(hands, 5);
+  EXPECT_EQ(a[3]->hands.size(), 2u);
+
+  // A frame whose host copy fails: its error, the rest not processed, nothing crashes.
+  HostBackedGpuFrame broken(one);
+  broken.broken = true;
+  const std::vector<VideoFrameView> failing = {{ImageView{}, 1000, &broken}, {host_frames[0].view(), 1033}};
+  const auto failed = (*from_gpu)->DetectForVideoFrames(failing);
+  ASSERT_EQ(failed.size(), 2u);
+  ASSERT_FALSE(failed[0].ok());
+  EXPECT_NE(failed[0].status().message().find("device lost"), std::string::npos)
+      << failed[0].status().message();
+  EXPECT_FALSE(failed[1].ok());
+  // The failed frame left no trace: the same timestamp works with a good frame.
+  const auto retried =
+      (*from_gpu)->DetectForVideoFrames(std::vector<VideoFrameView>{{host_frames[0].view(), 1000}});
+  ASSERT_TRUE(retried[0].ok()) << retried[0].status().message();
+
+  // A GPU frame with broken planes is refused like a bad image.
+  HostBackedGpuFrame empty(one);
+  Nv12View* planes = const_cast<Nv12View*>(&empty.nv12());
+  planes->luma = nullptr;
+  const auto refused =
+      (*from_gpu)->DetectForVideoFrames(std::vector<VideoFrameView>{{ImageView{}, 2000, &empty}});
+  EXPECT_EQ(refused[0].status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(HandLandmarkerLiveStreamTest, NeedsACallback) {

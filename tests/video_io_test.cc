@@ -23,6 +23,7 @@
 #include "handtrack/video_io.h"
 #include "io/ffmpeg_util.h"
 #include "io/frame_rotation.h"
+#include "io/rgb_table.h"
 #include "io/semi_planar.h"
 #include "io/video_from_memory.h"
 #include "test_support.h"
@@ -1032,6 +1033,204 @@ TEST(SharedVideos, FrameCountsAndSizesMatchTheGoldenFiles) {
     ++checked;
   }
   EXPECT_GT(checked, 0);
+}
+
+// ---- NV12 to RGB (handtrack/gpu_frame.h): the conversion of frames kept on the GPU --------
+
+// Every luma, chroma pair through ConvertNv12ToRgb against the exact (double) BT.601 /
+// BT.709 formulas, rounded and clamped: at most one level off, and exact for nearly all.
+TEST(ConvertNv12ToRgb, IsTheExactFormulaRoundedToWithinOneLevel) {
+  for (const YuvMatrix matrix : {YuvMatrix::kBt601, YuvMatrix::kBt709, YuvMatrix::kBt2020}) {
+    for (const bool full_range : {false, true}) {
+      const double kr = matrix == YuvMatrix::kBt601 ? 0.299 : matrix == YuvMatrix::kBt709 ? 0.2126 : 0.2627;
+      const double kb = matrix == YuvMatrix::kBt601 ? 0.114 : matrix == YuvMatrix::kBt709 ? 0.0722 : 0.0593;
+      const double kg = 1 - kr - kb;
+      // A 512 x 256 frame: 256 x 128 chroma pairs (every U and every even V), and every luma.
+      Nv12View view;
+      view.width = 512;
+      view.height = 256;
+      view.luma_stride_bytes = view.chroma_stride_bytes = 512;
+      view.matrix = matrix;
+      view.full_range = full_range;
+      std::vector<uint8_t> luma(512 * 256), chroma(512 * 128), rgb(512 * 256 * 3);
+      for (int y = 0; y < 256; ++y) {
+        for (int x = 0; x < 512; ++x) luma[y * 512 + x] = static_cast<uint8_t>((x * 7 + y) & 0xff);
+      }
+      for (int y = 0; y < 128; ++y) {
+        for (int x = 0; x < 256; ++x) {
+          chroma[y * 512 + 2 * x] = static_cast<uint8_t>(x);
+          chroma[y * 512 + 2 * x + 1] = static_cast<uint8_t>(2 * y + (x & 1));
+        }
+      }
+      view.luma = luma.data();
+      view.chroma = chroma.data();
+      ASSERT_TRUE(view.Validate().ok());
+      ConvertNv12ToRgb(view, rgb.data());
+      int worst = 0;
+      int64_t off = 0;
+      for (int y = 0; y < 256; ++y) {
+        for (int x = 0; x < 512; ++x) {
+          const int l = luma[y * 512 + x];
+          const int u = chroma[(y / 2) * 512 + (x / 2) * 2] - 128;
+          const int v = chroma[(y / 2) * 512 + (x / 2) * 2 + 1] - 128;
+          const double ys = full_range ? l : (l - 16) * 255.0 / 219.0;
+          const double cs = full_range ? 1.0 : 255.0 / 224.0;
+          const double exact[3] = {ys + 2 * (1 - kr) * cs * v,
+                                   ys - (2 * kb * (1 - kb) / kg * u + 2 * kr * (1 - kr) / kg * v) * cs,
+                                   ys + 2 * (1 - kb) * cs * u};
+          for (int c = 0; c < 3; ++c) {
+            const int expected = static_cast<int>(std::clamp(std::lround(exact[c]), 0L, 255L));
+            const int difference = std::abs(rgb[(y * 512 + x) * 3 + c] - expected);
+            worst = std::max(worst, difference);
+            off += difference != 0;
+          }
+        }
+      }
+      EXPECT_LE(worst, 1) << "matrix " << static_cast<int>(matrix) << " full range " << full_range;
+      EXPECT_LT(off, 512 * 256 * 3 / 1000) << "matrix " << static_cast<int>(matrix);
+    }
+  }
+  // Black and white of limited range are 0 and 255 exactly.
+  const uint8_t black_luma[2] = {16, 235}, grey_chroma[2] = {128, 128};
+  Nv12View two{black_luma, grey_chroma, 2, 1, 2, 2, YuvMatrix::kBt601, false};
+  uint8_t out[6];
+  ConvertNv12ToRgb(two, out);
+  EXPECT_EQ(std::vector<uint8_t>(out, out + 6), (std::vector<uint8_t>{0, 0, 0, 255, 255, 255}));
+}
+
+// The formula (an NV12 view without a table) against the reader's conversion (swscale, the
+// ffmpeg tool's): at most three levels apart, 0.8 on average (this machine's FFmpeg 5.1:
+// swscale's fast path lies below the exact formula by 0.5-1.2 levels on average per channel,
+// where ConvertNv12ToRgb rounds it to within one level). On the GPU path that moved landmarks
+// enough to change hand counts on a shared video (docs/CUDA.md), which is why the reader's GPU
+// frames carry swscale's table instead.
+TEST(ConvertNv12ToRgb, StaysWithinThreeLevelsOfSwscale) {
+  constexpr int kWidth = 640, kHeight = 480;
+  std::mt19937 rng(5);
+  std::vector<uint8_t> luma(kWidth * kHeight), u(kWidth * kHeight / 4), v(kWidth * kHeight / 4),
+      chroma(kWidth * kHeight / 2);
+  // Smooth content with noise, as video has: random values alone would stress swscale's
+  // chroma path no differently.
+  for (int y = 0; y < kHeight; ++y) {
+    for (int x = 0; x < kWidth; ++x)
+      luma[y * kWidth + x] = static_cast<uint8_t>(16 + (x + y + rng() % 40) % 220);
+  }
+  for (size_t i = 0; i < u.size(); ++i) {
+    u[i] = static_cast<uint8_t>(16 + rng() % 225);
+    v[i] = static_cast<uint8_t>(16 + rng() % 225);
+    chroma[2 * i] = u[i];
+    chroma[2 * i + 1] = v[i];
+  }
+  for (const bool bt709 : {false, true}) {
+    Nv12View view{luma.data(),
+                  chroma.data(),
+                  kWidth,
+                  kHeight,
+                  kWidth,
+                  kWidth,
+                  bt709 ? YuvMatrix::kBt709 : YuvMatrix::kBt601,
+                  false};
+    std::vector<uint8_t> ours(kWidth * kHeight * 3);
+    ConvertNv12ToRgb(view, ours.data());
+    // As the reader converts (video_reader.cc): yuv420p, bicubic flags, the stream's matrix.
+    SwsContext* sws = sws_getContext(kWidth, kHeight, AV_PIX_FMT_YUV420P, kWidth, kHeight, AV_PIX_FMT_RGB24,
+                                     SWS_BICUBIC, nullptr, nullptr, nullptr);
+    ASSERT_NE(sws, nullptr);
+    sws_setColorspaceDetails(sws, sws_getCoefficients(bt709 ? SWS_CS_ITU709 : SWS_CS_ITU601), 0,
+                             sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
+    const int stride = kWidth * 3 + 64;
+    std::vector<uint8_t> theirs(static_cast<size_t>(stride) * (kHeight + 1));
+    const uint8_t* planes[4] = {luma.data(), u.data(), v.data(), nullptr};
+    const int strides[4] = {kWidth, kWidth / 2, kWidth / 2, 0};
+    uint8_t* out[4] = {theirs.data(), nullptr, nullptr, nullptr};
+    const int out_strides[4] = {stride, 0, 0, 0};
+    ASSERT_EQ(sws_scale(sws, planes, strides, 0, kHeight, out, out_strides), kHeight);
+    sws_freeContext(sws);
+    int worst = 0;
+    double total = 0;
+    for (int y = 0; y < kHeight; ++y) {
+      for (int i = 0; i < kWidth * 3; ++i) {
+        const int difference = std::abs(ours[y * kWidth * 3 + i] - theirs[y * stride + i]);
+        worst = std::max(worst, difference);
+        total += difference;
+      }
+    }
+    const double mean = total / (kWidth * kHeight * 3);
+    EXPECT_LE(worst, 3) << (bt709 ? "BT.709" : "BT.601");
+    EXPECT_LT(mean, 1.0) << (bt709 ? "BT.709" : "BT.601");
+    std::printf("ConvertNv12ToRgb against swscale (%s): largest difference %d, mean %.3f levels\n",
+                bt709 ? "BT.709" : "BT.601", worst, mean);
+  }
+}
+
+// The colour table of the GPU frames (io/rgb_table.h) is the reader's conversion exactly: random
+// 4:2:0 pictures through swscale set up as the reader sets it up, and through the table (as
+// ConvertNv12ToRgb and the CUDA sampler use it), give the same bytes.
+TEST(SwscaleRgbTable, GivesTheReadersConversionByteForByte) {
+  struct SetUp {
+    int colorspace;
+    bool full_range;
+  };
+  for (const SetUp set_up :
+       {SetUp{AVCOL_SPC_UNSPECIFIED, false}, SetUp{AVCOL_SPC_BT709, false}, SetUp{AVCOL_SPC_BT470BG, true}}) {
+    Result<std::shared_ptr<const std::vector<uint32_t>>> table =
+        ffmpeg::SwscaleRgbTable(AV_PIX_FMT_YUV420P, set_up.colorspace, set_up.full_range);
+    ASSERT_TRUE(table.ok()) << table.status().message();
+    ASSERT_EQ((*table)->size(), size_t{1} << 24);
+    // Made once: the second call gives the same table.
+    EXPECT_EQ(ffmpeg::SwscaleRgbTable(AV_PIX_FMT_YUV420P, set_up.colorspace, set_up.full_range)->get(),
+              table->get());
+    for (const auto [width, height] : {std::pair{640, 480}, std::pair{1280, 720}}) {
+      std::mt19937 rng(static_cast<uint32_t>(width + set_up.colorspace));
+      std::vector<uint8_t> luma(static_cast<size_t>(width) * height), u(luma.size() / 4), v(luma.size() / 4),
+          chroma(luma.size() / 2);
+      for (uint8_t& b : luma) b = static_cast<uint8_t>(rng() & 0xff);
+      for (size_t i = 0; i < u.size(); ++i) {
+        chroma[2 * i] = u[i] = static_cast<uint8_t>(rng() & 0xff);
+        chroma[2 * i + 1] = v[i] = static_cast<uint8_t>(rng() & 0xff);
+      }
+      ffmpeg::SwsPtr sws = ffmpeg::CreateRgbConverter(width, height, AV_PIX_FMT_YUV420P);
+      ASSERT_NE(sws, nullptr);
+      ffmpeg::SetRgbColorspace(sws.get(), set_up.colorspace, set_up.full_range);
+      const int stride = width * 3 + 64;  // room for swscale's x86 writes past a row
+      std::vector<uint8_t> theirs(static_cast<size_t>(stride) * (height + 1));
+      const uint8_t* planes[4] = {luma.data(), u.data(), v.data(), nullptr};
+      const int strides[4] = {width, width / 2, width / 2, 0};
+      uint8_t* out[4] = {theirs.data(), nullptr, nullptr, nullptr};
+      const int out_strides[4] = {stride, 0, 0, 0};
+      ASSERT_EQ(sws_scale(sws.get(), planes, strides, 0, height, out, out_strides), height);
+      Nv12View view{luma.data(), chroma.data(), width, height, width, width, YuvMatrix::kBt601, false};
+      view.rgb_table = (*table)->data();
+      std::vector<uint8_t> ours(static_cast<size_t>(width) * height * 3);
+      ConvertNv12ToRgb(view, ours.data());
+      int differing = 0;
+      for (int y = 0; y < height; ++y) {
+        differing += !std::equal(ours.begin() + static_cast<size_t>(y) * width * 3,
+                                 ours.begin() + static_cast<size_t>(y + 1) * width * 3,
+                                 theirs.begin() + static_cast<size_t>(y) * stride);
+      }
+      EXPECT_EQ(differing, 0) << width << "x" << height << " colorspace " << set_up.colorspace
+                              << " full range " << set_up.full_range << ": rows that differ";
+    }
+  }
+}
+
+// Without a GPU the option changes nothing: RGB frames, and VideoInfo says they are not on it.
+TEST(VideoReaderFramesOnGpu, WithoutHardwareDecodingFramesComeAsRgb) {
+  TempDir dir;
+  const std::string path = dir.File("small.mp4");
+  ASSERT_FALSE(WriteTestVideo(path, 64, 48).empty());
+  VideoReaderOptions options;
+  options.frames_on_gpu = true;  // hardware_decode stays kNone
+  Result<std::unique_ptr<VideoReader>> reader = VideoReader::Open(path, options);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  EXPECT_FALSE((*reader)->info().frames_on_gpu);
+  VideoFrame frame;
+  Result<bool> got = (*reader)->ReadFrame(&frame);
+  ASSERT_TRUE(got.ok() && *got);
+  EXPECT_EQ(frame.gpu, nullptr);
+  EXPECT_EQ(frame.width(), 64);
+  EXPECT_EQ(frame.height(), 48);
 }
 
 // A decoder stores the stream's colour description as read: video_decode_fuzz found a stream

@@ -58,6 +58,7 @@
 #include <string>
 #include <vector>
 
+#include "handtrack/gpu_frame.h"
 #include "handtrack/hand_engine.h"
 #include "handtrack/image.h"
 #include "handtrack/models.h"
@@ -168,6 +169,11 @@ inline constexpr float kPalmRedetectPresence = 0.9f;
 struct VideoFrameView {
   ImageView image;
   int64_t timestamp_ms = 0;
+  // When set, the frame is this one in GPU memory (VideoFrame::gpu; alive during the
+  // call) and `image` is ignored: on a CUDA engine of its GPU the models' inputs are
+  // sampled from it there, elsewhere from its host copy (GpuFrame::ToHostRgb, once per
+  // frame). See handtrack/gpu_frame.h for how its colours are converted.
+  const GpuFrame* gpu = nullptr;
 };
 
 struct LiveStreamStats {

@@ -50,6 +50,7 @@
 #include <memory>
 #include <string>
 
+#include "handtrack/gpu_frame.h"
 #include "handtrack/image.h"
 #include "handtrack/status.h"
 
@@ -114,6 +115,15 @@ struct VideoReaderOptions {
   // through buffers of its own (1.3 ms a 640x480 picture with 16 videos decoding at once on an
   // H100, against 0.25 ms pinned). For comparisons.
   bool pinned_download = true;
+  // Hardware decoding in the runtime's primary context (kShared): NVDEC's pictures stay on the
+  // GPU, VideoFrame::gpu instead of RGB pixels, for HandLandmarker::DetectForVideoFrames to
+  // sample there (handtrack/gpu_frame.h; its colour conversion is not swscale's, so landmarks
+  // may differ slightly from the RGB frames'). Nothing is copied to the host or converted
+  // there. Pictures that cannot stay (10-bit video, an FCC or SMPTE 240M matrix, a rotation
+  // to apply, a decoding context of FFmpeg's own) come as RGB frames as without this option.
+  // Memory: each frame held keeps one picture of the decoder's in GPU memory (1.5 bytes a
+  // pixel, 460 KB at 640x480).
+  bool frames_on_gpu = false;
 };
 
 struct VideoInfo {
@@ -139,10 +149,17 @@ struct VideoInfo {
   // Why hardware decoding was asked for (kAuto) but the CPU decodes, one line, e.g.
   // "no CUDA device: libcuda.so.1 cannot be loaded (...)"; empty when nothing fell back.
   std::string hardware_fallback_reason;
+  // VideoReaderOptions::frames_on_gpu was asked for and the video's pictures can stay there
+  // (decoded on the GPU in the runtime's primary context, no rotation to apply).
+  bool frames_on_gpu = false;
 };
 
 struct VideoFrame {
-  Image image;  // packed RGB, upright
+  Image image;  // packed RGB, upright; empty when `gpu` holds the frame
+  // The decoder's picture in GPU memory (VideoReaderOptions::frames_on_gpu), else null.
+  std::shared_ptr<const GpuFrame> gpu;
+  int width() const { return gpu ? gpu->nv12().width : image.width(); }
+  int height() const { return gpu ? gpu->nv12().height : image.height(); }
   // 0-based position in decoding output order (display order).
   int64_t index = 0;
   // Presentation time relative to the first frame (which is at 0), from the stream's

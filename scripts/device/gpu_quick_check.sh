@@ -55,6 +55,9 @@ bundle() {
   mkdir -p "$QUICK/models/shared/data/hands/images"
   cp "$shared"/data/hands/images/{finger_gun_horizontal_01,two_hands_L_shapes_torso_01}.jpg \
     "$QUICK/models/shared/data/hands/images/"
+  # ... and the video whose NVDEC frames it keeps on the GPU.
+  mkdir -p "$QUICK/models/shared/data/hands/videos"
+  cp "$shared"/data/hands/videos/asl_sign_book_two_hands_webcam_01.mp4 "$QUICK/models/shared/data/hands/videos/"
   # Everything travels compressed: with the packages it must stay under the 64 MiB carry limit.
   # -9: a 64 MiB dictionary, so that the binaries' common CUDA code (about 9 MB each) is stored once.
   XZ_OPT=-9 tar -C "$QUICK" -cJf "$QUICK/quick.tar.xz" bin models images && rm -rf "$QUICK"/{bin,models,images}

@@ -161,7 +161,8 @@ except Exception as e:
     print(f"{name}: rc {rc}, no summary ({e})")
     sys.exit()
 frames = sum(v["frames"] for v in videos)
-decoders = sorted({v.get("decoder", "?") for v in videos})
+decoders = sorted({v.get("decoder", "?") + (" frames on the GPU" if v.get("frames_on_gpu") else "")
+                   for v in videos})
 split = {k: sum(v.get("processing_split_seconds", {}).get(k, 0) for v in videos)
          for k in ("decoder_wait", "landmarker", "other")}
 busy = sum(split.values()) or 1

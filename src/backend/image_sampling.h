@@ -21,6 +21,8 @@
 #include <cstring>
 #include <functional>
 
+#include "base/yuv_rgb.h"
+#include "handtrack/gpu_frame.h"
 #include "handtrack/image.h"
 #include "handtrack/status.h"
 
@@ -36,15 +38,37 @@ struct SamplingGrid {
   double row_step_y = 0;
 };
 
-// Packed 8-bit pixels in a backend's device memory.
+// 8-bit pixels in a backend's device memory: packed RGB(A)/BGR(A), or NV12 when
+// `chroma` is set (then `pixels` is the luma plane, and each sampled pixel is first
+// converted, by `rgb_table` or by YuvPixelToRgb with `yuv`: the tensor equals that of
+// the image ConvertNv12ToRgb gives, sampled).
 struct DeviceImage {
   const uint8_t* pixels = nullptr;  // device address
   int width = 0;
   int height = 0;
   int64_t stride_bytes = 0;
-  int bytes_per_pixel = 3;     // 3 or 4 (the alpha byte is ignored)
-  bool swap_red_blue = false;  // BGR(A) in memory: the tensor is RGB either way
+  int bytes_per_pixel = 3;          // 3 or 4 (the alpha byte is ignored); 1 for NV12's luma
+  bool swap_red_blue = false;       // BGR(A) in memory: the tensor is RGB either way
+  const uint8_t* chroma = nullptr;  // NV12's interleaved U,V plane (device address)
+  int64_t chroma_stride_bytes = 0;
+  YuvToRgbCoefficients yuv;
+  const uint32_t* rgb_table = nullptr;  // Nv12View::rgb_table (device address): instead of `yuv`
 };
+
+// The DeviceImage of an NV12 frame whose planes are already in device memory.
+inline DeviceImage Nv12DeviceImage(const Nv12View& frame) {
+  DeviceImage image;
+  image.pixels = frame.luma;
+  image.width = frame.width;
+  image.height = frame.height;
+  image.stride_bytes = frame.luma_stride_bytes;
+  image.bytes_per_pixel = 1;
+  image.chroma = frame.chroma;
+  image.chroma_stride_bytes = frame.chroma_stride_bytes;
+  image.yuv = YuvCoefficients(frame.matrix, frame.full_range);
+  image.rgb_table = frame.rgb_table;
+  return image;
+}
 
 // One frame of a model input: `grid` of `image` into an RGB float tensor, or
 // zeros when image.pixels is null (an unused batch slot, or a region the CPU
@@ -88,6 +112,13 @@ class ImageUploader {
   // Copies `image` to the device and waits for the copy; the result stays valid
   // until the next Upload. Errors name the image size and the device's reason.
   virtual Result<DeviceImage> Upload(const ImageView& image) = 0;
+  // The DeviceImage of a frame already in device memory, without a copy, valid while the
+  // frame lives; Unsupported when this uploader's device cannot read it (another GPU, or a
+  // backend that does not sample NV12), and the caller then uploads the frame's host pixels.
+  virtual Result<DeviceImage> UseGpuFrame(const GpuFrame& frame) {
+    (void)frame;
+    return UnsupportedError("failed to use a GPU frame: this backend samples host images only");
+  }
 };
 
 }  // namespace handtrack::backend

@@ -5,9 +5,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "base/cuda_capture_gate.h"
+#include "io/rgb_table.h"
 #include "io/semi_planar.h"
 
 extern "C" {
@@ -393,6 +397,189 @@ Result<const AVFrame*> DownloadCudaPicture(const AVFrame& picture, AVPixelFormat
                   {planar->data[0], planar->linesize[0]}, {planar->data[1], planar->linesize[1]},
                   {planar->data[2], planar->linesize[2]});
   return static_cast<const AVFrame*>(planar);
+}
+
+namespace {
+
+#if HANDTRACK_HAVE_FFNVCODEC
+// One NVDEC picture on its GPU, held by a reference to FFmpeg's frame.
+class NvdecFrame final : public GpuFrame {
+ public:
+  NvdecFrame(FramePtr picture, const Nv12View& view, int device, std::string what,
+             std::shared_ptr<const std::vector<uint32_t>> host_table)
+      : picture_(std::move(picture)),
+        view_(view),
+        device_(device),
+        what_(std::move(what)),
+        host_table_(std::move(host_table)) {}
+  // The last reference to the decoder's frames (the reader gone) frees device memory: a use of
+  // the capture gate, as every call into FFmpeg's CUDA side in the shared context.
+  ~NvdecFrame() override {
+    const ScopedCudaContextUse use(true);
+    picture_.reset();
+  }
+
+  const Nv12View& nv12() const override { return view_; }
+  int cuda_device() const override { return device_; }
+
+  Result<Image> ToHostRgb() const override {
+    FramePtr host(av_frame_alloc());
+    if (!host) return ResourceExhaustedError("failed to copy " + what_ + " from the GPU: out of memory");
+    host->format = AV_PIX_FMT_NV12;
+    int copied = 0;
+    {
+      const ScopedCudaContextUse use(true);
+      copied = av_hwframe_transfer_data(host.get(), picture_.get(), 0);
+    }
+    if (copied < 0)
+      return UnavailableError("failed to copy " + what_ + " from the GPU: " + ErrorText(copied));
+    Nv12View planes = view_;
+    planes.luma = host->data[0];
+    planes.chroma = host->data[1];
+    planes.luma_stride_bytes = host->linesize[0];
+    planes.chroma_stride_bytes = host->linesize[1];
+    planes.rgb_table = host_table_->data();
+    HT_RETURN_IF_ERROR(planes.Validate().WithPrefix("failed to copy " + what_ + " from the GPU"));
+    Image rgb(view_.width, view_.height, PixelFormat::kRGB);
+    ConvertNv12ToRgb(planes, rgb.data());
+    return rgb;
+  }
+
+ private:
+  FramePtr picture_;
+  const Nv12View view_;
+  const int device_;
+  const std::string what_;
+  const std::shared_ptr<const std::vector<uint32_t>> host_table_;  // the device table's contents
+};
+
+// `table` in the memory of `context`'s GPU: uploaded once per process, context and table (the
+// tables live as long as the process, and so do these copies: 64 MB per GPU and colour set-up).
+Result<const uint32_t*> DeviceRgbTable(CudaFunctions& cuda, CUcontext context,
+                                       const std::vector<uint32_t>& table, const std::string& what) {
+  static std::mutex mutex;
+  static std::map<std::pair<CUcontext, const void*>, CUdeviceptr> uploaded;
+  std::lock_guard lock(mutex);
+  CUdeviceptr& there = uploaded[{context, table.data()}];
+  if (there == 0) {
+    const size_t bytes = table.size() * sizeof(uint32_t);
+    CUcontext popped = nullptr;
+    CUresult result = cuda.cuCtxPushCurrent(context);
+    if (result == CUDA_SUCCESS) {
+      result = cuda.cuMemAlloc(&there, bytes);
+      if (result == CUDA_SUCCESS) {
+        result = cuda.cuMemcpyHtoD(there, table.data(), bytes);
+        if (result != CUDA_SUCCESS) cuda.cuMemFree(there);
+      }
+      cuda.cuCtxPopCurrent(&popped);
+    }
+    if (result != CUDA_SUCCESS) {
+      there = 0;
+      return ResourceExhaustedError("failed to decode " + what +
+                                    ": no GPU memory for its colour table: " + DriverErrorText(cuda, result));
+    }
+  }
+  return reinterpret_cast<const uint32_t*>(there);
+}
+
+// The matrix the picture declares, for Nv12View::matrix (the table does the conversion).
+YuvMatrix PictureMatrix(const AVFrame& picture) {
+  switch (RawColorSpace(picture)) {
+    case AVCOL_SPC_BT709:
+      return YuvMatrix::kBt709;
+    case AVCOL_SPC_BT2020_NCL:
+    case AVCOL_SPC_BT2020_CL:
+      return YuvMatrix::kBt2020;
+    default:
+      return YuvMatrix::kBt601;
+  }
+}
+#endif
+
+}  // namespace
+
+Result<std::shared_ptr<const GpuFrame>> KeepCudaPicture(const AVFrame& picture, bool shared_context,
+                                                        int device, AVPixelFormat planar_format,
+                                                        const std::string& what, BufferPtr* copies) {
+#if HANDTRACK_HAVE_FFNVCODEC
+  // Odd heights: FFmpeg's copy takes height / 2 chroma rows, one short of NV12's.
+  if (!shared_context || picture.format != AV_PIX_FMT_CUDA || DownloadFormat(picture) != AV_PIX_FMT_NV12 ||
+      picture.height % 2 != 0 || PlanarShift(AV_PIX_FMT_NV12, planar_format) != 0) {
+    return std::shared_ptr<const GpuFrame>();
+  }
+  // The RGB frames' conversion: the downloaded picture, split into `planar_format`, through swscale.
+  Result<std::shared_ptr<const std::vector<uint32_t>>> host_table = SwscaleRgbTable(
+      planar_format, RawColorSpace(picture), IsFullRange(picture) || planar_format == AV_PIX_FMT_YUVJ420P);
+  if (!host_table.ok()) return std::shared_ptr<const GpuFrame>();
+  const auto* frames = reinterpret_cast<const AVHWFramesContext*>(picture.hw_frames_ctx->data);
+  const auto* cuda_context = static_cast<const AVCUDADeviceContext*>(frames->device_ctx->hwctx);
+  CudaFunctions* cuda = DriverApi();
+  if (cuda == nullptr) return std::shared_ptr<const GpuFrame>();
+  // The picture is one of NVDEC's few output surfaces (FFmpeg maps them; dpb size + 2), which the
+  // decoder needs back: it is copied, on the GPU, into frames of the reader's own pool, which
+  // grows to what the callers hold, so that they may hold any number of frames.
+  const auto* pool = *copies ? reinterpret_cast<const AVHWFramesContext*>((*copies)->data) : nullptr;
+  if (pool == nullptr || pool->width != picture.width || pool->height != picture.height) {
+    copies->reset(av_hwframe_ctx_alloc(frames->device_ref));
+    if (!*copies)
+      return ResourceExhaustedError("failed to decode " + what + ": out of memory for GPU frames");
+    auto* made = reinterpret_cast<AVHWFramesContext*>((*copies)->data);
+    made->format = AV_PIX_FMT_CUDA;
+    made->sw_format = AV_PIX_FMT_NV12;
+    made->width = picture.width;
+    made->height = picture.height;
+    if (const int initialised = av_hwframe_ctx_init(copies->get()); initialised < 0) {
+      copies->reset();
+      return UnavailableError("failed to decode " + what +
+                              ": no GPU frames for its copy: " + ErrorText(initialised));
+    }
+  }
+  FramePtr copy(av_frame_alloc());
+  if (!copy) return ResourceExhaustedError("failed to decode " + what + ": out of memory for a frame");
+  if (const int got = av_hwframe_get_buffer(copies->get(), copy.get(), 0); got < 0) {
+    return ResourceExhaustedError("failed to decode " + what +
+                                  ": no GPU memory for its copy: " + ErrorText(got));
+  }
+  if (const int copied = av_hwframe_transfer_data(copy.get(), &picture, 0); copied < 0) {
+    return UnavailableError("failed to decode " + what +
+                            ": copying it on the GPU failed: " + ErrorText(copied));
+  }
+  ffmpeg::CopyColorDescription(picture, copy.get());
+  // The copy runs on the video's stream: finished before the models' streams read it.
+  CUcontext popped = nullptr;
+  CUresult synced = cuda->cuCtxPushCurrent(cuda_context->cuda_ctx);
+  if (synced == CUDA_SUCCESS) {
+    synced = cuda->cuStreamSynchronize(cuda_context->stream);
+    cuda->cuCtxPopCurrent(&popped);
+  }
+  if (synced != CUDA_SUCCESS) {
+    return UnavailableError("failed to decode " + what +
+                            ": waiting for the GPU's picture failed: " + DriverErrorText(*cuda, synced));
+  }
+  HT_ASSIGN_OR_RETURN(const uint32_t* device_table,
+                      DeviceRgbTable(*cuda, cuda_context->cuda_ctx, **host_table, what));
+  Nv12View view;
+  view.rgb_table = device_table;
+  view.luma = copy->data[0];
+  view.chroma = copy->data[1];
+  view.luma_stride_bytes = copy->linesize[0];
+  view.chroma_stride_bytes = copy->linesize[1];
+  view.width = picture.width;
+  view.height = picture.height;
+  view.matrix = PictureMatrix(picture);
+  view.full_range = RawColorRange(picture) == AVCOL_RANGE_JPEG;
+  HT_RETURN_IF_ERROR(view.Validate().WithPrefix("failed to decode " + what));
+  return std::shared_ptr<const GpuFrame>(
+      std::make_shared<NvdecFrame>(std::move(copy), view, device, what, *std::move(host_table)));
+#else
+  (void)picture;
+  (void)shared_context;
+  (void)device;
+  (void)planar_format;
+  (void)what;
+  (void)copies;
+  return std::shared_ptr<const GpuFrame>();
+#endif
 }
 
 }  // namespace handtrack::ffmpeg

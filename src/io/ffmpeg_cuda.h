@@ -3,8 +3,10 @@
 // decoder gives, so that the RGB conversion is the CPU path's.
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "handtrack/gpu_frame.h"
 #include "handtrack/status.h"
 #include "handtrack/video_io.h"
 #include "io/ffmpeg_util.h"
@@ -37,5 +39,19 @@ CudaDecoding OpenCudaDecoding(const AVCodec& codec, const AVCodecParameters& par
 // the driver lets it; else, as without, FFmpeg's pageable memory for each picture.
 Result<const AVFrame*> DownloadCudaPicture(const AVFrame& picture, AVPixelFormat planar_format, bool pinned,
                                            const std::string& what, AVFrame* transfer, AVFrame* planar);
+
+// A decoded CUDA picture kept on the GPU (VideoReaderOptions::frames_on_gpu): copied there
+// into a frame of *copies (a pool of CUDA frames the caller keeps; made or remade here to the
+// picture's size), so that NVDEC's own surface goes back to the decoder at once, and waited
+// for. Its colours convert through the table of the RGB frames' conversion (the picture
+// downloaded, split into `planar_format`, the CPU decoder's, and converted by swscale:
+// rgb_table.h), on the GPU and in ToHostRgb alike. Null (no error) when this picture cannot be
+// a GpuFrame, and the caller downloads it instead: a decoding device outside the runtime's
+// primary context (its addresses would not be the CUDA backend's), a format other than NV12
+// (10-bit video), an odd height, a planar format that is not 8-bit 4:2:0, or a build without
+// NVIDIA's codec headers. `what` names the picture in errors, ToHostRgb's included.
+Result<std::shared_ptr<const GpuFrame>> KeepCudaPicture(const AVFrame& picture, bool shared_context,
+                                                        int device, AVPixelFormat planar_format,
+                                                        const std::string& what, BufferPtr* copies);
 
 }  // namespace handtrack::ffmpeg

@@ -79,6 +79,7 @@ class FrameDirectoryReader final : public VideoReader {
       if (!image.ok()) return Finish(image.status());
       frame->image = std::move(image).value();
     }
+    frame->gpu.reset();
     frame->index = static_cast<int64_t>(next_);
     // Rounding can give equal times above 1000 fps; keep them strictly increasing.
     const int64_t timestamp_ms = std::llround(static_cast<double>(next_) * 1000.0 / info_.fps);

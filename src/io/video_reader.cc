@@ -15,6 +15,7 @@
 #include "io/ffmpeg_input.h"
 #include "io/ffmpeg_util.h"
 #include "io/frame_rotation.h"
+#include "io/rgb_table.h"
 #include "io/video_from_memory.h"
 
 extern "C" {
@@ -121,6 +122,7 @@ class FfmpegVideoReader final : public VideoReader {
     decoder_.reset();
     transfer_.reset();
     planar_.reset();
+    gpu_frames_.reset();  // frames still held keep the pool until they go (GpuFrame)
     cuda_device_.reset();
   }
 
@@ -199,6 +201,7 @@ class FfmpegVideoReader final : public VideoReader {
   bool may_fall_back_ = false;
   std::string gpu_refusal_;       // why get_format could not have CUDA (an error from then on)
   bool picture_pending_ = false;  // picture_ holds the frame decoded while opening
+  ffmpeg::BufferPtr gpu_frames_;  // frames_on_gpu: the pool of the pictures' copies on the GPU
   ffmpeg::FramePtr transfer_;     // the GPU's picture copied to memory (NV12, P010, P016)
   ffmpeg::FramePtr planar_;       // ... in the planar format the CPU decoder gives
 };
@@ -251,6 +254,10 @@ Status FfmpegVideoReader::OpenStream() {
   format_name_ = format_->iformat->name;
   stream_frames_ = stream_->nb_frames;
   if (on_gpu_) HT_RETURN_IF_ERROR(DecodeFirstPictureOnGpu());
+  // NVDEC's pictures stay on the GPU only where the CUDA backend can read them (the runtime's
+  // primary context) and nothing is left to do on the host (no rotation).
+  info_.frames_on_gpu =
+      options_.frames_on_gpu && on_gpu_ && in_shared_context_ && info_.rotation_degrees == 0;
   return Status::Ok();
 }
 
@@ -529,6 +536,7 @@ Result<bool> FfmpegVideoReader::Finish(Status status) {
   rgb_ = {};
   transfer_.reset();
   planar_.reset();
+  gpu_frames_.reset();
   cuda_device_.reset();
   return end_->ok() ? Result<bool>(false) : Result<bool>(*end_);
 }
@@ -548,6 +556,24 @@ Status FfmpegVideoReader::DeliverFrame(VideoFrame* out) {
                                   std::to_string(picture.height) + " pixels are above the limit of " +
                                   std::to_string(options_.max_pixels));
   }
+  if (picture.format == AV_PIX_FMT_CUDA && info_.frames_on_gpu) {
+    std::shared_ptr<const GpuFrame> kept;
+    {
+      const StepTimer timer(&times_.download_seconds);
+      const ScopedCudaContextUse use = GpuUse();
+      HT_ASSIGN_OR_RETURN(kept, ffmpeg::KeepCudaPicture(picture, in_shared_context_, options_.hardware_device,
+                                                        decoder_->sw_pix_fmt, where, &gpu_frames_));
+    }
+    if (kept != nullptr) {
+      out->gpu = std::move(kept);
+      out->image = Image();
+      out->index = frames_returned_++;
+      out->timestamp_ms = NextTimestampMs(picture.best_effort_timestamp);
+      consecutive_decode_errors_ = 0;
+      return Status::Ok();
+    }
+  }
+  out->gpu.reset();
   const AVFrame* source = &picture;
   if (picture.format == AV_PIX_FMT_CUDA) {
     const StepTimer timer(&times_.download_seconds);
@@ -580,9 +606,7 @@ Status FfmpegVideoReader::ConvertToRgb(const AVFrame& picture) {
   RgbConverter& converter = converter_;
   if (!converter.context || converter.width != picture.width || converter.height != picture.height ||
       converter.format != format) {
-    converter.context.reset(sws_getContext(picture.width, picture.height, format, picture.width,
-                                           picture.height, AV_PIX_FMT_RGB24, SWS_BICUBIC, nullptr, nullptr,
-                                           nullptr));
+    converter.context = ffmpeg::CreateRgbConverter(picture.width, picture.height, format);
     if (!converter.context) {
       const char* format_name = av_get_pix_fmt_name(format);
       return UnsupportedError("failed to convert frame " + std::to_string(frames_returned_) + " of " + name_ +
@@ -601,15 +625,9 @@ Status FfmpegVideoReader::ConvertToRgb(const AVFrame& picture) {
     rgb_.assign(static_cast<size_t>(rgb_stride_) * (picture.height + 1) + 64, 0);
   }
   const int colorspace = ffmpeg::RawColorSpace(picture);
-  const bool full_range = ffmpeg::RawColorRange(picture) == AVCOL_RANGE_JPEG ||
-                          format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P ||
-                          format == AV_PIX_FMT_YUVJ444P || format == AV_PIX_FMT_YUVJ440P ||
-                          format == AV_PIX_FMT_YUVJ411P;
+  const bool full_range = ffmpeg::IsFullRange(picture);
   if (converter.colorspace != colorspace || converter.full_range != static_cast<int>(full_range)) {
-    // Fails harmlessly for RGB sources, which have no matrix.
-    sws_setColorspaceDetails(converter.context.get(), sws_getCoefficients(colorspace), full_range,
-                             sws_getCoefficients(SWS_CS_DEFAULT), /*dstRange=*/1, /*brightness=*/0,
-                             /*contrast=*/1 << 16, /*saturation=*/1 << 16);
+    ffmpeg::SetRgbColorspace(converter.context.get(), colorspace, full_range);
     converter.colorspace = colorspace;
     converter.full_range = full_range;
   }

@@ -94,9 +94,14 @@ struct HandLandmarker::Impl {
   // their inputs, i.e. cuda): the frame goes up once as 8-bit pixels, and the
   // palm letterbox and the hand crops are made there, bit-identical to the CPU
   // samplers. Uploaders are pooled: concurrent IMAGE-mode calls each take one.
+  //
+  // A frame already on the GPU (VideoFrameView::gpu) is read where it is when
+  // the models run on its GPU; elsewhere its host RGB pixels are asked for once,
+  // on first need (Host), and used as a host frame's would be.
   class FrameOnDevice {
    public:
-    FrameOnDevice(Impl& impl, const ImageView& image) : impl_(impl), image_(image) {}
+    FrameOnDevice(Impl& impl, const ImageView& image, const GpuFrame* gpu = nullptr)
+        : impl_(impl), image_(image), gpu_(gpu) {}
     ~FrameOnDevice() {
       if (uploader_ == nullptr) return;
       std::lock_guard lock(impl_.uploaders_mutex);
@@ -114,20 +119,71 @@ struct HandLandmarker::Impl {
         tried_ = true;
         uploader_ = impl_.TakeUploader(model);
         if (uploader_ != nullptr) {
-          Result<backend::DeviceImage> uploaded = uploader_->Upload(image_);
+          Result<backend::DeviceImage> uploaded = UnsupportedError("no GPU frame");
+          if (gpu_ != nullptr) uploaded = uploader_->UseGpuFrame(*gpu_);
+          if (!uploaded.ok()) {
+            const ImageView* host = Host();
+            if (host != nullptr) uploaded = uploader_->Upload(*host);
+          }
           if (uploaded.ok()) device_image_ = *uploaded;
         }
       }
       return device_image_;
     }
 
+    // The frame's pixels on the host: the caller's image, or a GPU frame's RGB
+    // copy, made on first call. nullptr when that copy failed (host_error()).
+    // Thread-safe: a frame's two models may ask at once.
+    const ImageView* Host() {
+      if (gpu_ == nullptr) return &image_;
+      std::lock_guard lock(host_mutex_);
+      if (!host_copy_.has_value()) {
+        host_copy_.emplace(gpu_->ToHostRgb());
+        if (host_copy_->ok()) host_view_ = (*host_copy_)->view();
+      }
+      return host_copy_->ok() ? &host_view_ : nullptr;
+    }
+    Status host_error() {
+      std::lock_guard lock(host_mutex_);
+      return host_copy_.has_value() ? host_copy_->status() : Status::Ok();
+    }
+
    private:
     Impl& impl_;
     const ImageView image_;
+    const GpuFrame* const gpu_;
     bool tried_ = false;
     std::unique_ptr<backend::ImageUploader> uploader_;
     std::optional<backend::DeviceImage> device_image_;
+    std::mutex host_mutex_;
+    std::optional<Result<Image>> host_copy_;  // guarded by host_mutex_
+    ImageView host_view_;
   };
+
+  // Fills a model input on the host from `frame`, or zeros when the frame's host
+  // pixels cannot be had (the caller then reports frame.host_error()).
+  static void FillFromHost(FrameOnDevice& frame, float* out, size_t size,
+                           const std::function<void(const ImageView&, float*)>& fill) {
+    if (const ImageView* host = frame.Host()) {
+      fill(*host, out);
+    } else {
+      std::fill_n(out, size, 0.0f);
+    }
+  }
+
+  // A frame's checks: its image's, or its GPU frame's planes.
+  static Status ValidateFrame(const ImageView& image, const GpuFrame* gpu) {
+    return gpu != nullptr ? gpu->nv12().Validate() : image.Validate();
+  }
+  // What ProcessFrame takes for `frame`: its image, or for a GPU frame a view
+  // of its size alone.
+  static ImageView SizedView(const VideoFrameView& frame) {
+    if (frame.gpu == nullptr) return frame.image;
+    ImageView sized;
+    sized.width = frame.gpu->nv12().width;
+    sized.height = frame.gpu->nv12().height;
+    return sized;
+  }
 
   std::unique_ptr<backend::ImageUploader> TakeUploader(const runtime::BatchingModel& model) {
     {
@@ -176,7 +232,9 @@ struct HandLandmarker::Impl {
     }
     if (on_device) {
       const backend::HostInputFill fill = [&](int i, float* out) {
-        vision::LetterboxImage(images[i], kPalmInputSize, kPalmInputSize, out);
+        FillFromHost(*frames[i], out, palm.input_size(0), [](const ImageView& host, float* to) {
+          vision::LetterboxImage(host, kPalmInputSize, kPalmInputSize, to);
+        });
       };
       HT_RETURN_IF_ERROR(palm.RunSampled(static_cast<int>(n), samplings, fill, outputs, &gate)
                              .WithPrefix("failed to detect palms"));
@@ -184,13 +242,17 @@ struct HandLandmarker::Impl {
       const size_t input_size = palm.input_size(0);
       std::vector<float> input(n * input_size);
       for (size_t i = 0; i < n; ++i) {
+        const ImageView* host = frames[i]->Host();
+        if (host == nullptr) return frames[i]->host_error().WithPrefix("failed to detect palms");
         letterboxes[i] =
-            vision::LetterboxImage(images[i], kPalmInputSize, kPalmInputSize, input.data() + i * input_size);
+            vision::LetterboxImage(*host, kPalmInputSize, kPalmInputSize, input.data() + i * input_size);
       }
       const float* inputs[] = {input.data()};
       HT_RETURN_IF_ERROR(
           palm.Run(static_cast<int>(n), inputs, outputs, &gate).WithPrefix("failed to detect palms"));
     }
+    for (size_t i = 0; i < n; ++i)
+      HT_RETURN_IF_ERROR(frames[i]->host_error().WithPrefix("failed to detect palms"));
     std::vector<std::vector<vision::Detection>> detections(n);
     for (size_t i = 0; i < n; ++i) {
       detections[i] =
@@ -225,7 +287,9 @@ struct HandLandmarker::Impl {
       outputs.push_back(out[o].data());
     }
     const auto crop_on_host = [&](int i, float* crop) {
-      vision::CropRotatedRect(image, regions[i], kLandmarkInputSize, kLandmarkInputSize, crop);
+      FillFromHost(frame, crop, model.input_size(0), [&](const ImageView& host, float* to) {
+        vision::CropRotatedRect(host, regions[i], kLandmarkInputSize, kLandmarkInputSize, to);
+      });
     };
     if (const std::optional<backend::DeviceImage> on_device = frame.For(model)) {
       std::vector<backend::ImageSampling> samplings(n);
@@ -248,6 +312,7 @@ struct HandLandmarker::Impl {
       HT_RETURN_IF_ERROR(
           model.Run(static_cast<int>(n), inputs, outputs).WithPrefix("failed to detect hand landmarks"));
     }
+    HT_RETURN_IF_ERROR(frame.host_error().WithPrefix("failed to detect hand landmarks"));
     for (size_t i = 0; i < n; ++i) {
       auto output = [&](int o) { return out[o].data() + i * model.output_size(o); };
       HandResult hand;
@@ -302,13 +367,16 @@ struct HandLandmarker::Impl {
     FrameOnDevice* frame;
     const std::vector<vision::Detection>* palms;
   };
+  //
+  // `gpu`: the frame is there, and `image` gives only its size (FrameOnDevice reads it).
   Result<HandLandmarkerResult> ProcessFrame(const ImageView& image, int64_t timestamp_ms, bool tracking,
-                                            const PalmsAhead* ahead = nullptr) {
-    HT_RETURN_IF_ERROR(image.Validate());
+                                            const PalmsAhead* ahead = nullptr,
+                                            const GpuFrame* gpu = nullptr) {
+    HT_RETURN_IF_ERROR(ValidateFrame(image, gpu));
     // While it holds a Call this thread is a caller that may still submit.
     std::optional<runtime::BatchingGroup::Call> call(std::in_place, *stream);
     std::optional<FrameOnDevice> own_frame;
-    FrameOnDevice& on_device = ahead != nullptr ? *ahead->frame : own_frame.emplace(*this, image);
+    FrameOnDevice& on_device = ahead != nullptr ? *ahead->frame : own_frame.emplace(*this, image, gpu);
     HandLandmarkerResult result;
     result.timestamp_ms = timestamp_ms;
     std::vector<TrackedRegion> regions;
@@ -400,10 +468,11 @@ struct HandLandmarker::Impl {
   // One VIDEO frame after DetectForVideo's checks: the timestamp, then the
   // frame; a failed frame leaves no trace, its timestamp included.
   Result<HandLandmarkerResult> ProcessVideoFrame(const ImageView& image, int64_t timestamp_ms,
-                                                 const PalmsAhead* ahead = nullptr) {
+                                                 const PalmsAhead* ahead = nullptr,
+                                                 const GpuFrame* gpu = nullptr) {
     const std::optional<int64_t> previous_timestamp_ms = last_timestamp_ms;
     HT_RETURN_IF_ERROR(CheckTimestamp(timestamp_ms));
-    Result<HandLandmarkerResult> result = ProcessFrame(image, timestamp_ms, /*tracking=*/true, ahead);
+    Result<HandLandmarkerResult> result = ProcessFrame(image, timestamp_ms, /*tracking=*/true, ahead, gpu);
     if (!result.ok()) last_timestamp_ms = previous_timestamp_ms;
     return result;
   }
@@ -424,7 +493,9 @@ struct HandLandmarker::Impl {
     std::optional<int64_t> last = last_timestamp_ms;
     size_t n = 0;
     for (; n < frames.size() && n < max_batch; ++n) {
-      if (!frames[n].image.Validate().ok() || (last.has_value() && frames[n].timestamp_ms <= *last)) break;
+      if (!ValidateFrame(frames[n].image, frames[n].gpu).ok() ||
+          (last.has_value() && frames[n].timestamp_ms <= *last))
+        break;
       last = frames[n].timestamp_ms;
     }
     return n >= 2 ? n : 0;
@@ -598,8 +669,8 @@ std::vector<Result<HandLandmarkerResult>> HandLandmarker::DetectForVideoFrames(
       std::vector<ImageView> images;
       std::vector<Impl::FrameOnDevice*> frame_pointers;
       for (size_t i = 0; i < window; ++i) {
-        images.push_back(rest[i].image);
-        frame_pointers.push_back(&on_device.emplace_back(*impl_, rest[i].image));
+        images.push_back(Impl::SizedView(rest[i]));
+        frame_pointers.push_back(&on_device.emplace_back(*impl_, images.back(), rest[i].gpu));
       }
       runtime::BatchingGroup::Call call(*impl_->stream);
       Result<std::vector<std::vector<vision::Detection>>> detected =
@@ -611,8 +682,8 @@ std::vector<Result<HandLandmarkerResult>> HandLandmarker::DetectForVideoFrames(
     for (size_t i = 0; i < count; ++i) {
       const Impl::PalmsAhead ahead =
           palms.empty() ? Impl::PalmsAhead{} : Impl::PalmsAhead{&on_device[i], &palms[i]};
-      Result<HandLandmarkerResult> result =
-          impl_->ProcessVideoFrame(rest[i].image, rest[i].timestamp_ms, palms.empty() ? nullptr : &ahead);
+      Result<HandLandmarkerResult> result = impl_->ProcessVideoFrame(
+          Impl::SizedView(rest[i]), rest[i].timestamp_ms, palms.empty() ? nullptr : &ahead, rest[i].gpu);
       const bool failed = !result.ok();
       results.push_back(std::move(result));
       if (failed) {

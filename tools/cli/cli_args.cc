@@ -112,6 +112,13 @@ Result<bool> PinnedDownloadFromEnvironment() {
   return InvalidArgumentError(std::string("HANDTRACK_NVDEC_PINNED must be 0 or 1, got '") + value + "'");
 }
 
+Result<bool> FramesOnGpuFromEnvironment() {
+  const char* value = std::getenv("HANDTRACK_NVDEC_FRAMES");
+  if (value == nullptr || *value == '\0' || std::string(value) == "gpu") return true;
+  if (std::string(value) == "host") return false;
+  return InvalidArgumentError(std::string("HANDTRACK_NVDEC_FRAMES must be gpu or host, got '") + value + "'");
+}
+
 Result<Delegate> ParseDelegateOption(const std::string& text) {
   auto delegate = ParseDelegate(text);
   if (!delegate.ok()) {

@@ -83,6 +83,11 @@ Result<CudaDecodingContext> DecodingContextFromEnvironment();
 // HANDTRACK_NVDEC_PINNED=0: NVDEC's pictures are downloaded into pageable memory
 // (VideoReaderOptions::pinned_download false), for comparisons; unset, empty or 1: pinned.
 Result<bool> PinnedDownloadFromEnvironment();
+// HANDTRACK_NVDEC_FRAMES=host: NVDEC's pictures come to the host as RGB frames (swscale's
+// conversion, as CPU decoding gives) instead of staying on the GPU for the models
+// (VideoReaderOptions::frames_on_gpu), for comparisons; unset, empty or gpu: they stay there
+// whenever the models run on a GPU.
+Result<bool> FramesOnGpuFromEnvironment();
 
 // Reads an optional option with a parser; keeps `value` when the option is absent.
 template <typename T, typename Parse>

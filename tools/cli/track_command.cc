@@ -135,6 +135,7 @@ struct TrackSettings {
   HardwareDecode hwaccel = HardwareDecode::kNone;
   CudaDecodingContext decoding_context = CudaDecodingContext::kShared;
   bool pinned_download = true;
+  bool frames_on_gpu = true;  // HANDTRACK_NVDEC_FRAMES; applies when the models run on a GPU
   int jobs = 1;
   int batch = 0;                           // 0: chosen from the delegate and --jobs
   int frames_per_call = 0;                 // 0: chosen from the delegate and the batch
@@ -196,6 +197,7 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       HwaccelFromArgs(args, settings.gpus.empty() ? settings.landmarker.model.delegate : Delegate::kCuda));
   HT_ASSIGN_OR_RETURN(settings.decoding_context, DecodingContextFromEnvironment());
   HT_ASSIGN_OR_RETURN(settings.pinned_download, PinnedDownloadFromEnvironment());
+  HT_ASSIGN_OR_RETURN(settings.frames_on_gpu, FramesOnGpuFromEnvironment());
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--jobs", [](const std::string& t) { return ParseIntOption("--jobs", t, 1, 64); },
       &settings.jobs));
@@ -285,6 +287,7 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   request.reader.hardware_decode = settings.hwaccel;
   request.reader.cuda_decoding_context = settings.decoding_context;
   request.reader.pinned_download = settings.pinned_download;
+  request.reader.frames_on_gpu = settings.frames_on_gpu;
   // Where frames are decoded matters only when the GPU was asked for: then say it, once.
   if (settings.hwaccel != HardwareDecode::kNone) {
     request.on_open = [&](const VideoInfo& info) {
@@ -292,6 +295,7 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
       std::cerr << "handtrack: " << input << ": decoder " << info.decoder;
       if (!info.hardware_fallback_reason.empty())
         std::cerr << ", not cuda: " << info.hardware_fallback_reason;
+      if (info.frames_on_gpu) std::cerr << ", frames kept on the GPU";
       std::cerr << "\n";
     };
   }
@@ -366,6 +370,8 @@ int RunTrack(std::span<const std::string> arguments) {
   // Each engine batches the jobs it serves: with --gpus, its share of them.
   const int engines_count = std::max<int>(1, static_cast<int>(settings->gpus.size()));
   const bool on_device = ModelsRunOnDevice(*settings);
+  // Pictures stay on the GPU for models that read them there; for the CPU they come as RGB.
+  settings->frames_on_gpu = settings->frames_on_gpu && on_device;
   engine_options.max_batch =
       settings->batch > 0 ? settings->batch
                           : DefaultBatch(*settings, (jobs + engines_count - 1) / engines_count, on_device);

@@ -98,6 +98,7 @@ Json VideoSummary::ToJson() const {
   // The decoder once the video opened; the reason only when something fell back.
   if (!decoder.empty()) out["decoder"] = decoder;
   if (!hardware_fallback_reason.empty()) out["hardware_fallback_reason"] = hardware_fallback_reason;
+  if (frames_on_gpu) out["frames_on_gpu"] = true;
   if (!error.empty()) out["error"] = error;
   return out;
 }
@@ -132,6 +133,8 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   const auto engine_label = [&] { return pool.engines[(*landmarker)->engine_index()].label; };
   if (pool.engines.size() > 1) summary.engine = engine_label();
   VideoReaderOptions reader_options = request.reader;
+  // The overlay draws on the frames' pixels: those must come to the host.
+  reader_options.frames_on_gpu = request.reader.frames_on_gpu && request.overlay.empty();
   reader_options.hardware_device = (*landmarker)->options().model.device;  // decode where the models run
   std::error_code ec;
   auto reader = std::filesystem::is_directory(input, ec)
@@ -145,6 +148,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   const VideoInfo info = (*reader)->info();
   summary.decoder = info.decoder;
   summary.hardware_fallback_reason = info.hardware_fallback_reason;
+  summary.frames_on_gpu = info.frames_on_gpu;
   if (request.on_open) request.on_open(info);
   // The engine's model options (threads per job, device), as the header reports.
   HandLandmarkerOptions options = (*landmarker)->options();
@@ -175,7 +179,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   std::map<int, HandTrackState> states;
   // One frame's result through gestures, pinch state, the sinks and the overlay.
   const auto write_frame = [&](VideoFrame& frame, const HandLandmarkerResult& result) -> Status {
-    TrackedFrame tracked{frame.index, frame.timestamp_ms, frame.image.width(), frame.image.height(), {}};
+    TrackedFrame tracked{frame.index, frame.timestamp_ms, frame.width(), frame.height(), {}};
     std::map<int, HandTrackState> alive;
     for (const HandResult& hand : result.hands) {
       TrackedHand t;
@@ -242,7 +246,8 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
     summary.decoder_wait_seconds += seconds_since(wait_start);
     if (count == 0) break;
     views.clear();
-    for (size_t i = 0; i < count; ++i) views.push_back({window[i].image.view(), window[i].timestamp_ms});
+    for (size_t i = 0; i < count; ++i)
+      views.push_back({window[i].image.view(), window[i].timestamp_ms, window[i].gpu.get()});
     const Clock::time_point detect_start = Clock::now();
     std::vector<Result<HandLandmarkerResult>> results = (*landmarker)->DetectForVideoFrames(views);
     summary.landmarker_seconds += seconds_since(detect_start);

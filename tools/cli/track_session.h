@@ -39,6 +39,9 @@ struct VideoSummary {
   // not open) and why hardware decoding was asked for but not used.
   std::string decoder;
   std::string hardware_fallback_reason;
+  // NVDEC's pictures stayed on the GPU for the models (VideoInfo::frames_on_gpu; in the JSON
+  // only when true).
+  bool frames_on_gpu = false;
   int64_t frames = 0;
   int64_t frames_with_hands = 0;
   int64_t duration_ms = 0;

@@ -152,6 +152,10 @@ class CudaSegment final : public CompiledSegment {
       p.height = frame.image.height;
       p.bytes_per_pixel = frame.image.bytes_per_pixel;
       p.swap_red_blue = frame.image.swap_red_blue ? 1 : 0;
+      p.chroma = frame.image.chroma;
+      p.chroma_stride_bytes = frame.image.chroma_stride_bytes;
+      p.yuv = frame.image.yuv;
+      p.rgb_table = frame.image.rgb_table;
       p.replicate_border = frame.replicate_border ? 1 : 0;
       p.origin_x = frame.grid.origin_x;
       p.origin_y = frame.grid.origin_y;

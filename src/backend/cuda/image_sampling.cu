@@ -14,8 +14,6 @@ constexpr int kWeightRounding = 1 << (kWeightBits - 1);
 // The CPU clamps coordinates to +-2^30 before rounding (far outside any image).
 constexpr double kCoordinateLimit = 1 << 30;
 
-__device__ const uint8_t kBlackPixel[4] = {0, 0, 0, 0};
-
 // Round half to even, as saturate_cast<int>(double) and the CPU's RoundHalfEven.
 __device__ __forceinline__ int FixedPoint(double v) {
   v = fmin(fmax(v, -kCoordinateLimit), kCoordinateLimit);
@@ -48,8 +46,8 @@ __global__ void SampleImagesKernel(const ImageSamplingParams* __restrict__ all, 
   const int fx = fixed_x & (kInterSteps - 1);
   const int fy = fixed_y & (kInterSteps - 1);
 
-  // The four neighbours: with a replicated border the nearest edge pixel, else black.
-  const uint8_t* corner[4];
+  // The four neighbours' RGB: with a replicated border the nearest edge pixel, else black.
+  uint8_t corner[4][3];
   for (int k = 0; k < 4; ++k) {
     int cx = sx + (k & 1);
     int cy = sy + (k >> 1);
@@ -57,19 +55,30 @@ __global__ void SampleImagesKernel(const ImageSamplingParams* __restrict__ all, 
       cx = min(max(cx, 0), p.width - 1);
       cy = min(max(cy, 0), p.height - 1);
     } else if (cx < 0 || cy < 0 || cx >= p.width || cy >= p.height) {
-      corner[k] = kBlackPixel;
+      corner[k][0] = corner[k][1] = corner[k][2] = 0;
       continue;
     }
-    corner[k] = p.pixels + cy * p.stride_bytes + static_cast<int64_t>(cx) * p.bytes_per_pixel;
+    if (p.chroma != nullptr) {
+      // NV12: the pixel's luma and its 2x2 block's chroma pair, converted as on the host.
+      const uint8_t* uv = p.chroma + (cy >> 1) * p.chroma_stride_bytes + static_cast<int64_t>(cx >> 1) * 2;
+      const int luma = p.pixels[cy * p.stride_bytes + cx];
+      if (p.rgb_table != nullptr) {
+        TableRgb(p.rgb_table, luma, uv[0], uv[1], corner[k]);
+      } else {
+        YuvPixelToRgb(p.yuv, luma, uv[0], uv[1], corner[k]);
+      }
+      continue;
+    }
+    const uint8_t* pixel = p.pixels + cy * p.stride_bytes + static_cast<int64_t>(cx) * p.bytes_per_pixel;
+    for (int c = 0; c < 3; ++c) corner[k][c] = pixel[p.swap_red_blue ? 2 - c : c];
   }
   const int wx1 = fx;
   const int wx0 = kInterSteps - fx;
   const int wy1 = fy;
   const int wy0 = kInterSteps - fy;
   for (int c = 0; c < 3; ++c) {
-    const int source = p.swap_red_blue ? 2 - c : c;
-    const int top = corner[0][source] * wx0 + corner[1][source] * wx1;
-    const int bottom = corner[2][source] * wx0 + corner[3][source] * wx1;
+    const int top = corner[0][c] * wx0 + corner[1][c] * wx1;
+    const int bottom = corner[2][c] * wx0 + corner[3][c] * wx1;
     const int level = (top * wy0 + bottom * wy1 + kWeightRounding) >> kWeightBits;
     dst[c] = __fmul_rn(static_cast<float>(level), 1.0f / 255.0f);
   }

@@ -56,6 +56,18 @@ class CudaImageUploader final : public ImageUploader {
     return PackedDeviceImage(image, static_cast<const uint8_t*>(device_));
   }
 
+  // The decoder's picture is read where it is: in the runtime's primary context of its GPU,
+  // which is where this uploader's segments run when the device is the same.
+  Result<DeviceImage> UseGpuFrame(const GpuFrame& frame) override {
+    HT_RETURN_IF_ERROR(frame.nv12().Validate());
+    if (frame.cuda_device() != gpu_) {
+      return UnsupportedError("failed to use a GPU frame: it is on CUDA device " +
+                              std::to_string(frame.cuda_device()) + ", the models on " +
+                              std::to_string(gpu_));
+    }
+    return Nv12DeviceImage(frame.nv12());
+  }
+
  private:
   const int gpu_;
   cudaStream_t stream_ = nullptr;

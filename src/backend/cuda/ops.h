@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 
+#include "base/yuv_rgb.h"
 #include "handtrack/status.h"
 #include "model/graph.h"
 
@@ -155,6 +156,11 @@ struct ImageSamplingParams {
   int bytes_per_pixel = 3;
   int swap_red_blue = 0;
   int replicate_border = 0;
+  // NV12 (chroma set): `pixels` is the luma plane, each pixel converted by YuvPixelToRgb.
+  const uint8_t* chroma = nullptr;
+  int64_t chroma_stride_bytes = 0;
+  YuvToRgbCoefficients yuv;
+  const uint32_t* rgb_table = nullptr;  // set: the conversion, instead of `yuv`
   double origin_x = 0, origin_y = 0;
   double column_step_x = 0, column_step_y = 0;
   double row_step_x = 0, row_step_y = 0;
