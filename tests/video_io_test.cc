@@ -1180,7 +1180,7 @@ TEST(SwscaleRgbTable, GivesTheReadersConversionByteForByte) {
     // Made once: the second call gives the same table.
     EXPECT_EQ(ffmpeg::SwscaleRgbTable(AV_PIX_FMT_YUV420P, set_up.colorspace, set_up.full_range)->get(),
               table->get());
-    for (const auto [width, height] : {std::pair{640, 480}, std::pair{1280, 720}}) {
+    for (const auto& [width, height] : {std::pair{640, 480}, std::pair{1280, 720}}) {
       std::mt19937 rng(static_cast<uint32_t>(width + set_up.colorspace));
       std::vector<uint8_t> luma(static_cast<size_t>(width) * height), u(luma.size() / 4), v(luma.size() / 4),
           chroma(luma.size() / 2);

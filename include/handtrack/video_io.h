@@ -117,12 +117,13 @@ struct VideoReaderOptions {
   bool pinned_download = true;
   // Hardware decoding in the runtime's primary context (kShared): NVDEC's pictures stay on the
   // GPU, VideoFrame::gpu instead of RGB pixels, for HandLandmarker::DetectForVideoFrames to
-  // sample there (handtrack/gpu_frame.h; its colour conversion is not swscale's, so landmarks
-  // may differ slightly from the RGB frames'). Nothing is copied to the host or converted
-  // there. Pictures that cannot stay (10-bit video, an FCC or SMPTE 240M matrix, a rotation
-  // to apply, a decoding context of FFmpeg's own) come as RGB frames as without this option.
-  // Memory: each frame held keeps one picture of the decoder's in GPU memory (1.5 bytes a
-  // pixel, 460 KB at 640x480).
+  // sample there (handtrack/gpu_frame.h), converted by a table of this reader's own RGB
+  // conversion: the same pixels as without this option. Nothing is copied to the host or
+  // converted there. Pictures that cannot stay (10-bit video, an odd height, a rotation to
+  // apply, a decoding context of FFmpeg's own) come as RGB frames as without this option.
+  // Memory: each frame held keeps a copy of the decoder's picture in GPU memory (1.5 bytes a
+  // pixel, 460 KB at 640x480), and the table takes 64 MB on the host and on the GPU, once per
+  // process and colour set-up.
   bool frames_on_gpu = false;
 };
 
