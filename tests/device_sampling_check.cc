@@ -75,9 +75,10 @@ struct CheckedFrame {
   vision::BorderMode border = vision::BorderMode::kReplicate;
 };
 
-// The identity graph over `frames`, compiled on `device`, run once on the CPU samplers' floats
-// and once sampling on the device; the two must be the same bits. The segment and samplings
-// stay in *run for more runs.
+// The identity graph over `frames` frames of `size` x `size`, compiled on `device` first (a
+// WebGPU device is acquired there, before any upload), then run once on the CPU samplers'
+// floats and once sampling on the device (SampleBothWays); the two must be the same bits. The
+// segment and samplings stay in the run for more runs.
 struct SampledRun {
   model::Graph graph;
   std::unique_ptr<backend::CompiledSegment> segment;
@@ -85,18 +86,21 @@ struct SampledRun {
   Tensors from_host;
   size_t frame_size = 0;
 };
-void SampleBothWays(backend::Backend& device, const backend::BackendOptions& options, int size,
-                    const std::vector<CheckedFrame>& frames, const char* what, SampledRun* run) {
-  run->graph = SampledInputGraph(static_cast<int>(frames.size()), size);
+void CompileSampledGraph(backend::Backend& device, const backend::BackendOptions& options, int frames,
+                         int size, SampledRun* run) {
+  run->graph = SampledInputGraph(frames, size);
   Result<std::unique_ptr<backend::CompiledSegment>> segment =
       device.Compile(run->graph, WholeGraph(run->graph), options);
   ASSERT_TRUE(segment.ok()) << segment.status().message();
   run->segment = std::move(segment).value();
   ASSERT_TRUE(run->segment->CanSampleInput(0));
   EXPECT_FALSE(run->segment->CanSampleInput(1)) << "an output is never sampled";
+  run->frame_size = static_cast<size_t>(size) * size * 3;
+}
+void SampleBothWays(const std::vector<CheckedFrame>& frames, const char* what, SampledRun* run) {
+  const int size = run->graph.tensors[0].shape[1];
   run->samplings.assign(frames.size(), {});
   Tensors host_input(1, std::vector<float>(run->graph.tensors[0].num_elements()));
-  run->frame_size = static_cast<size_t>(size) * size * 3;
   for (size_t f = 0; f < frames.size(); ++f) {
     const CheckedFrame& frame = frames[f];
     vision::WarpRectToTensor(frame.host, frame.roi, size, size, frame.border,
@@ -124,6 +128,9 @@ void SampleBothWays(backend::Backend& device, const backend::BackendOptions& opt
 }  // namespace
 
 void ExpectDeviceSamplingMatchesTheCpu(backend::Backend& device, const backend::BackendOptions& options) {
+  SampledRun run;
+  CompileSampledGraph(device, options, 6, 224, &run);
+  if (::testing::Test::HasFatalFailure()) return;
   const TestImage rgb = RandomImage(640, 480, PixelFormat::kRGB, 0, 1);
   const TestImage bgra = RandomImage(101, 77, PixelFormat::kBGRA, 12, 2);
   Result<std::unique_ptr<backend::ImageUploader>> uploader_rgb = device.CreateImageUploader();
@@ -147,8 +154,7 @@ void ExpectDeviceSamplingMatchesTheCpu(backend::Backend& device, const backend::
       // An empty region: zeros, as the CPU sampler leaves them.
       {rgb.view, rgb_there, {320, 240, 0, 0, 0}, vision::BorderMode::kReplicate},
   };
-  SampledRun run;
-  SampleBothWays(device, options, 224, frames, "frame", &run);
+  SampleBothWays(frames, "frame", &run);
   if (::testing::Test::HasFatalFailure()) return;
   // A second sampled run (replayed graph, new parameters) still matches.
   HostBuffers buffers(run.graph, Tensors(1, std::vector<float>(run.graph.tensors[0].num_elements())));
@@ -195,6 +201,9 @@ TestNv12 RandomNv12(int width, int height, int padding, YuvMatrix matrix, bool f
 
 void ExpectNv12SamplingMatchesTheCpu(backend::Backend& device, const backend::BackendOptions& options,
                                      const Nv12ToDevice& to_device) {
+  SampledRun run;
+  CompileSampledGraph(device, options, 4, 64, &run);
+  if (::testing::Test::HasFatalFailure()) return;
   const TestNv12 limited = RandomNv12(301, 203, 7, YuvMatrix::kBt601, false, 3);
   // A frame whose colours go through a table (VideoReader's GPU frames carry swscale's): here
   // random entries, so that any slip in the lookup shows.
@@ -213,8 +222,7 @@ void ExpectNv12SamplingMatchesTheCpu(backend::Backend& device, const backend::Ba
       {limited.rgb_view, &*limited_on_device, {40.3f, 190.6f, 120, 120, -2.1f}, vision::BorderMode::kZero},
       {full.rgb_view, &*full_on_device, {32, 24, 50, 50, 1.2f}, vision::BorderMode::kReplicate},
   };
-  SampledRun run;
-  SampleBothWays(device, options, 64, frames, "NV12 frame", &run);
+  SampleBothWays(frames, "NV12 frame", &run);
 }
 
 }  // namespace handtrack::testing
