@@ -5,7 +5,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -508,8 +507,9 @@ Result<std::shared_ptr<const GpuFrame>> KeepCudaPicture(const AVFrame& picture, 
     return std::shared_ptr<const GpuFrame>();
   }
   // The RGB frames' conversion: the downloaded picture, split into `planar_format`, through swscale.
-  Result<std::shared_ptr<const std::vector<uint32_t>>> host_table = SwscaleRgbTable(
-      planar_format, RawColorSpace(picture), IsFullRange(picture) || planar_format == AV_PIX_FMT_YUVJ420P);
+  const bool full_range = IsFullRange(picture) || planar_format == AV_PIX_FMT_YUVJ420P;
+  Result<std::shared_ptr<const std::vector<uint32_t>>> host_table =
+      SwscaleRgbTable(planar_format, RawColorSpace(picture), full_range);
   if (!host_table.ok()) return std::shared_ptr<const GpuFrame>();
   const auto* frames = reinterpret_cast<const AVHWFramesContext*>(picture.hw_frames_ctx->data);
   const auto* cuda_context = static_cast<const AVCUDADeviceContext*>(frames->device_ctx->hwctx);
@@ -567,7 +567,7 @@ Result<std::shared_ptr<const GpuFrame>> KeepCudaPicture(const AVFrame& picture, 
   view.width = picture.width;
   view.height = picture.height;
   view.matrix = PictureMatrix(picture);
-  view.full_range = RawColorRange(picture) == AVCOL_RANGE_JPEG;
+  view.full_range = full_range;
   HT_RETURN_IF_ERROR(view.Validate().WithPrefix("failed to decode " + what));
   return std::shared_ptr<const GpuFrame>(
       std::make_shared<NvdecFrame>(std::move(copy), view, device, what, *std::move(host_table)));

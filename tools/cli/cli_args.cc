@@ -119,6 +119,15 @@ Result<bool> FramesOnGpuFromEnvironment() {
   return InvalidArgumentError(std::string("HANDTRACK_NVDEC_FRAMES must be gpu or host, got '") + value + "'");
 }
 
+bool ModelsRunOnDevice(const Delegate& delegate, bool gpus_listed) {
+  if (gpus_listed) return true;
+  for (const BackendInfo& backend : ListBackends()) {
+    if (!backend.available || (!delegate.is_auto() && backend.name != delegate.name())) continue;
+    return backend.device;
+  }
+  return false;
+}
+
 Result<Delegate> ParseDelegateOption(const std::string& text) {
   auto delegate = ParseDelegate(text);
   if (!delegate.ok()) {

@@ -89,6 +89,10 @@ Result<bool> PinnedDownloadFromEnvironment();
 // whenever the models run on a GPU.
 Result<bool> FramesOnGpuFromEnvironment();
 
+// Whether the models run on a device backend (a GPU): GPUs were listed (--gpus), or the backend
+// `delegate` names is one (under auto, the first available backend, the one that runs them).
+bool ModelsRunOnDevice(const Delegate& delegate, bool gpus_listed);
+
 // Reads an optional option with a parser; keeps `value` when the option is absent.
 template <typename T, typename Parse>
 Status ReadOption(const ParsedArgs& args, std::string_view option, Parse parse, T* value) {

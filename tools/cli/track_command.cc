@@ -320,18 +320,6 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   return summary;
 }
 
-// Whether the models run on a device backend (a GPU). Under auto the first available backend
-// is the one that runs the models.
-bool ModelsRunOnDevice(const TrackSettings& settings) {
-  if (!settings.gpus.empty()) return true;
-  const Delegate& delegate = settings.landmarker.model.delegate;
-  for (const BackendInfo& backend : ListBackends()) {
-    if (!backend.available || (!delegate.is_auto() && backend.name != delegate.name())) continue;
-    return backend.device;
-  }
-  return false;
-}
-
 // Batching pays on a device backend only: there, by default, every job's hands fit one batch.
 int DefaultBatch(const TrackSettings& settings, int jobs, bool on_device) {
   if (jobs <= 1 || !on_device) return 1;
@@ -369,7 +357,7 @@ int RunTrack(std::span<const std::string> arguments) {
   engine_options.model.num_threads = std::max(1, settings->landmarker.model.num_threads / jobs);
   // Each engine batches the jobs it serves: with --gpus, its share of them.
   const int engines_count = std::max<int>(1, static_cast<int>(settings->gpus.size()));
-  const bool on_device = ModelsRunOnDevice(*settings);
+  const bool on_device = ModelsRunOnDevice(settings->landmarker.model.delegate, !settings->gpus.empty());
   // Pictures stay on the GPU for models that read them there; for the CPU they come as RGB.
   settings->frames_on_gpu = settings->frames_on_gpu && on_device;
   engine_options.max_batch =

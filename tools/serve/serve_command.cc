@@ -144,20 +144,6 @@ void Log(const std::string& command, const std::string& line) {
 
 // The engine settings both commands share; the threads budget is split between workers, and
 // with --gpus (*gpus) the workers between the engines.
-// Whether the models run on a device backend (a GPU): --gpus, or the backend the delegate
-// (under auto, the first available one) names.
-bool ModelsRunOnGpu(const HandEngineOptions& options, const std::vector<int>& gpus) {
-  if (!gpus.empty()) return true;
-  for (const BackendInfo& backend : ListBackends()) {
-    if (!backend.available ||
-        (!options.model.delegate.is_auto() && backend.name != options.model.delegate.name())) {
-      continue;
-    }
-    return backend.device;
-  }
-  return false;
-}
-
 Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std::vector<int>* gpus) {
   HandEngineOptions options;
   HT_RETURN_IF_ERROR(ReadDelegateAndDevice(args, &options.model));
@@ -170,7 +156,7 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std
   options.model.model_dir = args.Value("--models").value_or("");
   HT_RETURN_IF_ERROR(ApplyEnvironmentHooks(&options.model.inject_faults, &options.model.backend_settings));
   // As track --jobs: batching across the workers' videos pays on a device backend only.
-  const bool on_device = ModelsRunOnGpu(options, *gpus);
+  const bool on_device = ModelsRunOnDevice(options.model.delegate, !gpus->empty());
   const int engines = std::max<int>(1, static_cast<int>(gpus->size()));
   const int per_engine = (workers + engines - 1) / engines;
   options.max_batch =
@@ -312,7 +298,8 @@ int RunServe(std::span<const std::string> arguments) {
     runner_options.reader.max_pixels = options.max_pixels;
     runner_options.reader.hardware_decode = *hwaccel;
     runner_options.reader.cuda_decoding_context = *decoding_context;
-    runner_options.reader.frames_on_gpu = *frames_on_gpu && ModelsRunOnGpu(*engine_options, gpus);
+    runner_options.reader.frames_on_gpu =
+        *frames_on_gpu && ModelsRunOnDevice(engine_options->model.delegate, !gpus.empty());
     runner_options.log = [](const std::string& line) { Log("serve", line); };
     runner = std::make_unique<serve::Runner>(runner_options, engines);
   }
@@ -389,7 +376,8 @@ int RunWorker(std::span<const std::string> arguments) {
     Result<bool> frames_on_gpu = FramesOnGpuFromEnvironment();
     // As track: NVDEC's pictures stay on the GPU when the models run there.
     if (frames_on_gpu.ok())
-      options.reader.frames_on_gpu = *frames_on_gpu && ModelsRunOnGpu(*engine_options, gpus);
+      options.reader.frames_on_gpu =
+          *frames_on_gpu && ModelsRunOnDevice(engine_options->model.delegate, !gpus.empty());
     if (parsed.ok()) parsed = frames_on_gpu.status();
   }
   if (!parsed.ok()) return Fail(parsed.message(), kExitUsage);
