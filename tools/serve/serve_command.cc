@@ -143,8 +143,10 @@ void Log(const std::string& command, const std::string& line) {
 }
 
 // The engine settings both commands share; the threads budget is split between workers, and
-// with --gpus (*gpus) the workers between the engines.
-Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std::vector<int>* gpus) {
+// with --gpus (*gpus) the workers between the engines. *models_on_device: whether the models run
+// on a GPU (ModelsRunOnDevice, which probes the backends: asked once).
+Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std::vector<int>* gpus,
+                                        bool* models_on_device) {
   HandEngineOptions options;
   HT_RETURN_IF_ERROR(ReadDelegateAndDevice(args, &options.model));
   HT_ASSIGN_OR_RETURN(*gpus, ReadGpus(args, options.model));
@@ -157,6 +159,7 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std
   HT_RETURN_IF_ERROR(ApplyEnvironmentHooks(&options.model.inject_faults, &options.model.backend_settings));
   // As track --jobs: batching across the workers' videos pays on a device backend only.
   const bool on_device = ModelsRunOnDevice(options.model.delegate, !gpus->empty());
+  *models_on_device = on_device;
   const int engines = std::max<int>(1, static_cast<int>(gpus->size()));
   const int per_engine = (workers + engines - 1) / engines;
   options.max_batch =
@@ -274,7 +277,8 @@ int RunServe(std::span<const std::string> arguments) {
   if (parsed.ok()) parsed = ReadInt64(*args, "--lease-seconds", 1, 3600, 1000, &lease_ms);
   if (parsed.ok()) parsed = ReadInt(*args, "--max-attempts", 1, 100, &options.max_attempts);
   std::vector<int> gpus;
-  auto engine_options = EngineOptions(*args, workers, &gpus);
+  bool models_on_device = false;
+  auto engine_options = EngineOptions(*args, workers, &gpus, &models_on_device);
   if (parsed.ok()) parsed = engine_options.status();
   Result<HardwareDecode> hwaccel = HardwareDecode::kNone;
   if (parsed.ok())
@@ -298,8 +302,7 @@ int RunServe(std::span<const std::string> arguments) {
     runner_options.reader.max_pixels = options.max_pixels;
     runner_options.reader.hardware_decode = *hwaccel;
     runner_options.reader.cuda_decoding_context = *decoding_context;
-    runner_options.reader.frames_on_gpu =
-        *frames_on_gpu && ModelsRunOnDevice(engine_options->model.delegate, !gpus.empty());
+    runner_options.reader.frames_on_gpu = *frames_on_gpu && models_on_device;
     runner_options.log = [](const std::string& line) { Log("serve", line); };
     runner = std::make_unique<serve::Runner>(runner_options, engines);
   }
@@ -363,7 +366,8 @@ int RunWorker(std::span<const std::string> arguments) {
   if (parsed.ok()) parsed = ReadInt64(*args, "--lease-seconds", 1, 3600, 1000, &options.lease_ms);
   if (parsed.ok()) parsed = ReadInt64(*args, "--max-pixels", 1, 1'000'000'000, 1, &options.reader.max_pixels);
   std::vector<int> gpus;
-  auto engine_options = EngineOptions(*args, workers, &gpus);
+  bool models_on_device = false;
+  auto engine_options = EngineOptions(*args, workers, &gpus, &models_on_device);
   if (parsed.ok()) parsed = engine_options.status();
   if (parsed.ok()) {
     Result<HardwareDecode> hwaccel =
@@ -375,9 +379,7 @@ int RunWorker(std::span<const std::string> arguments) {
     if (parsed.ok()) parsed = decoding_context.status();
     Result<bool> frames_on_gpu = FramesOnGpuFromEnvironment();
     // As track: NVDEC's pictures stay on the GPU when the models run there.
-    if (frames_on_gpu.ok())
-      options.reader.frames_on_gpu =
-          *frames_on_gpu && ModelsRunOnDevice(engine_options->model.delegate, !gpus.empty());
+    if (frames_on_gpu.ok()) options.reader.frames_on_gpu = *frames_on_gpu && models_on_device;
     if (parsed.ok()) parsed = frames_on_gpu.status();
   }
   if (!parsed.ok()) return Fail(parsed.message(), kExitUsage);
