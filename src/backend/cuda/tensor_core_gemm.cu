@@ -118,23 +118,6 @@ __device__ __forceinline__ float Finish(const GemmOperands& operands, const Epil
 
 // Two neighbouring outputs (row, col) and (row, col + 1), stored as one half2
 // when both exist and n is even.
-__device__ __forceinline__ void StorePair(const GemmShape& shape, const GemmOperands& operands,
-                                          const Epilogue& epilogue, int row, int col, float v0, float v1) {
-  __half* out = As<__half>(operands.out);
-  const int index = row * shape.n + col;
-  float v[2] = {v0, v1};
-#pragma unroll
-  for (int j = 0; j < 2; ++j) {
-    if (col + j >= shape.n) break;
-    v[j] = Finish(operands, epilogue, index + j, col + j, v[j]);
-  }
-  if (col + 1 < shape.n && shape.n % 2 == 0) {
-    *reinterpret_cast<__half2*>(out + index) = __floats2half2_rn(v[0], v[1]);
-  } else {
-    out[index] = __float2half_rn(v[0]);
-    if (col + 1 < shape.n) out[index + 1] = __float2half_rn(v[1]);
-  }
-}
 
 // Eight neighbouring outputs (row, col..col+7) from the float tile in shared
 // memory: bias, activation, epilogue, one 16-byte store. n is a multiple of 8,
@@ -389,13 +372,16 @@ __global__ void __launch_bounds__(kKGroups* kGroupThreads)
     }
     return;
   }
+  // Through shared memory, so that each row leaves in 16-byte stores (and the residual arrives
+  // in 16-byte loads) instead of 4-byte pieces; each warp stages and stores only its own rows.
+  // Odd widths (n not a multiple of 8) go through it too, one value at a time: storing them
+  // straight from `acc` in a loop the compiler did not unroll (its body is large) indexed `acc`
+  // at run time, which put the whole array in local memory for every launch of these kernels
+  // (zeroed there, loaded before the K loop, stored after it).
+  stage_accumulators();
+  __syncwarp();
+  const float* out_tile = reinterpret_cast<const float*>(shared);
   if (n % 8 == 0) {
-    // Through shared memory, so that each row leaves in 16-byte stores (and the
-    // residual arrives in 16-byte loads) instead of 4-byte pieces. Each warp
-    // stages and stores only its own rows.
-    stage_accumulators();
-    __syncwarp();
-    const float* out_tile = reinterpret_cast<const float*>(shared);
     constexpr int kChunks = kBlockN / 8;
     for (int i = lane; i < kWarpM * kChunks; i += 32) {
       const int local_row = warp * kWarpM + i / kChunks, chunk = i % kChunks;
@@ -406,18 +392,12 @@ __global__ void __launch_bounds__(kKGroups* kGroupThreads)
     }
     return;
   }
-#pragma unroll
-  for (int mi = 0; mi < kMTiles; ++mi) {
-#pragma unroll
-    for (int ni = 0; ni < kTilesN; ++ni) {
-      const int col = n0 + ni * 8 + pair;
-      if (col >= n) continue;
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int row = m0 + warp * kWarpM + mi * 16 + quad + 8 * h;
-        if (row < m)
-          StorePair(shape, operands, epilogue, row, col, acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
-      }
+  for (int i = lane; i < kWarpM * kBlockN; i += 32) {
+    const int local_row = warp * kWarpM + i / kBlockN, local_col = i % kBlockN;
+    const int row = m0 + local_row, col = n0 + local_col;
+    if (row < m && col < n) {
+      As<__half>(operands.out)[row * n + col] = __float2half_rn(
+          Finish(operands, epilogue, row * n + col, col, out_tile[local_row * kOutPitch + local_col]));
     }
   }
 }
