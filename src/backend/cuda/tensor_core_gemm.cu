@@ -116,8 +116,12 @@ __device__ __forceinline__ float Finish(const GemmOperands& operands, const Epil
   return ApplyEpilogue<__half>(epilogue, v, index, col);
 }
 
-// Two neighbouring outputs (row, col) and (row, col + 1), stored as one half2
-// when both exist and n is even.
+// One finished output (row, col) from its float sum: bias, activation, epilogue, one half.
+__device__ __forceinline__ void StoreOne(const GemmShape& shape, const GemmOperands& operands,
+                                         const Epilogue& epilogue, int row, int col, float sum) {
+  const int index = row * shape.n + col;
+  As<__half>(operands.out)[index] = __float2half_rn(Finish(operands, epilogue, index, col, sum));
+}
 
 // Eight neighbouring outputs (row, col..col+7) from the float tile in shared
 // memory: bias, activation, epilogue, one 16-byte store. n is a multiple of 8,
@@ -347,8 +351,7 @@ __global__ void __launch_bounds__(kKGroups* kGroupThreads)
       if (split_partials != nullptr) {
         split_partials[row * n + col] = sum;
       } else {
-        As<__half>(operands.out)[row * n + col] =
-            __float2half_rn(Finish(operands, epilogue, row * n + col, col, sum));
+        StoreOne(shape, operands, epilogue, row, col, sum);
       }
     }
     return;
@@ -395,10 +398,8 @@ __global__ void __launch_bounds__(kKGroups* kGroupThreads)
   for (int i = lane; i < kWarpM * kBlockN; i += 32) {
     const int local_row = warp * kWarpM + i / kBlockN, local_col = i % kBlockN;
     const int row = m0 + local_row, col = n0 + local_col;
-    if (row < m && col < n) {
-      As<__half>(operands.out)[row * n + col] = __float2half_rn(
-          Finish(operands, epilogue, row * n + col, col, out_tile[local_row * kOutPitch + local_col]));
-    }
+    if (row < m && col < n)
+      StoreOne(shape, operands, epilogue, row, col, out_tile[local_row * kOutPitch + local_col]);
   }
 }
 
