@@ -521,6 +521,37 @@ TEST(CudaBackendTest, UnrolledTapsKernelsGiveTheGenericKernelsBits) {
   }
   ASSERT_GE(cases.size(), 25u);
   ExpectSwitchKeepsTheBits(cases, "cuda.unrolled_taps", "cuda.small_depthwise_row_tiles");
+  // fp16 filter rows summed in halves (the default) and every tap in float: each kernel keeps
+  // the generic kernel's order in both.
+  ExpectSwitchKeepsTheBits(cases, "cuda.unrolled_taps", "cuda.half_row_sums");
+}
+
+// fp16 depthwise layers with each filter row summed in halves (cuda.half_row_sums 1, the
+// default) and with every tap summed in float (0) both match the reference, on every
+// depthwise case of the op tables (the row tiles, the taps kernels and the generic kernel);
+// a value other than 0 / 1 is refused by name.
+TEST(CudaBackendTest, HalfRowSumsAndFloatSumsMatchTheReference) {
+  HT_REQUIRE_CUDA_DEVICE();
+  int depthwise_cases = 0;
+  for (std::vector<OpCase> table : {AllOpCases(), LargeBatchOpCases()}) {
+    for (const OpCase& c : table) {
+      if (c.graph.nodes.size() != 1 || c.graph.nodes[0].op != model::OpType::kDepthwiseConv2D) continue;
+      ++depthwise_cases;
+      const Tensors inputs = RandomInputs(c.graph, 6, c.input_range);
+      const Tensors expected = RunReference(c.graph, inputs);
+      for (const char* half_rows : {"1", "0"}) {
+        ExpectMatchWithSettings(c, inputs, expected, Precision::kFp16, {{"cuda.half_row_sums", half_rows}});
+      }
+    }
+  }
+  EXPECT_GE(depthwise_cases, 20);
+  const model::Graph graph = ChainOfOpsGraph();
+  BackendOptions bad = CudaOptions(Precision::kFp16);
+  bad.settings["cuda.half_row_sums"] = "yes";
+  Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("cuda.half_row_sums"), std::string::npos)
+      << refused.status().message();
 }
 
 // How finely small products are split over K (cuda.split_min_k and cuda.split_blocks_per_sm:

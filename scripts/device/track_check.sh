@@ -36,6 +36,8 @@
 # batch policies and GPU queue settings listed in policy_cases (16 and 32 jobs), e.g.
 #   command "RATE_CASES=policy bash scripts/device/track_check.sh rates", carry [".carry/track"]
 # `profile` runs the default GPU case with the host's CPU use sampled (see profile below).
+# `agreement` runs only the agreement on the shared videos (PRECISIONS, default "fp32 fp16"),
+# then RATE_CASES' lines: a kernel change's results and rate in one short call.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -268,6 +270,52 @@ rates() {
   add_rate_cases
 }
 
+# Agreement on the shared videos through the GPU path, in each of PRECISIONS (default fp32 and
+# fp16): track's golden output against ../shared/golden/videos (compare.py --by-index).
+agreement_runs() {
+  local precision video
+  for precision in ${PRECISIONS:-fp32 fp16}; do
+    mkdir -p "$OUT/golden_$precision"
+    step "track_golden_$precision" 300 "$HT" track --no-progress --delegate cuda --precision "$precision" \
+      --models "$CARRY/models" --format golden --output "$OUT/golden_$precision" "$CARRY"/videos/*.mp4
+    for video in "$CARRY"/videos/*.mp4; do
+      local name
+      name=$(basename "$video" .mp4)
+      python3 "$CARRY/tools/compare.py" --by-index "$CARRY/golden/$name.tasks_full.json" \
+        "$OUT/golden_$precision/$name.json" --json >"$OUT/golden_$precision/$name.compare.json" 2>&1
+    done
+  done
+}
+
+# One line per precision: each shared video's count agreement / median NE.
+agreement_table() {
+  python3 - "$OUT" <<'EOF'
+import glob, json, os, sys
+out = sys.argv[1]
+for precision in ("fp32", "fp16"):
+    rows = []
+    for path in sorted(glob.glob(os.path.join(out, f"golden_{precision}", "*.compare.json"))):
+        try:
+            with open(path) as f:
+                d = json.load(f)
+            rows.append((os.path.basename(path)[:-13], d.get("count_agreement"), d.get("ne_median")))
+        except Exception as e:
+            rows.append((os.path.basename(path), "error", str(e)[:60]))
+    if rows:
+        print(precision, " ".join(f"{n[:12]}:{c}/{m}" for n, c, m in rows))
+EOF
+}
+
+# `agreement` (after unpack): only the agreement runs (PRECISIONS), then RATE_CASES' lines.
+agreement() {
+  prepare || return 1
+  agreement_runs
+  printf '%s\n' "${SUMMARY[@]}"
+  agreement_table
+  RATES=()
+  add_rate_cases
+}
+
 run() {
   prepare || return 1
   step devices 60 "$HT" devices --models "$CARRY/models"
@@ -285,19 +333,7 @@ run() {
     printf '%s\n' "${RATES[@]}"
     return 0
   fi
-  # Agreement on the shared videos, GPU path, fp32 and fp16.
-  local precision video
-  for precision in fp32 fp16; do
-    mkdir -p "$OUT/golden_$precision"
-    step "track_golden_$precision" 300 "$HT" track --no-progress --delegate cuda --precision "$precision" \
-      --models "$CARRY/models" --format golden --output "$OUT/golden_$precision" "$CARRY"/videos/*.mp4
-    for video in "$CARRY"/videos/*.mp4; do
-      local name
-      name=$(basename "$video" .mp4)
-      python3 "$CARRY/tools/compare.py" --by-index "$CARRY/golden/$name.tasks_full.json" \
-        "$OUT/golden_$precision/$name.json" --json >"$OUT/golden_$precision/$name.compare.json" 2>&1
-    done
-  done
+  agreement_runs
   # Throughput: GPU (with utilisation sampled), then the 16 cores.
   nvidia-smi dmon -s u -d 1 >"$OUT/dmon_cuda.log" 2>&1 &
   local dmon=$!
@@ -321,19 +357,10 @@ run() {
   RATES+=("$(timeout 500 python3 "$ROOT/scripts/device/worker_rate.py" "$HT" /tmp/handtrack-worker-rate \
     "$WORK"/copy_*.mp4 -- --workers "$COPIES" --delegate cuda --models "$CARRY/models" 2>&1 | tail -n 1)")
   printf '%s\n' "${SUMMARY[@]}" "${RATES[@]}"
+  agreement_table
   python3 - "$OUT" <<'EOF'
-import glob, json, os, statistics, sys
+import os, statistics, sys
 out = sys.argv[1]
-for precision in ("fp32", "fp16"):
-    rows = []
-    for path in sorted(glob.glob(os.path.join(out, f"golden_{precision}", "*.compare.json"))):
-        try:
-            with open(path) as f:
-                d = json.load(f)
-            rows.append((os.path.basename(path)[:-13], d.get("count_agreement"), d.get("ne_median")))
-        except Exception as e:
-            rows.append((os.path.basename(path), "error", str(e)[:60]))
-    print(precision, " ".join(f"{n[:12]}:{c}/{m}" for n, c, m in rows))
 util = [int(l.split()[1]) for l in open(os.path.join(out, "dmon_cuda.log")) if l.strip() and l.split()[0].isdigit()]
 if util:
     print(f"GPU utilisation during the fp16 run: median {statistics.median(util)} %, max {max(util)} %, {len(util)} samples")
@@ -380,5 +407,6 @@ case ${1:-} in
   unpack) unpack ;;
   run) run ;;
   rates) rates ;;
-  *) echo "usage: $0 bundle|probe|unpack|run|rates|profile" >&2; exit 2 ;;
+  agreement) agreement ;;
+  *) echo "usage: $0 bundle|probe|unpack|run|rates|agreement|profile" >&2; exit 2 ;;
 esac

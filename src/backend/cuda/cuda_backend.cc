@@ -35,6 +35,8 @@ constexpr char kPreprocessSetting[] = "cuda.preprocess";  // model inputs sample
 constexpr char kSmallDepthwiseRowTilesSetting[] = "cuda.small_depthwise_row_tiles";
 // Depthwise and first layers on kernels with compile-time taps, "0": the generic ones (ops.h).
 constexpr char kUnrolledTapsSetting[] = "cuda.unrolled_taps";
+// fp16 depthwise layers sum each filter row in half precision, "0": every tap in float (ops.h).
+constexpr char kHalfRowSumsSetting[] = "cuda.half_row_sums";
 // The least K of one split of a product split over K (DeviceInfo::split_min_k), a positive integer.
 constexpr char kSplitMinKSetting[] = "cuda.split_min_k";
 // The blocks per multiprocessor a split product aims for (DeviceInfo::split_blocks_per_multiprocessor).
@@ -189,6 +191,7 @@ class CudaBackend final : public Backend {
     HT_ASSIGN_OR_RETURN(device.small_depthwise_row_tiles,
                         SwitchSetting(options.settings, kSmallDepthwiseRowTilesSetting));
     HT_ASSIGN_OR_RETURN(device.unrolled_taps, SwitchSetting(options.settings, kUnrolledTapsSetting));
+    HT_ASSIGN_OR_RETURN(device.half_row_sums, SwitchSetting(options.settings, kHalfRowSumsSetting));
     HT_ASSIGN_OR_RETURN(device.warp_products, SwitchSetting(options.settings, kWarpProductsSetting));
     HT_ASSIGN_OR_RETURN(device.split_min_k,
                         PositiveSetting(options.settings, kSplitMinKSetting, device.split_min_k, 1 << 20));

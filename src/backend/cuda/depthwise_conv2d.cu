@@ -6,6 +6,52 @@
 namespace handtrack::backend::cuda {
 namespace {
 
+// fp16 layers may sum each filter row's taps in half precision (DeviceInfo::half_row_sums):
+// HFMA2 does two channels' multiply-adds in one instruction on the halves as stored, where
+// the float sums need a conversion per value and per weight, and those conversions and
+// multiply-adds were most of the depthwise kernels' instructions. Each row's sum (at most
+// 5 products, from zero) is then added into the float sums, so rounding in half precision
+// never spans more than one filter row. Every kernel below sums in this order (bias, then
+// rows top to bottom, each row's taps left to right), so they all give the same bits.
+// Four consecutive halves (one thread's channels) as two pairs.
+struct alignas(8) HalfQuad {
+  __half2 pair[2];
+};
+
+// One 8-byte load (as uint2: a struct of two pairs would load as two 4-byte loads).
+__device__ __forceinline__ HalfQuad LoadQuad(const __half* p) {
+  const uint2 raw = *reinterpret_cast<const uint2*>(p);
+  HalfQuad quad;
+  memcpy(&quad, &raw, sizeof quad);
+  return quad;
+}
+
+__device__ __forceinline__ HalfQuad AsQuad(const Lanes<__half, 4>& v) {
+  HalfQuad quad;
+  memcpy(&quad, &v, sizeof quad);
+  return quad;
+}
+
+__device__ __forceinline__ HalfQuad ZeroQuad() {
+  const __half2 zero = __float2half2_rn(0.0f);
+  return HalfQuad{{zero, zero}};
+}
+
+__device__ __forceinline__ void MultiplyAdd(HalfQuad& sum, const HalfQuad& x, const HalfQuad& w) {
+#pragma unroll
+  for (int j = 0; j < 2; ++j) sum.pair[j] = __hfma2(x.pair[j], w.pair[j], sum.pair[j]);
+}
+
+// acc[lane] += the row's sum of that lane.
+__device__ __forceinline__ void AddRowSum(float (&acc)[4], const HalfQuad& row) {
+#pragma unroll
+  for (int j = 0; j < 2; ++j) {
+    const float2 f = __half22float2(row.pair[j]);
+    acc[2 * j] += f.x;
+    acc[2 * j + 1] += f.y;
+  }
+}
+
 // out[n, oy, ox, c * m + k] = bias + sum over (ky, kx) of in[n, iy, ix, c] * filter[0, ky, kx, c * m + k]
 //
 // One thread per kLanes consecutive output channels of one pixel, channels
@@ -13,7 +59,7 @@ namespace {
 // kLanes = 4 (multiplier 1 and channels a multiple of 4, as in every hand
 // model) each read is one 16-byte load and the index arithmetic is shared by
 // four outputs.
-template <int kLanes, typename T>
+template <int kLanes, bool kHalfRows, typename T>
 __global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const T* __restrict__ in,
                                       const T* __restrict__ filter, const T* __restrict__ bias,
                                       T* __restrict__ out, model::Activation activation) {
@@ -27,13 +73,30 @@ __global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const T*
     float acc[kLanes];
 #pragma unroll
     for (int lane = 0; lane < kLanes; ++lane) acc[lane] = bias != nullptr ? ToFloat(bias[oc + lane]) : 0.0f;
-    ForEachTapInside(g, oy, ox, [&](int iy, int ix, int ky, int kx) {
-      const Vector x = *reinterpret_cast<const Vector*>(in + ((n * g.in_h + iy) * g.in_w + ix) * g.in_c + c);
-      const Vector w = *reinterpret_cast<const Vector*>(filter + (ky * g.filter_w + kx) * g.out_c + oc);
+    if constexpr (kHalfRows) {
+      static_assert(kLanes == 4 && std::is_same_v<T, __half>);
+      for (int ky = 0; ky < g.filter_h; ++ky) {
+        const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+        if (iy < 0 || iy >= g.in_h) continue;
+        HalfQuad row = ZeroQuad();
+        for (int kx = 0; kx < g.filter_w; ++kx) {
+          const int ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
+          if (ix < 0 || ix >= g.in_w) continue;
+          MultiplyAdd(row, LoadQuad(in + ((n * g.in_h + iy) * g.in_w + ix) * g.in_c + c),
+                      LoadQuad(filter + (ky * g.filter_w + kx) * g.out_c + oc));
+        }
+        AddRowSum(acc, row);
+      }
+    } else {
+      ForEachTapInside(g, oy, ox, [&](int iy, int ix, int ky, int kx) {
+        const Vector x =
+            *reinterpret_cast<const Vector*>(in + ((n * g.in_h + iy) * g.in_w + ix) * g.in_c + c);
+        const Vector w = *reinterpret_cast<const Vector*>(filter + (ky * g.filter_w + kx) * g.out_c + oc);
 #pragma unroll
-      for (int lane = 0; lane < kLanes; ++lane)
-        acc[lane] = fmaf(ToFloat(x.v[lane]), ToFloat(w.v[lane]), acc[lane]);
-    });
+        for (int lane = 0; lane < kLanes; ++lane)
+          acc[lane] = fmaf(ToFloat(x.v[lane]), ToFloat(w.v[lane]), acc[lane]);
+      });
+    }
     Vector result;
 #pragma unroll
     for (int lane = 0; lane < kLanes; ++lane) result.v[lane] = FromFloat<T>(Activate(acc[lane], activation));
@@ -54,7 +117,7 @@ __global__ void DepthwiseConv2DKernel(WindowGeometry g, int multiplier, const T*
 // fmaf), so results are bit for bit the same with either kernel.
 constexpr int kTapsLanes = 4;
 
-template <int kFilter, int kStride, typename T>
+template <int kFilter, int kStride, bool kHalfRows, typename T>
 __global__ void __launch_bounds__(kThreadsPerBlock)
     DepthwiseTapsKernel(WindowGeometry g, const T* __restrict__ in, const T* __restrict__ filter,
                         const T* __restrict__ bias, T* __restrict__ out, model::Activation activation) {
@@ -94,12 +157,22 @@ __global__ void __launch_bounds__(kThreadsPerBlock)
     }
 #pragma unroll
     for (int ky = 0; ky < kFilter; ++ky) {
+      if constexpr (kHalfRows) {
+        if (!row_inside[ky]) continue;
+        HalfQuad row = ZeroQuad();
 #pragma unroll
-      for (int kx = 0; kx < kFilter; ++kx) {
-        if (!row_inside[ky] || !col_inside[kx]) continue;
+        for (int kx = 0; kx < kFilter; ++kx) {
+          if (col_inside[kx]) MultiplyAdd(row, AsQuad(x[ky][kx]), AsQuad(w[ky][kx]));
+        }
+        AddRowSum(acc, row);
+      } else {
 #pragma unroll
-        for (int lane = 0; lane < kLanes; ++lane) {
-          acc[lane] = fmaf(ToFloat(x[ky][kx].v[lane]), ToFloat(w[ky][kx].v[lane]), acc[lane]);
+        for (int kx = 0; kx < kFilter; ++kx) {
+          if (!row_inside[ky] || !col_inside[kx]) continue;
+#pragma unroll
+          for (int lane = 0; lane < kLanes; ++lane) {
+            acc[lane] = fmaf(ToFloat(x[ky][kx].v[lane]), ToFloat(w[ky][kx].v[lane]), acc[lane]);
+          }
         }
       }
     }
@@ -139,14 +212,26 @@ bool LaunchForFilterAndStride(const WindowGeometry& g, const OpLaunch& launch, c
   return true;
 }
 
+// kernel_of(std::true_type) (a kernel's instantiation that sums filter rows in halves) for fp16
+// layers when DeviceInfo::half_row_sums asks for it, else kernel_of(std::false_type).
+template <typename T, typename KernelOf>
+auto ForRowSums(const OpLaunch& launch, KernelOf kernel_of) {
+  if constexpr (std::is_same_v<T, __half>) {
+    if (launch.device.half_row_sums) return kernel_of(std::true_type{});
+  }
+  return kernel_of(std::false_type{});
+}
+
 // Launches the taps kernel when it covers the node and the setting allows it; false otherwise.
 template <typename T>
 bool LaunchDepthwiseTaps(const WindowGeometry& g, int multiplier, const OpLaunch& launch, const float* bias) {
   if (!launch.device.unrolled_taps || !SpecialisedShape(g, multiplier, kTapsLanes)) return false;
   const int64_t threads = static_cast<int64_t>(g.batch) * g.out_h * g.out_w * (g.out_c / kTapsLanes);
   return LaunchForFilterAndStride<T>(
-      g, launch, bias, threads, kThreadsPerBlock, [](auto filter, auto stride) {
-        return &DepthwiseTapsKernel<decltype(filter)::value, decltype(stride)::value, T>;
+      g, launch, bias, threads, kThreadsPerBlock, [&launch](auto filter, auto stride) {
+        return ForRowSums<T>(launch, [](auto half_rows) {
+          return &DepthwiseTapsKernel<decltype(filter)::value, decltype(stride)::value, half_rows, T>;
+        });
       });
 }
 
@@ -162,13 +247,46 @@ bool LaunchDepthwiseTaps(const WindowGeometry& g, int multiplier, const OpLaunch
 constexpr int kRowTileLanes = 4;
 constexpr int kRowTileThreads = 256;
 
+// The row tiles' step for one input row with half_row_sums: the row's kSpan vectors stay
+// halves, and each output's taps along this filter row are summed in halves (HalfQuad) before
+// being added into acc. Columns outside the image hold zeros, whose products add nothing.
+template <int kFilter, int kStride, int kCols, int kRows, int kSpan>
+__device__ __forceinline__ void AddInputRowInHalves(float (&acc)[kRows][kCols][4], const __half* row,
+                                                    const __half* __restrict__ filter,
+                                                    const WindowGeometry& g, int ix0, int input_row, int c) {
+  HalfQuad x[kSpan];
+#pragma unroll
+  for (int s = 0; s < kSpan; ++s) {
+    const int ix = ix0 + s;
+    x[s] = ix >= 0 && ix < g.in_w ? LoadQuad(row + ix * g.in_c) : ZeroQuad();
+  }
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+    const int ky = input_row - r * kStride;  // the filter row linking this input row to output row r
+    if (ky < 0 || ky >= kFilter) continue;
+    HalfQuad sums[kCols];
+#pragma unroll
+    for (int col = 0; col < kCols; ++col) sums[col] = ZeroQuad();
+#pragma unroll
+    for (int kx = 0; kx < kFilter; ++kx) {
+      const HalfQuad w = LoadQuad(filter + (ky * kFilter + kx) * g.out_c + c);
+#pragma unroll
+      for (int col = 0; col < kCols; ++col) MultiplyAdd(sums[col], x[col * kStride + kx], w);
+    }
+#pragma unroll
+    for (int col = 0; col < kCols; ++col) AddRowSum(acc[r][col], sums[col]);
+  }
+}
+
 // At stride 1 each thread also covers kRows = 2 output rows: input row r
 // feeds output row 0 through filter row r and row 1 through filter row r - 1,
 // so 6 input rows serve 2 output rows (a 5x5 filter) instead of 10. (The
 // one-row kernel ran at about a third of the memory bandwidth at batch 256;
 // reading each input row once per output row it feeds is the suspected cause.)
-template <int kFilter, int kStride, typename T>
-__global__ void __launch_bounds__(kRowTileThreads, 3)
+// Summed in halves (half_row_sums) the stride-2 kernels fit 64 registers, so four blocks per
+// multiprocessor instead of three; the stride-1 ones would spill there.
+template <int kFilter, int kStride, bool kHalfRows, typename T>
+__global__ void __launch_bounds__(kRowTileThreads, kHalfRows&& kStride == 2 ? 4 : 3)
     DepthwiseRowTileKernel(WindowGeometry g, const T* __restrict__ in, const T* __restrict__ filter,
                            const T* __restrict__ bias, T* __restrict__ out, model::Activation activation) {
   constexpr int kLanes = kRowTileLanes;
@@ -210,32 +328,36 @@ __global__ void __launch_bounds__(kRowTileThreads, 3)
       const int iy = oy0 * kStride - g.pad_top + input_row;
       if (iy < 0 || iy >= g.in_h) continue;
       const T* row = in + ((n * g.in_h + iy) * g.in_w) * g.in_c + c;
-      float x[kSpan][kLanes];
+      if constexpr (kHalfRows) {
+        AddInputRowInHalves<kFilter, kStride, kCols, kRows, kSpan>(acc, row, filter, g, ix0, input_row, c);
+      } else {
+        float x[kSpan][kLanes];
 #pragma unroll
-      for (int s = 0; s < kSpan; ++s) {
-        const int ix = ix0 + s;
-        if (ix >= 0 && ix < g.in_w) {
-          const Vector v = *reinterpret_cast<const Vector*>(row + ix * g.in_c);
+        for (int s = 0; s < kSpan; ++s) {
+          const int ix = ix0 + s;
+          if (ix >= 0 && ix < g.in_w) {
+            const Vector v = *reinterpret_cast<const Vector*>(row + ix * g.in_c);
 #pragma unroll
-          for (int lane = 0; lane < kLanes; ++lane) x[s][lane] = ToFloat(v.v[lane]);
-        } else {
+            for (int lane = 0; lane < kLanes; ++lane) x[s][lane] = ToFloat(v.v[lane]);
+          } else {
 #pragma unroll
-          for (int lane = 0; lane < kLanes; ++lane) x[s][lane] = 0.0f;
+            for (int lane = 0; lane < kLanes; ++lane) x[s][lane] = 0.0f;
+          }
         }
-      }
 #pragma unroll
-      for (int r = 0; r < kRows; ++r) {
-        const int ky = input_row - r * kStride;  // the filter row linking this input row to output row r
-        if (ky < 0 || ky >= kFilter) continue;
+        for (int r = 0; r < kRows; ++r) {
+          const int ky = input_row - r * kStride;  // the filter row linking this input row to output row r
+          if (ky < 0 || ky >= kFilter) continue;
 #pragma unroll
-        for (int kx = 0; kx < kFilter; ++kx) {
-          const Vector wv = *reinterpret_cast<const Vector*>(filter + (ky * kFilter + kx) * g.out_c + c);
+          for (int kx = 0; kx < kFilter; ++kx) {
+            const Vector wv = *reinterpret_cast<const Vector*>(filter + (ky * kFilter + kx) * g.out_c + c);
 #pragma unroll
-          for (int lane = 0; lane < kLanes; ++lane) {
-            const float w = ToFloat(wv.v[lane]);
+            for (int lane = 0; lane < kLanes; ++lane) {
+              const float w = ToFloat(wv.v[lane]);
 #pragma unroll
-            for (int col = 0; col < kCols; ++col) {
-              acc[r][col][lane] = fmaf(x[col * kStride + kx][lane], w, acc[r][col][lane]);
+              for (int col = 0; col < kCols; ++col) {
+                acc[r][col][lane] = fmaf(x[col * kStride + kx][lane], w, acc[r][col][lane]);
+              }
             }
           }
         }
@@ -274,9 +396,12 @@ bool LaunchDepthwiseRowTile(const WindowGeometry& g, int multiplier, const OpLau
   const int threads_per_multiprocessor = launch.device.small_depthwise_row_tiles ? 128 : 1024;
   if (threads < static_cast<int64_t>(launch.device.multiprocessors) * threads_per_multiprocessor)
     return false;
-  return LaunchForFilterAndStride<T>(g, launch, bias, threads, kRowTileThreads, [](auto filter, auto stride) {
-    return &DepthwiseRowTileKernel<decltype(filter)::value, decltype(stride)::value, T>;
-  });
+  return LaunchForFilterAndStride<T>(
+      g, launch, bias, threads, kRowTileThreads, [&launch](auto filter, auto stride) {
+        return ForRowSums<T>(launch, [](auto half_rows) {
+          return &DepthwiseRowTileKernel<decltype(filter)::value, decltype(stride)::value, half_rows, T>;
+        });
+      });
 }
 
 }  // namespace
@@ -295,11 +420,13 @@ cudaError_t EnqueueDepthwiseConv2D(const OpLaunch& launch) {
     if (LaunchDepthwiseRowTile<T>(g, multiplier, launch, bias)) return cudaGetLastError();
     if (LaunchDepthwiseTaps<T>(g, multiplier, launch, bias)) return cudaGetLastError();
     if (multiplier == 1 && g.out_c % 4 == 0) {
-      DepthwiseConv2DKernel<4, T><<<BlocksFor(count / 4), kThreadsPerBlock, 0, launch.stream>>>(
+      const auto kernel =
+          ForRowSums<T>(launch, [](auto half_rows) { return &DepthwiseConv2DKernel<4, half_rows, T>; });
+      kernel<<<BlocksFor(count / 4), kThreadsPerBlock, 0, launch.stream>>>(
           g, multiplier, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
           launch.node.params.activation);
     } else {
-      DepthwiseConv2DKernel<1, T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(
+      DepthwiseConv2DKernel<1, false, T><<<BlocksFor(count), kThreadsPerBlock, 0, launch.stream>>>(
           g, multiplier, As<T>(launch.inputs[0]), As<T>(launch.inputs[1]), As<T>(bias), As<T>(launch.output),
           launch.node.params.activation);
     }

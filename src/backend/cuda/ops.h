@@ -45,6 +45,10 @@ struct DeviceInfo {
   // the 4-pixel strips. Setting "cuda.unrolled_taps" "0" keeps both on the generic kernels,
   // which wait for memory once per tap.
   bool unrolled_taps = true;
+  // fp16 depthwise layers sum each filter row's taps in half precision (HFMA2, two channels
+  // per instruction, no conversions) and add the row sums into float sums; "0" sums every tap
+  // in float as fp32 layers do. Setting "cuda.half_row_sums".
+  bool half_row_sums = true;
   // Products with too few output tiles to fill the GPU are split over K into partial sums that
   // a second kernel adds up; each split covers at least this many values of K. A split saves
   // part of each block's chain of K steps but costs that second launch, so short products are
