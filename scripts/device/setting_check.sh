@@ -5,12 +5,14 @@
 #
 #   scripts/device/setting_check.sh bundle   # here: .carry/setting (the test and timing binaries,
 #                                            # the libraries they need that the machine lacks,
-#                                            # both full models, a photo; about 18 MB)
+#                                            # both full models and TFLite's tensors, a photo;
+#                                            # about 10 MB)
 #   run tool: command "SETTING=cuda.half_row_sums bash scripts/device/setting_check.sh run",
 #             carry [".carry/setting", ".carry/peer2"]
 #
 # `run`, in this order (the most wanted first, for a call cut short by its limit):
-#   1. cuda_backend_test --gtest_filter=$TESTS (default: every test);
+#   1. cuda_backend_test --gtest_filter=$TESTS (default: every test), then golden_tensors_test
+#      on the full models (TFLite's tensors, fp32 and fp16);
 #   2. cuda_model_timing for both full models (fp16, batches BATCHES, default 1,8,16,256) and
 #      cuda_image_detect --time (fp16, median of 2000) with SETTING at each of VALUES (default
 #      "1 0"), in turn, ROUNDS times (default 2); kernels alone are `device_ms`;
@@ -27,7 +29,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 CARRY=$ROOT/.carry/setting
 PHOTO=count_one_index_up_webcam_01.jpg
-BINARIES=(cuda_backend_test cuda_model_timing cuda_image_detect)
+BINARIES=(cuda_backend_test golden_tensors_test cuda_model_timing cuda_image_detect)
 
 bundle() {
   set -e
@@ -46,6 +48,10 @@ bundle() {
   for binary in "$stage"/bin/*; do ldd "$binary"; done | awk '$3 ~ /^\// {print $1 " " $3}' | sort -u |
     grep -F -w -f "$missing" | while read -r soname path; do cp -L "$path" "$stage/lib/$soname"; done
   cp "${HANDTRACK_MODELS:-$HOME/.cache/handtrack/models}"/{palm_detection_full,hand_landmark_full}.tflite "$stage/models/"
+  # TFLite's tensors for golden_tensors_test (the full models, fp32 and fp16 on the GPU).
+  mkdir -p "$stage/models/shared/golden/tensors"
+  cp "${HANDTRACK_SHARED:-$ROOT/../shared}"/golden/tensors/{palm_detection_full,hand_landmark_full}_s1.tdmp \
+    "$stage/models/shared/golden/tensors/"
   "$(find "$build" -maxdepth 2 -type f -name raw_image_pack | head -1)" "$stage/images" \
     "${HANDTRACK_SHARED:-$ROOT/../shared}/data/hands/images/$PHOTO"
   rm -rf "$CARRY" && mkdir -p "$CARRY"
@@ -70,12 +76,14 @@ run() {
   [[ -z ${OUT:-} ]] || exec > >(tee -a "$OUT/setting.log") 2>&1
   [[ -n ${SETTING:-} ]] || { echo "failed to run: SETTING (a cuda backend setting) is not set" >&2; return 2; }
   tar -C "$CARRY" -xJf "$CARRY/t.tar.xz"
-  export LD_LIBRARY_PATH=$CARRY/lib HANDTRACK_MODELS=$CARRY/models
+  export LD_LIBRARY_PATH=$CARRY/lib HANDTRACK_MODELS=$CARRY/models HANDTRACK_SHARED=$CARRY/models/shared
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   local bin=$CARRY/bin round value model
   echo "== tests: ${TESTS:-*}"
   timeout "${TESTS_LIMIT:-150}" "$bin/cuda_backend_test" --gtest_brief=1 --gtest_filter="${TESTS:-*}" 2>&1 |
     tail -n 15
+  echo "== golden_tensors_test, the full models on the GPU (fp32, fp16)"
+  timeout 90 "$bin/golden_tensors_test" --gtest_brief=1 --gtest_filter='*full_cuda*' 2>&1 | tail -n 6
   echo "== both full models' kernels and Detect, fp16, $SETTING at each of ${VALUES:-1 0}"
   for round in $(seq "${ROUNDS:-2}"); do
     for value in ${VALUES:-1 0}; do
