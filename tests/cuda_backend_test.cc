@@ -163,6 +163,19 @@ TEST(CudaBackendTest, AvailabilityAnswersWithoutCrashing) {
   }
 }
 
+// The runtime refuses a setting no backend names (Backend::SettingKeys), so a switch that Compile
+// reads but SettingKeys leaves out works in these tests (which compile directly) and nowhere else.
+TEST(CudaBackendTest, NamesEveryKernelSwitchItReads) {
+  const std::vector<std::string> keys = Cuda()->SettingKeys();
+  for (const char* setting :
+       {"cuda.fusion", "cuda.fusion_moves_to_add", "cuda.fusion_pooled_residual", "cuda.tensor_cores",
+        "cuda.small_tensor_cores", "cuda.preprocess", "cuda.small_depthwise_row_tiles", "cuda.unrolled_taps",
+        "cuda.half_row_sums", "cuda.split_min_k", "cuda.split_blocks_per_sm", "cuda.k_groups",
+        "cuda.warp_products", "cuda.sync"}) {
+    EXPECT_NE(std::find(keys.begin(), keys.end(), setting), keys.end()) << setting;
+  }
+}
+
 TEST(CudaBackendTest, SupportsEveryOpCaseOfTheTable) {
   std::unique_ptr<Backend> cuda = Cuda();
   std::vector<bool> covered(model::kNumOpTypes, false);

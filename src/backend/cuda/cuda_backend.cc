@@ -159,6 +159,7 @@ class CudaBackend final : public Backend {
             kSyncSetting,
             kSmallDepthwiseRowTilesSetting,
             kUnrolledTapsSetting,
+            kHalfRowSumsSetting,
             kSplitMinKSetting,
             kSplitBlocksSetting,
             kWarpProductsSetting,
