@@ -13,6 +13,7 @@ namespace {
 // 5 products, from zero) is then added into the float sums, so rounding in half precision
 // never spans more than one filter row. Every kernel below sums in this order (bias, then
 // rows top to bottom, each row's taps left to right), so they all give the same bits.
+
 // Four consecutive halves (one thread's channels) as two pairs.
 struct alignas(8) HalfQuad {
   __half2 pair[2];
