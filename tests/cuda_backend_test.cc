@@ -52,6 +52,7 @@ using backend::Backend;
 using backend::BackendOptions;
 using backend::CompiledSegment;
 using backend::HostTensors;
+using backend::RunPriority;
 using backend::SegmentRunTimes;
 using backend::SegmentSpec;
 
@@ -171,7 +172,7 @@ TEST(CudaBackendTest, NamesEveryKernelSwitchItReads) {
        {"cuda.fusion", "cuda.fusion_moves_to_add", "cuda.fusion_pooled_residual", "cuda.tensor_cores",
         "cuda.small_tensor_cores", "cuda.preprocess", "cuda.small_depthwise_row_tiles", "cuda.unrolled_taps",
         "cuda.half_row_sums", "cuda.split_min_k", "cuda.split_blocks_per_sm", "cuda.k_groups",
-        "cuda.warp_products", "cuda.sync"}) {
+        "cuda.warp_products", "cuda.sync", "cuda.stream_priorities"}) {
     EXPECT_NE(std::find(keys.begin(), keys.end(), setting), keys.end()) << setting;
   }
 }
@@ -466,6 +467,38 @@ TEST(CudaBackendTest, EverySyncSettingRunsAndABadOneIsRefused) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("cuda.sync"), std::string::npos) << refused.status().message();
+}
+
+// A high-priority segment (the landmark model in an engine) runs on a stream of the device's
+// greatest priority: the same kernels, so the same bytes as a normal one, with the setting on or off.
+TEST(CudaBackendTest, HighPriorityStreamsGiveTheSameBytes) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const model::Graph graph = ChainOfOpsGraph();
+  const Tensors inputs = RandomInputs(graph, 7, 2);
+  std::optional<Tensors> normal;
+  for (const RunPriority priority : {RunPriority::kNormal, RunPriority::kHigh}) {
+    for (const char* value : {"1", "0"}) {
+      const std::string what = std::string(priority == RunPriority::kHigh ? "high" : "normal") +
+                               " priority, cuda.stream_priorities=" + value;
+      BackendOptions options = CudaOptions(Precision::kFp16);
+      options.priority = priority;
+      options.settings["cuda.stream_priorities"] = value;
+      Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph, WholeGraph(graph), options);
+      ASSERT_TRUE(segment.ok()) << what << ": " << segment.status().message();
+      Result<Tensors> got = RunSegment(**segment, graph, inputs);
+      ASSERT_TRUE(got.ok()) << what << ": " << got.status().message();
+      if (!normal.has_value()) normal = *got;
+      EXPECT_EQ(*got, *normal) << what;
+    }
+  }
+  BackendOptions bad = CudaOptions();
+  bad.priority = RunPriority::kHigh;
+  bad.settings["cuda.stream_priorities"] = "2";
+  Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("cuda.stream_priorities"), std::string::npos)
+      << refused.status().message();
 }
 
 // Runs every case with the kernel switch `setting` at "0" and then "1", in both precisions and

@@ -62,6 +62,7 @@ struct Script {
   // lend them (OutputHostBuffer); a run given other buffers copies into them.
   bool lends_outputs = false;
   int compiles = 0;
+  std::vector<backend::RunPriority> compiled_priorities;  // BackendOptions::priority of each compile
   int runs = 0;
   int output_copies = 0;  // outputs copied out of a lent buffer into the caller's
 };
@@ -130,6 +131,7 @@ class ScriptedBackend : public backend::Backend {
                                                             const backend::SegmentSpec& spec,
                                                             const backend::BackendOptions& options) override {
     ++script_->compiles;
+    script_->compiled_priorities.push_back(options.priority);
     if (script_->fail_compile) return UnavailableError("shader failed to compile (scripted)");
     HT_ASSIGN_OR_RETURN(auto work, reference_->Compile(graph, spec, options));
     return std::unique_ptr<backend::CompiledSegment>(
@@ -399,6 +401,22 @@ TEST(PlannerTest, MalformedGraphsAreOneLineErrors) {
   auto orphaned = Interpreter::Create(std::make_shared<const model::Graph>(orphan), InterpreterOptions{});
   ASSERT_FALSE(orphaned.ok());
   EXPECT_TRUE(Contains(orphaned.status().message(), "is produced by no node")) << orphaned.status().message();
+}
+
+// The engine marks the landmark model's runs urgent (InterpreterOptions::priority); every
+// segment's backend must hear it, normal by default.
+TEST(PlannerTest, ThePriorityReachesEveryCompiledSegment) {
+  const auto graph = std::make_shared<const model::Graph>(UnaryChain({OpType::kRelu, OpType::kLogistic}));
+  for (const backend::RunPriority priority : {backend::RunPriority::kNormal, backend::RunPriority::kHigh}) {
+    const auto script = MakeScript("fake");
+    InterpreterOptions options = WithBackends({script});
+    options.priority = priority;
+    auto interpreter = Interpreter::Create(graph, options);
+    ASSERT_TRUE(interpreter.ok()) << interpreter.status().message();
+    ASSERT_FALSE(script->compiled_priorities.empty());
+    for (const backend::RunPriority seen : script->compiled_priorities) EXPECT_EQ(seen, priority);
+  }
+  EXPECT_EQ(InterpreterOptions().priority, backend::RunPriority::kNormal);
 }
 
 TEST(PlannerTest, OptionsAreCheckedWithClearErrors) {

@@ -76,8 +76,16 @@ struct SegmentSpec {
 // names the keys it reads (Backend::SettingKeys); the runtime refuses others.
 using BackendSettings = std::map<std::string, std::string>;
 
+// How urgently a model's runs are wanted next to other models' runs on the same device.
+// kHigh: each run sits on its caller's critical path (the landmark model in VIDEO mode: a
+// stream's next frame waits for this one's landmarks), while the others run ahead of their
+// callers (palm detection over a window of frames). A device backend may start kHigh runs'
+// work before normal work it has waiting (CUDA: stream priorities); results never change.
+enum class RunPriority { kNormal, kHigh };
+
 struct BackendOptions {
   int num_threads = 1;
+  RunPriority priority = RunPriority::kNormal;
   // kFp16: a backend that honours it (cuda) stores weights and activations as
   // half floats; the others run float32 (the runtime notes it in the plan).
   // Segment inputs and outputs in HostTensors are float32 either way.

@@ -264,6 +264,7 @@ Status Interpreter::Plan() {
 Status Interpreter::CompilePlan() {
   backend::BackendOptions options;
   options.num_threads = options_.num_threads;
+  options.priority = options_.priority;
   options.precision = options_.precision;
   options.faults = options_.faults;
   options.settings = options_.settings;

@@ -45,6 +45,8 @@ struct InterpreterOptions {
   // "auto" or a backend name (the registry's, or one of `backends`).
   std::string delegate = "auto";
   int num_threads = 1;  // CPU threads of a run, [1, 256]
+  // BackendOptions::priority: kHigh for a model whose runs callers wait on in turn.
+  backend::RunPriority priority = backend::RunPriority::kNormal;
   Precision precision = Precision::kFp32;
   // The GPU of device backends (Backend::SelectDevice) created from the
   // registry; backends given in `backends` keep theirs.

@@ -52,6 +52,10 @@ constexpr char kWarpProductsSetting[] = "cuda.warp_products";
 // Spinning answers soonest but holds a core per waiting thread; many sessions on one GPU
 // wait in many threads at once.
 constexpr char kSyncSetting[] = "cuda.sync";
+// Runs of priority kHigh (BackendOptions::priority) on streams of the device's greatest
+// priority, so that the block scheduler starts their kernels before those of normal runs
+// waiting at the same time; "0": every stream at the default priority.
+constexpr char kStreamPrioritiesSetting[] = "cuda.stream_priorities";
 
 // The flags the setting asks for; nullopt when it is not given (the application's stay).
 Result<std::optional<unsigned>> SyncFlags(const BackendSettings& settings) {
@@ -82,6 +86,16 @@ Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
   if (found->second == "0") return false;
   return InvalidArgumentError("failed to apply backend setting " + std::string(key) +
                               ": expected 0 or 1, got '" + found->second + "'");
+}
+
+// The priority of the streams of a segment compiled with `priority`.
+Result<int> StreamPriority(const BackendSettings& settings, RunPriority priority) {
+  HT_ASSIGN_OR_RETURN(const bool honoured, SwitchSetting(settings, kStreamPrioritiesSetting));
+  if (!honoured || priority != RunPriority::kHigh) return 0;
+  int least = 0, greatest = 0;
+  HT_RETURN_IF_ERROR(cuda::CudaStatus(cudaDeviceGetStreamPriorityRange(&least, &greatest),
+                                      "read the device's stream priorities"));
+  return greatest;
 }
 
 // A positive integer setting of at most `largest`; `fallback` when it is not given.
@@ -157,6 +171,7 @@ class CudaBackend final : public Backend {
             kSmallTensorCoresSetting,
             kPreprocessSetting,
             kSyncSetting,
+            kStreamPrioritiesSetting,
             kSmallDepthwiseRowTilesSetting,
             kUnrolledTapsSetting,
             kHalfRowSumsSetting,
@@ -201,6 +216,7 @@ class CudaBackend final : public Backend {
         PositiveSetting(options.settings, kSplitBlocksSetting, device.split_blocks_per_multiprocessor, 64));
     HT_ASSIGN_OR_RETURN(device.k_groups, KGroupsSetting(options.settings));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
+    HT_ASSIGN_OR_RETURN(segment_options.stream_priority, StreamPriority(options.settings, options.priority));
     HT_ASSIGN_OR_RETURN(const std::optional<unsigned> sync_flags, SyncFlags(options.settings));
     if (sync_flags.has_value()) {
       HT_RETURN_IF_ERROR(cuda::CudaStatus(cudaSetDeviceFlags(*sync_flags),

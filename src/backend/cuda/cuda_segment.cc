@@ -74,7 +74,8 @@ class CudaSegment final : public CompiledSegment {
         layout_(std::move(layout)),
         half_(options.half),
         inject_oom_(options.inject_oom),
-        device_sampling_(options.device_sampling) {}
+        device_sampling_(options.device_sampling),
+        stream_priority_(options.stream_priority) {}
 
   // The members free their memory, stream and graphs on the segment's device: the
   // destroying thread may have another device current (engines on several GPUs share threads).
@@ -103,8 +104,9 @@ class CudaSegment final : public CompiledSegment {
                                       label_));
     staging_.reset(staging);
     cudaStream_t stream = nullptr;
-    HT_RETURN_IF_ERROR(CudaStatus(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
-                                  "create a stream for " + label_));
+    HT_RETURN_IF_ERROR(
+        CudaStatus(cudaStreamCreateWithPriority(&stream, cudaStreamNonBlocking, stream_priority_),
+                   "create a stream for " + label_));
     stream_.reset(stream);
     for (Event* event : {&kernels_start_, &kernels_end_, &run_start_, &run_end_}) {
       cudaEvent_t raw = nullptr;
@@ -451,6 +453,7 @@ class CudaSegment final : public CompiledSegment {
   const bool half_;
   const bool inject_oom_;
   const bool device_sampling_;
+  const int stream_priority_;
   // Released bottom-up: the graph before the stream it runs on, both before
   // the memory they use.
   DeviceMemory weights_;

@@ -26,6 +26,9 @@ struct CudaSegmentOptions {
   // Pre-processing on the device (CanSampleInput / RunSampled); setting
   // "cuda.preprocess" "0" turns it off, so inputs always come from the host.
   bool device_sampling = true;
+  // The priority of the segment's stream (cudaStreamCreateWithPriority; lower is more urgent,
+  // 0 the default).
+  int stream_priority = 0;
 };
 
 // Plans, allocates, uploads and captures a segment whose spec passed
