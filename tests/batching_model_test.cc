@@ -254,6 +254,35 @@ TEST(BatchingModelTest, AStepRunsFramesOnTheSmallerBatchSizesBetweenPowersOfTwo)
   }
 }
 
+// Prepare makes `copies` interpreters of every batch size runs can take (within the cap), at
+// once on several threads; runs then make none, and results do not change.
+TEST(BatchingModelTest, PrepareMakesEveryInterpreterThePolicyCanUse) {
+  struct Case {
+    int step, max_instances, copies, expected;
+  };
+  // Sizes with max_batch 16: step 0 -> 1, 2, 4, 8, 16; step 4 -> 1, 2, 4, 8, 12, 16.
+  for (const Case c : {Case{0, 0, 1, 5}, Case{4, 0, 2, 12}, Case{4, 7, 2, 7}}) {
+    SCOPED_TRACE("step " + std::to_string(c.step) + ", cap " + std::to_string(c.max_instances) + ", copies " +
+                 std::to_string(c.copies));
+    auto group = std::make_shared<BatchingGroup>();
+    BatchingOptions options = Options(16, 2000, c.max_instances);
+    options.batch_step = c.step;
+    auto model = BatchingModel::Create(LogisticGraph(), options, group);
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    const Status prepared = (*model)->Prepare(c.copies, 3);
+    ASSERT_TRUE(prepared.ok()) << prepared.message();
+    EXPECT_EQ((*model)->stats().instances, c.expected);
+    EXPECT_EQ((*model)->stats().runs, 0) << "preparing is not a run";
+    auto oracle = Interpreter::Create(LogisticGraph(), Options(1).interpreter);
+    ASSERT_TRUE(oracle.ok());
+    for (int frames : {1, 3, 9, 13, 16}) RunAndCheck(**model, **oracle, frames, frames);
+    EXPECT_EQ((*model)->stats().instances, c.expected) << "runs found every size made";
+    // Again: nothing more to make.
+    ASSERT_TRUE((*model)->Prepare(c.copies, 3).ok());
+    EXPECT_EQ((*model)->stats().instances, c.expected);
+  }
+}
+
 TEST(BatchingModelTest, ConcurrentCallersWithEveryBatchSize) {
   auto group = std::make_shared<BatchingGroup>();
   BatchingOptions options = Options(8, 500);

@@ -192,7 +192,7 @@ ModelOptions ToModelOptions(const ModelSettings& settings, std::vector<std::stri
 class PyEngine {
  public:
   PyEngine(const ModelSettings& settings, int max_batch, int batch_wait_us, int max_instances,
-           int max_concurrent_runs, int batch_step) {
+           int max_concurrent_runs, int batch_step, bool warm_up) {
     std::vector<std::string> storage;
     HandEngineOptions options;
     options.model = ToModelOptions(settings, &storage);
@@ -201,6 +201,7 @@ class PyEngine {
     options.max_instances = max_instances;
     options.max_concurrent_runs = max_concurrent_runs;
     options.batch_step = batch_step;
+    options.warm_up = warm_up;
     Result<std::shared_ptr<HandEngine>> engine = InvalidArgumentError("unset");
     {
       py::gil_scoped_release release;
@@ -532,9 +533,9 @@ PYBIND11_MODULE(_handtrack, m) {
       .def_readwrite("precision", &ModelSettings::precision);
 
   py::class_<PyEngine, std::shared_ptr<PyEngine>>(m, "Engine")
-      .def(py::init<const ModelSettings&, int, int, int, int, int>(), py::arg("model"), py::arg("max_batch"),
-           py::arg("batch_wait_us"), py::arg("max_instances"), py::arg("max_concurrent_runs"),
-           py::arg("batch_step"))
+      .def(py::init<const ModelSettings&, int, int, int, int, int, bool>(), py::arg("model"),
+           py::arg("max_batch"), py::arg("batch_wait_us"), py::arg("max_instances"),
+           py::arg("max_concurrent_runs"), py::arg("batch_step"), py::arg("warm_up"))
       .def("stats", &PyEngine::Stats);
 
   py::class_<LandmarkerSettings>(m, "LandmarkerSettings")

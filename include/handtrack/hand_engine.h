@@ -79,6 +79,15 @@ struct HandEngineOptions {
   // bits depend on the batch size it runs in, as with max_batch. (`handtrack track` takes 4
   // when it batches on a GPU: 2-6 % more frames/s with 16 sessions on an H100.)
   int batch_step = 0;
+  // Create at once, in Create, every interpreter the batch policy can use (each batch size
+  // runs may take, max_concurrent_runs of each, or one without a cap; within max_instances),
+  // each run once on zeros, instead of each when first needed. On a GPU making one captures
+  // CUDA graphs, which holds back the runs in flight and the video decoders sharing the GPU's
+  // context: many sessions starting together then wait. Costs start-up time (the models'
+  // interpreters made on several threads) and holds all their device memory from the start.
+  // Results are the same either way. (`handtrack track`, serve and worker turn it on when
+  // they batch on a GPU; see docs/CUDA.md.)
+  bool warm_up = false;
 };
 
 // What one model of the engine has done so far.

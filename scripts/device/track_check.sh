@@ -38,6 +38,7 @@
 # `profile` runs the default GPU case with the host's CPU use sampled (see profile below).
 # `agreement` runs only the agreement on the shared videos (PRECISIONS, default "fp32 fp16"),
 # then RATE_CASES' lines: a kernel change's results and rate in one short call.
+# `startup` times what a run pays once (see startup below).
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -166,7 +167,7 @@ frames = sum(v["frames"] for v in videos)
 decoders = sorted({v.get("decoder", "?") + (" frames on the GPU" if v.get("frames_on_gpu") else "")
                    for v in videos})
 split = {k: sum(v.get("processing_split_seconds", {}).get(k, 0) for v in videos)
-         for k in ("decoder_wait", "landmarker", "other")}
+         for k in ("decoder_wait", "landmarker", "open", "start", "close", "other")}
 busy = sum(split.values()) or 1
 shares = ", ".join(f"{k} {100 * t / busy:.0f} %" for k, t in split.items())
 engine = summary.get("engine", {})
@@ -189,8 +190,16 @@ host = f"{1000 * (split['landmarker'] - in_calls) / max(frames, 1):.2f} ms" if i
 decoding = {k: sum(v.get("decoder_seconds", {}).get(k, 0) for v in videos) for k in ("decode", "download", "convert")}
 decoding_text = (", ".join(f"{k} {1000 * t / max(frames, 1):.2f}" for k, t in decoding.items()) +
                  f" ms, busy {100 * sum(decoding.values()) / busy:.0f} % of the job time")
+# The jobs' own span (each from its landmarker's creation to its last frame) against the command's
+# wall time: what is left is the process's start (the engine) and end.
+opens = sorted(v.get("processing_split_seconds", {}).get("open", 0) for v in videos) or [0]
+jobs_seconds = max((v["frames"] / v["processing_fps"] for v in videos if v.get("processing_fps")), default=0)
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
-      f" (decoder {', '.join(decoders)}; job time: {shares}; decoding thread per frame: {decoding_text};"
+      f" (longest job {jobs_seconds:.2f} s, so {seconds - jobs_seconds:.2f} s outside the jobs;"
+      f" per job: open {split['open'] / max(len(videos), 1):.2f} s ({opens[0]:.2f}-{opens[-1]:.2f}), start {split['start'] / max(len(videos), 1):.2f},"
+      f" close {split['close'] / max(len(videos), 1):.2f}, other {split['other'] / max(len(videos), 1):.2f};"
+      f" instances {'/'.join(str(e.get('instances', '?')) for e in engine.values())};"
+      f" decoder {', '.join(decoders)}; job time: {shares}; decoding thread per frame: {decoding_text};"
       f" landmarker host work per frame {host}; {batches})")
 EOF
 }
@@ -306,6 +315,28 @@ for precision in ("fp32", "fp16"):
 EOF
 }
 
+# `startup` (after unpack): the fixed part of a run's time. `devices` (CUDA's start alone), then
+# 16 jobs over 16 links to one 3.6 s shared clip, where the start and end weigh most, with and
+# without CUDA_MODULE_LOADING=EAGER (every kernel loaded with the context instead of at its
+# first launch), then the 2-minute session both ways.
+startup() {
+  prepare || return 1
+  local start
+  start=$(date +%s.%N)
+  "$HT" devices --models "$CARRY/models" >"$OUT/devices.log" 2>&1
+  echo "devices: rc $?, $(python3 -c "import time; print(f'{time.time() - $start:.2f}')") s"
+  local session_work=$WORK i
+  WORK=/tmp/handtrack-short
+  rm -rf "$WORK" && mkdir -p "$WORK"
+  for i in $(seq -w 1 "$COPIES"); do ln -s "$CARRY/videos/$SESSION_VIDEO" "$WORK/copy_$i.mp4"; done
+  track_rate short_1 cuda --precision fp16
+  CUDA_MODULE_LOADING=EAGER track_rate short_eager cuda --precision fp16
+  track_rate short_2 cuda --precision fp16
+  WORK=$session_work
+  CUDA_MODULE_LOADING=EAGER track_rate session_eager cuda --precision fp16
+  track_rate session cuda --precision fp16
+}
+
 # `agreement` (after unpack): only the agreement runs (PRECISIONS), then RATE_CASES' lines.
 agreement() {
   prepare || return 1
@@ -408,5 +439,6 @@ case ${1:-} in
   run) run ;;
   rates) rates ;;
   agreement) agreement ;;
-  *) echo "usage: $0 bundle|probe|unpack|run|rates|agreement|profile" >&2; exit 2 ;;
+  startup) startup ;;
+  *) echo "usage: $0 bundle|probe|unpack|run|rates|agreement|startup|profile" >&2; exit 2 ;;
 esac

@@ -1,8 +1,10 @@
 #include "runtime/batching_model.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #include "model/batch.h"
@@ -135,6 +137,79 @@ Result<std::unique_ptr<BatchingModel>> BatchingModel::Create(std::shared_ptr<con
   model->instances_.push_back(std::move(first));
   model->stats_.instances = 1;
   return model;
+}
+
+Status BatchingModel::Prepare(int copies, int threads) {
+  std::vector<int> sizes;
+  for (int frames = 1; frames <= options_.max_batch; ++frames) {
+    const int size = RunBatchSize(frames, options_.max_batch, options_.batch_step);
+    if (sizes.empty() || sizes.back() != size) sizes.push_back(size);
+  }
+  std::vector<int> wanted;  // the batch size of each interpreter to make
+  // The idle interpreters made before (the batch-1 one): run once too, held meanwhile.
+  std::vector<Instance*> existing;
+  {
+    std::lock_guard lock(group_->mutex_);
+    existing.swap(idle_);
+    int total = static_cast<int>(instances_.size()) + instances_being_created_;
+    for (const int size : sizes) {
+      int have = static_cast<int>(std::count_if(instances_.begin(), instances_.end(),
+                                                [size](const auto& i) { return i->batch == size; }));
+      for (; have < copies && (options_.max_instances == 0 || total < options_.max_instances);
+           ++have, ++total) {
+        wanted.push_back(size);
+      }
+    }
+    instances_being_created_ += static_cast<int>(wanted.size());
+  }
+  // Runs `instance` once on zeros where the device samples its input (no pixels: zeros; the
+  // host fill is for a plan that cannot sample), so that its sampling graph exists.
+  const auto warm = [this](Instance& instance) -> Status {
+    if (!instance.interpreter->CanSampleInput(0)) return Status::Ok();
+    const std::vector<backend::ImageSampling> zeros(static_cast<size_t>(instance.batch));
+    const size_t frame_size = input_size(0);
+    return instance.interpreter->RunSampled(
+        0, zeros, [frame_size](int, float* out) { std::fill(out, out + frame_size, 0.0f); });
+  };
+  std::vector<std::unique_ptr<Instance>> made(wanted.size());
+  std::vector<Status> errors(wanted.size() + existing.size(), Status::Ok());
+  std::atomic<size_t> next{0};
+  const auto make = [&] {
+    for (size_t i = next++; i < errors.size(); i = next++) {
+      if (i >= wanted.size()) {
+        errors[i] = warm(*existing[i - wanted.size()]);
+        continue;
+      }
+      Result<std::unique_ptr<Instance>> instance = CreateInstance(wanted[i]);
+      if (!instance.ok()) {
+        errors[i] = instance.status();
+        continue;
+      }
+      errors[i] = warm(**instance);
+      if (errors[i].ok()) made[i] = std::move(instance).value();
+    }
+  };
+  {
+    std::vector<std::thread> helpers;
+    const int helper_count = std::clamp(threads, 1, std::max(1, static_cast<int>(errors.size()))) - 1;
+    for (int t = 0; t < helper_count; ++t) helpers.emplace_back(make);
+    make();
+    for (std::thread& helper : helpers) helper.join();
+  }
+  std::lock_guard lock(group_->mutex_);
+  instances_being_created_ -= static_cast<int>(wanted.size());
+  idle_.insert(idle_.end(), existing.begin(), existing.end());
+  for (std::unique_ptr<Instance>& instance : made) {
+    if (instance == nullptr) continue;
+    idle_.push_back(instance.get());
+    instances_.push_back(std::move(instance));
+    ++stats_.instances;
+  }
+  group_->changed_.notify_all();
+  for (const Status& error : errors) {
+    if (!error.ok()) return error.WithPrefix("failed to prepare model " + graphs_[1]->name);
+  }
+  return Status::Ok();
 }
 
 Result<std::shared_ptr<const model::Graph>> BatchingModel::GraphForBatch(int batch) {

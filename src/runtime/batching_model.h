@@ -174,6 +174,17 @@ class BatchingModel {
   BatchingModel(const BatchingModel&) = delete;
   BatchingModel& operator=(const BatchingModel&) = delete;
 
+  // Creates now the interpreters that runs would otherwise create when first needed: `copies`
+  // of each batch size runs can take (RunBatchSize's sizes up to max_batch), within
+  // max_instances, counting those already there. Each one whose input the device samples
+  // runs once on zeros, so that its sampling graph is captured too. Why: on a GPU an
+  // interpreter made mid-run captures CUDA graphs, which holds back the runs in flight and
+  // every video decoder sharing the context (base/cuda_capture_gate.h): 16 sessions starting
+  // together spent 0.75 s of their 6 s opening their videos that way (H100, docs/CUDA.md).
+  // Creates up to `threads` at once. Call before the first Run; thread-safe. Returns the
+  // first error (the interpreters made before it are kept, and runs make the rest).
+  Status Prepare(int copies, int threads);
+
   // The batch-1 graph.
   const model::Graph& graph() const { return *graphs_[1]; }
   int num_inputs() const { return static_cast<int>(input_sizes_.size()); }

@@ -3,6 +3,7 @@
 #include "handtrack/hand_engine.h"
 
 #include <filesystem>
+#include <future>
 
 #include "model/tflite_reader.h"
 #include "tasks/hand_engine_impl.h"
@@ -47,11 +48,12 @@ Status ValidateOptions(const HandEngineOptions& o) {
 }
 
 Result<std::unique_ptr<runtime::BatchingModel>> LoadModel(
-    const HandEngineOptions& o, const std::string& name,
+    const HandEngineOptions& o, const std::string& name, backend::RunPriority priority,
     const std::shared_ptr<runtime::BatchingGroup>& group) {
   HT_ASSIGN_OR_RETURN(model::Graph graph, tasks::LoadModelGraph(o.model, name));
   runtime::BatchingOptions batching;
   HT_ASSIGN_OR_RETURN(batching.interpreter, tasks::MakeInterpreterOptions(tasks::RunSettingsOf(o.model)));
+  batching.interpreter.priority = priority;
   batching.max_batch = o.max_batch;
   batching.batch_wait = std::chrono::microseconds(o.batch_wait_us);
   batching.max_instances = o.max_instances;
@@ -112,10 +114,24 @@ Result<std::shared_ptr<HandEngine>> HandEngine::Create(const HandEngineOptions& 
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->group = std::make_shared<runtime::BatchingGroup>();
-  HT_ASSIGN_OR_RETURN(impl->palm, LoadModel(options, PalmModelName(options.model.variant), impl->group));
-  HT_ASSIGN_OR_RETURN(impl->landmarks,
-                      LoadModel(options, LandmarkModelName(options.model.variant), impl->group));
+  // A stream's landmark runs follow each other (each frame's crops come from the last frame's
+  // landmarks), while its palm detection runs ahead over a window of frames: on a shared GPU
+  // the landmark runs go first, so that the many streams' serial chains stay short.
+  HT_ASSIGN_OR_RETURN(impl->palm, LoadModel(options, PalmModelName(options.model.variant),
+                                            backend::RunPriority::kNormal, impl->group));
+  HT_ASSIGN_OR_RETURN(impl->landmarks, LoadModel(options, LandmarkModelName(options.model.variant),
+                                                 backend::RunPriority::kHigh, impl->group));
   HT_RETURN_IF_ERROR(CheckModelShapes(*impl->palm, *impl->landmarks));
+  if (options.warm_up && options.max_batch > 1) {
+    // Both models at once, each on up to 4 threads: graph captures may overlap.
+    constexpr int kThreadsPerModel = 4;
+    const int copies = options.max_concurrent_runs > 0 ? options.max_concurrent_runs : 1;
+    std::future<Status> palm = std::async(
+        std::launch::async, [&impl, copies] { return impl->palm->Prepare(copies, kThreadsPerModel); });
+    const Status landmarks = impl->landmarks->Prepare(copies, kThreadsPerModel);
+    HT_RETURN_IF_ERROR(palm.get());
+    HT_RETURN_IF_ERROR(landmarks);
+  }
   return std::shared_ptr<HandEngine>(new HandEngine(std::move(impl)));
 }
 

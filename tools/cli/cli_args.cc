@@ -149,7 +149,15 @@ Result<int> ParseDeviceIndex(std::string_view option, const std::string& text) {
 }  // namespace
 
 Status ReadBatchPolicyOptions(const ParsedArgs& args, int* batch_wait_us, int* max_concurrent_runs,
-                              int* batch_step) {
+                              int* batch_step, bool* warm_up) {
+  HT_RETURN_IF_ERROR(ReadOption(
+      args, "--warm-up",
+      [](const std::string& t) -> Result<bool> {
+        if (t == "on") return true;
+        if (t == "off") return false;
+        return InvalidArgumentError("--warm-up must be on or off, got '" + t + "'");
+      },
+      warm_up));
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--batch-wait-us",
       [](const std::string& t) { return ParseIntOption("--batch-wait-us", t, 0, 10'000'000); },
@@ -250,7 +258,8 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
       {"HANDTRACK_CUDA_WARP_PRODUCTS", "cuda.warp_products"},
       {"HANDTRACK_CUDA_K_GROUPS", "cuda.k_groups"},
       {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"},
-      {"HANDTRACK_CUDA_SYNC", "cuda.sync"}};
+      {"HANDTRACK_CUDA_SYNC", "cuda.sync"},
+      {"HANDTRACK_CUDA_STREAM_PRIORITIES", "cuda.stream_priorities"}};
   for (const auto& [variable, key] : switches) {
     if (const char* value = std::getenv(variable); value != nullptr && *value != '\0') {
       (*backend_settings)[key] = value;

@@ -54,9 +54,10 @@ Result<Delegate> ParseDelegateOption(const std::string& text);
 Status ReadDelegateAndDevice(const ParsedArgs& args, ModelOptions* model);
 // The batch policy of track, serve and worker: --batch-wait-us U (HandEngineOptions::batch_wait_us,
 // 0 to 10 000 000), --max-concurrent-runs K (::max_concurrent_runs, 0 to 64) and --batch-step S
-// (::batch_step, 0 or a power of two up to 64); each kept when its option is absent.
+// (::batch_step, 0 or a power of two up to 64) and --warm-up on|off (::warm_up); each kept
+// when its option is absent.
 Status ReadBatchPolicyOptions(const ParsedArgs& args, int* batch_wait_us, int* max_concurrent_runs,
-                              int* batch_step);
+                              int* batch_step, bool* warm_up);
 // --gpus all|N,N,...: one engine per entry (an index may repeat: two engines on one GPU).
 // "all": every usable GPU of ListGpus(), FailedPrecondition naming why when there is none.
 Result<std::vector<int>> ParseGpusOption(const std::string& text);

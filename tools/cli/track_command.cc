@@ -98,6 +98,11 @@ options of track:
                               above (S 4: 1, 2, 4, 8, 12, 16, ...), fewer empty slots for
                               an interpreter more per size (default 4 when batching on
                               cuda, else 0). Results are the same with any S
+  --warm-up on|off            make every interpreter those options can use when the
+                              models load (each batch size, K of each), not at its first
+                              run, where on a GPU its graph captures hold back the other
+                              runs and the videos opening (default on when batching on
+                              cuda, else off). Results are the same either way
   --frames-per-call N         frames of an input given to the landmarker at once, 1 to
                               64: with batching (--batch > 1), palm detection runs for
                               them as one batch while it is due, so that palm runs fill
@@ -122,7 +127,7 @@ constexpr OptionSpec kTrackOptions[] = {
     {"--batch-wait-us", true}, {"--progress", false}, {"--no-progress", false},
     {"--help", false},         {"-h", false},         {"--palm-detection-interval", true},
     {"--hwaccel", true},       {"--gpus", true},      {"--max-concurrent-runs", true},
-    {"--batch-step", true},
+    {"--batch-step", true},    {"--warm-up", true},
 };
 
 struct TrackSettings {
@@ -142,6 +147,7 @@ struct TrackSettings {
   std::optional<int> batch_wait_us;        // unset: DefaultBatchPolicy
   std::optional<int> max_concurrent_runs;  // likewise
   std::optional<int> batch_step;           // likewise
+  std::optional<bool> warm_up;             // likewise
   std::vector<int> gpus;                   // --gpus: one engine each; empty: one engine
   bool progress = false;
   std::vector<std::string> inputs;
@@ -214,7 +220,10 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       [](const std::string& t) { return ParseIntOption("--frames-per-call", t, 1, 64); },
       &settings.frames_per_call));
   int batch_wait_us = 0, max_concurrent_runs = 0, batch_step = 0;
-  HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &batch_wait_us, &max_concurrent_runs, &batch_step));
+  bool warm_up = false;
+  HT_RETURN_IF_ERROR(
+      ReadBatchPolicyOptions(args, &batch_wait_us, &max_concurrent_runs, &batch_step, &warm_up));
+  if (args.Has("--warm-up")) settings.warm_up = warm_up;
   if (args.Has("--batch-wait-us")) settings.batch_wait_us = batch_wait_us;
   if (args.Has("--max-concurrent-runs")) settings.max_concurrent_runs = max_concurrent_runs;
   if (args.Has("--batch-step")) settings.batch_step = batch_step;
@@ -367,6 +376,7 @@ int RunTrack(std::span<const std::string> arguments) {
   engine_options.batch_wait_us = settings->batch_wait_us.value_or(policy.batch_wait_us);
   engine_options.max_concurrent_runs = settings->max_concurrent_runs.value_or(policy.max_concurrent_runs);
   engine_options.batch_step = settings->batch_step.value_or(policy.batch_step);
+  engine_options.warm_up = settings->warm_up.value_or(policy.warm_up);
   if (settings->frames_per_call == 0) {
     settings->frames_per_call = DefaultFramesPerCall(engine_options.max_batch, on_device);
   }

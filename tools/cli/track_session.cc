@@ -80,9 +80,13 @@ Json VideoSummary::ToJson() const {
       {"processing_split_seconds",
        {{"decoder_wait", std::round(decoder_wait_seconds * 1000) / 1000},
         {"landmarker", std::round(landmarker_seconds * 1000) / 1000},
-        {"other",
-         std::round(std::max(0.0, processing_seconds - decoder_wait_seconds - landmarker_seconds) * 1000) /
-             1000}}},
+        {"open", std::round(open_seconds * 1000) / 1000},
+        {"start", std::round(start_seconds * 1000) / 1000},
+        {"close", std::round(close_seconds * 1000) / 1000},
+        {"other", std::round(std::max(0.0, processing_seconds - decoder_wait_seconds - landmarker_seconds -
+                                               open_seconds - start_seconds - close_seconds) *
+                             1000) /
+                      1000}}},
       {"decoder_seconds",
        {{"decode", std::round(decoder_times.decode_seconds * 1000) / 1000},
         {"download", std::round(decoder_times.download_seconds * 1000) / 1000},
@@ -109,11 +113,14 @@ int DefaultFramesPerCall(int max_batch, bool on_device) {
 }
 
 BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device) {
-  if (on_device && max_batch > 1) return {.batch_wait_us = 250, .max_concurrent_runs = 2, .batch_step = 4};
+  if (on_device && max_batch > 1) {
+    return {.batch_wait_us = 250, .max_concurrent_runs = 2, .batch_step = 4, .warm_up = true};
+  }
   const HandEngineOptions engine;
   return {.batch_wait_us = engine.batch_wait_us,
           .max_concurrent_runs = engine.max_concurrent_runs,
-          .batch_step = engine.batch_step};
+          .batch_step = engine.batch_step,
+          .warm_up = engine.warm_up};
 }
 
 VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines) {
@@ -137,9 +144,11 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   reader_options.frames_on_gpu = request.reader.frames_on_gpu && request.overlay.empty();
   reader_options.hardware_device = (*landmarker)->options().model.device;  // decode where the models run
   std::error_code ec;
+  const auto open_start = std::chrono::steady_clock::now();
   auto reader = std::filesystem::is_directory(input, ec)
                     ? VideoReader::OpenFrameDirectory(input, request.fps, reader_options)
                     : VideoReader::Open(input, reader_options);
+  summary.open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - open_start).count();
   if (!reader.ok()) {
     fail(reader.status());
     return summary;
@@ -222,20 +231,23 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   std::vector<VideoFrame> window(frames_per_call);
   std::vector<VideoFrameView> views;
   // Decoding the next frames overlaps tracking these; any break below stops it at once.
-  FramePrefetcher frames(reader->get(),
-                         std::max(FramePrefetcher::kDefaultDepth, static_cast<int>(frames_per_call)));
+  // Optional only so that the end below can close it (and then the video) inside the timing.
+  std::optional<FramePrefetcher> frames(
+      std::in_place, reader->get(),
+      std::max(FramePrefetcher::kDefaultDepth, static_cast<int>(frames_per_call)));
   Status status = progress(0);
   Status decoder_status;  // the decoder's error, reported after the frames it gave
   using Clock = std::chrono::steady_clock;
   const auto seconds_since = [](Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
   };
+  summary.start_seconds = seconds_since(start) - summary.open_seconds;
   bool more = true;
   while (status.ok() && more) {
     size_t count = 0;
     const Clock::time_point wait_start = Clock::now();
     while (count < frames_per_call) {
-      Result<bool> got = frames.Next(&window[count]);
+      Result<bool> got = frames->Next(&window[count]);
       if (!got.ok() || !*got) {
         more = false;
         if (!got.ok()) decoder_status = got.status();
@@ -261,7 +273,8 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
     }
   }
   if (status.ok() && !decoder_status.ok()) status = decoder_status;
-  frames.Stop();
+  const Clock::time_point close_start = Clock::now();
+  frames->Stop();
   summary.decoder_times = (*reader)->read_times();  // the decoding thread has ended
   summary.take_overs = (*landmarker)->take_overs();
   if (summary.take_overs > 0)
@@ -273,6 +286,15 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   if (overlay) {
     if (Status closed = overlay->Close(); !closed.ok() && summary.error.empty()) fail(closed);
   }
+  // Closed here rather than on return, so that the decoder's end and the landmarker leaving its
+  // engine count in this video's time: the frames still held first, then the decoding thread's
+  // prefetcher, the video, the landmarker.
+  views.clear();
+  window.clear();
+  frames.reset();
+  reader->reset();
+  landmarker->reset();
+  summary.close_seconds = seconds_since(close_start);
   if (summary.frames > 0 && info.fps > 0) summary.duration_ms += static_cast<int64_t>(1000.0 / info.fps);
   summary.processing_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -48,9 +48,15 @@ struct VideoSummary {
   double processing_seconds = 0;
   // Where processing_seconds went: waiting for the decoder's next frame, in the landmarker
   // (HandLandmarker::DetectForVideoFrames: models, pre- and post-processing, waits for
-  // batches), and the rest (gestures, outputs, overlay).
+  // batches), opening the video (its decoder included), the rest of the start (the
+  // landmarker on its engine, the outputs), the end (decoding stopped, outputs finished, the
+  // video and the landmarker closed), and the rest (gestures, outputs, overlay per frame).
+  // Start and end are paid once per video, so on short videos they weigh most.
   double decoder_wait_seconds = 0;
   double landmarker_seconds = 0;
+  double open_seconds = 0;
+  double start_seconds = 0;
+  double close_seconds = 0;
   // The decoding thread's own time (VideoReader::read_times), which overlaps processing_seconds:
   // beside decoder_wait it tells whether the decoder is busy all along or waits for CPU time.
   VideoReadTimes decoder_times;
@@ -103,10 +109,14 @@ int DefaultFramesPerCall(int max_batch, bool on_device);
 // frames/s against 4135 with the engine's defaults, 2000 us and no cap) and runs take batch sizes
 // in steps of 4 above 4 (on the H100, the same 16 sessions: 6947-6965 frames/s against 6572-6784
 // with powers of two; docs/CUDA.md); else the engine's defaults.
+// With it, every interpreter the policy can use is made when the engine starts
+// (HandEngineOptions::warm_up): on the GPU, not mid-run, where its graph captures held back
+// the runs and the videos opening (16 sessions on an H100, docs/CUDA.md).
 struct BatchPolicy {
   int batch_wait_us = 0;
   int max_concurrent_runs = 0;
   int batch_step = 0;
+  bool warm_up = false;
 };
 BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device);
 

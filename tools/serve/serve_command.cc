@@ -52,6 +52,8 @@ options:
                             0: no cap)
   --batch-step S            the batch sizes runs take, as track's (default 4 when batching
                             on a GPU, else 0: powers of two)
+  --warm-up on|off          make every interpreter those options can use at start, as
+                            track's (default on when batching on a GPU, else off)
   --gpus all|N,N,...        one engine per GPU, sessions spread over them and moved off a
                             GPU that fails (to another, else the CPU), as track --gpus
   --hwaccel auto|cuda|none  where the workers decode videos, as for track (default auto
@@ -85,7 +87,7 @@ options:
   --workers N               sessions at once, 1..64 (default 1)
   --threads N               inference threads in all (default 1)
   --delegate D, --device N, --models DIR   as for track
-  --batch-wait-us U, --max-concurrent-runs K, --batch-step S   as for serve
+  --batch-wait-us U, --max-concurrent-runs K, --batch-step S, --warm-up on|off   as for serve
   --gpus all|N,N,...        one engine per GPU listed (all: every usable one), sessions
                             spread over them; a session whose GPU fails goes on on another
                             GPU, or the CPU when none is left, logged with the count
@@ -109,6 +111,7 @@ constexpr OptionSpec kServeOptions[] = {
     {"--batch-wait-us", true},
     {"--max-concurrent-runs", true},
     {"--batch-step", true},
+    {"--warm-up", true},
     {"--delegate", true},
     {"--device", true},
     {"--gpus", true},
@@ -129,11 +132,11 @@ constexpr OptionSpec kServeOptions[] = {
 };
 
 constexpr OptionSpec kWorkerOptions[] = {
-    {"--db", true},         {"--data", true},   {"--workers", true},       {"--threads", true},
-    {"--delegate", true},   {"--models", true}, {"--hwaccel", true},       {"--lease-seconds", true},
-    {"--max-pixels", true}, {"--name", true},   {"--help", false},         {"-h", false},
-    {"--device", true},     {"--gpus", true},   {"--batch-wait-us", true}, {"--max-concurrent-runs", true},
-    {"--batch-step", true},
+    {"--db", true},         {"--data", true},    {"--workers", true},       {"--threads", true},
+    {"--delegate", true},   {"--models", true},  {"--hwaccel", true},       {"--lease-seconds", true},
+    {"--max-pixels", true}, {"--name", true},    {"--help", false},         {"-h", false},
+    {"--device", true},     {"--gpus", true},    {"--batch-wait-us", true}, {"--max-concurrent-runs", true},
+    {"--batch-step", true}, {"--warm-up", true},
 };
 
 std::mutex log_mutex;
@@ -175,8 +178,9 @@ Result<HandEngineOptions> EngineOptions(const ParsedArgs& args, int workers, std
   options.batch_wait_us = policy.batch_wait_us;
   options.max_concurrent_runs = policy.max_concurrent_runs;
   options.batch_step = policy.batch_step;
+  options.warm_up = policy.warm_up;
   HT_RETURN_IF_ERROR(ReadBatchPolicyOptions(args, &options.batch_wait_us, &options.max_concurrent_runs,
-                                            &options.batch_step));
+                                            &options.batch_step, &options.warm_up));
   return options;
 }
 

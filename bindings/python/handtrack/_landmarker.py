@@ -270,14 +270,17 @@ class HandEngine:
     ready batch waits for a run to end and then takes every frame queued meanwhile);
     ``batch_step`` sets the batch sizes runs take (0: powers of two; S, a power of two up to 64:
     powers of two up to S, then multiples of S, so fewer empty slots for an interpreter more per
-    size)."""
+    size); ``warm_up`` makes every interpreter those options can use now, each run once, instead
+    of at its first run (on a GPU that run's graph captures hold back the others and the video
+    decoders; costs start-up time and holds their memory from the start)."""
 
     def __init__(self, base_options: Optional[BaseOptions] = None, *, model_variant: str = "full",
                  num_threads: int = 1, precision: str = "fp32", max_batch: int = 1, batch_wait_us: int = 2000,
-                 max_instances: int = 0, max_concurrent_runs: int = 0, batch_step: int = 0):
+                 max_instances: int = 0, max_concurrent_runs: int = 0, batch_step: int = 0,
+                 warm_up: bool = False):
         self._engine = _handtrack.Engine(_model_settings(base_options, model_variant, num_threads, precision),
                                          max_batch, batch_wait_us, max_instances, max_concurrent_runs,
-                                         batch_step)
+                                         batch_step, warm_up)
 
     def stats(self) -> dict:
         """Runs, frames, fullest batch, interpreters and summed run seconds per model, so far."""

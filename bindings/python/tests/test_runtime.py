@@ -73,6 +73,18 @@ def test_batch_step_keeps_results(videos):
             handtrack.HandEngine(batch_step=bad)
 
 
+def test_warm_up_makes_the_interpreters_at_once(videos):
+    """warm_up makes every interpreter the policy can use when the engine is made (one per batch
+    size without a run cap: 1, 2, 4 with max_batch 4), not at first use; results do not change."""
+    engine = handtrack.HandEngine(max_batch=4, batch_wait_us=0, warm_up=True)
+    before = engine.stats()
+    for model in ("palm", "landmarks"):
+        assert before[model]["instances"] == 3 and before[model]["runs"] == 0
+    stats = shared_engine_stats(videos, engine, 3)
+    for model in ("palm", "landmarks"):
+        assert stats[model]["runs"] > 0 and stats[model]["instances"] >= 3  # more when runs overlap
+
+
 def test_video_frames_at_once(videos):
     """detect_for_video_frames on a batching engine gives detect_for_video's results frame by
     frame; a failed frame raises with the results before it, and the stream goes on from it."""
