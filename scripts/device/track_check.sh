@@ -154,9 +154,11 @@ track_rate() {  # track_rate NAME DELEGATE [more track options]
   rc=$?
   local seconds
   seconds=$(python3 -c "import time; print(time.time() - $start)")
-  python3 - "$name" "$rc" "$seconds" "$out/summary.json" <<'EOF'
-import json, sys
+  python3 - "$name" "$rc" "$seconds" "$out/summary.json" "$start" <<'EOF'
+import json, os, sys
 name, rc, seconds, path = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+# From the summary's writing to the process's end: the engine's and the process's teardown.
+after_summary = float(sys.argv[5]) + seconds - os.stat(path).st_mtime if os.path.exists(path) else 0
 try:
     summary = json.load(open(path))
     videos = summary.get("videos", [summary])  # one input: the summary itself
@@ -171,6 +173,8 @@ split = {k: sum(v.get("processing_split_seconds", {}).get(k, 0) for v in videos)
 busy = sum(split.values()) or 1
 shares = ", ".join(f"{k} {100 * t / busy:.0f} %" for k, t in split.items())
 engine = summary.get("engine", {})
+engine_start = engine.get("start_seconds", 0)  # EnginePool::Create's time
+engine = {m: e for m, e in engine.items() if isinstance(e, dict)}  # the models
 def per_run(e, key):
     return f"{1000 * e.get(key, 0) / max(e['runs'], 1):.2f}"
 batches = "; ".join(f"{m} {e['runs']} runs of {e['frames'] / max(e['runs'], 1):.1f} frames in "
@@ -195,7 +199,8 @@ decoding_text = (", ".join(f"{k} {1000 * t / max(frames, 1):.2f}" for k, t in de
 opens = sorted(v.get("processing_split_seconds", {}).get("open", 0) for v in videos) or [0]
 jobs_seconds = max((v["frames"] / v["processing_fps"] for v in videos if v.get("processing_fps")), default=0)
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
-      f" (longest job {jobs_seconds:.2f} s, so {seconds - jobs_seconds:.2f} s outside the jobs;"
+      f" (longest job {jobs_seconds:.2f} s, so {seconds - jobs_seconds:.2f} s outside the jobs: engine start"
+      f" {engine_start:.2f}, after the summary {after_summary:.2f};"
       f" per job: open {split['open'] / max(len(videos), 1):.2f} s ({opens[0]:.2f}-{opens[-1]:.2f}), start {split['start'] / max(len(videos), 1):.2f},"
       f" close {split['close'] / max(len(videos), 1):.2f}, other {split['other'] / max(len(videos), 1):.2f};"
       f" instances {'/'.join(str(e.get('instances', '?')) for e in engine.values())};"

@@ -51,7 +51,10 @@ options of track:
   --overlay PATH              write the video with skeletons, ids, gestures and pinch
                               strokes drawn (OUT.mp4; a folder with several inputs)
   --summary FILE.json         session summary per input: duration, frames with hands,
-                              gesture histogram per hand, pinch count, stroke length, fps
+                              gesture histogram per hand, pinch count, stroke length, fps,
+                              where its time went (waiting for frames, the landmarker,
+                              opening and closing the video, the rest), and the
+                              engine's runs and its start time
   --smoothing on|off          One-Euro landmark smoothing (default off: results match
                               MediaPipe's)
   --palm-detection-interval N while some but fewer than --num-hands hands are tracked,
@@ -389,7 +392,10 @@ int RunTrack(std::span<const std::string> arguments) {
   };
   Result<EnginePoolOptions> pool_options = MakeEnginePoolOptions(engine_options, settings->gpus, say);
   if (!pool_options.ok()) return Fail(pool_options.status().message(), kExitUsage);
+  const auto engine_start = std::chrono::steady_clock::now();
   auto engine = EnginePool::Create(*pool_options);
+  const double engine_start_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - engine_start).count();
   if (!engine.ok()) {
     // No models, no inputs: one message, and every input's summary says why.
     for (size_t i = 0; i < n; ++i) {
@@ -441,7 +447,9 @@ int RunTrack(std::span<const std::string> arguments) {
                     {"calls", m.calls},
                     {"call_seconds", m.call_seconds}};
       };
-      summary["engine"] = {{"palm", model_json(stats.palm)}, {"landmarks", model_json(stats.landmarks)}};
+      summary["engine"] = {{"palm", model_json(stats.palm)},
+                           {"landmarks", model_json(stats.landmarks)},
+                           {"start_seconds", std::round(engine_start_seconds * 1000) / 1000}};
       if (pool.engines.size() > 1) summary["engines"] = EnginePoolJson(pool);
     }
     std::ofstream out(settings->summary, std::ios::trunc);
