@@ -104,6 +104,14 @@ Status ValidateOptions(const BatchingOptions& options) {
 
 }  // namespace
 
+std::vector<int> RunBatchSizes(int max_batch, int batch_step) {
+  std::vector<int> sizes;
+  for (int b = 1; b <= max_batch; ++b) {
+    if (RunBatchSize(b, max_batch, batch_step) == b) sizes.push_back(b);
+  }
+  return sizes;
+}
+
 int RunBatchSize(int frames, int max_batch, int batch_step) {
   int size = static_cast<int>(std::bit_ceil(static_cast<unsigned>(frames)));
   if (batch_step > 0 && frames > batch_step) size = (frames + batch_step - 1) / batch_step * batch_step;
@@ -140,11 +148,7 @@ Result<std::unique_ptr<BatchingModel>> BatchingModel::Create(std::shared_ptr<con
 }
 
 Status BatchingModel::Prepare(int copies, int threads) {
-  std::vector<int> sizes;
-  for (int frames = 1; frames <= options_.max_batch; ++frames) {
-    const int size = RunBatchSize(frames, options_.max_batch, options_.batch_step);
-    if (sizes.empty() || sizes.back() != size) sizes.push_back(size);
-  }
+  const std::vector<int> sizes = RunBatchSizes(options_.max_batch, options_.batch_step);
   std::vector<int> wanted;  // the batch size of each interpreter to make
   // The idle interpreters made before (the batch-1 one): run once too, held meanwhile.
   std::vector<Instance*> existing;
@@ -539,10 +543,8 @@ std::string BatchingModel::DescribePlan() const {
   std::string out = instances_.front()->plan;
   if (options_.max_batch > 1) {
     std::string sizes;
-    for (int b = 1; b <= options_.max_batch; ++b) {
-      if (RunBatchSize(b, options_.max_batch, options_.batch_step) == b)
-        sizes += (sizes.empty() ? "" : ", ") + std::to_string(b);
-    }
+    for (const int b : RunBatchSizes(options_.max_batch, options_.batch_step))
+      sizes += (sizes.empty() ? "" : ", ") + std::to_string(b);
     out += "  batching: up to " + std::to_string(options_.max_batch) + " frames per run (batch " + sizes +
            "), waiting at most " + std::to_string(options_.batch_wait.count()) + " us for a fuller batch\n";
   }

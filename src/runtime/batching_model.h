@@ -126,6 +126,8 @@ inline constexpr int kMaxBatchingBatch = 64;
 // quarter of the slots empty; every size is an interpreter of its own (its activations and,
 // on a GPU, its captured graph), so finer steps cost memory and compile time.
 int RunBatchSize(int frames, int max_batch, int batch_step);
+// Every batch size RunBatchSize can give for max_batch and batch_step, ascending.
+std::vector<int> RunBatchSizes(int max_batch, int batch_step);
 
 // For callers that read only some rows of an output: row r of output `gated` (its values split
 // into as many rows as output `key` has values per frame) comes back only when key value r is

@@ -66,6 +66,12 @@ Result<int> ParseIntOption(std::string_view option, const std::string& text, int
   return static_cast<int>(value);
 }
 
+Result<bool> ParseOnOffOption(std::string_view option, const std::string& text) {
+  if (text == "on") return true;
+  if (text == "off") return false;
+  return InvalidArgumentError(std::string(option) + " must be on or off, got '" + text + "'");
+}
+
 Result<float> ParseUnitOption(std::string_view option, const std::string& text) {
   char* end = nullptr;
   const float value = std::strtof(text.c_str(), &end);
@@ -151,13 +157,7 @@ Result<int> ParseDeviceIndex(std::string_view option, const std::string& text) {
 Status ReadBatchPolicyOptions(const ParsedArgs& args, int* batch_wait_us, int* max_concurrent_runs,
                               int* batch_step, bool* warm_up) {
   HT_RETURN_IF_ERROR(ReadOption(
-      args, "--warm-up",
-      [](const std::string& t) -> Result<bool> {
-        if (t == "on") return true;
-        if (t == "off") return false;
-        return InvalidArgumentError("--warm-up must be on or off, got '" + t + "'");
-      },
-      warm_up));
+      args, "--warm-up", [](const std::string& t) { return ParseOnOffOption("--warm-up", t); }, warm_up));
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--batch-wait-us",
       [](const std::string& t) { return ParseIntOption("--batch-wait-us", t, 0, 10'000'000); },

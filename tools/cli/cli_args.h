@@ -46,6 +46,8 @@ Result<ParsedArgs> ParseArgs(std::span<const std::string> args, std::span<const 
 
 // "--threads must be an integer from 1 to 64, got 'x'" and friends.
 Result<int> ParseIntOption(std::string_view option, const std::string& text, int min, int max);
+// "on" -> true, "off" -> false, anything else an error naming the option.
+Result<bool> ParseOnOffOption(std::string_view option, const std::string& text);
 Result<float> ParseUnitOption(std::string_view option, const std::string& text);  // a number in [0, 1]
 Result<Delegate> ParseDelegateOption(const std::string& text);
 // --delegate NAME or NAME:N ("cuda:1": that backend on GPU N) and --device N (the GPU,

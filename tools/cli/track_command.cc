@@ -183,10 +183,8 @@ Result<TrackSettings> ParseSettings(const ParsedArgs& args) {
       return InvalidArgumentError("--format must be jsonl, csv or golden, got '" + *format + "'");
   }
   if (auto smoothing = args.Value("--smoothing")) {
-    if (*smoothing != "on" && *smoothing != "off") {
-      return InvalidArgumentError("--smoothing must be on or off, got '" + *smoothing + "'");
-    }
-    settings.landmarker.smoothing = *smoothing == "on" ? SmoothingMode::kOn : SmoothingMode::kOff;
+    HT_ASSIGN_OR_RETURN(const bool on, ParseOnOffOption("--smoothing", *smoothing));
+    settings.landmarker.smoothing = on ? SmoothingMode::kOn : SmoothingMode::kOff;
   }
   HT_RETURN_IF_ERROR(ReadOption(
       args, "--palm-detection-interval",

@@ -14,6 +14,13 @@
 namespace handtrack::cli {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Seconds as the JSON gives them: to the millisecond.
+double Milliseconds(double seconds) { return std::round(seconds * 1000) / 1000; }
+
 // Per-hand state across frames: pinch hysteresis and the stroke drawn while pinching.
 struct HandTrackState {
   PinchTracker pinch{GestureOptions{}};
@@ -78,19 +85,17 @@ Json VideoSummary::ToJson() const {
       {"total_stroke_length_px", std::round(stroke * 10) / 10},
       {"processing_fps", processing_seconds > 0 ? std::round(frames / processing_seconds * 10) / 10 : 0.0},
       {"processing_split_seconds",
-       {{"decoder_wait", std::round(decoder_wait_seconds * 1000) / 1000},
-        {"landmarker", std::round(landmarker_seconds * 1000) / 1000},
-        {"open", std::round(open_seconds * 1000) / 1000},
-        {"start", std::round(start_seconds * 1000) / 1000},
-        {"close", std::round(close_seconds * 1000) / 1000},
-        {"other", std::round(std::max(0.0, processing_seconds - decoder_wait_seconds - landmarker_seconds -
-                                               open_seconds - start_seconds - close_seconds) *
-                             1000) /
-                      1000}}},
+       {{"decoder_wait", Milliseconds(decoder_wait_seconds)},
+        {"landmarker", Milliseconds(landmarker_seconds)},
+        {"open", Milliseconds(open_seconds)},
+        {"start", Milliseconds(start_seconds)},
+        {"close", Milliseconds(close_seconds)},
+        {"other", Milliseconds(std::max(0.0, processing_seconds - decoder_wait_seconds - landmarker_seconds -
+                                                 open_seconds - start_seconds - close_seconds))}}},
       {"decoder_seconds",
-       {{"decode", std::round(decoder_times.decode_seconds * 1000) / 1000},
-        {"download", std::round(decoder_times.download_seconds * 1000) / 1000},
-        {"convert", std::round(decoder_times.convert_seconds * 1000) / 1000}}},
+       {{"decode", Milliseconds(decoder_times.decode_seconds)},
+        {"download", Milliseconds(decoder_times.download_seconds)},
+        {"convert", Milliseconds(decoder_times.convert_seconds)}}},
       {"hands", std::move(hands_json)}};
   if (!engine.empty()) {
     out["engine"] = engine;
@@ -128,7 +133,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   const std::string& name = request.name.empty() ? input : request.name;
   VideoSummary summary;
   summary.input = name;
-  const auto start = std::chrono::steady_clock::now();
+  const Clock::time_point start = Clock::now();
   auto fail = [&](const Status& status) { summary.error = status.message(); };
   // This input's stream on the pool's least-loaded engine, registered until the end of this function.
   auto landmarker = engines->CreateLandmarker(request.landmarker);
@@ -144,11 +149,11 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   reader_options.frames_on_gpu = request.reader.frames_on_gpu && request.overlay.empty();
   reader_options.hardware_device = (*landmarker)->options().model.device;  // decode where the models run
   std::error_code ec;
-  const auto open_start = std::chrono::steady_clock::now();
+  const Clock::time_point open_start = Clock::now();
   auto reader = std::filesystem::is_directory(input, ec)
                     ? VideoReader::OpenFrameDirectory(input, request.fps, reader_options)
                     : VideoReader::Open(input, reader_options);
-  summary.open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - open_start).count();
+  summary.open_seconds = SecondsSince(open_start);
   if (!reader.ok()) {
     fail(reader.status());
     return summary;
@@ -237,11 +242,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
       std::max(FramePrefetcher::kDefaultDepth, static_cast<int>(frames_per_call)));
   Status status = progress(0);
   Status decoder_status;  // the decoder's error, reported after the frames it gave
-  using Clock = std::chrono::steady_clock;
-  const auto seconds_since = [](Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-  };
-  summary.start_seconds = seconds_since(start) - summary.open_seconds;
+  summary.start_seconds = SecondsSince(start) - summary.open_seconds;
   bool more = true;
   while (status.ok() && more) {
     size_t count = 0;
@@ -255,14 +256,14 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
       }
       ++count;
     }
-    summary.decoder_wait_seconds += seconds_since(wait_start);
+    summary.decoder_wait_seconds += SecondsSince(wait_start);
     if (count == 0) break;
     views.clear();
     for (size_t i = 0; i < count; ++i)
       views.push_back({window[i].image.view(), window[i].timestamp_ms, window[i].gpu.get()});
     const Clock::time_point detect_start = Clock::now();
     std::vector<Result<HandLandmarkerResult>> results = (*landmarker)->DetectForVideoFrames(views);
-    summary.landmarker_seconds += seconds_since(detect_start);
+    summary.landmarker_seconds += SecondsSince(detect_start);
     for (size_t i = 0; i < count && status.ok(); ++i) {
       if (!results[i].ok()) {
         status = results[i].status().WithPrefix("failed to track frame " + std::to_string(window[i].index) +
@@ -294,10 +295,9 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   frames.reset();
   reader->reset();
   landmarker->reset();
-  summary.close_seconds = seconds_since(close_start);
+  summary.close_seconds = SecondsSince(close_start);
   if (summary.frames > 0 && info.fps > 0) summary.duration_ms += static_cast<int64_t>(1000.0 / info.fps);
-  summary.processing_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.processing_seconds = SecondsSince(start);
   return summary;
 }
 
