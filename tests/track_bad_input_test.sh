@@ -238,7 +238,7 @@ else
 fi
 cmp -s "$tmp/hw_none.jsonl" "$tmp/hw_auto.jsonl" && pass "--hwaccel auto: frames identical to --hwaccel none" ||
   fail "--hwaccel auto: frames differ from --hwaccel none"
-python3 - "$tmp/hw_none.json" "$tmp/hw_auto.json" <<'PY' && pass "--summary: the decoder, its time, and the reason when auto fell back" || fail "--summary: decoder"
+python3 - "$tmp/hw_none.json" "$tmp/hw_auto.json" <<'PY' && pass "--summary: the decoder, its time, the reason when auto fell back, and the run's timeline" || fail "--summary: decoder"
 import json, sys
 none, auto = (json.load(open(p)) for p in sys.argv[1:])
 assert none["decoder"] == "h264 (cpu)" and "hardware_fallback_reason" not in none, none
@@ -247,6 +247,16 @@ assert (auto["decoder"] == "h264 (cpu)") == bool(auto.get("hardware_fallback_rea
 # The decoding thread's time: decoded and converted on the CPU, nothing downloaded.
 times = none["decoder_seconds"]
 assert times["decode"] > 0 and times["convert"] > 0 and times["download"] == 0, times
+# Opening: the container read; on the CPU no first picture is decoded while opening.
+opening = none["open_split_seconds"]
+assert opening["container"] > 0 and opening["decoder"] >= 0 and opening["first_picture"] == 0, opening
+assert sum(opening.values()) <= none["processing_split_seconds"]["open"] + 0.002, (opening, none)
+# One line of time since the process started: the command, the engine, the video, the summary.
+run, video = none["process_seconds"], none["timeline_seconds"]
+steps = [run["track"], run["engine_start"], run["engine_ready"], video["began"], video["opened"],
+         video["ended"], run["jobs_done"], run["summary"]]
+assert 0 < steps[0] and steps == sorted(steps), (run, video)
+assert abs(video["ended"] - video["began"] - none["frames"] / none["processing_fps"]) < 0.05, (video, none)
 PY
 run track --no-progress --hwaccel cuda --output "$tmp/hw_cuda.jsonl" "$clip"
 if [ "$rc" -eq 0 ] && [ $has_driver = 1 ]; then

@@ -179,6 +179,13 @@ struct VideoReadTimes {
   double download_seconds = 0;
   // Pictures converted to packed RGB and turned upright.
   double convert_seconds = 0;
+  // Opening, once (video files; 0 for frame folders): the container read and probed; the
+  // decoder chosen and set up (with hardware decoding, its CUDA device); the first picture
+  // decoded while opening (hardware decoding only: NVDEC makes its decoder there; also counted
+  // in decode_seconds). Many videos opening at once on one GPU show here where they wait.
+  double open_container_seconds = 0;
+  double open_decoder_seconds = 0;
+  double open_first_picture_seconds = 0;
 };
 
 class VideoReader {

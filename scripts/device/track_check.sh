@@ -197,9 +197,19 @@ decoding_text = (", ".join(f"{k} {1000 * t / max(frames, 1):.2f}" for k, t in de
 # The jobs' own span (each from its landmarker's creation to its last frame) against the command's
 # wall time: what is left is the process's start (the engine) and end.
 opens = sorted(v.get("processing_split_seconds", {}).get("open", 0) for v in videos) or [0]
+# The run on one line, in seconds since the process started (the summary's process_seconds and each
+# video's timeline_seconds): when the engine was ready, the videos opened and ended.
+steps = summary.get("process_seconds", {})
+lines = [v.get("timeline_seconds") for v in videos if v.get("timeline_seconds")]
+first_pictures = sorted(v.get("open_split_seconds", {}).get("first_picture", 0) for v in videos) or [0]
+timeline = (f"timeline: command {steps.get('track', 0):.2f}, engine {steps.get('engine_start', 0):.2f}-"
+            f"{steps.get('engine_ready', 0):.2f}, opened {min(t['opened'] for t in lines):.2f}-"
+            f"{max(t['opened'] for t in lines):.2f} (first pictures {first_pictures[0]:.2f}-{first_pictures[-1]:.2f}), "
+            f"ended {min(t['ended'] for t in lines):.2f}-{max(t['ended'] for t in lines):.2f}, "
+            f"summary {steps.get('summary', 0):.2f} s; " if lines and steps else "")
 jobs_seconds = max((v["frames"] / v["processing_fps"] for v in videos if v.get("processing_fps")), default=0)
 print(f"{name}: rc {rc}, {len(videos)} inputs, {frames} frames in {seconds:.1f} s: {frames / seconds:.0f} frames/s"
-      f" (longest job {jobs_seconds:.2f} s, so {seconds - jobs_seconds:.2f} s outside the jobs: engine start"
+      f" ({timeline}longest job {jobs_seconds:.2f} s, so {seconds - jobs_seconds:.2f} s outside the jobs: engine start"
       f" {engine_start:.2f}, after the summary {after_summary:.2f};"
       f" per job: open {split['open'] / max(len(videos), 1):.2f} s ({opens[0]:.2f}-{opens[-1]:.2f}), start {split['start'] / max(len(videos), 1):.2f},"
       f" close {split['close'] / max(len(videos), 1):.2f}, other {split['other'] / max(len(videos), 1):.2f};"

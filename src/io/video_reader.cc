@@ -216,7 +216,10 @@ Result<std::unique_ptr<VideoReader>> FfmpegVideoReader::Create(const std::string
     reader->memory_ = std::move(memory);
     HT_ASSIGN_OR_RETURN(reader->io_, ffmpeg::MakeMemoryIoContext(reader->memory_.get()));
   }
-  HT_ASSIGN_OR_RETURN(reader->format_, ffmpeg::OpenContainer(name, reader->io_.get(), options.max_pixels));
+  {
+    const StepTimer timer(&reader->times_.open_container_seconds);
+    HT_ASSIGN_OR_RETURN(reader->format_, ffmpeg::OpenContainer(name, reader->io_.get(), options.max_pixels));
+  }
   HT_RETURN_IF_ERROR(reader->OpenStream());
   return std::unique_ptr<VideoReader>(std::move(reader));
 }
@@ -248,12 +251,18 @@ Status FfmpegVideoReader::OpenStream() {
                                   std::to_string(parameters.height) + " are above the limit of " +
                                   std::to_string(options_.max_pixels) + " pixels");
   }
-  HT_RETURN_IF_ERROR(ChooseDecoder(codec));
-  HT_RETURN_IF_ERROR(OpenDecoder(codec));
+  {
+    const StepTimer timer(&times_.open_decoder_seconds);
+    HT_RETURN_IF_ERROR(ChooseDecoder(codec));
+    HT_RETURN_IF_ERROR(OpenDecoder(codec));
+  }
   DescribeStream();
   format_name_ = format_->iformat->name;
   stream_frames_ = stream_->nb_frames;
-  if (on_gpu_) HT_RETURN_IF_ERROR(DecodeFirstPictureOnGpu());
+  if (on_gpu_) {
+    const StepTimer timer(&times_.open_first_picture_seconds);
+    HT_RETURN_IF_ERROR(DecodeFirstPictureOnGpu());
+  }
   // NVDEC's pictures stay on the GPU only where the CUDA backend can read them (the runtime's
   // primary context) and nothing is left to do on the host (no rotation).
   info_.frames_on_gpu =

@@ -26,6 +26,7 @@
 #include "handtrack/video_io.h"
 #include "io/overlay.h"
 #include "landmarker_options.h"
+#include "process_clock.h"
 #include "track_output.h"
 #include "track_session.h"
 
@@ -53,8 +54,9 @@ options of track:
   --summary FILE.json         session summary per input: duration, frames with hands,
                               gesture histogram per hand, pinch count, stroke length, fps,
                               where its time went (waiting for frames, the landmarker,
-                              opening and closing the video, the rest), and the
-                              engine's runs and its start time
+                              opening and closing the video, the rest), the
+                              engine's runs and its start time, and when each step
+                              came, in seconds since the process started
   --smoothing on|off          One-Euro landmark smoothing (default off: results match
                               MediaPipe's)
   --palm-detection-interval N while some but fewer than --num-hands hands are tracked,
@@ -340,6 +342,7 @@ int DefaultBatch(const TrackSettings& settings, int jobs, bool on_device) {
 }  // namespace
 
 int RunTrack(std::span<const std::string> arguments) {
+  const double began_at = SecondsSinceProcessStart();  // after the dynamic loader and static set-up
   auto args = ParseLandmarkerCommandArgs(arguments, kTrackOptions, "track");
   if (!args.ok()) return Fail(args.status().message(), kExitUsage);
   if (args->Has("--help") || args->Has("-h")) {
@@ -394,6 +397,7 @@ int RunTrack(std::span<const std::string> arguments) {
   auto engine = EnginePool::Create(*pool_options);
   const double engine_start_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - engine_start).count();
+  const double engine_ready_at = SecondsSinceProcessStart();
   if (!engine.ok()) {
     // No models, no inputs: one message, and every input's summary says why.
     for (size_t i = 0; i < n; ++i) {
@@ -415,6 +419,7 @@ int RunTrack(std::span<const std::string> arguments) {
     worker();
     for (std::thread& t : pool) t.join();
   }
+  const double jobs_done_at = SecondsSinceProcessStart();
 
   bool any_failed = false;
   Json all = Json::array();
@@ -450,6 +455,15 @@ int RunTrack(std::span<const std::string> arguments) {
                            {"start_seconds", std::round(engine_start_seconds * 1000) / 1000}};
       if (pool.engines.size() > 1) summary["engines"] = EnginePoolJson(pool);
     }
+    // Where the run's steps lie, in seconds since the process started (before main: the
+    // dynamic loader); the time after "summary" (the engine freed, CUDA's and the process's
+    // end) can only be measured from outside.
+    const auto at = [](double seconds) { return std::round(seconds * 1000) / 1000; };
+    summary["process_seconds"] = {{"track", at(began_at)},
+                                  {"engine_start", at(engine_ready_at - engine_start_seconds)},
+                                  {"engine_ready", at(engine_ready_at)},
+                                  {"jobs_done", at(jobs_done_at)},
+                                  {"summary", at(SecondsSinceProcessStart())}};
     std::ofstream out(settings->summary, std::ios::trunc);
     out << summary.dump(1) << "\n";
     if (!out) return Fail("failed to write summary " + settings->summary, kExitFailed);

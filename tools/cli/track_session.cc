@@ -10,6 +10,7 @@
 #include "handtrack/gestures.h"
 #include "io/overlay.h"
 #include "landmarker_options.h"
+#include "process_clock.h"
 
 namespace handtrack::cli {
 namespace {
@@ -96,6 +97,14 @@ Json VideoSummary::ToJson() const {
        {{"decode", Milliseconds(decoder_times.decode_seconds)},
         {"download", Milliseconds(decoder_times.download_seconds)},
         {"convert", Milliseconds(decoder_times.convert_seconds)}}},
+      {"open_split_seconds",
+       {{"container", Milliseconds(decoder_times.open_container_seconds)},
+        {"decoder", Milliseconds(decoder_times.open_decoder_seconds)},
+        {"first_picture", Milliseconds(decoder_times.open_first_picture_seconds)}}},
+      {"timeline_seconds",
+       {{"began", Milliseconds(began_at_seconds)},
+        {"opened", Milliseconds(opened_at_seconds)},
+        {"ended", Milliseconds(ended_at_seconds)}}},
       {"hands", std::move(hands_json)}};
   if (!engine.empty()) {
     out["engine"] = engine;
@@ -134,7 +143,11 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   VideoSummary summary;
   summary.input = name;
   const Clock::time_point start = Clock::now();
-  auto fail = [&](const Status& status) { summary.error = status.message(); };
+  summary.began_at_seconds = SecondsSinceProcessStart();
+  auto fail = [&](const Status& status) {
+    summary.error = status.message();
+    summary.ended_at_seconds = SecondsSinceProcessStart();  // an early return's end
+  };
   // This input's stream on the pool's least-loaded engine, registered until the end of this function.
   auto landmarker = engines->CreateLandmarker(request.landmarker);
   if (!landmarker.ok()) {
@@ -154,6 +167,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
                     ? VideoReader::OpenFrameDirectory(input, request.fps, reader_options)
                     : VideoReader::Open(input, reader_options);
   summary.open_seconds = SecondsSince(open_start);
+  summary.opened_at_seconds = SecondsSinceProcessStart();
   if (!reader.ok()) {
     fail(reader.status());
     return summary;
@@ -298,6 +312,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   summary.close_seconds = SecondsSince(close_start);
   if (summary.frames > 0 && info.fps > 0) summary.duration_ms += static_cast<int64_t>(1000.0 / info.fps);
   summary.processing_seconds = SecondsSince(start);
+  summary.ended_at_seconds = SecondsSinceProcessStart();
   return summary;
 }
 

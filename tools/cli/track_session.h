@@ -60,6 +60,12 @@ struct VideoSummary {
   // The decoding thread's own time (VideoReader::read_times), which overlaps processing_seconds:
   // beside decoder_wait it tells whether the decoder is busy all along or waits for CPU time.
   VideoReadTimes decoder_times;
+  // When, in seconds since the process started (process_clock.h), this video began (its
+  // landmarker asked for), finished opening and ended: with many videos at once, where each
+  // one's time lies against the others' and the engine's start.
+  double began_at_seconds = 0;
+  double opened_at_seconds = 0;
+  double ended_at_seconds = 0;
   // With several engines (--gpus): the engine the video started on, the one it ended on, and
   // how many times it moved because its engine failed. Empty / 0 otherwise (not in the JSON).
   std::string engine;
