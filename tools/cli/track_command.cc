@@ -393,10 +393,8 @@ int RunTrack(std::span<const std::string> arguments) {
   };
   Result<EnginePoolOptions> pool_options = MakeEnginePoolOptions(engine_options, settings->gpus, say);
   if (!pool_options.ok()) return Fail(pool_options.status().message(), kExitUsage);
-  const auto engine_start = std::chrono::steady_clock::now();
+  const double engine_start_at = SecondsSinceProcessStart();
   auto engine = EnginePool::Create(*pool_options);
-  const double engine_start_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - engine_start).count();
   const double engine_ready_at = SecondsSinceProcessStart();
   if (!engine.ok()) {
     // No models, no inputs: one message, and every input's summary says why.
@@ -452,18 +450,17 @@ int RunTrack(std::span<const std::string> arguments) {
       };
       summary["engine"] = {{"palm", model_json(stats.palm)},
                            {"landmarks", model_json(stats.landmarks)},
-                           {"start_seconds", std::round(engine_start_seconds * 1000) / 1000}};
+                           {"start_seconds", Milliseconds(engine_ready_at - engine_start_at)}};
       if (pool.engines.size() > 1) summary["engines"] = EnginePoolJson(pool);
     }
     // Where the run's steps lie, in seconds since the process started (before main: the
     // dynamic loader); the time after "summary" (the engine freed, CUDA's and the process's
     // end) can only be measured from outside.
-    const auto at = [](double seconds) { return std::round(seconds * 1000) / 1000; };
-    summary["process_seconds"] = {{"track", at(began_at)},
-                                  {"engine_start", at(engine_ready_at - engine_start_seconds)},
-                                  {"engine_ready", at(engine_ready_at)},
-                                  {"jobs_done", at(jobs_done_at)},
-                                  {"summary", at(SecondsSinceProcessStart())}};
+    summary["process_seconds"] = {{"track", Milliseconds(began_at)},
+                                  {"engine_start", Milliseconds(engine_start_at)},
+                                  {"engine_ready", Milliseconds(engine_ready_at)},
+                                  {"jobs_done", Milliseconds(jobs_done_at)},
+                                  {"summary", Milliseconds(SecondsSinceProcessStart())}};
     std::ofstream out(settings->summary, std::ios::trunc);
     out << summary.dump(1) << "\n";
     if (!out) return Fail("failed to write summary " + settings->summary, kExitFailed);

@@ -19,9 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Seconds as the JSON gives them: to the millisecond.
-double Milliseconds(double seconds) { return std::round(seconds * 1000) / 1000; }
-
 // Per-hand state across frames: pinch hysteresis and the stroke drawn while pinching.
 struct HandTrackState {
   PinchTracker pinch{GestureOptions{}};
@@ -60,6 +57,8 @@ void DrawFrame(Image& canvas, const TrackedFrame& frame, const std::map<int, Han
 }
 
 }  // namespace
+
+double Milliseconds(double seconds) { return std::round(seconds * 1000) / 1000; }
 
 Json VideoSummary::ToJson() const {
   Json hands_json = Json::array();

@@ -32,6 +32,9 @@ struct HandSummary {
 };
 
 // What `track --summary` writes for one input.
+// Seconds as the summaries give them: rounded to the millisecond.
+double Milliseconds(double seconds);
+
 struct VideoSummary {
   std::string input;
   std::string error;
