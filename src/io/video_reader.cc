@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,13 @@ extern "C" {
 
 namespace handtrack {
 namespace {
+
+// Videos in the CUDA runtime's primary context decode their first picture (NVDEC's decoder
+// made) in turn: see FfmpegVideoReader::OpenStream.
+std::mutex& FirstPictureTurn() {
+  static std::mutex turn;
+  return turn;
+}
 
 Status CheckOptions(const VideoReaderOptions& options, const std::string& name) {
   const std::string failed = "failed to open " + name + ": ";
@@ -261,6 +269,12 @@ Status FfmpegVideoReader::OpenStream() {
   stream_frames_ = stream_->nb_frames;
   if (on_gpu_) {
     const StepTimer timer(&times_.open_first_picture_seconds);
+    // NVDEC makes the decoder here. The driver makes them one at a time anyway (about 55 ms
+    // each on an H100, docs/CUDA.md); taking turns in the runtime's context keeps at most one of
+    // them inside a use of the capture gate, so that a graph capture (an engine starting while
+    // videos open) waits for one decoder, not for every video opening at once.
+    std::unique_lock<std::mutex> turn;
+    if (in_shared_context_) turn = std::unique_lock(FirstPictureTurn());
     HT_RETURN_IF_ERROR(DecodeFirstPictureOnGpu());
   }
   // NVDEC's pictures stay on the GPU only where the CUDA backend can read them (the runtime's

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -56,7 +57,9 @@ options of track:
                               where its time went (waiting for frames, the landmarker,
                               opening and closing the video, the rest), the
                               engine's runs and its start time, and when each step
-                              came, in seconds since the process started
+                              came, in seconds since the process started (the jobs'
+                              first videos open while the engine starts and wait for
+                              it: engine_wait_seconds)
   --smoothing on|off          One-Euro landmark smoothing (default off: results match
                               MediaPipe's)
   --palm-detection-interval N while some but fewer than --num-hands hands are tracked,
@@ -286,10 +289,9 @@ class ProgressBar {
   int64_t total_;
 };
 
-// Tracks one input to the end (or to its first error), writing as it goes; the error goes
-// to stderr as one line.
-VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
-                      const std::shared_ptr<EnginePool>& engines, bool progress, std::mutex* stdout_mutex) {
+// What TrackVideo is asked for one input, but for the progress bar (TrackOne's).
+TrackVideoRequest MakeTrackRequest(const std::string& input, const TrackSettings& settings,
+                                   std::mutex* stdout_mutex) {
   const size_t n = settings.inputs.size();
   TrackVideoRequest request;
   request.input = input;
@@ -302,7 +304,7 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   request.reader.frames_on_gpu = settings.frames_on_gpu;
   // Where frames are decoded matters only when the GPU was asked for: then say it, once.
   if (settings.hwaccel != HardwareDecode::kNone) {
-    request.on_open = [&](const VideoInfo& info) {
+    request.on_open = [input, stdout_mutex](const VideoInfo& info) {
       std::lock_guard lock(*stdout_mutex);
       std::cerr << "handtrack: " << input << ": decoder " << info.decoder;
       if (!info.hardware_fallback_reason.empty())
@@ -314,6 +316,14 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
   request.outputs = {{settings.format, PathFor(settings.output, input, n, Extension(settings.format))}};
   request.stdout_mutex = stdout_mutex;
   if (!settings.overlay.empty()) request.overlay = PathFor(settings.overlay, input, n, ".mp4");
+  return request;
+}
+
+// Tracks one input to the end (or to its first error), writing as it goes; the error goes
+// to stderr as one line. `opened`: the video opened ahead (TrackVideo says how it is used).
+VideoSummary TrackOne(TrackVideoRequest request, const std::shared_ptr<EnginePool>& engines, bool progress,
+                      std::optional<OpenedVideo> opened) {
+  const std::string& input = request.input;
   std::unique_ptr<ProgressBar> bar;
   const auto start = std::chrono::steady_clock::now();
   request.on_progress = [&](int64_t done, int64_t total) {
@@ -323,10 +333,10 @@ VideoSummary TrackOne(const std::string& input, const TrackSettings& settings,
       bar->Update(done, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return Status::Ok();
   };
-  VideoSummary summary = TrackVideo(request, engines);
+  VideoSummary summary = TrackVideo(request, engines, std::move(opened));
   if (bar) bar->Finish();
   if (!summary.error.empty()) {
-    std::lock_guard lock(*stdout_mutex);
+    std::lock_guard lock(*request.stdout_mutex);
     std::cerr << "handtrack: " << summary.error << "\n";
   }
   return summary;
@@ -393,9 +403,46 @@ int RunTrack(std::span<const std::string> arguments) {
   };
   Result<EnginePoolOptions> pool_options = MakeEnginePoolOptions(engine_options, settings->gpus, say);
   if (!pool_options.ok()) return Fail(pool_options.status().message(), kExitUsage);
-  const double engine_start_at = SecondsSinceProcessStart();
-  auto engine = EnginePool::Create(*pool_options);
-  const double engine_ready_at = SecondsSinceProcessStart();
+  // The engine starts on a thread of its own while the jobs open their first inputs, on its
+  // GPU: NVDEC makes each video's decoder there, one at a time (about 55 ms each on an H100), so
+  // 16 videos opened after the engine's start (0.3 s) began their tracking up to 0.9 s after it
+  // (docs/CUDA.md). With several engines (--gpus) a video's GPU is known only once the pool
+  // places it, so the videos open after the engine.
+  const std::optional<int> open_ahead_device = pool_options->engines.size() == 1
+                                                   ? std::optional<int>(pool_options->engines[0].model.device)
+                                                   : std::nullopt;
+  double engine_start_at = 0;
+  double engine_ready_at = 0;
+  Result<std::shared_ptr<EnginePool>> engine = InternalError("failed to start the engine: not started");
+  std::promise<void> engine_made;
+  const std::shared_future<void> engine_done = engine_made.get_future().share();
+  std::thread engine_thread([&] {
+    engine_start_at = SecondsSinceProcessStart();
+    engine = EnginePool::Create(*pool_options);
+    engine_ready_at = SecondsSinceProcessStart();
+    engine_made.set_value();
+  });
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    bool first = true;
+    for (size_t i = next++; i < n; i = next++) {
+      TrackVideoRequest request = MakeTrackRequest(settings->inputs[i], *settings, &stdout_mutex);
+      std::optional<OpenedVideo> opened;
+      if (first && open_ahead_device.has_value()) opened = OpenTrackVideo(request, *open_ahead_device);
+      first = false;
+      engine_done.wait();
+      if (!engine.ok()) return;  // every input's summary says why, below
+      summaries[i] =
+          TrackOne(std::move(request), *engine, settings->progress && jobs == 1, std::move(opened));
+    }
+  };
+  {
+    std::vector<std::thread> pool;
+    for (int j = 1; j < jobs; ++j) pool.emplace_back(worker);
+    worker();
+    for (std::thread& t : pool) t.join();
+  }
+  engine_thread.join();
   if (!engine.ok()) {
     // No models, no inputs: one message, and every input's summary says why.
     for (size_t i = 0; i < n; ++i) {
@@ -403,19 +450,6 @@ int RunTrack(std::span<const std::string> arguments) {
       summaries[i].error = engine.status().message();
     }
     Fail(engine.status().message(), kExitFailed);
-  }
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < n; i = next++) {
-      summaries[i] =
-          TrackOne(settings->inputs[i], *settings, *engine, settings->progress && jobs == 1, &stdout_mutex);
-    }
-  };
-  if (engine.ok()) {
-    std::vector<std::thread> pool;
-    for (int j = 1; j < jobs; ++j) pool.emplace_back(worker);
-    worker();
-    for (std::thread& t : pool) t.join();
   }
   const double jobs_done_at = SecondsSinceProcessStart();
 

@@ -104,6 +104,7 @@ Json VideoSummary::ToJson() const {
        {{"began", Milliseconds(began_at_seconds)},
         {"opened", Milliseconds(opened_at_seconds)},
         {"ended", Milliseconds(ended_at_seconds)}}},
+      {"engine_wait_seconds", Milliseconds(engine_wait_seconds)},
       {"hands", std::move(hands_json)}};
   if (!engine.empty()) {
     out["engine"] = engine;
@@ -136,13 +137,41 @@ BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device) {
           .warm_up = engine.warm_up};
 }
 
-VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines) {
+OpenedVideo OpenTrackVideo(const TrackVideoRequest& request, int device) {
+  OpenedVideo opened;
+  opened.device = device;
+  opened.began_at_seconds = SecondsSinceProcessStart();
+  VideoReaderOptions reader_options = request.reader;
+  // The overlay draws on the frames' pixels: those must come to the host.
+  reader_options.frames_on_gpu = request.reader.frames_on_gpu && request.overlay.empty();
+  reader_options.hardware_device = device;
+  std::error_code ec;
+  const Clock::time_point open_start = Clock::now();
+  auto reader = std::filesystem::is_directory(request.input, ec)
+                    ? VideoReader::OpenFrameDirectory(request.input, request.fps, reader_options)
+                    : VideoReader::Open(request.input, reader_options);
+  opened.open_seconds = SecondsSince(open_start);
+  opened.opened_at_seconds = SecondsSinceProcessStart();
+  if (!reader.ok()) {
+    opened.status = reader.status();
+    return opened;
+  }
+  opened.reader = std::move(reader).value();
+  const int frames_per_call = std::clamp(request.frames_per_call, 1, 64);
+  opened.frames = std::make_unique<FramePrefetcher>(
+      opened.reader.get(), std::max(FramePrefetcher::kDefaultDepth, frames_per_call));
+  return opened;
+}
+
+VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines,
+                        std::optional<OpenedVideo> opened) {
   const std::string& input = request.input;
   const std::string& name = request.name.empty() ? input : request.name;
   VideoSummary summary;
   summary.input = name;
   const Clock::time_point start = Clock::now();
-  summary.began_at_seconds = SecondsSinceProcessStart();
+  const double start_at = SecondsSinceProcessStart();
+  summary.began_at_seconds = start_at;
   auto fail = [&](const Status& status) {
     summary.error = status.message();
     summary.ended_at_seconds = SecondsSinceProcessStart();  // an early return's end
@@ -156,23 +185,23 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   const EnginePoolStats pool = engines->stats();
   const auto engine_label = [&] { return pool.engines[(*landmarker)->engine_index()].label; };
   if (pool.engines.size() > 1) summary.engine = engine_label();
-  VideoReaderOptions reader_options = request.reader;
-  // The overlay draws on the frames' pixels: those must come to the host.
-  reader_options.frames_on_gpu = request.reader.frames_on_gpu && request.overlay.empty();
-  reader_options.hardware_device = (*landmarker)->options().model.device;  // decode where the models run
-  std::error_code ec;
-  const Clock::time_point open_start = Clock::now();
-  auto reader = std::filesystem::is_directory(input, ec)
-                    ? VideoReader::OpenFrameDirectory(input, request.fps, reader_options)
-                    : VideoReader::Open(input, reader_options);
-  summary.open_seconds = SecondsSince(open_start);
-  summary.opened_at_seconds = SecondsSinceProcessStart();
-  if (!reader.ok()) {
-    fail(reader.status());
+  const int device = (*landmarker)->options().model.device;  // decode where the models run
+  // Opened ahead on another GPU than the engine's: opened again here.
+  const bool ahead = opened.has_value() && opened->device == device;
+  if (!ahead) opened = OpenTrackVideo(request, device);
+  summary.open_seconds = opened->open_seconds;
+  summary.opened_at_seconds = opened->opened_at_seconds;
+  if (ahead) {
+    summary.began_at_seconds = opened->began_at_seconds;
+    summary.engine_wait_seconds = std::max(0.0, start_at - opened->opened_at_seconds);
+  }
+  if (!opened->status.ok()) {
+    fail(opened->status);
     return summary;
   }
+  std::unique_ptr<VideoReader>& reader = opened->reader;
   // A copy: the reader is the decode thread's below.
-  const VideoInfo info = (*reader)->info();
+  const VideoInfo info = reader->info();
   summary.decoder = info.decoder;
   summary.hardware_fallback_reason = info.hardware_fallback_reason;
   summary.frames_on_gpu = info.frames_on_gpu;
@@ -248,14 +277,14 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   const size_t frames_per_call = static_cast<size_t>(std::clamp(request.frames_per_call, 1, 64));
   std::vector<VideoFrame> window(frames_per_call);
   std::vector<VideoFrameView> views;
-  // Decoding the next frames overlaps tracking these; any break below stops it at once.
-  // Optional only so that the end below can close it (and then the video) inside the timing.
-  std::optional<FramePrefetcher> frames(
-      std::in_place, reader->get(),
-      std::max(FramePrefetcher::kDefaultDepth, static_cast<int>(frames_per_call)));
+  // Decoding the next frames overlaps tracking these (it began when the video opened); any
+  // break below stops it at once. The end below closes it (and then the video) inside the timing.
+  std::unique_ptr<FramePrefetcher>& frames = opened->frames;
   Status status = progress(0);
   Status decoder_status;  // the decoder's error, reported after the frames it gave
-  summary.start_seconds = SecondsSince(start) - summary.open_seconds;
+  // Opened ahead, the opening was before `start`; else it is part of the time since.
+  const double before_start = ahead ? summary.open_seconds : 0;
+  summary.start_seconds = SecondsSince(start) + before_start - summary.open_seconds;
   bool more = true;
   while (status.ok() && more) {
     size_t count = 0;
@@ -289,7 +318,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   if (status.ok() && !decoder_status.ok()) status = decoder_status;
   const Clock::time_point close_start = Clock::now();
   frames->Stop();
-  summary.decoder_times = (*reader)->read_times();  // the decoding thread has ended
+  summary.decoder_times = reader->read_times();  // the decoding thread has ended
   summary.take_overs = (*landmarker)->take_overs();
   if (summary.take_overs > 0)
     summary.final_engine = engines->stats().engines[(*landmarker)->engine_index()].label;
@@ -306,11 +335,11 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   views.clear();
   window.clear();
   frames.reset();
-  reader->reset();
+  reader.reset();
   landmarker->reset();
   summary.close_seconds = SecondsSince(close_start);
   if (summary.frames > 0 && info.fps > 0) summary.duration_ms += static_cast<int64_t>(1000.0 / info.fps);
-  summary.processing_seconds = SecondsSince(start);
+  summary.processing_seconds = SecondsSince(start) + before_start;
   summary.ended_at_seconds = SecondsSinceProcessStart();
   return summary;
 }

@@ -10,11 +10,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "frame_json.h"
+#include "frame_prefetcher.h"
 #include "handtrack/engine_pool.h"
 #include "handtrack/hand_engine.h"
 #include "handtrack/hand_landmarker.h"
@@ -64,11 +66,14 @@ struct VideoSummary {
   // beside decoder_wait it tells whether the decoder is busy all along or waits for CPU time.
   VideoReadTimes decoder_times;
   // When, in seconds since the process started (process_clock.h), this video began (its
-  // landmarker asked for), finished opening and ended: with many videos at once, where each
-  // one's time lies against the others' and the engine's start.
+  // opening, or its landmarker asked for when it opens after), finished opening and ended:
+  // with many videos at once, where each one's time lies against the others' and the engine's.
   double began_at_seconds = 0;
   double opened_at_seconds = 0;
   double ended_at_seconds = 0;
+  // A video opened ahead (OpenedVideo): from its opening to its tracking's start, waiting for
+  // the engine (not in processing_seconds; ended - began = engine_wait + processing). 0 else.
+  double engine_wait_seconds = 0;
   // With several engines (--gpus): the engine the video started on, the one it ended on, and
   // how many times it moved because its engine failed. Empty / 0 otherwise (not in the JSON).
   std::string engine;
@@ -129,10 +134,32 @@ struct BatchPolicy {
 };
 BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device);
 
+// A video opened before its tracking (OpenTrackVideo), e.g. while the engine starts: on a GPU
+// its decoder is made then (NVDEC makes them one at a time, about 55 ms each on an H100, so 16
+// videos take most of a second: docs/CUDA.md), and its frames are decoded ahead from then on.
+// Move-only; dropping it stops the decoding and closes the video.
+struct OpenedVideo {
+  int device = 0;               // the GPU it decodes on (VideoReaderOptions::hardware_device)
+  Status status;                // why it did not open (then reader and frames are null)
+  double open_seconds = 0;      // VideoReader::Open's time
+  double began_at_seconds = 0;  // since the process started (process_clock.h)
+  double opened_at_seconds = 0;
+  std::unique_ptr<VideoReader> reader;
+  std::unique_ptr<FramePrefetcher> frames;  // declared last: stops before the reader closes
+};
+
+// Opens request.input as TrackVideo does, decoding on GPU `device` where the request asks for
+// hardware decoding, and starts decoding ahead. Thread-safe.
+OpenedVideo OpenTrackVideo(const TrackVideoRequest& request, int device);
+
 // Tracks one input to the end or to its first error, writing and flushing each frame as
 // it goes, on the pool's least-loaded engine (moving to another when that one fails, see
 // EnginePool). The error, if any, is in the summary (one line, naming the input). With
-// hardware decoding, the video is decoded on the GPU of the engine it starts on.
-VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines);
+// hardware decoding, the video is decoded on the GPU of the engine it starts on: `opened`,
+// when given (OpenTrackVideo of the same request), is used if it decodes there, else
+// closed and the video opened again; its wait between opening and this call is the
+// summary's engine_wait_seconds, not part of processing_seconds.
+VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<EnginePool>& engines,
+                        std::optional<OpenedVideo> opened = std::nullopt);
 
 }  // namespace handtrack::cli
