@@ -12,6 +12,10 @@
 #   run tool, at once (while the machine is still warm): command
 #             "bash scripts/device/track_check.sh run", carry [".carry/track"], timeout_s 600
 #
+# Or in one call, after `track_check.sh pack` here: command "bash scripts/device/track_check.sh
+# unpack && SLIM=1 bash scripts/device/track_check.sh run", carry [".carry/track-libs",
+# ".carry/track-one"] (see pack).
+#
 # Two calls because the libraries alone are about 47 MB (the packages' shared objects, one
 # xz archive) and a call carries at most 64 MiB: the first unpacks them into
 # /tmp/handtrack-root, which stays while the machine is held (30 s after a call on the
@@ -110,10 +114,44 @@ bundle() {
   du -sh "$LIBS" "$CARRY" "$CARRY"/*
 }
 
-# On the device machine, first call: the libraries unpacked outside /.
+# Here, after bundle: .carry/track in one xz archive (.carry/track-one, about 14 MB: the CLI, the
+# models, the session video, which xz shrinks to its one shared video, the shared videos and
+# goldens), so that one call carrying [".carry/track-libs", ".carry/track-one"] (63 MiB with the
+# working tree in session 49, of the 64 MiB a call carries; without the videos and goldens when
+# they do not fit) runs `unpack` and then `run` or `rates`: one machine start instead of two
+# calls that must follow within 30 s (session 49 saw more starts fail than succeed). Only
+# bin/handtrack travels this way, not other CLIs kept there.
+pack() {
+  local one=$ROOT/.carry/track-one
+  local tree
+  tree=$(git -C "$ROOT" ls-files -z | xargs -0 stat -c %s | awk '{s += $1} END {print s}')
+  # What is left for the archive; without the shared videos and goldens (agreement) when needed.
+  local room=$((64 * 1048576 - tree - $(stat -c %s "$LIBS/libs.tar.xz") - 256 * 1024))
+  local skip
+  for skip in '^$' '^track/(videos|golden)'; do
+    rm -rf "$one" && mkdir -p "$one"
+    (cd "$ROOT/.carry" && { find track -path track/bin -prune -o -print | grep -E -v "$skip"; echo track/bin
+      echo track/bin/handtrack; } | tar --no-recursion -cf - -T -) | xz -9 -T2 >"$one/track.tar.xz"
+    if (($(stat -c %s "$one/track.tar.xz") <= room)); then
+      [[ $skip == '^$' ]] || echo "without the shared videos and goldens: 'run' cannot check agreement"
+      echo "$one/track.tar.xz: $(du -h "$one/track.tar.xz" | cut -f1), $((room / 1024)) KiB were free"
+      return 0
+    fi
+  done
+  echo "failed to pack: .carry/track does not fit one call beside the libraries" >&2
+  rm -rf "$one"
+  return 1
+}
+
+# On the device machine, first call: the libraries unpacked outside /, and .carry/track from
+# .carry/track-one's archive when that was carried instead (see pack).
 unpack() {
   rm -rf "$DEVICE_ROOT" && mkdir -p "$DEVICE_ROOT"
   tar -C "$DEVICE_ROOT" -xJf "$LIBS/libs.tar.xz" || return 1
+  if [[ -f $ROOT/.carry/track-one/track.tar.xz ]]; then
+    rm -rf "$CARRY" && tar -C "$ROOT/.carry" -xJf "$ROOT/.carry/track-one/track.tar.xz" || return 1
+    echo "unpacked $CARRY from .carry/track-one"
+  fi
   touch "$DEVICE_ROOT/.complete"
   echo "unpacked $(find "$DEVICE_ROOT" -name '*.so*' | wc -l) shared objects into $DEVICE_ROOT"
 }
@@ -448,6 +486,7 @@ EOF
 
 case ${1:-} in
   bundle) bundle ;;
+  pack) pack ;;
   profile) profile ;;
   probe) probe ;;
   unpack) unpack ;;
@@ -455,5 +494,5 @@ case ${1:-} in
   rates) rates ;;
   agreement) agreement ;;
   startup) startup ;;
-  *) echo "usage: $0 bundle|probe|unpack|run|rates|agreement|startup|profile" >&2; exit 2 ;;
+  *) echo "usage: $0 bundle|pack|probe|unpack|run|rates|agreement|startup|profile" >&2; exit 2 ;;
 esac
