@@ -4,6 +4,9 @@
 if(TARGET handtrack_cli)
   handtrack_add_gtest(cli_options_test ${CMAKE_CURRENT_LIST_DIR}/cli_options_test.cc)
   target_link_libraries(cli_options_test PRIVATE handtrack_cli_core)
+  # TrackVideo with a video opened ahead (track_session.h).
+  handtrack_add_gtest(track_session_test ${CMAKE_CURRENT_LIST_DIR}/track_session_test.cc)
+  target_link_libraries(track_session_test PRIVATE handtrack_cli_core)
   add_test(NAME cli_bad_input
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli_bad_input_test.sh $<TARGET_FILE:handtrack_cli>)
   # Exit 77: skipped for want of ../shared or the models (never in CI, where it fails instead).

@@ -137,6 +137,20 @@ BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device) {
           .warm_up = engine.warm_up};
 }
 
+OpenedVideo& OpenedVideo::operator=(OpenedVideo&& other) noexcept {
+  // The decoding thread of the video replaced stops before its reader closes (members are
+  // assigned in order, the reader before the frames).
+  frames.reset();
+  device = other.device;
+  status = std::move(other.status);
+  open_seconds = other.open_seconds;
+  began_at_seconds = other.began_at_seconds;
+  opened_at_seconds = other.opened_at_seconds;
+  reader = std::move(other.reader);
+  frames = std::move(other.frames);
+  return *this;
+}
+
 OpenedVideo OpenTrackVideo(const TrackVideoRequest& request, int device) {
   OpenedVideo opened;
   opened.device = device;
