@@ -412,25 +412,23 @@ int RunTrack(std::span<const std::string> arguments) {
                                                    ? std::optional<int>(pool_options->engines[0].model.device)
                                                    : std::nullopt;
   double engine_start_at = 0;
-  double engine_ready_at = 0;
-  Result<std::shared_ptr<EnginePool>> engine = InternalError("failed to start the engine: not started");
-  std::promise<void> engine_made;
-  const std::shared_future<void> engine_done = engine_made.get_future().share();
-  std::thread engine_thread([&] {
-    engine_start_at = SecondsSinceProcessStart();
-    engine = EnginePool::Create(*pool_options);
-    engine_ready_at = SecondsSinceProcessStart();
-    engine_made.set_value();
-  });
+  double engine_ready_at = 0;  // both read once the engine is made (engine_made.get())
+  const std::shared_future<Result<std::shared_ptr<EnginePool>>> engine_made =
+      std::async(std::launch::async, [&] {
+        engine_start_at = SecondsSinceProcessStart();
+        auto made = EnginePool::Create(*pool_options);
+        engine_ready_at = SecondsSinceProcessStart();
+        return made;
+      }).share();
   std::atomic<size_t> next{0};
   auto worker = [&] {
     bool first = true;
     for (size_t i = next++; i < n; i = next++) {
       TrackVideoRequest request = MakeTrackRequest(settings->inputs[i], *settings, &stdout_mutex);
       std::optional<OpenedVideo> opened;
-      if (first && open_ahead_device.has_value()) opened = OpenTrackVideo(request, *open_ahead_device);
+      if (first && open_ahead_device.has_value()) opened.emplace(OpenTrackVideo(request, *open_ahead_device));
       first = false;
-      engine_done.wait();
+      const Result<std::shared_ptr<EnginePool>>& engine = engine_made.get();
       if (!engine.ok()) return;  // every input's summary says why, below
       summaries[i] =
           TrackOne(std::move(request), *engine, settings->progress && jobs == 1, std::move(opened));
@@ -442,7 +440,7 @@ int RunTrack(std::span<const std::string> arguments) {
     worker();
     for (std::thread& t : pool) t.join();
   }
-  engine_thread.join();
+  const Result<std::shared_ptr<EnginePool>>& engine = engine_made.get();
   if (!engine.ok()) {
     // No models, no inputs: one message, and every input's summary says why.
     for (size_t i = 0; i < n; ++i) {

@@ -137,20 +137,6 @@ BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device) {
           .warm_up = engine.warm_up};
 }
 
-OpenedVideo& OpenedVideo::operator=(OpenedVideo&& other) noexcept {
-  // The decoding thread of the video replaced stops before its reader closes (members are
-  // assigned in order, the reader before the frames).
-  frames.reset();
-  device = other.device;
-  status = std::move(other.status);
-  open_seconds = other.open_seconds;
-  began_at_seconds = other.began_at_seconds;
-  opened_at_seconds = other.opened_at_seconds;
-  reader = std::move(other.reader);
-  frames = std::move(other.frames);
-  return *this;
-}
-
 OpenedVideo OpenTrackVideo(const TrackVideoRequest& request, int device) {
   OpenedVideo opened;
   opened.device = device;
@@ -202,7 +188,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   const int device = (*landmarker)->options().model.device;  // decode where the models run
   // Opened ahead on another GPU than the engine's: opened again here.
   const bool ahead = opened.has_value() && opened->device == device;
-  if (!ahead) opened = OpenTrackVideo(request, device);
+  if (!ahead) opened.emplace(OpenTrackVideo(request, device));
   summary.open_seconds = opened->open_seconds;
   summary.opened_at_seconds = opened->opened_at_seconds;
   if (ahead) {
@@ -298,7 +284,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   Status decoder_status;  // the decoder's error, reported after the frames it gave
   // Opened ahead, the opening was before `start`; else it is part of the time since.
   const double before_start = ahead ? summary.open_seconds : 0;
-  summary.start_seconds = SecondsSince(start) + before_start - summary.open_seconds;
+  summary.start_seconds = SecondsSince(start) - (ahead ? 0 : summary.open_seconds);
   bool more = true;
   while (status.ok() && more) {
     size_t count = 0;

@@ -137,11 +137,14 @@ BatchPolicy DefaultBatchPolicy(int max_batch, bool on_device);
 // A video opened before its tracking (OpenTrackVideo), e.g. while the engine starts: on a GPU
 // its decoder is made then (NVDEC makes them one at a time, about 55 ms each on an H100, so 16
 // videos take most of a second: docs/CUDA.md), and its frames are decoded ahead from then on.
-// Move-only; dropping it, or moving another over it, stops the decoding and closes the video.
+// Movable, not assignable: an assignment would close the reader it replaces before that
+// reader's decoding thread stops (members are assigned in order); destroy it (e.g.
+// std::optional::emplace) and make another instead. Dropping it stops the decoding and closes
+// the video.
 struct OpenedVideo {
   OpenedVideo() = default;
   OpenedVideo(OpenedVideo&&) = default;
-  OpenedVideo& operator=(OpenedVideo&& other) noexcept;
+  OpenedVideo& operator=(OpenedVideo&&) = delete;
 
   int device = 0;               // the GPU it decodes on (VideoReaderOptions::hardware_device)
   Status status;                // why it did not open (then reader and frames are null)
