@@ -178,7 +178,7 @@ static void test_defaults(void) {
   CHECK(options.model_variant == HT_MODEL_FULL);
   CHECK(options.delegate != NULL && strcmp(options.delegate, "auto") == 0);
   CHECK(options.num_threads == 1);
-  CHECK(options.precision == HT_PRECISION_FP32);
+  CHECK(options.precision == HT_PRECISION_AUTO);
   CHECK(options.mirrored == 0);
   CHECK(options.smoothing == HT_SMOOTHING_DEFAULT);
   CHECK(options.result_callback == NULL && options.user_data == NULL);
@@ -322,9 +322,9 @@ static void test_create_errors(void) {
   CHECK_STATUS(ht_landmarker_create(&options, &landmarker), HT_INVALID_ARGUMENT);
   CHECK_ERROR_MENTIONS("smoothing 3");
   options = default_options();
-  options.precision = (ht_precision)2;
+  options.precision = (ht_precision)3;
   CHECK_STATUS(ht_landmarker_create(&options, &landmarker), HT_INVALID_ARGUMENT);
-  CHECK_ERROR_MENTIONS("precision 2");
+  CHECK_ERROR_MENTIONS("precision 3");
 
   options = default_options();
   options.delegate = "no-such-backend";

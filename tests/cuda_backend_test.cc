@@ -39,6 +39,8 @@
 #include "backend/reference/reference_backend.h"
 #include "backend_settings_flag.h"
 #include "device_sampling_check.h"
+#include "handtrack/hand_engine.h"
+#include "handtrack/hand_landmarker.h"
 #include "handtrack/models.h"
 #include "model/tflite_reader.h"
 #include "op_graph_builders.h"
@@ -775,6 +777,7 @@ std::vector<std::vector<float>> RunWithSeededInput(ModelRunner& runner) {
 ModelRunner::Options CudaRunnerOptions(Delegate delegate, const std::string& faults = "") {
   ModelRunner::Options options;
   options.delegate = delegate;
+  options.precision = Precision::kFp32;  // compared with the reference at float32's bound
   options.inject_faults = faults;
   options.backend_settings = CommandLineBackendSettings();
   return options;
@@ -816,6 +819,35 @@ TEST(CudaFallbackTest, InjectedFaultsFallBackUnderAutoAndFailWhenNamed) {
     EXPECT_EQ(status.code(), fault.named_code) << fault.spec << ": " << status.message();
     EXPECT_NE(status.message().find("cuda"), std::string::npos) << status.message();
   }
+}
+
+// The default precision (auto) plans fp16 on cuda, named or chosen by auto, and the runner,
+// an engine and its landmarkers report fp16; the CPU fallback named beside it runs fp32.
+TEST(CudaFallbackTest, AutoPrecisionIsHalfOnCuda) {
+  HT_REQUIRE_FIXTURE(!ModelDir().empty(), "models (run scripts/fetch_models.sh)");
+  HT_REQUIRE_CUDA_DEVICE();
+  for (Delegate delegate : {Delegate::kCuda, Delegate::kAuto}) {
+    ModelRunner::Options options;
+    options.delegate = delegate;
+    options.backend_settings = CommandLineBackendSettings();
+    EXPECT_EQ(options.precision, Precision::kAuto);
+    auto runner = ModelRunner::Create(ModelPath("hand_landmark_lite"), options);
+    ASSERT_TRUE(runner.ok()) << runner.status().message();
+    EXPECT_EQ((*runner)->precision(), Precision::kFp16) << DelegateName(delegate);
+    EXPECT_NE((*runner)->DescribePlan().find("thread(s), fp16"), std::string::npos)
+        << (*runner)->DescribePlan();
+  }
+  HandEngineOptions engine_options;
+  engine_options.model.delegate = Delegate::kCuda;
+  engine_options.model.variant = ModelVariant::kLite;
+  auto engine = HandEngine::Create(engine_options);
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+  EXPECT_EQ((*engine)->options().model.precision, Precision::kFp16);
+  HandLandmarkerOptions landmarker_options;
+  landmarker_options.engine = *engine;
+  auto landmarker = HandLandmarker::Create(landmarker_options);
+  ASSERT_TRUE(landmarker.ok()) << landmarker.status().message();
+  EXPECT_EQ((*landmarker)->options().model.precision, Precision::kFp16);
 }
 
 // ---------------------------------------------------------------------------

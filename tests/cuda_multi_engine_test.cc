@@ -88,6 +88,7 @@ HandEngineOptions GpuEngine(int64_t after = -1, std::string stage = "run") {
   HandEngineOptions options;
   options.model.delegate = Delegate::kCuda;
   options.model.device = 0;
+  options.model.precision = Precision::kFp32;  // compared with the CPU's float32 below
   options.max_batch = 4;
   if (after >= 0) {
     auto checks = std::make_shared<std::atomic<int64_t>>(0);

@@ -103,6 +103,7 @@ TEST_P(RuntimeBatchTest, BatchOfNMatchesNSingleRuns) {
   }
   ModelRunner::Options options;
   options.delegate = c.delegate;
+  options.precision = Precision::kFp32;  // the bound below is float32's (auto is fp16 on cuda)
   auto single = ModelRunner::Create(testing::ModelPath(c.model), options);
   ASSERT_TRUE(single.ok()) << single.status().message();
   options.batch = kBatch;

@@ -61,8 +61,10 @@ struct Script {
   // Set: its segments leave their outputs in buffers of their own, as a device's staging, and
   // lend them (OutputHostBuffer); a run given other buffers copies into them.
   bool lends_outputs = false;
+  Precision preferred = Precision::kFp32;  // its PreferredPrecision; it honours fp32 and this one
   int compiles = 0;
   std::vector<backend::RunPriority> compiled_priorities;  // BackendOptions::priority of each compile
+  std::vector<Precision> compiled_precisions;             // BackendOptions::precision of each compile
   int runs = 0;
   int output_copies = 0;  // outputs copied out of a lent buffer into the caller's
 };
@@ -127,11 +129,16 @@ class ScriptedBackend : public backend::Backend {
     return UnsupportedError(std::string("no ") + script_->name + " kernel for " + model::OpTypeName(op));
   }
   backend::MemorySpace memory_space() const override { return script_->memory; }
+  bool HonoursPrecision(Precision precision) const override {
+    return precision == Precision::kFp32 || precision == script_->preferred;
+  }
+  Precision PreferredPrecision() const override { return script_->preferred; }
   Result<std::unique_ptr<backend::CompiledSegment>> Compile(const model::Graph& graph,
                                                             const backend::SegmentSpec& spec,
                                                             const backend::BackendOptions& options) override {
     ++script_->compiles;
     script_->compiled_priorities.push_back(options.priority);
+    script_->compiled_precisions.push_back(options.precision);
     if (script_->fail_compile) return UnavailableError("shader failed to compile (scripted)");
     HT_ASSIGN_OR_RETURN(auto work, reference_->Compile(graph, spec, options));
     return std::unique_ptr<backend::CompiledSegment>(
@@ -419,6 +426,55 @@ TEST(PlannerTest, ThePriorityReachesEveryCompiledSegment) {
   EXPECT_EQ(InterpreterOptions().priority, backend::RunPriority::kNormal);
 }
 
+// kAuto (the default) is the first candidate's preferred precision, chosen once at Create: every
+// segment is compiled in it, the plan and precision() say it, and a backend that runs fp32
+// instead (the reference fallback here) is noted as for an explicit fp16.
+TEST(PlannerTest, AutoPrecisionIsTheFirstCandidatesPreferredOne) {
+  EXPECT_EQ(InterpreterOptions().precision, Precision::kAuto);
+  const auto graph = std::make_shared<const model::Graph>(UnaryChain({OpType::kRelu, OpType::kLogistic}));
+  const auto half = MakeScript("halves", {OpType::kRelu});
+  half->preferred = Precision::kFp16;
+  auto interpreter = Interpreter::Create(graph, WithBackends({half}));
+  ASSERT_TRUE(interpreter.ok()) << interpreter.status().message();
+  EXPECT_EQ((*interpreter)->precision(), Precision::kFp16);
+  EXPECT_EQ(half->compiled_precisions, std::vector<Precision>{Precision::kFp16});
+  const std::string plan = (*interpreter)->DescribePlan();
+  EXPECT_TRUE(Contains(plan, "thread(s), fp16")) << plan;
+  EXPECT_TRUE(Contains(plan, "reference runs fp32: it does not honour precision fp16")) << plan;
+  EXPECT_FALSE(Contains(plan, "auto")) << plan;
+  EXPECT_EQ(RunOnce(**interpreter), ReferenceOutputs(*graph));  // the scripted halves compute in fp32
+
+  // Asked explicitly, fp32 stays fp32 on the same backend.
+  half->compiled_precisions.clear();
+  InterpreterOptions fp32 = WithBackends({half});
+  fp32.precision = Precision::kFp32;
+  interpreter = Interpreter::Create(graph, fp32);
+  ASSERT_TRUE(interpreter.ok()) << interpreter.status().message();
+  EXPECT_EQ((*interpreter)->precision(), Precision::kFp32);
+  EXPECT_EQ(half->compiled_precisions, std::vector<Precision>{Precision::kFp32});
+
+  // Led by a backend that prefers fp32 (the half-precision one second), auto is fp32.
+  const auto full = MakeScript("floats", {OpType::kLogistic});
+  half->compiled_precisions.clear();
+  InterpreterOptions led = WithBackends({full, half});
+  interpreter = Interpreter::Create(graph, led);
+  ASSERT_TRUE(interpreter.ok()) << interpreter.status().message();
+  EXPECT_EQ((*interpreter)->precision(), Precision::kFp32);
+  EXPECT_EQ(full->compiled_precisions, std::vector<Precision>{Precision::kFp32});
+  EXPECT_EQ(half->compiled_precisions, std::vector<Precision>{Precision::kFp32});
+}
+
+TEST(PlannerTest, PrecisionNamesParseBackAndOthersAreRefused) {
+  for (Precision precision : {Precision::kFp32, Precision::kFp16, Precision::kAuto}) {
+    auto parsed = ParsePrecision(PrecisionName(precision));
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+    EXPECT_EQ(*parsed, precision);
+  }
+  auto bad = ParsePrecision("fp8");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "failed to parse precision 'fp8': expected auto, fp32 or fp16");
+}
+
 TEST(PlannerTest, OptionsAreCheckedWithClearErrors) {
   const auto graph = std::make_shared<const model::Graph>(UnaryChain({OpType::kRelu}));
   InterpreterOptions unknown;
@@ -565,6 +621,10 @@ TEST(ModelsFromMemoryTest, AnEngineAndALandmarkerRunFromBuffersWithNoModelFolder
   auto result = (*landmarker)->Detect(grey.view());
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_TRUE(result->hands.empty());
+  // The default precision (auto) is reported as what it chose on the CPU.
+  EXPECT_EQ(options.model.precision, Precision::kAuto);
+  EXPECT_EQ((*engine)->options().model.precision, Precision::kFp32);
+  EXPECT_EQ((*landmarker)->options().model.precision, Precision::kFp32);
 
   // A corrupt buffer names the model and the reason; the folder is not consulted for it.
   std::vector<uint8_t> corrupt = palm;

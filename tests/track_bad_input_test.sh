@@ -238,9 +238,11 @@ else
 fi
 cmp -s "$tmp/hw_none.jsonl" "$tmp/hw_auto.jsonl" && pass "--hwaccel auto: frames identical to --hwaccel none" ||
   fail "--hwaccel auto: frames differ from --hwaccel none"
-python3 - "$tmp/hw_none.json" "$tmp/hw_auto.json" <<'PY' && pass "--summary: the decoder, its time, the reason when auto fell back, and the run's timeline" || fail "--summary: decoder"
+python3 - "$tmp/hw_none.json" "$tmp/hw_auto.json" "$has_driver" <<'PY' && pass "--summary: the decoder, its time, the reason when auto fell back, the precision auto chose, and the run's timeline" || fail "--summary: decoder"
 import json, sys
-none, auto = (json.load(open(p)) for p in sys.argv[1:])
+none, auto = (json.load(open(p)) for p in sys.argv[1:3])
+# --precision auto (the default): fp32 on the CPU, fp16 where cuda runs the models.
+assert none["precision"] in ("fp32", "fp16") and (sys.argv[3] == "1" or none["precision"] == "fp32"), none
 assert none["decoder"] == "h264 (cpu)" and "hardware_fallback_reason" not in none, none
 assert auto["decoder"] in ("h264 (cpu)", "h264 (cuda)"), auto
 assert (auto["decoder"] == "h264 (cpu)") == bool(auto.get("hardware_fallback_reason")), auto

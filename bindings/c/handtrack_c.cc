@@ -263,7 +263,7 @@ HT_API void ht_options_init(ht_options* options) {
   options->model_variant = HT_MODEL_FULL;
   options->delegate = "auto";
   options->num_threads = 1;
-  options->precision = HT_PRECISION_FP32;
+  options->precision = HT_PRECISION_AUTO;
   options->smoothing = HT_SMOOTHING_DEFAULT;
 }
 
@@ -302,7 +302,8 @@ HT_API ht_status ht_landmarker_create(const ht_options* options, ht_landmarker**
                                            std::to_string(static_cast<int>(o.model_variant)) +
                                            " is not an ht_model_variant");
     }
-    if (o.precision != HT_PRECISION_FP32 && o.precision != HT_PRECISION_FP16) {
+    if (o.precision != HT_PRECISION_FP32 && o.precision != HT_PRECISION_FP16 &&
+        o.precision != HT_PRECISION_AUTO) {
       return Fail(HT_INVALID_ARGUMENT, failed + "precision " + std::to_string(static_cast<int>(o.precision)) +
                                            " is not an ht_precision");
     }
@@ -352,8 +353,9 @@ HT_API ht_status ht_landmarker_create(const ht_options* options, ht_landmarker**
     if (!delegate.ok()) return Fail(delegate.status());
     model.delegate = *delegate;
     model.num_threads = o.num_threads;
-    model.precision =
-        o.precision == HT_PRECISION_FP16 ? handtrack::Precision::kFp16 : handtrack::Precision::kFp32;
+    model.precision = o.precision == HT_PRECISION_FP16   ? handtrack::Precision::kFp16
+                      : o.precision == HT_PRECISION_AUTO ? handtrack::Precision::kAuto
+                                                         : handtrack::Precision::kFp32;
 
     auto landmarker = std::make_unique<ht_landmarker>();
     landmarker->callback = o.result_callback;

@@ -157,7 +157,7 @@ struct ModelSettings {
   std::string variant = "full";
   std::string delegate = "auto";
   int num_threads = 1;
-  std::string precision = "fp32";
+  std::string precision = "auto";  // fp16 on cuda, fp32 on the CPU
 };
 
 // Fills `options` from `settings`; `storage` keeps the model bytes alive until creation ends.

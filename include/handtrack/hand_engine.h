@@ -143,6 +143,7 @@ class HandEngine {
   HandEngine(const HandEngine&) = delete;
   HandEngine& operator=(const HandEngine&) = delete;
 
+  // The options given, except model.precision: the one chosen where kAuto was given.
   const HandEngineOptions& options() const;
 
   // Where each model runs (node groups per backend, every fallback reason),

@@ -124,8 +124,13 @@ typedef enum ht_running_mode HT_ENUM_INT {
 typedef enum ht_model_variant HT_ENUM_INT { HT_MODEL_FULL = 0, HT_MODEL_LITE = 1 } ht_model_variant;
 
 /* Arithmetic of inference: fp16 is honoured by the cuda backend; the CPU
- * backends run fp32 and say so in the plan. */
-typedef enum ht_precision HT_ENUM_INT { HT_PRECISION_FP32 = 0, HT_PRECISION_FP16 = 1 } ht_precision;
+ * backends run fp32 and say so in the plan. AUTO: fp16 on cuda (as MediaPipe's
+ * GPU delegate), fp32 elsewhere. */
+typedef enum ht_precision HT_ENUM_INT {
+  HT_PRECISION_FP32 = 0,
+  HT_PRECISION_FP16 = 1,
+  HT_PRECISION_AUTO = 2
+} ht_precision;
 
 /* One-Euro smoothing of landmarks over time (VIDEO and LIVE_STREAM).
  * DEFAULT: off in VIDEO mode (results match MediaPipe's), on in LIVE_STREAM. */
@@ -176,7 +181,7 @@ typedef struct ht_options {
    * named backend that is unavailable is an error at create. */
   const char* delegate;
   int num_threads;        /* CPU threads of inference, 1..256; default 1 */
-  ht_precision precision; /* default HT_PRECISION_FP32 */
+  ht_precision precision; /* default HT_PRECISION_AUTO */
   /* 0 (default): handedness labels name the real hand of a non-mirrored
    * image, as MediaPipe Tasks; 1: the input is a mirrored selfie view. */
   int mirrored;

@@ -68,9 +68,15 @@ Result<Delegate> ParseDelegate(const std::string& name);
 // and activations with float32 accumulation, honoured by the cuda backend
 // (weights converted once, at compile); the CPU backends run float32 and say
 // so in DescribePlan(). Inputs and outputs stay float32 either way.
-enum class Precision { kFp32, kFp16 };
+// kAuto (the default): the precision of the backend the plan puts first, chosen
+// when the model is planned: fp16 on cuda, as MediaPipe's GPU delegate runs
+// (its allow_precision_loss defaults to true; fp16 meets the same agreement
+// bounds on the shared photos and videos, docs/CUDA.md), fp32 on the CPU
+// backends and on webgpu. Engines, landmarkers and runners then report the
+// precision chosen in their options() / precision(), never kAuto.
+enum class Precision { kFp32, kFp16, kAuto };
 
-// "fp32", "fp16".
+// "fp32", "fp16", "auto".
 const char* PrecisionName(Precision precision);
 // Parses a precision name; InvalidArgument for anything else.
 Result<Precision> ParsePrecision(const std::string& name);
@@ -92,7 +98,7 @@ struct ModelOptions {
   ModelBuffers model_buffers;
   Delegate delegate = Delegate::kAuto;
   int num_threads = 1;  // CPU threads for inference (>= 1)
-  Precision precision = Precision::kFp32;
+  Precision precision = Precision::kAuto;
   // The GPU a device backend (cuda) runs on: its index in ListGpus(), as
   // nvidia-smi numbers them unless CUDA_VISIBLE_DEVICES says otherwise. 0
   // (default): the first GPU, as before this option existed. Another index is
@@ -176,8 +182,8 @@ class ModelRunner {
   struct Options {
     Delegate delegate = Delegate::kAuto;
     int num_threads = 1;
-    Precision precision = Precision::kFp32;
-    int device = 0;  // as ModelOptions::device
+    Precision precision = Precision::kAuto;  // as ModelOptions::precision
+    int device = 0;                          // as ModelOptions::device
     // Frames per Run() (>= 1, at most 4096). The loaded graph is rewritten
     // before planning: every non-constant tensor whose first dimension is 1
     // (inputs, activations, outputs) gets first dimension `batch`, and RESHAPE
@@ -226,6 +232,8 @@ class ModelRunner {
 
   // The execution plan: node groups per backend and every fallback reason.
   std::string DescribePlan() const;
+  // The precision the model was planned in: Options::precision, or what kAuto chose.
+  Precision precision() const;
 
   struct Impl;
 

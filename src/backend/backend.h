@@ -88,7 +88,8 @@ struct BackendOptions {
   RunPriority priority = RunPriority::kNormal;
   // kFp16: a backend that honours it (cuda) stores weights and activations as
   // half floats; the others run float32 (the runtime notes it in the plan).
-  // Segment inputs and outputs in HostTensors are float32 either way.
+  // Segment inputs and outputs in HostTensors are float32 either way. Never
+  // kAuto: the runtime resolves it (Backend::PreferredPrecision) before compiling.
   Precision precision = Precision::kFp32;
   // Test hook: faults only the backend can place (e.g. "cuda:oom"); the
   // runtime itself injects the generic stages (see fault_injection.h).
@@ -170,6 +171,8 @@ class Backend {
 
   // Whether Compile honours BackendOptions::precision (else it runs float32).
   virtual bool HonoursPrecision(Precision precision) const { return precision == Precision::kFp32; }
+  // What Precision::kAuto means for a plan led by this backend.
+  virtual Precision PreferredPrecision() const { return Precision::kFp32; }
 
   virtual MemorySpace memory_space() const { return MemorySpace::kHost; }
 

@@ -4,13 +4,23 @@
 
 namespace handtrack {
 
-const char* PrecisionName(Precision precision) { return precision == Precision::kFp16 ? "fp16" : "fp32"; }
+const char* PrecisionName(Precision precision) {
+  switch (precision) {
+    case Precision::kFp16:
+      return "fp16";
+    case Precision::kAuto:
+      return "auto";
+    case Precision::kFp32:
+      break;
+  }
+  return "fp32";
+}
 
 Result<Precision> ParsePrecision(const std::string& name) {
-  for (Precision p : {Precision::kFp32, Precision::kFp16}) {
+  for (Precision p : {Precision::kFp32, Precision::kFp16, Precision::kAuto}) {
     if (name == PrecisionName(p)) return p;
   }
-  return InvalidArgumentError("failed to parse precision '" + name + "': expected fp32 or fp16");
+  return InvalidArgumentError("failed to parse precision '" + name + "': expected auto, fp32 or fp16");
 }
 
 }  // namespace handtrack

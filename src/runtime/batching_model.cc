@@ -141,6 +141,8 @@ Result<std::unique_ptr<BatchingModel>> BatchingModel::Create(std::shared_ptr<con
   std::unique_ptr<BatchingModel> model(new BatchingModel(std::move(graph), options, std::move(group)));
   if (options.max_batch > 1) HT_RETURN_IF_ERROR(model->GraphForBatch(options.max_batch).status());
   HT_ASSIGN_OR_RETURN(std::unique_ptr<Instance> first, model->CreateInstance(1));
+  // What kAuto chose for the first interpreter holds for every later one.
+  model->options_.interpreter.precision = first->interpreter->precision();
   model->idle_.push_back(first.get());
   model->instances_.push_back(std::move(first));
   model->stats_.instances = 1;

@@ -228,6 +228,9 @@ class BatchingModel {
   // The plan of the batch-1 interpreter, as it is now (it changes when kAuto
   // drops a failing backend), plus a batching line when max_batch > 1.
   std::string DescribePlan() const;
+  // The precision every interpreter is planned in: the options', or what kAuto chose for the
+  // batch-1 interpreter at Create.
+  Precision precision() const { return options_.interpreter.precision; }
   BatchingStats stats() const;
 
  private:

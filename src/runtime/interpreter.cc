@@ -48,6 +48,9 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::shared_ptr<const m
   std::unique_ptr<Interpreter> interpreter(new Interpreter(std::move(graph), options));
   HT_RETURN_IF_ERROR(interpreter->ChooseCandidates());
   HT_RETURN_IF_ERROR(interpreter->CheckSettings());
+  // Candidates come highest priority first: the first takes every node it supports.
+  if (interpreter->options_.precision == Precision::kAuto)
+    interpreter->options_.precision = interpreter->candidates_.front().backend->PreferredPrecision();
   interpreter->host_storage_.resize(g.tensors.size());
   interpreter->host_.data.assign(g.tensors.size(), nullptr);
   for (int t : g.inputs) interpreter->HostBuffer(t);

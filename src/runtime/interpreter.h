@@ -47,7 +47,8 @@ struct InterpreterOptions {
   int num_threads = 1;  // CPU threads of a run, [1, 256]
   // BackendOptions::priority: kHigh for a model whose runs callers wait on in turn.
   backend::RunPriority priority = backend::RunPriority::kNormal;
-  Precision precision = Precision::kFp32;
+  // kAuto: the first candidate's Backend::PreferredPrecision, chosen at Create.
+  Precision precision = Precision::kAuto;
   // The GPU of device backends (Backend::SelectDevice) created from the
   // registry; backends given in `backends` keep theirs.
   int device = 0;
@@ -114,6 +115,9 @@ class Interpreter {
   // Counts the plans made so far: it changes when a run re-planned (auto
   // fallback), so holders of a cached DescribePlan() know to redo it.
   int plan_generation() const { return plan_generation_; }
+  // The precision the backends were asked for: the options', or what kAuto chose at Create
+  // (kept when a fallback re-plans without that backend).
+  Precision precision() const { return options_.precision; }
   // Names of the backends the plan uses, e.g. "xnnpack+reference".
   std::string BackendSummary() const;
   // Segments, fallback reasons per node, copies between segments, notes.

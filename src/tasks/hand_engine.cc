@@ -122,6 +122,9 @@ Result<std::shared_ptr<HandEngine>> HandEngine::Create(const HandEngineOptions& 
   HT_ASSIGN_OR_RETURN(impl->landmarks, LoadModel(options, LandmarkModelName(options.model.variant),
                                                  backend::RunPriority::kHigh, impl->group));
   HT_RETURN_IF_ERROR(CheckModelShapes(*impl->palm, *impl->landmarks));
+  // options() tells what runs: kAuto becomes the precision chosen (both models have the same
+  // delegate and candidates, so the same one).
+  impl->options.model.precision = impl->palm->precision();
   if (options.warm_up && options.max_batch > 1) {
     // Both models at once, each on up to 4 threads: graph captures may overlap.
     constexpr int kThreadsPerModel = 4;

@@ -32,7 +32,7 @@ Result<model::Graph> LoadModelGraph(const ModelOptions& options, const std::stri
 struct ModelRunSettings {
   Delegate delegate;
   int num_threads = 1;
-  Precision precision = Precision::kFp32;
+  Precision precision = Precision::kAuto;
   int device = 0;
   std::string inject_faults;
   std::function<bool(std::string_view, std::string_view)> fault_hook;

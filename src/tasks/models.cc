@@ -163,6 +163,7 @@ Result<std::unique_ptr<ModelRunner>> ModelRunner::Create(const std::string& path
   Options options;
   options.delegate = delegate;
   options.num_threads = num_threads;
+  options.precision = Precision::kFp32;  // as documented: this overload predates kAuto
   return Create(path, options);
 }
 
@@ -222,5 +223,6 @@ Result<std::optional<double>> ModelRunner::TimeDeviceKernels(int replays) {
   return impl_->interpreter->TimeKernelReplays(replays);
 }
 std::string ModelRunner::DescribePlan() const { return impl_->interpreter->DescribePlan(); }
+Precision ModelRunner::precision() const { return impl_->interpreter->precision(); }
 
 }  // namespace handtrack

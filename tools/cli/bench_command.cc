@@ -41,8 +41,9 @@ options:
   --delegate NAME                          auto or a backend of `handtrack devices`: only this backend (default: every available one);
                                            NAME:N (cuda:1) on GPU N
   --device N                               the GPU of GPU backends (default 0)
-  --precision fp32|fp16[,...]              precisions to time, comma-separated (default fp32;
-                                           fp16 is honoured by cuda, the CPU backends run fp32)
+  --precision auto|fp32|fp16[,...]         precisions to time, comma-separated (default auto:
+                                           fp16 on cuda, fp32 on the CPU backends, which run fp32
+                                           whatever is asked; rows name the precision planned)
   --threads N                              CPU threads, 1 to 64 (default 1)
   --iters N                                timed runs per row, 1 to 100000 (default 30)
   --warmup N                               untimed runs first, 0 to 10000 (default 5)
@@ -123,6 +124,7 @@ Result<Row> BenchModel(const BenchSettings& settings, Delegate delegate, Precisi
     for (float& value : runner->input(i)) value = unit(random);
   }
   HT_ASSIGN_OR_RETURN(Row row, Time(settings, [&] { return runner->Run(); }));
+  row.precision = PrecisionName(runner->precision());  // what auto chose
   row.batch = batch;
   HT_ASSIGN_OR_RETURN(row.device_ms, runner->TimeDeviceKernels(settings.iters));
   return row;
@@ -139,7 +141,10 @@ Result<Row> BenchDetect(const BenchSettings& settings, Delegate delegate, Precis
   options.model.device = settings.device;
   HT_RETURN_IF_ERROR(ApplyEnvironmentHooks(&options.model.inject_faults, &options.model.backend_settings));
   HT_ASSIGN_OR_RETURN(std::unique_ptr<HandLandmarker> landmarker, HandLandmarker::Create(options));
-  return Time(settings, [&]() -> Status { return landmarker->Detect(image.view()).status(); });
+  HT_ASSIGN_OR_RETURN(Row row,
+                      Time(settings, [&]() -> Status { return landmarker->Detect(image.view()).status(); }));
+  row.precision = PrecisionName(landmarker->options().model.precision);  // what auto chose
+  return row;
 }
 
 // A deterministic 640x480 picture with some structure (gradients and bands), no hands.
@@ -180,7 +185,7 @@ Result<BenchSettings> ParseSettings(const ParsedArgs& args) {
   settings.json = args.Has("--json");
   if (args.positional().size() > 1) return InvalidArgumentError("bench takes at most one IMAGE");
   if (!args.positional().empty()) settings.image_path = args.positional()[0];
-  for (const std::string& name : Split(args.Value("--precision").value_or("fp32"))) {
+  for (const std::string& name : Split(args.Value("--precision").value_or("auto"))) {
     HT_ASSIGN_OR_RETURN(Precision precision, ParsePrecisionOption(name));
     settings.precisions.push_back(precision);
   }
@@ -285,7 +290,7 @@ int RunBench(std::span<const std::string> arguments) {
 
   std::vector<Row> rows;
   bool any_failed = false;
-  auto add = [&](Result<Row> row, const std::string& what, Delegate delegate, Precision precision) {
+  auto add = [&](Result<Row> row, const std::string& what, Delegate delegate) {
     if (!row.ok()) {
       any_failed = true;
       Fail(row.status().message(), kExitFailed);
@@ -293,7 +298,6 @@ int RunBench(std::span<const std::string> arguments) {
     }
     row->what = what;
     row->backend = DelegateName(delegate);
-    row->precision = PrecisionName(precision);
     row->threads = settings->threads;
     if (!settings->json && settings->batch_columns) {
       std::fprintf(stderr, "handtrack: %s on %s %s batch %d: %.3f ms (%.1f frames/s)\n", what.c_str(),
@@ -310,16 +314,16 @@ int RunBench(std::span<const std::string> arguments) {
       for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
         for (int batch : settings->batches) {
           add(BenchModel(*settings, delegate, precision, PalmModelName(variant), batch),
-              PalmModelName(variant), delegate, precision);
+              PalmModelName(variant), delegate);
         }
       }
       for (ModelVariant variant : {ModelVariant::kFull, ModelVariant::kLite}) {
         for (int batch : settings->batches) {
           add(BenchModel(*settings, delegate, precision, LandmarkModelName(variant), batch),
-              LandmarkModelName(variant), delegate, precision);
+              LandmarkModelName(variant), delegate);
         }
       }
-      add(BenchDetect(*settings, delegate, precision, image), "detect", delegate, precision);
+      add(BenchDetect(*settings, delegate, precision, image), "detect", delegate);
     }
   }
   if (settings->json) {

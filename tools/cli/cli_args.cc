@@ -83,7 +83,8 @@ Result<float> ParseUnitOption(std::string_view option, const std::string& text) 
 
 Result<Precision> ParsePrecisionOption(const std::string& text) {
   auto precision = ParsePrecision(text);
-  if (!precision.ok()) return InvalidArgumentError("--precision must be fp32 or fp16, got '" + text + "'");
+  if (!precision.ok())
+    return InvalidArgumentError("--precision must be auto, fp32 or fp16, got '" + text + "'");
   return precision;
 }
 

@@ -38,8 +38,9 @@ options:
                                      backend (default auto: fastest available, with fallback)
                                      (cuda:N: cuda on GPU N)
   --device N                         the GPU of a GPU backend (default 0; see 'handtrack devices')
-  --precision fp32|fp16              inference precision (default fp32); fp16 on cuda only,
-                                     the CPU backends run fp32 (noted in the --verbose plan)
+  --precision auto|fp32|fp16         inference precision (default auto: fp16 on cuda, as
+                                     MediaPipe's GPU delegate; fp32 on the CPU backends, which
+                                     run fp32 whatever is asked, noted in the --verbose plan)
   --threads N                        CPU threads for inference, 1 to 64 (default 1)
   --models DIR                       folder of the .tflite models
   --output FILE                      write the JSON to FILE (default: stdout)
@@ -150,7 +151,8 @@ int RunDetect(std::span<const std::string> arguments) {
   OverlayNamer overlay_namer(settings->overlay_dir);
 
   FrameStreamWriter writer;
-  if (Status opened = writer.Open(settings->output, LandmarkerHeaderJson(settings->landmarker));
+  // The landmarker's options: the precision auto chose, not "auto".
+  if (Status opened = writer.Open(settings->output, LandmarkerHeaderJson((*landmarker)->options()));
       !opened.ok()) {
     return Fail(opened.message(), kExitFailed);
   }

@@ -45,7 +45,8 @@ options (as for detect):
   --model full|lite, --num-hands N (default 2), --min-detection-confidence F,
   --min-presence-confidence F, --min-tracking-confidence F, --mirrored,
   --delegate auto|cuda|xnnpack|reference (cuda:N: on GPU N), --device N (the GPU, default 0),
-  --precision fp32|fp16, --threads N (default 1), --models DIR
+  --precision auto|fp32|fp16 (default auto: fp16 on cuda, fp32 on the CPU), --threads N
+  (default 1), --models DIR
 options of track:
   --format jsonl|csv|golden   output format (default jsonl: one JSON object per frame)
   --output PATH               file, or - for stdout (default); with several inputs and a

@@ -115,6 +115,7 @@ Json VideoSummary::ToJson() const {
   }
   // The decoder once the video opened; the reason only when something fell back.
   if (!decoder.empty()) out["decoder"] = decoder;
+  if (!precision.empty()) out["precision"] = precision;
   if (!hardware_fallback_reason.empty()) out["hardware_fallback_reason"] = hardware_fallback_reason;
   if (frames_on_gpu) out["frames_on_gpu"] = true;
   if (!error.empty()) out["error"] = error;
@@ -185,6 +186,7 @@ VideoSummary TrackVideo(const TrackVideoRequest& request, const std::shared_ptr<
   const EnginePoolStats pool = engines->stats();
   const auto engine_label = [&] { return pool.engines[(*landmarker)->engine_index()].label; };
   if (pool.engines.size() > 1) summary.engine = engine_label();
+  summary.precision = PrecisionName((*landmarker)->options().model.precision);
   const int device = (*landmarker)->options().model.device;  // decode where the models run
   // Opened ahead on another GPU than the engine's: opened again here.
   const bool ahead = opened.has_value() && opened->device == device;

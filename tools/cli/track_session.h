@@ -44,6 +44,9 @@ struct VideoSummary {
   // not open) and why hardware decoding was asked for but not used.
   std::string decoder;
   std::string hardware_fallback_reason;
+  // The precision its engine's models were planned in ("fp16", "fp32": what --precision auto
+  // chose); empty when no engine took the video.
+  std::string precision;
   // NVDEC's pictures stayed on the GPU for the models (VideoInfo::frames_on_gpu; in the JSON
   // only when true).
   bool frames_on_gpu = false;

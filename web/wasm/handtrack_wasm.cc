@@ -86,7 +86,7 @@ struct Landmarker {
 struct BackendDefaults {
   std::map<std::string, std::string> settings;
   std::string faults;
-  handtrack::Precision precision = handtrack::Precision::kFp32;
+  handtrack::Precision precision = handtrack::Precision::kAuto;  // webgpu: fp32
 };
 BackendDefaults& Defaults() {
   static BackendDefaults defaults;

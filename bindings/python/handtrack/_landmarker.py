@@ -275,7 +275,7 @@ class HandEngine:
     decoders; costs start-up time and holds their memory from the start)."""
 
     def __init__(self, base_options: Optional[BaseOptions] = None, *, model_variant: str = "full",
-                 num_threads: int = 1, precision: str = "fp32", max_batch: int = 1, batch_wait_us: int = 2000,
+                 num_threads: int = 1, precision: str = "auto", max_batch: int = 1, batch_wait_us: int = 2000,
                  max_instances: int = 0, max_concurrent_runs: int = 0, batch_step: int = 0,
                  warm_up: bool = False):
         self._engine = _handtrack.Engine(_model_settings(base_options, model_variant, num_threads, precision),
@@ -313,7 +313,7 @@ class HandLandmarkerOptions:
     palm_detection_interval: int = 1
     num_threads: int = 1  # CPU threads per inference
     model_variant: str = "full"  # or "lite"
-    precision: str = "fp32"  # or "fp16" (cuda)
+    precision: str = "auto"  # fp16 on cuda (as MediaPipe's GPU delegate), fp32 on the CPU; or "fp32", "fp16"
     engine: Optional[HandEngine] = None  # a shared engine; its models and backend are used
 
 
