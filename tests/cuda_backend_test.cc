@@ -831,7 +831,7 @@ TEST(CudaFallbackTest, AutoPrecisionIsHalfOnCuda) {
     options.delegate = delegate;
     options.backend_settings = CommandLineBackendSettings();
     EXPECT_EQ(options.precision, Precision::kAuto);
-    auto runner = ModelRunner::Create(ModelPath("hand_landmark_lite"), options);
+    auto runner = ModelRunner::Create(ModelPath("hand_landmark_full"), options);
     ASSERT_TRUE(runner.ok()) << runner.status().message();
     EXPECT_EQ((*runner)->precision(), Precision::kFp16) << DelegateName(delegate);
     EXPECT_NE((*runner)->DescribePlan().find("thread(s), fp16"), std::string::npos)
@@ -839,7 +839,6 @@ TEST(CudaFallbackTest, AutoPrecisionIsHalfOnCuda) {
   }
   HandEngineOptions engine_options;
   engine_options.model.delegate = Delegate::kCuda;
-  engine_options.model.variant = ModelVariant::kLite;
   auto engine = HandEngine::Create(engine_options);
   ASSERT_TRUE(engine.ok()) << engine.status().message();
   EXPECT_EQ((*engine)->options().model.precision, Precision::kFp16);

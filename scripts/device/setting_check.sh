@@ -5,7 +5,7 @@
 #
 #   scripts/device/setting_check.sh bundle   # here: .carry/setting (the test and timing binaries,
 #                                            # the libraries they need that the machine lacks,
-#                                            # both full models and TFLite's tensors, a photo;
+#                                            # the four models and TFLite's tensors, a photo;
 #                                            # about 10 MB)
 #   run tool: command "SETTING=cuda.half_row_sums bash scripts/device/setting_check.sh run",
 #             carry [".carry/setting", ".carry/peer2"]
@@ -47,7 +47,8 @@ bundle() {
   [[ -s $missing ]] || missing=$ROOT/scripts/device/gpu_machine_missing_sonames.txt
   for binary in "$stage"/bin/*; do ldd "$binary"; done | awk '$3 ~ /^\// {print $1 " " $3}' | sort -u |
     grep -F -w -f "$missing" | while read -r soname path; do cp -L "$path" "$stage/lib/$soname"; done
-  cp "${HANDTRACK_MODELS:-$HOME/.cache/handtrack/models}"/{palm_detection_full,hand_landmark_full}.tflite "$stage/models/"
+  # All four models: the backend test runs the lite ones too (its fallback and model cases).
+  cp "${HANDTRACK_MODELS:-$HOME/.cache/handtrack/models}"/{palm_detection,hand_landmark}_{full,lite}.tflite "$stage/models/"
   # TFLite's tensors for golden_tensors_test (the full models, fp32 and fp16 on the GPU).
   mkdir -p "$stage/models/shared/golden/tensors"
   cp "${HANDTRACK_SHARED:-$ROOT/../shared}"/golden/tensors/{palm_detection_full,hand_landmark_full}_s1.tdmp \
