@@ -2,6 +2,7 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -10,6 +11,14 @@
 
 namespace handtrack::backend::cuda {
 namespace {
+
+// An image goes up in at most this many copies of whole rows, each at least kMinChunkBytes, so
+// that packing the next rows into pinned memory overlaps the copy of the last ones. On the H100
+// a 640x480 RGB photo (921 KB) took 0.086 ms packed then copied in one piece and 0.070 in 4
+// (0.072-0.080 in 2, 3, 6, 8; copied from pageable memory directly 0.083), and a whole batch-1
+// Detect 0.708-0.711 ms against 0.737-0.750 (docs/CUDA.md, session 50).
+constexpr int kMaxChunks = 4;
+constexpr size_t kMinChunkBytes = 128 * 1024;
 
 class CudaImageUploader final : public ImageUploader {
  public:
@@ -31,8 +40,8 @@ class CudaImageUploader final : public ImageUploader {
   }
 
   // Rows are packed into pinned memory (one host copy, which also drops any row
-  // padding), then sent in one asynchronous copy, which this call waits for: the
-  // image is on the device before a segment's stream can read it.
+  // padding) and sent in asynchronous copies of a few rows each (kMaxChunks), which
+  // this call waits for: the image is on the device before a segment's stream can read it.
   Result<DeviceImage> Upload(const ImageView& image) override {
     const std::string what = "upload a " + std::to_string(image.width) + "x" + std::to_string(image.height) +
                              " image to the CUDA device";
@@ -49,9 +58,25 @@ class CudaImageUploader final : public ImageUploader {
       HT_RETURN_IF_ERROR(CudaStatus(cudaMallocHost(&pinned_, bytes), what));
       capacity_ = bytes;
     }
-    PackImageRows(image, static_cast<uint8_t*>(pinned_));
-    HT_RETURN_IF_ERROR(
-        CudaStatus(cudaMemcpyAsync(device_, pinned_, bytes, cudaMemcpyHostToDevice, stream_), what));
+    const size_t row_bytes = bytes / image.height;
+    const int chunks =
+        std::min(image.height, static_cast<int>(std::clamp<size_t>(bytes / kMinChunkBytes, 1, kMaxChunks)));
+    for (int chunk = 0; chunk < chunks; ++chunk) {
+      const int first_row = image.height * chunk / chunks, end_row = image.height * (chunk + 1) / chunks;
+      ImageView rows = image;
+      rows.data = image.data + static_cast<size_t>(first_row) * image.stride_bytes;
+      rows.height = end_row - first_row;
+      uint8_t* staged = static_cast<uint8_t*>(pinned_) + row_bytes * first_row;
+      PackImageRows(rows, staged);
+      const Status sent =
+          CudaStatus(cudaMemcpyAsync(static_cast<uint8_t*>(device_) + row_bytes * first_row, staged,
+                                     row_bytes * rows.height, cudaMemcpyHostToDevice, stream_),
+                     what);
+      if (!sent.ok()) {
+        cudaStreamSynchronize(stream_);  // the copies already queued read the pinned rows
+        return sent;
+      }
+    }
     HT_RETURN_IF_ERROR(CudaStatus(cudaStreamSynchronize(stream_), what));
     return PackedDeviceImage(image, static_cast<const uint8_t*>(device_));
   }
