@@ -49,9 +49,10 @@ bundle() {
     grep -F -w -f "$missing" | while read -r soname path; do cp -L "$path" "$stage/lib/$soname"; done
   # All four models: the backend test runs the lite ones too (its fallback and model cases).
   cp "${HANDTRACK_MODELS:-$HOME/.cache/handtrack/models}"/{palm_detection,hand_landmark}_{full,lite}.tflite "$stage/models/"
-  # TFLite's tensors for golden_tensors_test (the full models, fp32 and fp16 on the GPU).
+  # TFLite's tensors for golden_tensors_test (the full models, fp32 and fp16 on the GPU) and for
+  # the backend test's model cases (all four).
   mkdir -p "$stage/models/shared/golden/tensors"
-  cp "${HANDTRACK_SHARED:-$ROOT/../shared}"/golden/tensors/{palm_detection_full,hand_landmark_full}_s1.tdmp \
+  cp "${HANDTRACK_SHARED:-$ROOT/../shared}"/golden/tensors/{palm_detection,hand_landmark}_{full,lite}_s1.tdmp \
     "$stage/models/shared/golden/tensors/"
   "$(find "$build" -maxdepth 2 -type f -name raw_image_pack | head -1)" "$stage/images" \
     "${HANDTRACK_SHARED:-$ROOT/../shared}/data/hands/images/$PHOTO"
