@@ -162,8 +162,8 @@ class CudaBackend final : public Backend {
 
   bool HonoursPrecision(Precision) const override { return true; }
   // As MediaPipe's GPU delegate, whose allow_precision_loss defaults to true: half-precision
-  // storage meets the agreement bounds on the shared photos and videos and runs 1.3-1.6x the
-  // frames of fp32 on the H100 (docs/CUDA.md).
+  // storage meets the agreement bounds on the shared photos and videos, and 16 sessions ran
+  // 8301 frames/s against 5959 in fp32 on an H100 (docs/CUDA.md, session 50).
   Precision PreferredPrecision() const override { return Precision::kFp16; }
 
   MemorySpace memory_space() const override { return MemorySpace::kDevice; }
