@@ -7,7 +7,7 @@
 //
 //   cuda_model_timing [--delegate NAME] [--iters N] [--warmup N]   (models: $HANDTRACK_MODELS)
 //                     [--batch N,...] [--precision fp32|fp16,...] [--model NAME,...]
-//                     [--cuda-setting KEY=VALUE ...]
+//                     [--cuda-setting KEY=VALUE ...] [--concurrent K]
 //
 // With --batch (or --precision), each model is timed at every batch and
 // precision (ModelRunner::Options), and the rows gain batch, precision,
@@ -16,6 +16,11 @@
 // PyTorch peer, whose inputs stay on the device) with its frames/s.
 // --cuda-setting (repeatable) goes into ModelRunner::Options::backend_settings,
 // e.g. cuda.fusion=0 (every node its own kernel) or cuda.tensor_cores=0.
+// --concurrent K (K > 1) times K runners of the batch at once instead, each replaying its
+// kernels-only graph on its own stream from its own thread: one row per model, batch and
+// precision with the wall time of all K's replays (`concurrent_ms` per replay round) and
+// frames/s over all of them, i.e. whether K independent runs fill the GPU better than one
+// K times as large.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +31,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "handtrack/models.h"
@@ -113,12 +119,63 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
   return 0;
 }
 
+// K runners of `batch` frames replaying their kernels at once (see --concurrent).
+int TimeConcurrent(const std::string& name, handtrack::Delegate delegate, int iters, int batch,
+                   handtrack::Precision precision, int concurrent) {
+  const std::string path = handtrack::ResolveModelDir("") + "/" + name + ".tflite";
+  std::vector<std::unique_ptr<handtrack::ModelRunner>> runners;
+  for (int k = 0; k < concurrent; ++k) {
+    handtrack::ModelRunner::Options options;
+    options.delegate = delegate;
+    options.batch = batch;
+    options.precision = precision;
+    options.backend_settings = backend_settings;
+    auto runner = handtrack::ModelRunner::Create(path, options);
+    if (!runner.ok()) {
+      std::fprintf(stderr, "%s: %s\n", name.c_str(), runner.status().message().c_str());
+      return 1;
+    }
+    if (!(*runner)->Run().ok() || !(*runner)->TimeDeviceKernels(3).ok()) {  // captures the graph
+      std::fprintf(stderr, "%s: failed to warm up runner %d\n", name.c_str(), k);
+      return 1;
+    }
+    runners.push_back(std::move(*runner));
+  }
+  std::vector<double> round_ms;
+  for (int round = 0; round < 5; ++round) {
+    std::vector<std::thread> threads;
+    bool failed = false;
+    std::vector<char> ok(concurrent, 0);
+    const Clock::time_point start = Clock::now();
+    for (int k = 0; k < concurrent; ++k) {
+      threads.emplace_back([&, k] {
+        const auto replayed = runners[k]->TimeDeviceKernels(std::max(1, iters / 5));
+        ok[k] = replayed.ok() && replayed->has_value();  // nullopt: nothing ran on a GPU
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    round_ms.push_back(MillisecondsSince(start) / std::max(1, iters / 5));
+    for (char good : ok) failed |= !good;
+    if (failed) {
+      std::fprintf(stderr, "%s: a concurrent replay failed or ran nothing on a GPU\n", name.c_str());
+      return 1;
+    }
+  }
+  std::sort(round_ms.begin(), round_ms.end());
+  const double median = round_ms[round_ms.size() / 2];
+  std::printf("%-20s %-9s concurrent %d x batch %d %-5s concurrent_ms %.3f frames_per_s %.1f\n", name.c_str(),
+              handtrack::DelegateName(delegate).c_str(), concurrent, batch,
+              handtrack::PrecisionName(precision), median, concurrent * batch * 1000.0 / median);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   handtrack::Delegate delegate = handtrack::Delegate::kCuda;
   int iters = 2000, warmup = 100;
   bool batch_columns = false;
+  int concurrent = 1;
   std::vector<int> batches = {1};
   std::vector<handtrack::Precision> precisions = {handtrack::Precision::kFp32};
   std::vector<std::string> models = {"palm_detection_full", "palm_detection_lite", "hand_landmark_full",
@@ -151,6 +208,8 @@ int main(int argc, char** argv) {
         }
         precisions.push_back(*parsed);
       }
+    } else if (std::strcmp(argv[i], "--concurrent") == 0) {
+      concurrent = std::max(1, std::atoi(argv[i + 1]));
     } else if (std::strcmp(argv[i], "--model") == 0) {
       models = Split(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--cuda-setting") == 0) {
@@ -164,23 +223,27 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--delegate NAME] [--iters N] [--warmup N] [--batch N,...] "
-                   "[--precision P,...] [--model NAME,...] [--cuda-setting KEY=VALUE ...]\n",
+                   "[--precision P,...] [--model NAME,...] [--cuda-setting KEY=VALUE ...] [--concurrent K]\n",
                    argv[0]);
       return 2;
     }
   }
-  std::printf("%-20s %-9s %10s %9s %9s %9s %9s %9s", "model", "delegate", "create_ms", "first_ms",
-              "median_ms", "p10_ms", "p90_ms", "min_ms");
-  if (batch_columns) {
-    std::printf(" %6s %-9s %12s %12s %15s", "batch", "precision", "frames_per_s", "device_ms",
-                "device_frames_s");
+  if (concurrent == 1) {  // --concurrent rows name their own columns
+    std::printf("%-20s %-9s %10s %9s %9s %9s %9s %9s", "model", "delegate", "create_ms", "first_ms",
+                "median_ms", "p10_ms", "p90_ms", "min_ms");
+    if (batch_columns) {
+      std::printf(" %6s %-9s %12s %12s %15s", "batch", "precision", "frames_per_s", "device_ms",
+                  "device_frames_s");
+    }
+    std::printf("\n");
   }
-  std::printf("\n");
   int failures = 0;
   for (const std::string& name : models) {
     for (handtrack::Precision precision : precisions) {
       for (int batch : batches) {
-        failures += TimeModel(name, delegate, warmup, iters, batch, precision, batch_columns);
+        failures += concurrent > 1
+                        ? TimeConcurrent(name, delegate, iters, batch, precision, concurrent)
+                        : TimeModel(name, delegate, warmup, iters, batch, precision, batch_columns);
       }
     }
   }

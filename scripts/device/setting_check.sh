@@ -19,7 +19,10 @@
 #   3. with .carry/peer2 holding ../shared/peers' tflite2torch.py and tflite_fb.py: ours at the
 #      defaults, the peer (`bench MODEL --batch 1,256 --dtype fp16 --channels-last --cuda-graphs
 #      --compile`), ours again, for both full models;
-#   4. MORE_TESTS (a gtest filter, default none): more of cuda_backend_test.
+#   4. MORE_TESTS (a gtest filter, default none): more of cuda_backend_test;
+#   5. CONCURRENT (default none), e.g. "2:128 2:8": for both full models, K runners of batch B
+#      replaying their kernels at once (cuda_model_timing --concurrent K --batch B, fp16), next
+#      to one runner of K x B: whether independent runs fill the GPU better than one larger one.
 # Everything printed also goes to $OUT/setting.log, so a call cut short brings back what it
 # measured. The libraries travel with the binaries, so no track_check.sh unpack is needed; the
 # 16-session rate with the setting needs track_check.sh's CLI (its environment variable, e.g.
@@ -110,6 +113,14 @@ run() {
     timeout "${MORE_TESTS_LIMIT:-150}" "$bin/cuda_backend_test" --gtest_brief=1 --gtest_filter="$MORE_TESTS" 2>&1 |
       tail -n 15
   fi
+  local pair
+  for pair in ${CONCURRENT:-}; do
+    for model in palm_detection_full hand_landmark_full; do
+      timing "one-runner $model" "$model" "$((${pair%%:*} * ${pair#*:}))"
+      timeout 90 "$bin/cuda_model_timing" --delegate cuda --model "$model" --batch "${pair#*:}" --precision fp16 \
+        --iters 300 --concurrent "${pair%%:*}" 2>&1 | grep -v '^#'
+    done
+  done
 }
 
 case "${1:-}" in
