@@ -174,7 +174,7 @@ TEST(CudaBackendTest, NamesEveryKernelSwitchItReads) {
        {"cuda.fusion", "cuda.fusion_moves_to_add", "cuda.fusion_pooled_residual", "cuda.tensor_cores",
         "cuda.small_tensor_cores", "cuda.preprocess", "cuda.small_depthwise_row_tiles", "cuda.unrolled_taps",
         "cuda.half_row_sums", "cuda.split_min_k", "cuda.split_blocks_per_sm", "cuda.k_groups",
-        "cuda.warp_products", "cuda.sync", "cuda.stream_priorities"}) {
+        "cuda.warp_products", "cuda.sync", "cuda.stream_priorities", "cuda.packed_io"}) {
     EXPECT_NE(std::find(keys.begin(), keys.end(), setting), keys.end()) << setting;
   }
 }
@@ -858,9 +858,16 @@ TEST(CudaSamplingTest, DeviceSamplingGivesTheCpuSamplersBits) {
   ExpectDeviceSamplingMatchesTheCpu(*Cuda(), CudaOptions(Precision::kFp32));
 }
 
+// fp16: sampled straight into half precision (cuda.packed_io, the default) or into float32
+// and then converted.
 TEST(CudaSamplingTest, DeviceSamplingGivesTheCpuSamplersBitsInFp16) {
   HT_REQUIRE_CUDA_DEVICE();
-  ExpectDeviceSamplingMatchesTheCpu(*Cuda(), CudaOptions(Precision::kFp16));
+  for (const char* packed : {"1", "0"}) {
+    SCOPED_TRACE(std::string("cuda.packed_io=") + packed);
+    BackendOptions options = CudaOptions(Precision::kFp16);
+    options.settings["cuda.packed_io"] = packed;
+    ExpectDeviceSamplingMatchesTheCpu(*Cuda(), options);
+  }
 }
 
 // NV12 planes on the device, as NVDEC leaves its pictures there (handtrack/gpu_frame.h).
@@ -977,6 +984,35 @@ TEST_P(CudaModelTest, MatchesTfliteAndRepeatsExactly) {
   Result<Tensors> second = RunSegment(**segment, *graph, inputs);
   ASSERT_TRUE(second.ok()) << second.status().message();
   EXPECT_EQ(*first, *second) << name << ": a replay gave different bits";
+}
+
+// fp16: the outputs (2 for the palm models, 4 for the landmark ones) converted and copied out
+// at once give the bits of one conversion and copy each (cuda.packed_io "0"), and match TFLite.
+TEST_P(CudaModelTest, PackedOutputsGiveTheBitsOfOneCopyEach) {
+  const std::string& name = GetParam();
+  HT_REQUIRE_FIXTURE(!ModelDir().empty(), "models (run scripts/fetch_models.sh)");
+  HT_REQUIRE_FIXTURE(!SharedDir().empty(), "../shared");
+  HT_REQUIRE_CUDA_DEVICE();
+  Result<model::Graph> graph = model::ReadTfliteFile(ModelPath(name));
+  ASSERT_TRUE(graph.ok()) << graph.status().message();
+  Result<TensorDump> dump = ReadTensorDump(SharedDir() + "/golden/tensors/" + name + "_s1.tdmp");
+  ASSERT_TRUE(dump.ok()) << dump.status().message();
+  Tensors inputs, expected;
+  for (const NamedTensor& t : dump->inputs) inputs.push_back(t.data);
+  for (const NamedTensor& t : dump->outputs) expected.push_back(t.data);
+  std::optional<Tensors> one_copy_each;
+  for (const char* packed : {"0", "1"}) {
+    BackendOptions options = CudaOptions(Precision::kFp16);
+    options.settings["cuda.packed_io"] = packed;
+    Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(*graph, WholeGraph(*graph), options);
+    ASSERT_TRUE(segment.ok()) << segment.status().message();
+    Result<Tensors> got = RunSegment(**segment, *graph, inputs);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ASSERT_GE(got->size(), 2u) << name;
+    ExpectClose(*got, expected, name + " fp16, cuda.packed_io=" + packed, 1e-2f);
+    if (!one_copy_each.has_value()) one_copy_each = *got;
+    EXPECT_EQ(*got, *one_copy_each) << name << ": packed outputs differ from one copy each";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(HandModels, CudaModelTest,

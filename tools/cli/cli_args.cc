@@ -259,6 +259,7 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
       {"HANDTRACK_CUDA_WARP_PRODUCTS", "cuda.warp_products"},
       {"HANDTRACK_CUDA_K_GROUPS", "cuda.k_groups"},
       {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"},
+      {"HANDTRACK_CUDA_PACKED_IO", "cuda.packed_io"},
       {"HANDTRACK_CUDA_SYNC", "cuda.sync"},
       {"HANDTRACK_CUDA_STREAM_PRIORITIES", "cuda.stream_priorities"}};
   for (const auto& [variable, key] : switches) {

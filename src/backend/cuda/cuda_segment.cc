@@ -75,6 +75,7 @@ class CudaSegment final : public CompiledSegment {
         half_(options.half),
         inject_oom_(options.inject_oom),
         device_sampling_(options.device_sampling),
+        packed_io_(options.packed_io),
         stream_priority_(options.stream_priority) {}
 
   // The members free their memory, stream and graphs on the segment's device: the
@@ -371,10 +372,14 @@ class CudaSegment final : public CompiledSegment {
             cudaMemcpyAsync(sampling_params_device_.get(), sampling_params_host_.get(),
                             shape[0] * sizeof(ImageSamplingParams), cudaMemcpyHostToDevice, stream_.get()),
             action));
+        // Packed: straight into the __half tensor, so no conversion follows.
+        const bool into_half = half_ && packed_io_;
         HT_RETURN_IF_ERROR(CudaStatus(
             EnqueueImageSampling(static_cast<const ImageSamplingParams*>(sampling_params_device_.get()),
-                                 shape[0], shape[2], shape[1], device_input, stream_.get()),
+                                 shape[0], shape[2], shape[1], into_half ? tensor : device_input,
+                                 stream_.get(), into_half),
             action));
+        if (into_half) continue;
       } else {
         const std::string action = "copy " + TensorLabel(graph_, staged.tensor) + " into " + label_;
         HT_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(device_input, Staging(staged), staged.bytes,
@@ -389,6 +394,10 @@ class CudaSegment final : public CompiledSegment {
       }
     }
     HT_RETURN_IF_ERROR(EnqueueSteps(device));
+    if (half_ && packed_io_ && !layout_.outputs.empty() &&
+        layout_.outputs.size() <= static_cast<size_t>(kMaxHalfToFloatCopies)) {
+      return EnqueuePackedOutputs();
+    }
     for (const StagedTensor& staged : layout_.outputs) {
       const float* tensor = Arena(layout_.arena_offsets[staged.tensor]);
       const std::string action = "copy " + TensorLabel(graph_, staged.tensor) + " out of " + label_;
@@ -402,6 +411,25 @@ class CudaSegment final : public CompiledSegment {
                                     action));
     }
     return Status::Ok();
+  }
+
+  // fp16 outputs: one kernel converts them all into the device staging, whose outputs lie in
+  // one range (PlanSegmentLayout stages them back to back, in order), and one copy brings that
+  // range back. The gaps between them are each output's slack, which holds no data.
+  Status EnqueuePackedOutputs() {
+    std::vector<HalfToFloatCopy> copies;
+    for (const StagedTensor& staged : layout_.outputs) {
+      copies.push_back({Arena(layout_.arena_offsets[staged.tensor]), DeviceStaging(staged),
+                        staged.bytes / static_cast<int64_t>(sizeof(float))});
+    }
+    const std::string action = "copy the outputs out of " + label_;
+    HT_RETURN_IF_ERROR(CudaStatus(EnqueueHalfToFloatCopies(copies, stream_.get()), action));
+    const StagedTensor& first = layout_.outputs.front();
+    const StagedTensor& last = layout_.outputs.back();
+    const int64_t bytes = last.staging_offset + last.bytes - first.staging_offset;
+    return CudaStatus(
+        cudaMemcpyAsync(Staging(first), DeviceStaging(first), bytes, cudaMemcpyDeviceToHost, stream_.get()),
+        action);
   }
 
   // Every step's kernels, between the input and output copies.
@@ -453,6 +481,7 @@ class CudaSegment final : public CompiledSegment {
   const bool half_;
   const bool inject_oom_;
   const bool device_sampling_;
+  const bool packed_io_;
   const int stream_priority_;
   // Released bottom-up: the graph before the stream it runs on, both before
   // the memory they use.

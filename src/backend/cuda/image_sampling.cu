@@ -20,16 +20,18 @@ __device__ __forceinline__ int FixedPoint(double v) {
   return __double2int_rn(v);
 }
 
-// blockIdx.y: the frame; one thread per output pixel.
+// blockIdx.y: the frame; one thread per output pixel. T: float, or __half for fp16 segments,
+// which then need no conversion kernel after it (the same float value, rounded once).
+template <typename T>
 __global__ void SampleImagesKernel(const ImageSamplingParams* __restrict__ all, int out_width, int out_height,
-                                   float* __restrict__ out) {
+                                   T* __restrict__ out) {
   const int pixels = out_width * out_height;
   const int index = blockIdx.x * blockDim.x + threadIdx.x;
   if (index >= pixels) return;
   const ImageSamplingParams p = all[blockIdx.y];
-  float* dst = out + (static_cast<int64_t>(blockIdx.y) * pixels + index) * 3;
+  T* dst = out + (static_cast<int64_t>(blockIdx.y) * pixels + index) * 3;
   if (p.pixels == nullptr) {
-    dst[0] = dst[1] = dst[2] = 0.0f;
+    dst[0] = dst[1] = dst[2] = FromFloat<T>(0.0f);
     return;
   }
   const int x = index % out_width;
@@ -80,17 +82,21 @@ __global__ void SampleImagesKernel(const ImageSamplingParams* __restrict__ all, 
     const int top = corner[0][c] * wx0 + corner[1][c] * wx1;
     const int bottom = corner[2][c] * wx0 + corner[3][c] * wx1;
     const int level = (top * wy0 + bottom * wy1 + kWeightRounding) >> kWeightBits;
-    dst[c] = __fmul_rn(static_cast<float>(level), 1.0f / 255.0f);
+    dst[c] = FromFloat<T>(__fmul_rn(static_cast<float>(level), 1.0f / 255.0f));
   }
 }
 
 }  // namespace
 
 cudaError_t EnqueueImageSampling(const ImageSamplingParams* params, int frames, int out_width, int out_height,
-                                 float* out, cudaStream_t stream) {
+                                 float* out, cudaStream_t stream, bool half) {
   const int pixels = out_width * out_height;
   const dim3 grid((pixels + kThreadsPerBlock - 1) / kThreadsPerBlock, frames);
-  SampleImagesKernel<<<grid, kThreadsPerBlock, 0, stream>>>(params, out_width, out_height, out);
+  if (half) {
+    SampleImagesKernel<<<grid, kThreadsPerBlock, 0, stream>>>(params, out_width, out_height, As<__half>(out));
+  } else {
+    SampleImagesKernel<<<grid, kThreadsPerBlock, 0, stream>>>(params, out_width, out_height, out);
+  }
   return cudaGetLastError();
 }
 

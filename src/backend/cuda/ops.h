@@ -150,6 +150,16 @@ Status SupportsPad(const model::Graph& graph, const model::Node& node);
 cudaError_t EnqueueFloatToHalf(const float* in, float* out, int64_t count, cudaStream_t stream);
 cudaError_t EnqueueHalfToFloat(const float* in, float* out, int64_t count, cudaStream_t stream);
 
+// Several __half tensors into float32 in one launch (a segment's outputs before their copy out).
+struct HalfToFloatCopy {
+  const float* in = nullptr;  // __half values
+  float* out = nullptr;
+  int64_t count = 0;
+};
+inline constexpr int kMaxHalfToFloatCopies = 8;
+// At most kMaxHalfToFloatCopies copies; more is an invalid value.
+cudaError_t EnqueueHalfToFloatCopies(std::span<const HalfToFloatCopy> copies, cudaStream_t stream);
+
 // Pre-processing (backend/image_sampling.h): one frame's image and grid, as
 // the sampling kernel reads them from device memory.
 struct ImageSamplingParams {
@@ -171,9 +181,10 @@ struct ImageSamplingParams {
 };
 
 // Samples `frames` images (params: a device array) into float RGB NHWC tensors
-// of out_height x out_width, back to back at `out`, with the CPU samplers' bits.
+// of out_height x out_width, back to back at `out`, with the CPU samplers' bits;
+// `half`: `out` holds __half values, each the float value rounded to nearest.
 cudaError_t EnqueueImageSampling(const ImageSamplingParams* params, int frames, int out_width, int out_height,
-                                 float* out, cudaStream_t stream);
+                                 float* out, cudaStream_t stream, bool half = false);
 
 // cudaSuccess when this build holds kernels the current device can run
 // (machine code for it, or PTX it can compile); the error otherwise.
