@@ -960,28 +960,35 @@ TEST(CudaSamplingTest, UploadRefusesAnInvalidImage) {
 }
 
 // Each whole model as one CUDA segment against TFLite's own outputs, and
-// replays that give the same bits.
-class CudaModelTest : public ::testing::TestWithParam<std::string> {};
+// replays that give the same bits. SetUp reads the model and TFLite's tensors.
+class CudaModelTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    HT_REQUIRE_FIXTURE(!ModelDir().empty(), "models (run scripts/fetch_models.sh)");
+    HT_REQUIRE_FIXTURE(!SharedDir().empty(), "../shared");
+    HT_REQUIRE_CUDA_DEVICE();
+    Result<model::Graph> graph = model::ReadTfliteFile(ModelPath(GetParam()));
+    ASSERT_TRUE(graph.ok()) << graph.status().message();
+    graph_ = std::move(*graph);
+    Result<TensorDump> dump = ReadTensorDump(SharedDir() + "/golden/tensors/" + GetParam() + "_s1.tdmp");
+    ASSERT_TRUE(dump.ok()) << dump.status().message();
+    for (const NamedTensor& t : dump->inputs) inputs_.push_back(t.data);
+    for (const NamedTensor& t : dump->outputs) expected_.push_back(t.data);
+  }
+
+  model::Graph graph_;
+  Tensors inputs_, expected_;
+};
 
 TEST_P(CudaModelTest, MatchesTfliteAndRepeatsExactly) {
   const std::string& name = GetParam();
-  HT_REQUIRE_FIXTURE(!ModelDir().empty(), "models (run scripts/fetch_models.sh)");
-  HT_REQUIRE_FIXTURE(!SharedDir().empty(), "../shared");
-  HT_REQUIRE_CUDA_DEVICE();
-  Result<model::Graph> graph = model::ReadTfliteFile(ModelPath(name));
-  ASSERT_TRUE(graph.ok()) << graph.status().message();
-  Result<TensorDump> dump = ReadTensorDump(SharedDir() + "/golden/tensors/" + name + "_s1.tdmp");
-  ASSERT_TRUE(dump.ok()) << dump.status().message();
-  Tensors inputs, expected;
-  for (const NamedTensor& t : dump->inputs) inputs.push_back(t.data);
-  for (const NamedTensor& t : dump->outputs) expected.push_back(t.data);
   Result<std::unique_ptr<CompiledSegment>> segment =
-      Cuda()->Compile(*graph, WholeGraph(*graph), CudaOptions());
+      Cuda()->Compile(graph_, WholeGraph(graph_), CudaOptions());
   ASSERT_TRUE(segment.ok()) << segment.status().message();
-  Result<Tensors> first = RunSegment(**segment, *graph, inputs);
+  Result<Tensors> first = RunSegment(**segment, graph_, inputs_);
   ASSERT_TRUE(first.ok()) << first.status().message();
-  ExpectClose(*first, expected, name);
-  Result<Tensors> second = RunSegment(**segment, *graph, inputs);
+  ExpectClose(*first, expected_, name);
+  Result<Tensors> second = RunSegment(**segment, graph_, inputs_);
   ASSERT_TRUE(second.ok()) << second.status().message();
   EXPECT_EQ(*first, *second) << name << ": a replay gave different bits";
 }
@@ -990,26 +997,16 @@ TEST_P(CudaModelTest, MatchesTfliteAndRepeatsExactly) {
 // at once give the bits of one conversion and copy each (cuda.packed_io "0"), and match TFLite.
 TEST_P(CudaModelTest, PackedOutputsGiveTheBitsOfOneCopyEach) {
   const std::string& name = GetParam();
-  HT_REQUIRE_FIXTURE(!ModelDir().empty(), "models (run scripts/fetch_models.sh)");
-  HT_REQUIRE_FIXTURE(!SharedDir().empty(), "../shared");
-  HT_REQUIRE_CUDA_DEVICE();
-  Result<model::Graph> graph = model::ReadTfliteFile(ModelPath(name));
-  ASSERT_TRUE(graph.ok()) << graph.status().message();
-  Result<TensorDump> dump = ReadTensorDump(SharedDir() + "/golden/tensors/" + name + "_s1.tdmp");
-  ASSERT_TRUE(dump.ok()) << dump.status().message();
-  Tensors inputs, expected;
-  for (const NamedTensor& t : dump->inputs) inputs.push_back(t.data);
-  for (const NamedTensor& t : dump->outputs) expected.push_back(t.data);
   std::optional<Tensors> one_copy_each;
   for (const char* packed : {"0", "1"}) {
     BackendOptions options = CudaOptions(Precision::kFp16);
     options.settings["cuda.packed_io"] = packed;
-    Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(*graph, WholeGraph(*graph), options);
+    Result<std::unique_ptr<CompiledSegment>> segment = Cuda()->Compile(graph_, WholeGraph(graph_), options);
     ASSERT_TRUE(segment.ok()) << segment.status().message();
-    Result<Tensors> got = RunSegment(**segment, *graph, inputs);
+    Result<Tensors> got = RunSegment(**segment, graph_, inputs_);
     ASSERT_TRUE(got.ok()) << got.status().message();
     ASSERT_GE(got->size(), 2u) << name;
-    ExpectClose(*got, expected, name + " fp16, cuda.packed_io=" + packed, 1e-2f);
+    ExpectClose(*got, expected_, name + " fp16, cuda.packed_io=" + packed, 1e-2f);
     if (!one_copy_each.has_value()) one_copy_each = *got;
     EXPECT_EQ(*got, *one_copy_each) << name << ": packed outputs differ from one copy each";
   }

@@ -58,30 +58,39 @@ std::vector<std::string> Split(const std::string& list) {
   }
 }
 
-int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup, int iters, int batch = 1,
-              handtrack::Precision precision = handtrack::Precision::kFp32, bool batch_columns = false) {
-  const std::string path = handtrack::ResolveModelDir("") + "/" + name + ".tflite";
-  const Clock::time_point create_start = Clock::now();
+// A runner of the model `name` ($HANDTRACK_MODELS) at `batch` and `precision`, with --cuda-setting;
+// null after printing why it could not be made.
+std::unique_ptr<handtrack::ModelRunner> CreateRunner(const std::string& name, handtrack::Delegate delegate,
+                                                     int batch, handtrack::Precision precision) {
   handtrack::ModelRunner::Options options;
   options.delegate = delegate;
   options.batch = batch;
   options.precision = precision;
   options.backend_settings = backend_settings;
-  auto runner = handtrack::ModelRunner::Create(path, options);
-  const double create_ms = MillisecondsSince(create_start);
+  auto runner =
+      handtrack::ModelRunner::Create(handtrack::ResolveModelDir("") + "/" + name + ".tflite", options);
   if (!runner.ok()) {
     std::fprintf(stderr, "%s: %s\n", name.c_str(), runner.status().message().c_str());
-    return 1;
+    return nullptr;
   }
+  return std::move(*runner);
+}
+
+int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup, int iters, int batch = 1,
+              handtrack::Precision precision = handtrack::Precision::kFp32, bool batch_columns = false) {
+  const Clock::time_point create_start = Clock::now();
+  const std::unique_ptr<handtrack::ModelRunner> runner = CreateRunner(name, delegate, batch, precision);
+  const double create_ms = MillisecondsSince(create_start);
+  if (runner == nullptr) return 1;
   std::mt19937 random(1);
   std::uniform_real_distribution<float> unit(0.0f, 1.0f);
-  for (int i = 0; i < (*runner)->num_inputs(); ++i) {
-    for (float& value : (*runner)->input(i)) value = unit(random);
+  for (int i = 0; i < runner->num_inputs(); ++i) {
+    for (float& value : runner->input(i)) value = unit(random);
   }
   std::vector<double> ms, device_ms;
   for (int i = 0; i < warmup + iters; ++i) {
     const Clock::time_point start = Clock::now();
-    const handtrack::Status status = (*runner)->Run();
+    const handtrack::Status status = runner->Run();
     if (!status.ok()) {
       std::fprintf(stderr, "%s: %s\n", name.c_str(), status.message().c_str());
       return 1;
@@ -90,7 +99,7 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
   }
   // Kernels alone, 5 rounds of iters/5 replays (at least 1 each).
   for (int round = 0; round < 5; ++round) {
-    auto device = (*runner)->TimeDeviceKernels(std::max(1, iters / 5));
+    auto device = runner->TimeDeviceKernels(std::max(1, iters / 5));
     if (!device.ok()) {
       std::fprintf(stderr, "%s: %s\n", name.c_str(), device.status().message().c_str());
       return 1;
@@ -122,24 +131,15 @@ int TimeModel(const std::string& name, handtrack::Delegate delegate, int warmup,
 // K runners of `batch` frames replaying their kernels at once (see --concurrent).
 int TimeConcurrent(const std::string& name, handtrack::Delegate delegate, int iters, int batch,
                    handtrack::Precision precision, int concurrent) {
-  const std::string path = handtrack::ResolveModelDir("") + "/" + name + ".tflite";
   std::vector<std::unique_ptr<handtrack::ModelRunner>> runners;
   for (int k = 0; k < concurrent; ++k) {
-    handtrack::ModelRunner::Options options;
-    options.delegate = delegate;
-    options.batch = batch;
-    options.precision = precision;
-    options.backend_settings = backend_settings;
-    auto runner = handtrack::ModelRunner::Create(path, options);
-    if (!runner.ok()) {
-      std::fprintf(stderr, "%s: %s\n", name.c_str(), runner.status().message().c_str());
-      return 1;
-    }
-    if (!(*runner)->Run().ok() || !(*runner)->TimeDeviceKernels(3).ok()) {  // captures the graph
+    std::unique_ptr<handtrack::ModelRunner> runner = CreateRunner(name, delegate, batch, precision);
+    if (runner == nullptr) return 1;
+    if (!runner->Run().ok() || !runner->TimeDeviceKernels(3).ok()) {  // captures the graph
       std::fprintf(stderr, "%s: failed to warm up runner %d\n", name.c_str(), k);
       return 1;
     }
-    runners.push_back(std::move(*runner));
+    runners.push_back(std::move(runner));
   }
   std::vector<double> round_ms;
   for (int round = 0; round < 5; ++round) {
