@@ -858,8 +858,8 @@ TEST(CudaSamplingTest, DeviceSamplingGivesTheCpuSamplersBits) {
   ExpectDeviceSamplingMatchesTheCpu(*Cuda(), CudaOptions(Precision::kFp32));
 }
 
-// fp16: sampled straight into half precision (cuda.packed_io "1") or into float32 and then
-// converted ("0", the default).
+// fp16: sampled straight into half precision (cuda.packed_io "1", the default) or into
+// float32 and then converted ("0").
 TEST(CudaSamplingTest, DeviceSamplingGivesTheCpuSamplersBitsInFp16) {
   HT_REQUIRE_CUDA_DEVICE();
   for (const char* packed : {"1", "0"}) {

@@ -31,7 +31,7 @@ constexpr char kTensorCoresSetting[] = "cuda.tensor_cores";  // fp16 GEMMs on th
 // Small fp16 GEMMs (64-row tiles, split over K) on the tensor cores too.
 constexpr char kSmallTensorCoresSetting[] = "cuda.small_tensor_cores";
 // fp16 inputs sampled straight into half precision, outputs converted and copied out at once
-// (CudaSegmentOptions::packed_io); "0" by default until it has run on a GPU (docs/CUDA.md).
+// (CudaSegmentOptions::packed_io); "0": a conversion kernel and a copy per output.
 constexpr char kPackedIoSetting[] = "cuda.packed_io";
 constexpr char kPreprocessSetting[] = "cuda.preprocess";  // model inputs sampled from images here
 // Depthwise layers on the row-tiled kernel from 128 threads per multiprocessor, "0": from 1024 (ops.h).
@@ -83,10 +83,10 @@ Result<int> KGroupsSetting(const BackendSettings& settings) {
                               ": expected 1, 2, 4 or 8, got '" + found->second + "'");
 }
 
-// "1" or "0"; `fallback` when it is not given.
-Result<bool> SwitchSetting(const BackendSettings& settings, const char* key, bool fallback = true) {
+// "1" or "0"; on when it is not given (every switch's default is on).
+Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
   const auto found = settings.find(key);
-  if (found == settings.end()) return fallback;
+  if (found == settings.end()) return true;
   if (found->second == "1") return true;
   if (found->second == "0") return false;
   return InvalidArgumentError("failed to apply backend setting " + std::string(key) +
@@ -226,7 +226,7 @@ class CudaBackend final : public Backend {
         PositiveSetting(options.settings, kSplitBlocksSetting, device.split_blocks_per_multiprocessor, 64));
     HT_ASSIGN_OR_RETURN(device.k_groups, KGroupsSetting(options.settings));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
-    HT_ASSIGN_OR_RETURN(segment_options.packed_io, SwitchSetting(options.settings, kPackedIoSetting, false));
+    HT_ASSIGN_OR_RETURN(segment_options.packed_io, SwitchSetting(options.settings, kPackedIoSetting));
     HT_ASSIGN_OR_RETURN(segment_options.stream_priority, StreamPriority(options.settings, options.priority));
     HT_ASSIGN_OR_RETURN(const std::optional<unsigned> sync_flags, SyncFlags(options.settings));
     if (sync_flags.has_value()) {

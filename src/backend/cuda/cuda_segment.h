@@ -29,9 +29,10 @@ struct CudaSegmentOptions {
   // fp16 segments: an input sampled from images is written as __half by the sampling kernel
   // (no conversion kernel after it), and the outputs are converted to float32 by one kernel
   // and copied out in one copy (instead of a kernel and a copy each). Fewer graph nodes per
-  // run; the values are the same. Setting "cuda.packed_io" "1"; off by default until it has
-  // run and been timed on a GPU (docs/CUDA.md, session 51).
-  bool packed_io = false;
+  // run; the values are the same. Setting "cuda.packed_io", on by default since its A/B on
+  // the H100 (docs/CUDA.md, session 52: Detect and the 16-session rate both faster); "0"
+  // keeps a conversion kernel and a copy per output.
+  bool packed_io = true;
   // The priority of the segment's stream (cudaStreamCreateWithPriority; lower is more urgent,
   // 0 the default).
   int stream_priority = 0;
