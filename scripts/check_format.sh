@@ -42,6 +42,13 @@ if [ "$fix" -eq 1 ]; then
   exit 0
 fi
 
+# One clang-format for all files first (about a second); only when it finds something is each
+# file checked on its own (one process each, about 30 s on 2 cores) to name files and places.
+if "$clang_format" --dry-run -Werror "${files[@]}" >/dev/null 2>&1; then
+  echo "check_format.sh: all ${#files[@]} files are formatted"
+  exit 0
+fi
+
 unformatted=0
 for file in "${files[@]}"; do
   # --dry-run -Werror: one "code should be clang-formatted" error per place that would change.
