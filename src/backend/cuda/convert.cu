@@ -9,12 +9,6 @@ __global__ void FloatToHalfKernel(int count, const float* __restrict__ in, __hal
   }
 }
 
-__global__ void HalfToFloatKernel(int count, const __half* __restrict__ in, float* __restrict__ out) {
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
-    out[i] = __half2float(in[i]);
-  }
-}
-
 struct HalfToFloatCopies {
   HalfToFloatCopy copies[kMaxHalfToFloatCopies];
 };
@@ -52,9 +46,8 @@ cudaError_t EnqueueFloatToHalf(const float* in, float* out, int64_t count, cudaS
 }
 
 cudaError_t EnqueueHalfToFloat(const float* in, float* out, int64_t count, cudaStream_t stream) {
-  HalfToFloatKernel<<<BlocksFor(count), kThreadsPerBlock, 0, stream>>>(static_cast<int>(count),
-                                                                       As<__half>(in), out);
-  return cudaGetLastError();
+  const HalfToFloatCopy copy{in, out, count};
+  return EnqueueHalfToFloatCopies({&copy, 1}, stream);
 }
 
 }  // namespace handtrack::backend::cuda

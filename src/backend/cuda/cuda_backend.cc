@@ -86,8 +86,7 @@ Result<int> KGroupsSetting(const BackendSettings& settings) {
 // "1" or "0"; on when it is not given (every switch's default is on).
 Result<bool> SwitchSetting(const BackendSettings& settings, const char* key) {
   const auto found = settings.find(key);
-  if (found == settings.end()) return true;
-  if (found->second == "1") return true;
+  if (found == settings.end() || found->second == "1") return true;
   if (found->second == "0") return false;
   return InvalidArgumentError("failed to apply backend setting " + std::string(key) +
                               ": expected 0 or 1, got '" + found->second + "'");
