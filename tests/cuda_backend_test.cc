@@ -174,7 +174,7 @@ TEST(CudaBackendTest, NamesEveryKernelSwitchItReads) {
        {"cuda.fusion", "cuda.fusion_moves_to_add", "cuda.fusion_pooled_residual", "cuda.tensor_cores",
         "cuda.small_tensor_cores", "cuda.preprocess", "cuda.small_depthwise_row_tiles", "cuda.unrolled_taps",
         "cuda.half_row_sums", "cuda.split_min_k", "cuda.split_blocks_per_sm", "cuda.k_groups",
-        "cuda.warp_products", "cuda.sync", "cuda.stream_priorities", "cuda.packed_io"}) {
+        "cuda.warp_products", "cuda.sync", "cuda.stream_priorities", "cuda.packed_io", "cuda.upload_wait"}) {
     EXPECT_NE(std::find(keys.begin(), keys.end(), setting), keys.end()) << setting;
   }
 }
@@ -469,6 +469,18 @@ TEST(CudaBackendTest, EverySyncSettingRunsAndABadOneIsRefused) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("cuda.sync"), std::string::npos) << refused.status().message();
+}
+
+TEST(CudaBackendTest, ABadUploadWaitSettingIsRefused) {
+  HT_REQUIRE_CUDA_DEVICE();
+  const model::Graph graph = ChainOfOpsGraph();
+  BackendOptions bad = CudaOptions();
+  bad.settings["cuda.upload_wait"] = "later";
+  Result<std::unique_ptr<CompiledSegment>> refused = Cuda()->Compile(graph, WholeGraph(graph), bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("cuda.upload_wait"), std::string::npos)
+      << refused.status().message();
 }
 
 // A high-priority segment (the landmark model in an engine) runs on a stream of the device's
@@ -853,9 +865,16 @@ TEST(CudaFallbackTest, AutoPrecisionIsHalfOnCuda) {
 // Pre-processing on the device: images sampled into a model input there give
 // the CPU samplers' bits (device_sampling_check.h).
 
+// Uploads return before their copies end (ImageUploader::Upload): the host ("host", the default)
+// or the segment's stream ("stream") waits for them, and either way the kernels read whole images.
 TEST(CudaSamplingTest, DeviceSamplingGivesTheCpuSamplersBits) {
   HT_REQUIRE_CUDA_DEVICE();
-  ExpectDeviceSamplingMatchesTheCpu(*Cuda(), CudaOptions(Precision::kFp32));
+  for (const char* wait : {"host", "stream"}) {
+    SCOPED_TRACE(std::string("cuda.upload_wait=") + wait);
+    BackendOptions options = CudaOptions(Precision::kFp32);
+    options.settings["cuda.upload_wait"] = wait;
+    ExpectDeviceSamplingMatchesTheCpu(*Cuda(), options);
+  }
 }
 
 // fp16: sampled straight into half precision (cuda.packed_io "1", the default) or into

@@ -53,6 +53,10 @@ struct DeviceImage {
   int64_t chroma_stride_bytes = 0;
   YuvToRgbCoefficients yuv;
   const uint32_t* rgb_table = nullptr;  // Nv12View::rgb_table (device address): instead of `yuv`
+  // Set when the pixels may still be on their way up (ImageUploader::Upload): an event of
+  // the backend (CUDA: a cudaEvent_t of the uploader's device) that a segment's stream
+  // waits for before its sampling kernel reads them. Null: the pixels are there.
+  void* copied_event = nullptr;
 };
 
 // The DeviceImage of an NV12 frame whose planes are already in device memory.
@@ -109,8 +113,11 @@ inline DeviceImage PackedDeviceImage(const ImageView& image, const uint8_t* pixe
 class ImageUploader {
  public:
   virtual ~ImageUploader() = default;
-  // Copies `image` to the device and waits for the copy; the result stays valid
-  // until the next Upload. Errors name the image size and the device's reason.
+  // Copies `image` to the device: the copy may still be in flight when this returns
+  // (then the result's copied_event is set, and the backend's segments wait for it), but
+  // `image` is no longer read. The result stays valid until the next Upload, which waits
+  // for this copy first. Errors name the image size and the device's reason; a copy that
+  // fails after the return fails the run that reads it.
   virtual Result<DeviceImage> Upload(const ImageView& image) = 0;
   // The DeviceImage of a frame already in device memory, without a copy, valid while the
   // frame lives; Unsupported when this uploader's device cannot read it (another GPU, or a

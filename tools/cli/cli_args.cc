@@ -261,6 +261,7 @@ Status ApplyEnvironmentHooks(std::string* inject_faults,
       {"HANDTRACK_CUDA_PREPROCESS", "cuda.preprocess"},
       {"HANDTRACK_CUDA_PACKED_IO", "cuda.packed_io"},
       {"HANDTRACK_CUDA_SYNC", "cuda.sync"},
+      {"HANDTRACK_CUDA_UPLOAD_WAIT", "cuda.upload_wait"},
       {"HANDTRACK_CUDA_STREAM_PRIORITIES", "cuda.stream_priorities"}};
   for (const auto& [variable, key] : switches) {
     if (const char* value = std::getenv(variable); value != nullptr && *value != '\0') {

@@ -55,6 +55,10 @@ constexpr char kWarpProductsSetting[] = "cuda.warp_products";
 // Spinning answers soonest but holds a core per waiting thread; many sessions on one GPU
 // wait in many threads at once.
 constexpr char kSyncSetting[] = "cuda.sync";
+// Who waits for an image's upload before a segment samples it (CudaSegmentOptions::
+// upload_wait_on_stream): "host" (the default: the launching thread) or "stream" (the
+// segment's stream, so that the graph is launched while the pixels are still going up).
+constexpr char kUploadWaitSetting[] = "cuda.upload_wait";
 // Runs of priority kHigh (BackendOptions::priority) on streams of the device's greatest
 // priority, so that the block scheduler starts their kernels before those of normal runs
 // waiting at the same time; "0": every stream at the default priority.
@@ -70,6 +74,15 @@ Result<std::optional<unsigned>> SyncFlags(const BackendSettings& settings) {
   if (found->second == "blocking") return std::optional<unsigned>(cudaDeviceScheduleBlockingSync);
   return InvalidArgumentError(std::string("failed to apply backend setting ") + kSyncSetting +
                               ": expected auto, spin, yield or blocking, got '" + found->second + "'");
+}
+
+// cuda.upload_wait: whether the segment's stream (rather than the host) waits for uploads.
+Result<bool> UploadWaitOnStream(const BackendSettings& settings) {
+  const auto found = settings.find(kUploadWaitSetting);
+  if (found == settings.end() || found->second == "host") return false;
+  if (found->second == "stream") return true;
+  return InvalidArgumentError(std::string("failed to apply backend setting ") + kUploadWaitSetting +
+                              ": expected host or stream, got '" + found->second + "'");
 }
 
 // cuda.k_groups: 1, 2, 4 or 8 (the kernels are built for those); 4 when it is not given.
@@ -189,7 +202,8 @@ class CudaBackend final : public Backend {
             kFusionMovesToAddSetting,
             kFusionPooledResidualSetting,
             kKGroupsSetting,
-            kPackedIoSetting};
+            kPackedIoSetting,
+            kUploadWaitSetting};
   }
 
   Result<std::unique_ptr<ImageUploader>> CreateImageUploader() override {
@@ -226,6 +240,7 @@ class CudaBackend final : public Backend {
     HT_ASSIGN_OR_RETURN(device.k_groups, KGroupsSetting(options.settings));
     HT_ASSIGN_OR_RETURN(segment_options.device_sampling, SwitchSetting(options.settings, kPreprocessSetting));
     HT_ASSIGN_OR_RETURN(segment_options.packed_io, SwitchSetting(options.settings, kPackedIoSetting));
+    HT_ASSIGN_OR_RETURN(segment_options.upload_wait_on_stream, UploadWaitOnStream(options.settings));
     HT_ASSIGN_OR_RETURN(segment_options.stream_priority, StreamPriority(options.settings, options.priority));
     HT_ASSIGN_OR_RETURN(const std::optional<unsigned> sync_flags, SyncFlags(options.settings));
     if (sync_flags.has_value()) {

@@ -76,6 +76,7 @@ class CudaSegment final : public CompiledSegment {
         inject_oom_(options.inject_oom),
         device_sampling_(options.device_sampling),
         packed_io_(options.packed_io),
+        upload_wait_on_stream_(options.upload_wait_on_stream),
         stream_priority_(options.stream_priority) {}
 
   // The members free their memory, stream and graphs on the segment's device: the
@@ -166,6 +167,12 @@ class CudaSegment final : public CompiledSegment {
       p.column_step_y = frame.grid.column_step_y;
       p.row_step_x = frame.grid.row_step_x;
       p.row_step_y = frame.grid.row_step_y;
+      // An upload still in flight (ImageUploader::Upload): the graph samples after it.
+      // The crops of one image, next to each other, share its event: one wait.
+      if (frame.image.copied_event != nullptr &&
+          (f == 0 || frames[f - 1].image.copied_event != frame.image.copied_event)) {
+        HT_RETURN_IF_ERROR(WaitForUpload(static_cast<cudaEvent_t>(frame.image.copied_event)));
+      }
     }
     return Launch(tensors, sampled_exec_.get(), "the sampling CUDA graph", tensor);
   }
@@ -250,6 +257,13 @@ class CudaSegment final : public CompiledSegment {
     times_.launch_seconds += seconds(launch, launched);
     times_.wait_seconds += seconds(launched, done);
     return Status::Ok();
+  }
+
+  // The stream, or with upload_wait_on_stream_ off the host, waits for `copied`.
+  Status WaitForUpload(cudaEvent_t copied) {
+    const std::string action = "wait for an image's upload before running " + label_;
+    if (upload_wait_on_stream_) return CudaStatus(cudaStreamWaitEvent(stream_.get(), copied, 0), action);
+    return CudaStatus(cudaEventSynchronize(copied), action);
   }
 
   const StagedTensor* FindStagedInput(int tensor) const {
@@ -482,6 +496,7 @@ class CudaSegment final : public CompiledSegment {
   const bool inject_oom_;
   const bool device_sampling_;
   const bool packed_io_;
+  const bool upload_wait_on_stream_;
   const int stream_priority_;
   // Released bottom-up: the graph before the stream it runs on, both before
   // the memory they use.

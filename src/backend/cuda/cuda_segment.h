@@ -33,6 +33,11 @@ struct CudaSegmentOptions {
   // the H100 (docs/CUDA.md, session 52: Detect and the 16-session rate both faster); "0"
   // keeps a conversion kernel and a copy per output.
   bool packed_io = true;
+  // RunSampled on an image still being uploaded (DeviceImage::copied_event): false (setting
+  // "cuda.upload_wait" "host", the default) makes the host wait for the copy before it launches
+  // the graph; true ("stream") makes the segment's stream wait for it, so that the graph's
+  // launch overlaps the copy. Off until timed on a GPU (docs/CUDA.md, session 53).
+  bool upload_wait_on_stream = false;
   // The priority of the segment's stream (cudaStreamCreateWithPriority; lower is more urgent,
   // 0 the default).
   int stream_priority = 0;
