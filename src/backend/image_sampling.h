@@ -54,8 +54,9 @@ struct DeviceImage {
   YuvToRgbCoefficients yuv;
   const uint32_t* rgb_table = nullptr;  // Nv12View::rgb_table (device address): instead of `yuv`
   // Set when the pixels may still be on their way up (ImageUploader::Upload): an event of
-  // the backend (CUDA: a cudaEvent_t of the uploader's device) that a segment's stream
-  // waits for before its sampling kernel reads them. Null: the pixels are there.
+  // the backend (CUDA: a cudaEvent_t of the uploader's device) that a segment waits for
+  // (on the host or on its stream) before its sampling kernel reads them. Null: the pixels
+  // are there.
   void* copied_event = nullptr;
 };
 
